@@ -1,0 +1,145 @@
+using System.Reflection;
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Workloads;
+
+namespace WorkingPoint.Catalog;
+
+/// <summary>A model as the CLI resolves it: an LLM architecture or a graph network.</summary>
+public abstract record CatalogModel(string Id, string Name, WorkloadCategory Category, string? Source);
+
+public sealed record LlmCatalogModel(LlmArchitecture Architecture)
+    : CatalogModel(Architecture.Id, Architecture.Name, WorkloadCategory.Generative, Architecture.Source);
+
+public sealed record GraphCatalogModel(GraphModel Model)
+    : CatalogModel(Model.Id, Model.Name, Model.Category, Model.Source);
+
+/// <summary>
+/// The built-in platforms and models, embedded in the assembly as YAML (catalog/ in the repository), plus user files:
+/// anything that looks like a path is read from disk.
+/// </summary>
+public sealed class Catalog
+{
+    private static readonly Lazy<Catalog> BuiltInInstance = new(LoadBuiltIn);
+
+    private Catalog(IReadOnlyList<Platform> platforms, IReadOnlyList<CatalogModel> models)
+    {
+        Platforms = platforms;
+        Models = models;
+    }
+
+    public static Catalog BuiltIn => BuiltInInstance.Value;
+
+    public IReadOnlyList<Platform> Platforms { get; }
+
+    public IReadOnlyList<CatalogModel> Models { get; }
+
+    /// <summary>A catalog id, or a path to a platform YAML file.</summary>
+    public Platform ResolvePlatform(string idOrPath)
+    {
+        if (LooksLikePath(idOrPath))
+        {
+            return PlatformYaml.Parse(idOrPath, ReadFile(idOrPath, "platform"));
+        }
+
+        return Platforms.FirstOrDefault(p => p.Id == idOrPath)
+            ?? throw new CatalogException($"Unknown platform '{idOrPath}'.{Suggest(idOrPath, Platforms.Select(p => p.Id))} Run 'wpt platforms' for the list, or pass a path to a platform YAML file.");
+    }
+
+    /// <summary>A catalog id, or a path to a model YAML file.</summary>
+    public CatalogModel ResolveModel(string idOrPath)
+    {
+        if (LooksLikePath(idOrPath))
+        {
+            var extension = Path.GetExtension(idOrPath).ToLowerInvariant();
+            if (extension is ".onnx" or ".gguf")
+            {
+                throw new CatalogException($"{idOrPath}: {extension[1..].ToUpperInvariant()} import is not available yet; describe the architecture in a model YAML file (see docs/model-schema.md).");
+            }
+
+            return new LlmCatalogModel(LlmYaml.Parse(idOrPath, ReadFile(idOrPath, "model")));
+        }
+
+        return Models.FirstOrDefault(m => m.Id == idOrPath)
+            ?? throw new CatalogException($"Unknown model '{idOrPath}'.{Suggest(idOrPath, Models.Select(m => m.Id))} Run 'wpt models' for the list, or pass a path to a model file.");
+    }
+
+    public IReadOnlyList<Platform> ResolvePlatforms(string? list) =>
+        string.IsNullOrWhiteSpace(list) || list == "all"
+            ? Platforms.Where(p => p.Compute.HasAnyPeak).ToArray()
+            : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ResolvePlatform).ToArray();
+
+    private static readonly string[] FileExtensions = [".yaml", ".yml", ".onnx", ".gguf"];
+
+    private static bool LooksLikePath(string text) =>
+        text.Contains('/', StringComparison.Ordinal) || text.Contains('\\', StringComparison.Ordinal)
+        || FileExtensions.Any(e => text.EndsWith(e, StringComparison.OrdinalIgnoreCase)) || File.Exists(text);
+
+    private static string ReadFile(string path, string what)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CatalogException($"{path}: no such {what} file. Check the path, or use a catalog id.");
+        }
+
+        return File.ReadAllText(path);
+    }
+
+    private static string Suggest(string wrong, IEnumerable<string> ids)
+    {
+        var best = ids.Select(id => (id, d: Distance(wrong, id))).OrderBy(t => t.d).FirstOrDefault();
+        return best.id is not null && best.d <= Math.Max(2, wrong.Length / 3) ? $" Did you mean '{best.id}'?" : string.Empty;
+    }
+
+    private static int Distance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+        }
+
+        return d[a.Length, b.Length];
+    }
+
+    private static Catalog LoadBuiltIn()
+    {
+        var assembly = typeof(Catalog).Assembly;
+        var platforms = new List<Platform>();
+        var models = new List<CatalogModel>();
+        foreach (var name in assembly.GetManifestResourceNames().Order(StringComparer.Ordinal))
+        {
+            var text = ReadResource(assembly, name);
+            if (name.StartsWith("platforms/", StringComparison.Ordinal))
+            {
+                platforms.Add(PlatformYaml.Parse($"catalog/{name}", text));
+            }
+            else if (name.StartsWith("models/", StringComparison.Ordinal))
+            {
+                models.Add(new LlmCatalogModel(LlmYaml.Parse($"catalog/{name}", text)));
+            }
+        }
+
+        models.AddRange(ModelZoo.GraphModels.Select(g => new GraphCatalogModel(g)));
+        return new Catalog(platforms, models);
+    }
+
+    private static string ReadResource(Assembly assembly, string name)
+    {
+        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

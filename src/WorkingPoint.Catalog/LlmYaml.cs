@@ -1,0 +1,101 @@
+using System.Text.RegularExpressions;
+using WorkingPoint.Core.Workloads;
+using YamlDotNet.RepresentationModel;
+
+namespace WorkingPoint.Catalog;
+
+/// <summary>Reads and validates an LLM/VLM architecture description (schema in docs/model-schema.md).</summary>
+public static partial class LlmYaml
+{
+    [GeneratedRegex("^[a-z0-9][a-z0-9.-]*$")]
+    private static partial Regex IdPattern();
+
+    public static LlmArchitecture Parse(string file, string text)
+    {
+        var y = YamlReader.Parse(file, text);
+        var r = y.Root;
+        y.RejectUnknownKeys(r, string.Empty, "id", "name", "family", "hiddenSize", "layers", "attentionHeads", "kvHeads", "headDim", "ffnSize", "vocabSize", "tiedEmbeddings", "qkvBias", "gatedFfn", "maxContext", "slidingWindow", "publishedParameters", "source", "notes", "vision");
+        var id = y.RequireString(r, "id", string.Empty);
+        if (!IdPattern().IsMatch(id))
+        {
+            throw y.Error(y.Get(r, "id"), $"id '{id}' must be lower-case letters, digits, '-' and '.' (e.g. llama-3.2-1b).");
+        }
+
+        var familyText = y.RequireString(r, "family", string.Empty);
+        var family = familyText switch
+        {
+            "llama" => LlmFamily.Llama,
+            "qwen2" => LlmFamily.Qwen2,
+            "gemma2" => LlmFamily.Gemma2,
+            "phi3" => LlmFamily.Phi3,
+            _ => throw y.Error(y.Get(r, "family"), $"unsupported family '{familyText}'. Supported: llama, qwen2, gemma2, phi3."),
+        };
+
+        int Int(YamlMappingNode map, string key, string path)
+        {
+            var value = y.RequireNumber(map, key, path);
+            if (value != Math.Floor(value) || value <= 0 || value > int.MaxValue)
+            {
+                throw y.Error(y.Get(map, key), $"'{YamlReader.Join(path, key)}' must be a positive whole number, got {value}.");
+            }
+
+            return (int)value;
+        }
+
+        var hidden = Int(r, "hiddenSize", string.Empty);
+        var heads = Int(r, "attentionHeads", string.Empty);
+        VisionEncoderSpec? vision = null;
+        if (y.Mapping(r, "vision", string.Empty) is { } v)
+        {
+            y.RejectUnknownKeys(v, "vision", "patchSize", "temporalPatch", "width", "depth", "heads", "mlpSize", "gatedMlp", "spatialMerge", "outHidden", "windowPatches", "fullAttentionLayers", "imageWidth", "imageHeight");
+            var full = new List<int>();
+            if (y.Get(v, "fullAttentionLayers") is YamlSequenceNode seq)
+            {
+                full.AddRange(seq.Children.Select(n => int.Parse(((YamlScalarNode)n).Value!, System.Globalization.CultureInfo.InvariantCulture)));
+            }
+
+            vision = new VisionEncoderSpec(
+                Int(v, "patchSize", "vision"),
+                (int)(y.Number(v, "temporalPatch", "vision") ?? 1),
+                Int(v, "width", "vision"),
+                Int(v, "depth", "vision"),
+                Int(v, "heads", "vision"),
+                Int(v, "mlpSize", "vision"),
+                y.Bool(v, "gatedMlp", "vision") ?? false,
+                (int)(y.Number(v, "spatialMerge", "vision") ?? 1),
+                Int(v, "outHidden", "vision"),
+                y.Number(v, "windowPatches", "vision") is { } wp ? (int)wp : null,
+                full,
+                (int)(y.Number(v, "imageWidth", "vision") ?? 448),
+                (int)(y.Number(v, "imageHeight", "vision") ?? 448));
+        }
+
+        var published = y.Number(r, "publishedParameters", string.Empty);
+        try
+        {
+            return new LlmArchitecture(
+                id,
+                y.RequireString(r, "name", string.Empty),
+                family,
+                hidden,
+                Int(r, "layers", string.Empty),
+                heads,
+                Int(r, "kvHeads", string.Empty),
+                y.Number(r, "headDim", string.Empty) is { } hd ? (int)hd : hidden / heads,
+                Int(r, "ffnSize", string.Empty),
+                Int(r, "vocabSize", string.Empty),
+                y.Bool(r, "tiedEmbeddings", string.Empty) ?? false,
+                y.Bool(r, "qkvBias", string.Empty) ?? false,
+                y.Bool(r, "gatedFfn", string.Empty) ?? true,
+                (int)(y.Number(r, "maxContext", string.Empty) ?? 4096),
+                y.Number(r, "slidingWindow", string.Empty) is { } sw ? (int)sw : null,
+                published is { } p ? (long)p : null,
+                y.String(r, "source", string.Empty),
+                vision).Validate();
+        }
+        catch (ArgumentException ex)
+        {
+            throw y.Error(r, ex.Message);
+        }
+    }
+}

@@ -1,0 +1,276 @@
+using System.Text.RegularExpressions;
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Units;
+using YamlDotNet.RepresentationModel;
+
+namespace WorkingPoint.Catalog;
+
+/// <summary>Reads and validates a platform description (the schema is documented in docs/platform-schema.md).</summary>
+public static partial class PlatformYaml
+{
+    [GeneratedRegex("^[a-z0-9][a-z0-9.-]*$")]
+    private static partial Regex IdPattern();
+
+    public static Platform Parse(string file, string text)
+    {
+        var y = YamlReader.Parse(file, text);
+        var root = y.Root;
+        y.RejectUnknownKeys(root, string.Empty, "id", "name", "vendor", "kind", "execution", "formFactor", "notes", "sources", "compute", "memory", "hostLink", "power", "achievable", "price");
+        var id = y.RequireString(root, "id", string.Empty);
+        if (!IdPattern().IsMatch(id))
+        {
+            throw y.Error(y.Get(root, "id"), $"id '{id}' must be lower-case letters, digits, '-' and '.' (e.g. jetson-orin-nano-8gb).");
+        }
+
+        var references = ReadSources(y, root);
+        var execution = y.RequireString(root, "execution", string.Empty) switch
+        {
+            "dataflow" => ExecutionStyle.Dataflow,
+            "layer-by-layer" => ExecutionStyle.LayerByLayer,
+            var other => throw y.Error(y.Get(root, "execution"), $"execution must be 'dataflow' or 'layer-by-layer', got '{other}'."),
+        };
+
+        var compute = ReadCompute(y, root, references);
+        var (onChip, dram) = ReadMemory(y, root, references);
+        var hostLink = ReadHostLink(y, root, references);
+        var power = ReadPower(y, root, references);
+        var achievable = ReadAchievable(y, root, id);
+        var price = ReadPrice(y, root, references);
+
+        return new Platform(
+            id,
+            y.RequireString(root, "name", string.Empty),
+            y.RequireString(root, "vendor", string.Empty),
+            y.RequireString(root, "kind", string.Empty),
+            execution,
+            compute,
+            onChip,
+            dram,
+            hostLink,
+            power,
+            achievable,
+            price,
+            y.String(root, "formFactor", string.Empty) ?? "unspecified",
+            new Provenance(references, y.Figures.ToArray()),
+            y.String(root, "notes", string.Empty));
+    }
+
+    private static Dictionary<string, string> ReadSources(YamlReader y, YamlMappingNode root)
+    {
+        var references = new Dictionary<string, string>();
+        if (y.Mapping(root, "sources", string.Empty) is { } sources)
+        {
+            foreach (var (key, value) in sources.Children)
+            {
+                references[((YamlScalarNode)key).Value!] = (value as YamlScalarNode)?.Value
+                    ?? throw y.Error(value, $"source '{key}' must be a URL or document reference.");
+            }
+        }
+
+        return references;
+    }
+
+    private static ComputeSpec ReadCompute(YamlReader y, YamlMappingNode root, Dictionary<string, string> references)
+    {
+        var peaks = new List<ComputePeak>();
+        if (y.Mapping(root, "compute", string.Empty) is { } compute)
+        {
+            foreach (var (keyNode, valueNode) in compute.Children)
+            {
+                var key = ((YamlScalarNode)keyNode).Value!;
+                if (!PrecisionExtensions.TryParse(key, out var precision))
+                {
+                    throw y.Error(keyNode, $"unknown precision 'compute.{key}'. Use int4, int8, fp16, bf16 or fp32 (peak in TOPS).");
+                }
+
+                var tops = y.Figure(compute, key, "compute", references);
+                if (tops is null)
+                {
+                    continue;
+                }
+
+                if (tops <= 0)
+                {
+                    throw y.Error(valueNode, $"compute.{key} must be a positive number of TOPS, got {tops}.");
+                }
+
+                var sparsity = (valueNode as YamlMappingNode) is { } m ? y.String(m, "sparsity", $"compute.{key}") : null;
+                var quotedAs = sparsity switch
+                {
+                    null or "dense" => Sparsity.Dense,
+                    "2:4" => Sparsity.Structured2To4,
+                    _ => throw y.Error(valueNode, $"compute.{key}.sparsity must be 'dense' or '2:4', got '{sparsity}'."),
+                };
+                peaks.Add(new ComputePeak(precision, OpsPerSecond.FromTops(tops.Value), quotedAs));
+            }
+        }
+
+        return new ComputeSpec(peaks);
+    }
+
+    private static (OnChipMemory OnChip, DramSpec? Dram) ReadMemory(YamlReader y, YamlMappingNode root, Dictionary<string, string> references)
+    {
+        var memory = y.Mapping(root, "memory", string.Empty) ?? throw y.Error(root, "missing 'memory' (onChip and dram; write dram: none for parts without DRAM).");
+        y.RejectUnknownKeys(memory, "memory", "onChip", "dram");
+        var onChip = OnChipMemory.Unknown;
+        if (y.Mapping(memory, "onChip", "memory") is { } chip)
+        {
+            y.RejectUnknownKeys(chip, "memory.onChip", "capacityMiB", "bandwidthGBps", "what");
+            var capacity = y.Figure(chip, "capacityMiB", "memory.onChip", references);
+            var bandwidth = y.Figure(chip, "bandwidthGBps", "memory.onChip", references);
+            onChip = new OnChipMemory(capacity is { } c ? Bytes.FromMiB(c) : null, bandwidth is { } b ? BytesPerSecond.FromGBps(b) : null);
+        }
+
+        var dramNode = y.Get(memory, "dram");
+        if (dramNode is null || dramNode is YamlScalarNode { Value: "none" })
+        {
+            return (onChip, null);
+        }
+
+        if (dramNode is not YamlMappingNode dram)
+        {
+            throw y.Error(dramNode, "memory.dram must be a mapping (type, dataRateMTps, busWidthBits, capacityGiB) or 'none'.");
+        }
+
+        y.RejectUnknownKeys(dram, "memory.dram", "type", "dataRateMTps", "busWidthBits", "capacityGiB");
+        var typeText = y.RequireString(dram, "type", "memory.dram");
+        var kind = typeText.ToLowerInvariant().Replace("-", string.Empty, StringComparison.Ordinal) switch
+        {
+            "lpddr4" => DramKind.Lpddr4,
+            "lpddr4x" => DramKind.Lpddr4x,
+            "lpddr5" => DramKind.Lpddr5,
+            "lpddr5x" => DramKind.Lpddr5x,
+            "ddr4" => DramKind.Ddr4,
+            "ddr5" => DramKind.Ddr5,
+            "gddr6" => DramKind.Gddr6,
+            "hbm2e" => DramKind.Hbm2e,
+            "hbm3" => DramKind.Hbm3,
+            "unknown" => DramKind.Unknown,
+            _ => throw y.Error(y.Get(dram, "type"), $"unknown DRAM type '{typeText}'. Use LPDDR4, LPDDR4X, LPDDR5, LPDDR5X, DDR4, DDR5, GDDR6, HBM2E, HBM3 or unknown."),
+        };
+        var rate = y.Figure(dram, "dataRateMTps", "memory.dram", references);
+        var width = y.Figure(dram, "busWidthBits", "memory.dram", references);
+        var capacity2 = y.Figure(dram, "capacityGiB", "memory.dram", references);
+        if (width is { } w && (w <= 0 || w % 8 != 0))
+        {
+            throw y.Error(y.Get(dram, "busWidthBits"), $"memory.dram.busWidthBits must be a positive multiple of 8, got {w}.");
+        }
+
+        return (onChip, new DramSpec(kind, rate, width is { } bw ? (int)bw : null, capacity2 is { } cap ? Bytes.FromGiB(cap) : null));
+    }
+
+    private static HostLink? ReadHostLink(YamlReader y, YamlMappingNode root, Dictionary<string, string> references)
+    {
+        if (y.Mapping(root, "hostLink", string.Empty) is not { } link)
+        {
+            return null;
+        }
+
+        y.RejectUnknownKeys(link, "hostLink", "kind", "lanes", "source", "note");
+        var kindText = y.RequireString(link, "kind", "hostLink");
+        var kind = kindText switch
+        {
+            "pcie-gen1" => HostLinkKind.PcieGen1,
+            "pcie-gen2" => HostLinkKind.PcieGen2,
+            "pcie-gen3" => HostLinkKind.PcieGen3,
+            "pcie-gen4" => HostLinkKind.PcieGen4,
+            "pcie-gen5" => HostLinkKind.PcieGen5,
+            "usb2" => HostLinkKind.Usb2,
+            "usb3-gen1" => HostLinkKind.Usb3Gen1,
+            "usb3-gen2" => HostLinkKind.Usb3Gen2,
+            _ => throw y.Error(y.Get(link, "kind"), $"unknown host link '{kindText}'. Use pcie-gen1..pcie-gen5, usb2, usb3-gen1 or usb3-gen2."),
+        };
+        var lanes = (int)(y.Number(link, "lanes", "hostLink") ?? 1);
+        if (lanes is < 1 or > 16)
+        {
+            throw y.Error(y.Get(link, "lanes"), $"hostLink.lanes must be 1–16, got {lanes}.");
+        }
+
+        if (y.String(link, "source", "hostLink") is null)
+        {
+            throw y.Error(link, "hostLink needs a source: (the datasheet that states the link).");
+        }
+
+        return new HostLink(kind, lanes);
+    }
+
+    private static PowerSpec ReadPower(YamlReader y, YamlMappingNode root, Dictionary<string, string> references)
+    {
+        var power = y.Mapping(root, "power", string.Empty) ?? throw y.Error(root, "missing 'power' (idleW, maxW, passivelyCooled; null figures with a note where unknown).");
+        y.RejectUnknownKeys(power, "power", "idleW", "maxW", "sustainedW", "passivelyCooled", "energyPerOpPj", "dramEnergyPjPerBit", "onChipEnergyPjPerBit", "hostLinkEnergyPjPerBit");
+        var idle = y.Figure(power, "idleW", "power", references);
+        var max = y.Figure(power, "maxW", "power", references);
+        var sustained = y.Figure(power, "sustainedW", "power", references);
+        if (idle is { } i && max is { } m && i > m)
+        {
+            throw y.Error(power, $"power.idleW ({i}) is above power.maxW ({m}).");
+        }
+
+        var perOp = new Dictionary<Precision, PicojoulesPerOp>();
+        if (y.Mapping(power, "energyPerOpPj", "power") is { } ops)
+        {
+            foreach (var (keyNode, _) in ops.Children)
+            {
+                var key = ((YamlScalarNode)keyNode).Value!;
+                if (!PrecisionExtensions.TryParse(key, out var precision))
+                {
+                    throw y.Error(keyNode, $"unknown precision 'power.energyPerOpPj.{key}'. Use int4, int8, fp16, bf16 or fp32.");
+                }
+
+                if (y.Figure(ops, key, "power.energyPerOpPj", references) is { } pj)
+                {
+                    perOp[precision] = new PicojoulesPerOp(pj);
+                }
+            }
+        }
+
+        static PicojoulesPerByte? PerBit(double? pjPerBit) => pjPerBit is { } v ? PicojoulesPerByte.FromPicojoulesPerBit(v) : null;
+        return new PowerSpec(
+            idle is { } a ? new Watts(a) : null,
+            max is { } b ? new Watts(b) : null,
+            sustained is { } c ? new Watts(c) : null,
+            y.Bool(power, "passivelyCooled", "power") ?? false,
+            perOp,
+            PerBit(y.Figure(power, "dramEnergyPjPerBit", "power", references)),
+            PerBit(y.Figure(power, "onChipEnergyPjPerBit", "power", references)),
+            PerBit(y.Figure(power, "hostLinkEnergyPjPerBit", "power", references)));
+    }
+
+    private static AchievableFractions ReadAchievable(YamlReader y, YamlMappingNode root, string id)
+    {
+        var d = AchievableFractions.Defaults;
+        if (y.Mapping(root, "achievable", string.Empty) is not { } a)
+        {
+            return d;
+        }
+
+        y.RejectUnknownKeys(a, "achievable", "compute", "dram", "onChip", "hostLink", "usableMemory", "note");
+        try
+        {
+            return new AchievableFractions(
+                y.Number(a, "compute", "achievable") ?? d.Compute,
+                y.Number(a, "dram", "achievable") ?? d.Dram,
+                y.Number(a, "onChip", "achievable") ?? d.OnChip,
+                y.Number(a, "hostLink", "achievable") ?? d.HostLink,
+                y.Number(a, "usableMemory", "achievable") ?? d.UsableMemory).Validate(id);
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            throw y.Error(a, ex.Message.Split(" (Parameter")[0]);
+        }
+    }
+
+    private static Price? ReadPrice(YamlReader y, YamlMappingNode root, Dictionary<string, string> references)
+    {
+        if (y.Mapping(root, "price", string.Empty) is not { } price)
+        {
+            return null;
+        }
+
+        y.RejectUnknownKeys(price, "price", "usd", "date", "what");
+        var usd = y.Figure(price, "usd", "price", references);
+        return usd is { } amount
+            ? new Price(new UsDollars(amount), y.RequireString(price, "date", "price"), y.RequireString(price, "what", "price"))
+            : null;
+    }
+}

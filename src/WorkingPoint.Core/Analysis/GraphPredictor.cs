@@ -1,0 +1,218 @@
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Units;
+using WorkingPoint.Core.Workloads;
+using WorkingPoint.Core.Workloads.Graphs;
+
+namespace WorkingPoint.Core.Analysis;
+
+/// <summary>One layer's predicted cost.</summary>
+public readonly record struct LayerPrediction(int Index, StepCost Cost)
+{
+    public double Seconds => Cost.Seconds;
+
+    public Resource Binding => Cost.Binding;
+
+    /// <summary>Operations per byte moved off chip (DRAM or host link); infinite when nothing leaves the chip.</summary>
+    public double OffChipIntensity => Cost.Ops / Math.Max(Cost.DramBytes + Cost.HostLinkBytes, double.Epsilon);
+}
+
+/// <summary>The predicted behaviour of one network at one input size, batch and weight format on one platform.</summary>
+public sealed record GraphPrediction(
+    string PlatformId,
+    string ModelId,
+    string WeightFormat,
+    TensorShape Input,
+    int Batch,
+    Precision ExecutedPrecision,
+    WeightResidence WeightResidence,
+    bool ActivationsOnChip,
+    Seconds Latency,
+    double FramesPerSecond,
+    Ops OpsPerInference,
+    Bytes WeightBytes,
+    Bytes DramBytesPerInference,
+    Bytes HostLinkBytesPerInference,
+    Bytes PeakLiveActivations,
+    bool Fits,
+    Bottleneck Bottleneck,
+    Joules? EnergyPerInference,
+    Watts? AveragePower,
+    bool Throttled,
+    double ThrottleSlowdown,
+    IReadOnlyList<LayerPrediction> Layers)
+{
+    /// <summary>Achieved operations per second (the point's height on a roofline).</summary>
+    public double AchievedOpsPerSecond => OpsPerInference.Value * FramesPerSecond;
+
+    /// <summary>Operations per off-chip byte (the point's position on a roofline).</summary>
+    public double OffChipIntensity => OpsPerInference.Value / Math.Max(DramBytesPerInference.Value + HostLinkBytesPerInference.Value, 1);
+}
+
+/// <summary>
+/// Per-layer roofline for a network. What lives where decides the bytes: on a dataflow part weights stay on chip when they all fit
+/// and activations while the live set fits; on a layer-by-layer part every layer's output goes to DRAM and is read back, and
+/// weights stream from DRAM unless they fit on chip beside the working set. An add-in card's inputs and outputs cross the host
+/// link, which overlaps with compute from one inference to the next.
+/// </summary>
+public static class GraphPredictor
+{
+    public static GraphPrediction Predict(Graph graph, Ceilings c, WeightFormat weights, int batch = 1)
+    {
+        if (batch < 1)
+        {
+            throw new ArgumentException($"Batch must be at least 1, got {batch}.");
+        }
+
+        c.RequireComputeAndMemory();
+        var platform = c.Platform;
+        var precision = weights.ComputePrecision;
+        var executed = platform.Compute.ExecutedPrecision(precision);
+        var activationBytes = executed.ActivationBytes();
+        var bytesPerWeight = weights.Main.BitsPerWeight / 8;
+        var layers = graph.Layers;
+
+        var weightBytes = graph.TotalParameters * bytesPerWeight;
+        var liveBytes = graph.PeakLiveActivationElements * activationBytes * batch;
+        var capacity = c.OnChipCapacityBytes;
+        bool weightsOnChip, activationsOnChip;
+        if (platform.Execution == ExecutionStyle.Dataflow)
+        {
+            weightsOnChip = weightBytes <= capacity;
+            activationsOnChip = liveBytes <= capacity - (weightsOnChip ? weightBytes : 0);
+        }
+        else
+        {
+            var largestLayerBytes = 0.0;
+            foreach (var layer in layers)
+            {
+                largestLayerBytes = Math.Max(largestLayerBytes, (layer.InputElements + layer.OutputElements) * activationBytes * batch);
+            }
+
+            weightsOnChip = weightBytes + largestLayerBytes <= capacity;
+            activationsOnChip = false;
+        }
+
+        var residence = weightsOnChip ? WeightResidence.OnChip : c.HasDram ? WeightResidence.Dram : WeightResidence.HostLink;
+        var results = new LayerPrediction[layers.Count];
+        var device = default(StepCost);
+        for (var i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            var layerWeights = layer.Parameters * bytesPerWeight;
+            var activations = layer.Kind.IsView() ? 0 : (layer.InputElements + layer.OutputElements) * activationBytes * batch;
+            double offChip = 0, onChip = 0, link = 0;
+            if (weightsOnChip)
+            {
+                onChip += layerWeights;
+            }
+            else if (c.HasDram)
+            {
+                offChip += layerWeights;
+            }
+            else
+            {
+                link += layerWeights;
+            }
+
+            if (activationsOnChip)
+            {
+                onChip += activations;
+            }
+            else if (c.HasDram)
+            {
+                offChip += activations;
+            }
+            else
+            {
+                link += activations;
+            }
+
+            var cost = StepCost.Of(c, precision, layer.Ops.Value * batch, offChip, onChip, link);
+            results[i] = new LayerPrediction(i, cost);
+            device += cost;
+        }
+
+        var deviceSeconds = 0.0;
+        foreach (var r in results)
+        {
+            deviceSeconds += r.Seconds;
+        }
+
+        // Inputs and outputs of an add-in card cross the host link once per inference.
+        var ioBytes = platform.HostLink is null ? 0 : (graph.Input.Elements + graph.OutputElements) * activationBytes * batch;
+        var ioSeconds = ioBytes > 0 ? ioBytes / c.HostLinkBytesPerSecond : 0;
+        var latency = deviceSeconds + ioSeconds;
+        var period = Math.Max(deviceSeconds, device.HostLinkSeconds + ioSeconds);
+
+        var dynamicJoules = device.DynamicJoules(c, precision) + (ioBytes * c.HostLinkPicojoulesPerByte * 1e-12);
+        var power = PowerOutcome.For(c, dynamicJoules, period);
+        latency *= power.SlowdownFactor;
+        period *= power.SlowdownFactor;
+
+        var required = (residence == WeightResidence.Dram ? weightBytes : 0) + (activationsOnChip ? 0 : liveBytes);
+        var fits = !c.HasDram || required <= c.UsableDramBytes;
+        var bottleneck = OverallBottleneck(results, ioSeconds, fits, power.Throttled, weightsOnChip, activationsOnChip, platform.Execution);
+
+        return new GraphPrediction(
+            platform.Id,
+            graph.Name,
+            weights.Id,
+            graph.Input,
+            batch,
+            executed,
+            residence,
+            activationsOnChip,
+            new Seconds(latency),
+            batch / period,
+            new Ops(device.Ops / batch),
+            new Bytes(weightBytes),
+            new Bytes(device.DramBytes / batch),
+            new Bytes((device.HostLinkBytes + ioBytes) / batch),
+            new Bytes(liveBytes),
+            fits,
+            bottleneck,
+            power.JoulesPerPass is { } j ? new Joules(j / batch) : null,
+            power.AverageWatts is { } w ? new Watts(w) : null,
+            power.Throttled,
+            power.SlowdownFactor,
+            results);
+    }
+
+    private static Bottleneck OverallBottleneck(LayerPrediction[] layers, double ioSeconds, bool fits, bool throttled, bool weightsOnChip, bool activationsOnChip, ExecutionStyle style)
+    {
+        if (!fits)
+        {
+            return Bottleneck.MemoryCapacity;
+        }
+
+        if (throttled)
+        {
+            return Bottleneck.PowerCap;
+        }
+
+        Span<double> byResource = stackalloc double[4];
+        foreach (var layer in layers)
+        {
+            byResource[(int)layer.Binding] += layer.Seconds;
+        }
+
+        byResource[(int)Resource.HostLink] += ioSeconds;
+        var top = Resource.Compute;
+        for (var r = 1; r < 4; r++)
+        {
+            if (byResource[r] > byResource[(int)top])
+            {
+                top = (Resource)r;
+            }
+        }
+
+        var spilled = style == ExecutionStyle.Dataflow && (!weightsOnChip || !activationsOnChip);
+        return top switch
+        {
+            Resource.Compute => Bottleneck.Compute,
+            Resource.OnChip => Bottleneck.OnChipBandwidth,
+            Resource.Dram => spilled ? Bottleneck.OnChipCapacity : Bottleneck.DramBandwidth,
+            _ => spilled ? Bottleneck.OnChipCapacity : Bottleneck.HostLink,
+        };
+    }
+}
