@@ -1,0 +1,123 @@
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Units;
+using WorkingPoint.Core.Workloads;
+
+namespace WorkingPoint.Catalog;
+
+/// <summary>What to predict: the weight format, and either a generation request (LLMs) or an input size and batch (networks).</summary>
+public sealed record PredictionRequest(
+    WeightFormat? Weights = null,
+    KvCacheFormat? KvCache = null,
+    LlmScenario? Generation = null,
+    int? InputWidth = null,
+    int? InputHeight = null,
+    int Batch = 1,
+    AchievableFractions? Fractions = null)
+{
+    /// <summary>LLMs default to llama.cpp's Q4_0, networks to int8: the formats edge deployments ship.</summary>
+    public WeightFormat WeightsFor(CatalogModel model) => Weights ?? (model is LlmCatalogModel ? WeightFormat.Q4_0 : WeightFormat.Int8);
+}
+
+/// <summary>A prediction for either kind of model.</summary>
+public abstract record ModelPrediction(Platform Platform, CatalogModel Model)
+{
+    /// <summary>Inferences (networks) or generated tokens (LLMs) per second.</summary>
+    public abstract double Throughput { get; }
+
+    public abstract string ThroughputUnit { get; }
+
+    public abstract Seconds Latency { get; }
+
+    public abstract Bottleneck Bottleneck { get; }
+
+    public abstract Watts? AveragePower { get; }
+
+    public abstract bool Fits { get; }
+
+    /// <summary>Figures the prediction rests on that are assumptions or derived rather than published.</summary>
+    public IReadOnlyList<string> Assumptions => Predictions.AssumptionsOf(Platform, this);
+}
+
+public sealed record LlmModelPrediction(Platform Platform, CatalogModel Model, LlmPrediction Result) : ModelPrediction(Platform, Model)
+{
+    public override double Throughput => Result.DecodeTokensPerSecond;
+
+    public override string ThroughputUnit => "tok/s";
+
+    public override Seconds Latency => Result.TimeToFirstToken;
+
+    public override Bottleneck Bottleneck => Result.Bottleneck;
+
+    public override Watts? AveragePower => Result.AverageDecodePower;
+
+    public override bool Fits => Result.Fits;
+}
+
+public sealed record GraphModelPrediction(Platform Platform, CatalogModel Model, GraphPrediction Result) : ModelPrediction(Platform, Model)
+{
+    public override double Throughput => Result.FramesPerSecond;
+
+    public override string ThroughputUnit => "FPS";
+
+    public override Seconds Latency => Result.Latency;
+
+    public override Bottleneck Bottleneck => Result.Bottleneck;
+
+    public override Watts? AveragePower => Result.AveragePower;
+
+    public override bool Fits => Result.Fits;
+}
+
+/// <summary>Runs the analytic model for a catalog model on a platform.</summary>
+public static class Predictions
+{
+    public static ModelPrediction Predict(CatalogModel model, Platform platform, PredictionRequest request)
+    {
+        var ceilings = new Ceilings(platform, request.Fractions);
+        var weights = request.WeightsFor(model);
+        switch (model)
+        {
+            case LlmCatalogModel llm:
+                var workload = new LlmWorkload(llm.Architecture, weights, request.KvCache ?? KvCacheFormat.F16);
+                var scenario = request.Generation ?? new LlmScenario();
+                Func<Seconds>? vision = llm.Architecture.Vision is { } spec
+                    ? () => GraphPredictor.Predict(spec.AsGraphModel(llm.Id).Build(scenario.ImageWidth, scenario.ImageHeight), ceilings, weights).Latency
+                    : null;
+                return new LlmModelPrediction(platform, model, LlmPredictor.Predict(workload, ceilings, scenario, vision));
+            case GraphCatalogModel graph:
+                var g = graph.Model;
+                var built = g.Build(request.InputWidth ?? g.DefaultWidth, request.InputHeight ?? g.DefaultHeight);
+                return new GraphModelPrediction(platform, model, GraphPredictor.Predict(built, ceilings, weights, request.Batch));
+            default:
+                throw new ArgumentException($"Model '{model.Id}' has no predictor.");
+        }
+    }
+
+    internal static IReadOnlyList<string> AssumptionsOf(Platform platform, ModelPrediction prediction)
+    {
+        var list = platform.Provenance.Assumptions.Select(a => $"{platform.Id} {a.Field}: assumed ({a.Note})").ToList();
+        var precision = prediction is LlmModelPrediction l ? l.Result.ExecutedPrecision : ((GraphModelPrediction)prediction).Result.ExecutedPrecision;
+        if (platform.Power.Max is not null && !EnergyModel.HasOwnOpEnergy(platform, precision))
+        {
+            list.Add($"{platform.Id} energy per {precision.ToId()} op derived from its power range ((max − idle) / dense peak): an upper bound");
+        }
+
+        if (platform.Power.Max is null)
+        {
+            list.Add($"{platform.Id} has no published power figure: energy and power are not predicted");
+        }
+
+        if (platform.Power.DramEnergy is null && platform.Dram is { } dram)
+        {
+            list.Add($"DRAM energy {EnergyModel.DramEnergyByKind[dram.Kind].PicojoulesPerBit} pJ/bit: {EnergyModel.DramEnergyByKind[dram.Kind].Source}");
+        }
+
+        if (platform.OnChip.Capacity is null)
+        {
+            list.Add($"{platform.Id} on-chip capacity unknown: nothing is assumed to stay on chip");
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,113 @@
+using System.ComponentModel;
+using System.Globalization;
+using Spectre.Console.Cli;
+using WorkingPoint.Catalog;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Workloads;
+
+namespace WorkingPoint.Cli.Commands;
+
+public class JsonSettings : CommandSettings
+{
+    [CommandOption("--json")]
+    [Description("Machine-readable output (field names in docs/json.md).")]
+    public bool Json { get; init; }
+}
+
+/// <summary>The working point a model is predicted at; shared by predict, compare, roofline and the solvers.</summary>
+public class WorkingPointSettings : JsonSettings
+{
+    [CommandOption("-w|--weights <FORMAT>")]
+    [Description("Weight format: fp32, fp16, bf16, int8, int4, q8_0, q4_0, q4_k_m, q5_k_m, q6_k. Default: q4_0 for LLMs, int8 for networks.")]
+    public string? Weights { get; init; }
+
+    [CommandOption("--kv <FORMAT>")]
+    [Description("KV-cache format: f16 (default), f32, q8_0, q4_0.")]
+    public string? KvCache { get; init; }
+
+    [CommandOption("--prompt <TOKENS>")]
+    [Description("Prompt tokens (LLMs). Default 512.")]
+    [DefaultValue(512)]
+    public int Prompt { get; init; } = 512;
+
+    [CommandOption("--gen <TOKENS>")]
+    [Description("Generated tokens (LLMs). Default 128.")]
+    [DefaultValue(128)]
+    public int Gen { get; init; } = 128;
+
+    [CommandOption("--batch <N>")]
+    [Description("Concurrent sequences (LLMs) or batch size (networks). Default 1.")]
+    [DefaultValue(1)]
+    public int Batch { get; init; } = 1;
+
+    [CommandOption("--images <N>")]
+    [Description("Images per request for a VLM (encoded by its vision tower, then prefilled as tokens). Default 0.")]
+    public int Images { get; init; }
+
+    [CommandOption("--image <WxH>")]
+    [Description("Image size for a VLM. Default 448x448.")]
+    public string? Image { get; init; }
+
+    [CommandOption("--input <WxH>")]
+    [Description("Input size for a network, width x height (e.g. 1280x720). Default: the model's reference size.")]
+    public string? Input { get; init; }
+
+    [CommandOption("--compute-fraction <F>")]
+    [Description("Override the achievable fraction of peak compute (0–1].")]
+    public double? ComputeFraction { get; init; }
+
+    [CommandOption("--dram-fraction <F>")]
+    [Description("Override the achievable fraction of peak DRAM bandwidth (0–1].")]
+    public double? DramFraction { get; init; }
+
+    public PredictionRequest ToRequest(Platform? platform = null)
+    {
+        var (imageWidth, imageHeight) = Image is null ? (448, 448) : Parsing.Size(Image, "--image");
+        (int W, int H)? input = Input is null ? null : Parsing.Size(Input, "--input");
+        return new PredictionRequest(
+            Weights is null ? null : WeightFormat.Parse(Weights),
+            KvCache is null ? null : KvCacheFormat.Parse(KvCache),
+            new LlmScenario(Prompt, Gen, Batch, Images, imageWidth, imageHeight).Validate(),
+            input?.W,
+            input?.H,
+            Batch,
+            Fractions(platform));
+    }
+
+    public AchievableFractions? Fractions(Platform? platform)
+    {
+        if (ComputeFraction is null && DramFraction is null)
+        {
+            return null;
+        }
+
+        var baseline = platform?.Achievable ?? AchievableFractions.Defaults;
+        return (baseline with { Compute = ComputeFraction ?? baseline.Compute, Dram = DramFraction ?? baseline.Dram }).Validate("command line");
+    }
+}
+
+internal static class Parsing
+{
+    /// <summary>Parses "WIDTHxHEIGHT" (e.g. 1280x720).</summary>
+    public static (int Width, int Height) Size(string text, string option)
+    {
+        var parts = text.ToLowerInvariant().Split('x');
+        if (parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h)
+            && w > 0 && h > 0 && w <= 16384 && h <= 16384)
+        {
+            return (w, h);
+        }
+
+        throw new ArgumentException($"{option} '{text}' is not a size; write WIDTHxHEIGHT with whole numbers from 1 to 16384, e.g. 1280x720.");
+    }
+
+    public static IReadOnlyList<int> IntList(string text, string option) =>
+        text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0
+                ? v
+                : throw new ArgumentException($"{option} '{text}' must be a comma-separated list of positive whole numbers."))
+            .ToArray();
+}

@@ -1,0 +1,152 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Hardware;
+
+namespace WorkingPoint.Cli.Commands;
+
+public sealed class PlatformsCommand(IAnsiConsole console) : Command<PlatformsCommand.Settings>
+{
+    public sealed class Settings : JsonSettings
+    {
+        [CommandArgument(0, "[ID]")]
+        [Description("A platform id or a path to a platform YAML file; omit to list the catalog.")]
+        public string? Id { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
+        if (settings.Id is null)
+        {
+            if (settings.Json)
+            {
+                Output.Json(console, catalog.Platforms.Select(PlatformJson.From).ToArray());
+                return 0;
+            }
+
+            var table = new Table().Border(TableBorder.Rounded).Title("[bold]Platforms[/]");
+            foreach (var column in new[] { "Id", "Name", "Style", "Best dense TOPS", "DRAM", "DRAM GB/s", "On-chip", "Max W", "Price" })
+            {
+                table.AddColumn(column);
+            }
+
+            foreach (var p in catalog.Platforms)
+            {
+                var best = p.Compute.Peaks.OrderByDescending(x => x.Dense.Value).FirstOrDefault();
+                table.AddRow(
+                    Markup.Escape(p.Id),
+                    Markup.Escape(p.Name),
+                    p.Execution == ExecutionStyle.Dataflow ? "dataflow" : "layer-by-layer",
+                    best is null ? "[grey]unknown[/]" : $"{Output.Number(best.Dense.Tops)} {best.Precision.ToId()}",
+                    p.Dram is null ? "none" : Markup.Escape($"{p.Dram.Kind} {Output.OrUnknown(p.Dram.Capacity?.GiB, v => $"{Output.Number(v)} GiB")}"),
+                    Output.OrUnknown(p.Dram?.PeakBandwidth?.GBps, v => Output.Number(v)),
+                    Output.OrUnknown(p.OnChip.Capacity?.MiB, v => $"{Output.Number(v)} MiB"),
+                    Output.OrUnknown(p.Power.Max?.Value, v => Output.Number(v)),
+                    p.Price is null ? "[grey]unknown[/]" : $"${Output.Number(p.Price.Amount.Value)}");
+            }
+
+            console.Write(table);
+            return 0;
+        }
+
+        var platform = catalog.ResolvePlatform(settings.Id);
+        if (settings.Json)
+        {
+            Output.Json(console, PlatformJson.From(platform));
+            return 0;
+        }
+
+        var t = Output.KeyValueTable($"{platform.Name} ({platform.Id})");
+        t.Row("vendor / kind", Markup.Escape($"{platform.Vendor} / {platform.Kind}"));
+        t.Row("execution", platform.Execution == ExecutionStyle.Dataflow ? "dataflow (activations stay on chip while they fit)" : "layer-by-layer (each layer's output goes to DRAM and back)");
+        foreach (var peak in platform.Compute.Peaks)
+        {
+            t.Row($"peak {peak.Precision.ToId()}", $"{Output.Number(peak.Dense.Tops)} TOPS dense{(peak.QuotedAs == Sparsity.Structured2To4 ? $" (quoted {Output.Number(peak.Quoted.Tops)} with 2:4 sparsity)" : string.Empty)}");
+        }
+
+        t.Row("on-chip memory", $"{Output.OrUnknown(platform.OnChip.Capacity?.MiB, v => $"{Output.Number(v)} MiB")}, {Output.OrUnknown(platform.OnChip.Bandwidth?.GBps, v => $"{Output.Number(v)} GB/s")}");
+        t.Row("DRAM", platform.Dram is { } d
+            ? Markup.Escape($"{d.Kind}, {d.DataRateMegaTransfersPerSecond?.ToString() ?? "?"} MT/s × {d.BusWidthBits?.ToString() ?? "?"} bit = ") + Output.OrUnknown(d.PeakBandwidth?.GBps, v => $"{Output.Number(v)} GB/s") + ", " + Output.OrUnknown(d.Capacity?.GiB, v => $"{Output.Number(v)} GiB")
+            : "none (weights must fit on chip or stream over the host link)");
+        t.Row("host link", platform.HostLink is { } l ? Markup.Escape($"{l}, {Output.Number(l.PeakBandwidth.GBps)} GB/s") : "none (on the host's memory bus)");
+        t.Row("power", $"idle {Output.OrUnknown(platform.Power.Idle?.Value, v => $"{Output.Number(v)} W")}, max {Output.OrUnknown(platform.Power.Max?.Value, v => $"{Output.Number(v)} W")}, sustained {Output.OrUnknown(platform.Power.SustainablePower?.Value, v => $"{Output.Number(v)} W")}{(platform.Power.PassivelyCooled ? ", passively cooled" : string.Empty)}");
+        t.Row("achievable fractions", Markup.Escape($"compute {platform.Achievable.Compute:0.##}, DRAM {platform.Achievable.Dram:0.##}, on-chip {platform.Achievable.OnChip:0.##}, link {platform.Achievable.HostLink:0.##}, usable memory {platform.Achievable.UsableMemory:0.##}"));
+        t.Row("price", platform.Price is { } pr ? Markup.Escape($"${pr.Amount.Value:0.##} ({pr.What}, {pr.Date})") : "[grey]unknown[/]");
+        t.Row("form factor", Markup.Escape(platform.FormFactor));
+        console.Write(t);
+        if (platform.Notes is { } notes)
+        {
+            console.MarkupLine(Markup.Escape(notes));
+        }
+
+        var figures = new Table().Border(TableBorder.Simple).Title("[bold]Figures and sources[/]");
+        figures.AddColumn("Figure");
+        figures.AddColumn("Source / note");
+        foreach (var f in platform.Provenance.Figures)
+        {
+            var status = f.IsAssumption ? "[yellow]assumed[/] " : f.Source is null ? "[grey]unknown[/] " : string.Empty;
+            figures.AddRow(Markup.Escape(f.Field), status + Markup.Escape(string.Join(" — ", new[] { f.Source, f.Note }.Where(s => s is not null))));
+        }
+
+        console.Write(figures);
+        return 0;
+    }
+}
+
+/// <summary>A platform as JSON: figures with their units in the names.</summary>
+internal sealed record PlatformJson(
+    string Id,
+    string Name,
+    string Vendor,
+    string Kind,
+    string Execution,
+    IReadOnlyList<PeakJson> ComputePeaks,
+    double? OnChipCapacityMiB,
+    double? OnChipBandwidthGBps,
+    string? DramType,
+    double? DramDataRateMTps,
+    int? DramBusWidthBits,
+    double? DramPeakBandwidthGBps,
+    double? DramCapacityGiB,
+    string? HostLink,
+    double? HostLinkBandwidthGBps,
+    double? IdlePowerW,
+    double? MaxPowerW,
+    double? SustainedPowerW,
+    bool PassivelyCooled,
+    double? PriceUsd,
+    string? PriceDate,
+    string FormFactor,
+    AchievableFractions Achievable,
+    IReadOnlyList<FigureSource> Sources)
+{
+    public static PlatformJson From(Platform p) => new(
+        p.Id,
+        p.Name,
+        p.Vendor,
+        p.Kind,
+        p.Execution == ExecutionStyle.Dataflow ? "dataflow" : "layer-by-layer",
+        p.Compute.Peaks.Select(x => new PeakJson(x.Precision.ToId(), x.Dense.Tops, x.Quoted.Tops, x.QuotedAs == Sparsity.Structured2To4 ? "2:4" : "dense")).ToArray(),
+        p.OnChip.Capacity?.MiB,
+        p.OnChip.Bandwidth?.GBps,
+        p.Dram?.Kind.ToString(),
+        p.Dram?.DataRateMegaTransfersPerSecond,
+        p.Dram?.BusWidthBits,
+        p.Dram?.PeakBandwidth?.GBps,
+        p.Dram?.Capacity?.GiB,
+        p.HostLink?.ToString(),
+        p.HostLink?.PeakBandwidth.GBps,
+        p.Power.Idle?.Value,
+        p.Power.Max?.Value,
+        p.Power.SustainablePower?.Value,
+        p.Power.PassivelyCooled,
+        p.Price?.Amount.Value,
+        p.Price?.Date,
+        p.FormFactor,
+        p.Achievable,
+        p.Provenance.Figures);
+}
+
+internal sealed record PeakJson(string Precision, double DenseTops, double QuotedTops, string QuotedSparsity);

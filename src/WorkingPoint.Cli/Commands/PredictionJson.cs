@@ -1,0 +1,158 @@
+using WorkingPoint.Catalog;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Hardware;
+
+namespace WorkingPoint.Cli.Commands;
+
+/// <summary>A prediction as JSON. Field names carry their unit; unknown energies are null. Documented in docs/json.md.</summary>
+internal sealed record PredictionJson(
+    string Platform,
+    string Model,
+    string Kind,
+    string Weights,
+    string ExecutedPrecision,
+    double Throughput,
+    string ThroughputUnit,
+    string Bottleneck,
+    bool Fits,
+    double? AveragePowerW,
+    bool Throttled,
+    double? PriceUsd,
+    double? ThroughputPerWatt,
+    double? ThroughputPerDollar,
+    LlmJson? Llm,
+    GraphJson? Graph,
+    IReadOnlyList<string> Assumptions)
+{
+    public static PredictionJson From(ModelPrediction p, bool layers = false)
+    {
+        var price = p.Platform.Price?.Amount.Value;
+        var power = p.AveragePower?.Value;
+        return new PredictionJson(
+            p.Platform.Id,
+            p.Model.Id,
+            p is LlmModelPrediction ? "llm" : "graph",
+            p is LlmModelPrediction l0 ? l0.Result.WeightFormat : ((GraphModelPrediction)p).Result.WeightFormat,
+            (p is LlmModelPrediction l1 ? l1.Result.ExecutedPrecision : ((GraphModelPrediction)p).Result.ExecutedPrecision).ToId(),
+            p.Throughput,
+            p.ThroughputUnit,
+            p.Bottleneck.ToId(),
+            p.Fits,
+            power,
+            p is LlmModelPrediction l2 ? l2.Result.Throttled : ((GraphModelPrediction)p).Result.Throttled,
+            price,
+            power is { } w && w > 0 ? p.Throughput / w : null,
+            price is { } d && d > 0 ? p.Throughput / d : null,
+            p is LlmModelPrediction llm ? LlmJson.From(llm.Result) : null,
+            p is GraphModelPrediction g ? GraphJson.From(g, layers) : null,
+            p.Assumptions);
+    }
+}
+
+internal sealed record LlmJson(
+    string KvCache,
+    int PromptTokens,
+    int GeneratedTokens,
+    int Batch,
+    int Images,
+    long PromptTokensWithImages,
+    double VisionEncodeMs,
+    double PrefillMs,
+    double TtftMs,
+    double PrefillTokensPerSecond,
+    double DecodeMsPerToken,
+    double DecodeTokensPerSecond,
+    double AggregateDecodeTokensPerSecond,
+    double TotalMs,
+    double WeightBytes,
+    double KvCacheBytes,
+    double MemoryRequiredBytes,
+    double? MemoryAvailableBytes,
+    double DecodeBytesPerToken,
+    string WeightResidence,
+    string PrefillBoundBy,
+    string DecodeBoundBy,
+    double? EnergyPerTokenJ,
+    double? EnergyPerRequestJ,
+    double ThrottleSlowdown)
+{
+    public static LlmJson From(LlmPrediction r) => new(
+        r.KvCacheFormat,
+        r.Scenario.PromptTokens,
+        r.Scenario.GeneratedTokens,
+        r.Scenario.Batch,
+        r.Scenario.Images,
+        r.PromptTokensWithImages,
+        r.VisionEncode.Milliseconds,
+        r.Prefill.Milliseconds,
+        r.TimeToFirstToken.Milliseconds,
+        r.PrefillTokensPerSecond,
+        r.DecodeStep.Milliseconds,
+        r.DecodeTokensPerSecond,
+        r.AggregateDecodeTokensPerSecond,
+        r.Total.Milliseconds,
+        r.WeightBytes.Value,
+        r.KvCacheBytes.Value,
+        r.MemoryRequired.Value,
+        r.MemoryAvailable?.Value,
+        r.DecodeBytesPerToken.Value,
+        r.WeightResidence.ToString().ToLowerInvariant(),
+        r.PrefillBinding.ToId(),
+        r.DecodeBinding.ToId(),
+        r.EnergyPerToken?.Value,
+        r.EnergyPerRequest?.Value,
+        r.ThrottleSlowdown);
+}
+
+internal sealed record GraphJson(
+    string Input,
+    int Batch,
+    double LatencyMs,
+    double Fps,
+    double GigaOpsPerInference,
+    double AchievedTops,
+    double WeightBytes,
+    double DramBytesPerInference,
+    double HostLinkBytesPerInference,
+    double PeakLiveActivationBytes,
+    bool ActivationsOnChip,
+    string WeightResidence,
+    double? EnergyPerInferenceJ,
+    double ThrottleSlowdown,
+    IReadOnlyList<LayerJson>? Layers)
+{
+    public static GraphJson From(GraphModelPrediction p, bool layers)
+    {
+        var r = p.Result;
+        IReadOnlyList<LayerJson>? layerRows = null;
+        if (layers)
+        {
+            var model = ((GraphCatalogModel)p.Model).Model;
+            var built = model.Build((int)r.Input[3], (int)r.Input[2]);
+            layerRows = r.Layers.Select(l =>
+            {
+                var layer = built.Layers[l.Index];
+                return new LayerJson(layer.Name, layer.Kind.ToString(), layer.Detail, layer.Output.ToString(), l.Cost.Ops, layer.Parameters, l.Seconds * 1000, l.Binding.ToId(), l.Cost.DramBytes, l.Cost.OnChipBytes, l.Cost.HostLinkBytes);
+            }).ToArray();
+        }
+
+        return new GraphJson(
+            r.Input.ToString(),
+            r.Batch,
+            r.Latency.Milliseconds,
+            r.FramesPerSecond,
+            r.OpsPerInference.Giga,
+            r.AchievedOpsPerSecond / 1e12,
+            r.WeightBytes.Value,
+            r.DramBytesPerInference.Value,
+            r.HostLinkBytesPerInference.Value,
+            r.PeakLiveActivations.Value,
+            r.ActivationsOnChip,
+            r.WeightResidence.ToString().ToLowerInvariant(),
+            r.EnergyPerInference?.Value,
+            r.ThrottleSlowdown,
+            layerRows);
+    }
+}
+
+internal sealed record LayerJson(string Name, string Op, string Detail, string Output, double Ops, long Parameters, double TimeMs, string BoundBy, double DramBytes, double OnChipBytes, double HostLinkBytes);

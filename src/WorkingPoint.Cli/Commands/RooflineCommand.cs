@@ -1,0 +1,1 @@
+namespace WorkingPoint.Cli.Commands;

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Spectre.Console;
+
+namespace WorkingPoint.Cli;
+
+/// <summary>Writing results: JSON (camelCase, unit-suffixed names, see docs/json.md) or Spectre tables.</summary>
+internal static class Output
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    /// <summary>Writes JSON to the console's raw writer, so no markup or line wrapping touches it.</summary>
+    public static void Json<T>(IAnsiConsole console, T value)
+    {
+        var writer = console.Profile.Out.Writer;
+        writer.Write(JsonSerializer.Serialize(value, JsonOptions));
+        writer.Write('\n');
+        writer.Flush();
+    }
+
+    public static string Number(double value, int significant = 3)
+    {
+        if (double.IsNaN(value) || double.IsInfinity(value))
+        {
+            return "–";
+        }
+
+        if (value == 0)
+        {
+            return "0";
+        }
+
+        var magnitude = (int)Math.Floor(Math.Log10(Math.Abs(value)));
+        var decimals = Math.Clamp(significant - 1 - magnitude, 0, 6);
+        return value.ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    }
+
+    public static string Ms(double seconds) => $"{Number(seconds * 1000)} ms";
+
+    public static string Bytes(double bytes) =>
+        bytes >= 1e9 ? $"{Number(bytes / 1e9)} GB" : bytes >= 1e6 ? $"{Number(bytes / 1e6)} MB" : bytes >= 1e3 ? $"{Number(bytes / 1e3)} kB" : $"{Number(bytes)} B";
+
+    public static string OrUnknown(double? value, Func<double, string> format) => value is { } v ? format(v) : "[grey]unknown[/]";
+
+    public static Table KeyValueTable(string title)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(title)}[/]");
+        table.AddColumn("Quantity");
+        table.AddColumn(new TableColumn("Value"));
+        return table;
+    }
+
+    public static void Row(this Table table, string key, string value) => table.AddRow(Markup.Escape(key), value);
+
+    public static void Notes(IAnsiConsole console, string heading, IEnumerable<string> lines)
+    {
+        var list = lines.ToList();
+        if (list.Count == 0)
+        {
+            return;
+        }
+
+        console.MarkupLine($"[bold]{Markup.Escape(heading)}[/]");
+        foreach (var line in list)
+        {
+            console.MarkupLine($"  • {Markup.Escape(line)}");
+        }
+    }
+}

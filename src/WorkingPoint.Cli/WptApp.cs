@@ -1,0 +1,51 @@
+using Spectre.Console;
+using Spectre.Console.Cli;
+using WorkingPoint.Catalog;
+using WorkingPoint.Cli.Commands;
+using WorkingPoint.Core.Analysis;
+
+namespace WorkingPoint.Cli;
+
+/// <summary>The <c>wpt</c> command tree. Errors become one line on stderr and exit code 2; nothing is half-written.</summary>
+public static class WptApp
+{
+    public const int ErrorExitCode = 2;
+
+    public static int Run(string[] args, IAnsiConsole console, TextWriter errors)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            config.SetApplicationName("wpt");
+            config.ConfigureConsole(console);
+            config.PropagateExceptions();
+            config.AddCommand<PlatformsCommand>("platforms").WithDescription("List the platform catalog, or show one platform with its sources.").WithExample("platforms", "hailo-10h");
+            config.AddCommand<ModelsCommand>("models").WithDescription("List the model catalog, or show one model's architecture and counts.").WithExample("models", "llama-3.2-1b");
+            config.AddCommand<PredictCommand>("predict").WithDescription("Predict latency, throughput, energy and the bottleneck of a model on a platform.")
+                .WithExample("predict", "--platform", "hailo-10h", "--model", "llama-3.2-1b")
+                .WithExample("predict", "--platform", "jetson-orin-nano-8gb-super", "--model", "yolov8s", "--input", "1280x720", "--layers");
+            config.AddCommand<CompareCommand>("compare").WithDescription("One model across platforms, with perf/W and perf/$.").WithExample("compare", "--model", "yolov8s", "--platforms", "all");
+            config.AddBranch("solve", solve =>
+            {
+                solve.SetDescription("Inverse questions: the bandwidth, model or input size that meets a target.");
+                solve.AddCommand<SolveBandwidthCommand>("bandwidth").WithDescription("DRAM bandwidth needed for a decode rate.").WithExample("solve", "bandwidth", "--model", "llama-3.2-1b", "--weights", "q4_0", "--target-tok-s", "40");
+                solve.AddCommand<SolveModelCommand>("model").WithDescription("The largest catalog LLM that meets a decode rate on a platform.").WithExample("solve", "model", "--platform", "raspberry-pi-5", "--target-tok-s", "10");
+                solve.AddCommand<SolveInputCommand>("input").WithDescription("The largest input size that meets a frame rate.").WithExample("solve", "input", "--platform", "hailo-8", "--model", "yolov8s", "--target-fps", "30");
+            });
+            // ROOFLINE config.AddCommand<RooflineCommand>("roofline").WithDescription("Plot the roofline of platforms with workloads (or layers) placed on it, as PNG or SVG.").WithExample("roofline", "--platform", "jetson-orin-nano-8gb-super", "--model", "yolov8s,llama-3.2-1b", "-o", "roofline.png");
+            config.AddCommand<SweepCommand>("sweep").WithDescription("Evaluate a grid of platforms × models × working points and report evaluations per second.").WithExample("sweep", "--seconds", "2");
+        });
+
+        try
+        {
+            return app.Run(args);
+        }
+        catch (Exception ex) when (ex is CatalogException or MissingFigureException or ArgumentException or CommandParseException or CommandRuntimeException or IOException or UnauthorizedAccessException)
+        {
+            errors.WriteLine($"wpt: error: {OneLine(ex.Message)}");
+            return ErrorExitCode;
+        }
+    }
+
+    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim()));
+}
