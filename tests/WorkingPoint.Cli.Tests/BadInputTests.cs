@@ -1,0 +1,80 @@
+namespace WorkingPoint.Cli.Tests;
+
+/// <summary>Bad input gets one clear line naming the problem and the fix, and a non-zero exit code.</summary>
+public sealed class BadInputTests
+{
+    [Theory]
+    [InlineData("Unknown platform 'hailo-9'. Did you mean 'hailo-8'?", "predict", "--platform", "hailo-9", "--model", "yolov8s")]
+    [InlineData("Unknown model 'yolov9s'. Did you mean 'yolov8s'?", "predict", "--platform", "hailo-8", "--model", "yolov9s")]
+    [InlineData("Unknown weight format 'q3_x'", "predict", "--platform", "hailo-8", "--model", "yolov8s", "--weights", "q3_x")]
+    [InlineData("--input '1280by720' is not a size", "predict", "--platform", "hailo-8", "--model", "yolov8s", "--input", "1280by720")]
+    [InlineData("no such platform file", "predict", "--platform", "./missing.yaml", "--model", "yolov8s")]
+    [InlineData("--target-tok-s must be a positive number", "solve", "bandwidth", "--model", "llama-3.2-1b", "--target-tok-s", "0")]
+    [InlineData("is not an LLM", "solve", "bandwidth", "--model", "yolov8s", "--target-tok-s", "10")]
+    [InlineData("--model is required", "predict", "--platform", "hailo-8")]
+    [InlineData("achievable fraction 'Dram' must be in (0, 1]", "predict", "--platform", "hailo-8", "--model", "yolov8s", "--dram-fraction", "1.5")]
+    [InlineData("--sort must be one of", "compare", "--model", "yolov8s", "--sort", "speed")]
+    [InlineData("the target is not reachable", "solve", "input", "--platform", "coral-edge-tpu", "--model", "yolov8x", "--target-fps", "100000")]
+    [InlineData("has no peak compute figure", "predict", "--platform", "host", "--model", "yolov8s")]
+    public void Bad_input_gets_one_line_that_names_the_problem_and_a_non_zero_exit(string expected, params string[] args)
+    {
+        var (code, _, errors) = Wpt.Run(args);
+        Assert.NotEqual(0, code);
+        Assert.Contains(expected, errors, StringComparison.Ordinal);
+        Assert.Single(errors.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void A_malformed_platform_file_is_reported_with_its_line()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"wpt-bad-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, "id: broken\nname: [unclosed\n");
+        try
+        {
+            var (code, _, errors) = Wpt.Run("predict", "--platform", path, "--model", "yolov8s");
+            Assert.Equal(2, code);
+            Assert.Contains($"{path}:", errors, StringComparison.Ordinal);
+            Assert.Contains("malformed YAML", errors, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_user_platform_file_is_accepted_in_place_of_a_catalog_id()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"wpt-user-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, """
+            id: my-board
+            name: My board
+            vendor: Me
+            kind: npu
+            execution: layer-by-layer
+            sources:
+              D: my datasheet rev 1
+            compute:
+              int8: { value: 10, source: D }
+            memory:
+              dram:
+                type: LPDDR4X
+                dataRateMTps: { value: 4266, source: D }
+                busWidthBits: { value: 64, source: D }
+                capacityGiB: { value: 4, source: D }
+            power:
+              maxW: { value: 5, source: D }
+              idleW: { value: 0.5, source: D }
+            """);
+        try
+        {
+            var (code, output, errors) = Wpt.Run("predict", "--platform", path, "--model", "llama-3.2-1b", "--json");
+            Assert.True(code == 0, errors);
+            Assert.Contains("\"platform\": \"my-board\"", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System.Runtime.CompilerServices;
+using Spectre.Console.Testing;
+
+namespace WorkingPoint.Cli.Tests;
+
+/// <summary>Runs wpt in-process on a fixed-width test console, as a user at an 120-column terminal would see it.</summary>
+internal static class Wpt
+{
+    public static (int ExitCode, string Output, string Errors) Run(params string[] args)
+    {
+        var console = new TestConsole().Width(120);
+        console.Profile.Capabilities.Ansi = false;
+        var errors = new StringWriter();
+        var code = WptApp.Run(args, console, errors);
+        return (code, console.Output.Replace("\r\n", "\n", StringComparison.Ordinal), errors.ToString());
+    }
+}
+
+/// <summary>
+/// Golden files of what the user sees. Set WPT_UPDATE_GOLDEN=1 to rewrite them after an intended change, then review the diff.
+/// </summary>
+internal static class Golden
+{
+    public static void Verify(string name, string actual, [CallerFilePath] string callerPath = "")
+    {
+        var path = Path.Combine(Path.GetDirectoryName(callerPath)!, "Expectations", name);
+        var normalized = string.Join('\n', actual.Split('\n').Select(l => l.TrimEnd())).TrimEnd() + "\n";
+        if (Environment.GetEnvironmentVariable("WPT_UPDATE_GOLDEN") == "1" || !File.Exists(path))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, normalized);
+            Assert.True(Environment.GetEnvironmentVariable("WPT_UPDATE_GOLDEN") == "1", $"Golden file {name} was missing and has been written; review and commit it.");
+            return;
+        }
+
+        Assert.Equal(File.ReadAllText(path), normalized);
+    }
+}
