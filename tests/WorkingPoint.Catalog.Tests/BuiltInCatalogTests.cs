@@ -1,0 +1,135 @@
+using WorkingPoint.Core.Hardware;
+
+namespace WorkingPoint.Catalog.Tests;
+
+public class BuiltInCatalogTests
+{
+    private static readonly string[] RequiredPlatformIds =
+    [
+        "hailo-8", "hailo-8l", "hailo-10h",
+        "jetson-orin-nano-8gb", "jetson-orin-nano-8gb-super", "jetson-orin-nx-16gb", "jetson-agx-orin-64gb",
+        "raspberry-pi-5", "rk3588", "coral-edge-tpu",
+        "apple-m1", "apple-m2", "apple-m3", "apple-m4", "apple-m4-pro",
+        "intel-lunar-lake-npu", "axelera-metis", "deepx-dx-m1", "host",
+    ];
+
+    private static Platform Get(string id) => Catalog.BuiltIn.ResolvePlatform(id);
+
+    [Fact]
+    public void The_required_platforms_are_all_in_the_catalog()
+    {
+        var ids = Catalog.BuiltIn.Platforms.Select(p => p.Id).ToHashSet();
+        var missing = RequiredPlatformIds.Except(ids).ToArray();
+        Assert.True(missing.Length == 0, $"missing from the catalog: {string.Join(", ", missing)}");
+    }
+
+    [Fact]
+    public void Every_catalog_platform_loads_and_has_a_source_for_each_published_figure()
+    {
+        Assert.NotEmpty(Catalog.BuiltIn.Platforms);
+        foreach (var platform in Catalog.BuiltIn.Platforms)
+        {
+            foreach (var figure in platform.Provenance.Figures)
+            {
+                var described = figure.Source is not null || figure.Note is not null;
+                Assert.True(described, $"{platform.Id}: {figure.Field} has neither a source nor a note.");
+                if (figure.IsAssumption)
+                {
+                    Assert.False(string.IsNullOrWhiteSpace(figure.Note), $"{platform.Id}: assumption {figure.Field} gives no reason.");
+                }
+            }
+
+            foreach (var (key, reference) in platform.Provenance.References)
+            {
+                Assert.False(string.IsNullOrWhiteSpace(reference), $"{platform.Id}: source {key} is empty.");
+            }
+        }
+    }
+
+    [Fact]
+    public void Every_platform_id_matches_its_file_name()
+    {
+        var directory = FindCatalogDirectory();
+        var fileIds = Directory.GetFiles(directory, "*.yaml").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal);
+        var ids = Catalog.BuiltIn.Platforms.Select(p => p.Id).Order(StringComparer.Ordinal);
+        Assert.Equal(fileIds, ids);
+    }
+
+    [Fact]
+    public void Every_platform_except_the_host_has_a_compute_peak()
+    {
+        var withoutPeak = Catalog.BuiltIn.Platforms.Where(p => !p.Compute.HasAnyPeak).Select(p => p.Id);
+        Assert.Equal(["host"], withoutPeak);
+    }
+
+    [Fact]
+    public void The_host_placeholder_has_no_figures_until_measured()
+    {
+        var host = Get("host");
+        Assert.False(host.Compute.HasAnyPeak);
+        Assert.Equal(ExecutionStyle.LayerByLayer, host.Execution);
+        Assert.Equal(DramKind.Unknown, host.Dram!.Kind);
+        Assert.Null(host.Dram.PeakBandwidth);
+        Assert.All(host.Provenance.Figures, f => Assert.Contains("wpt measure roofline", f.Note, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Sparse_int8_headlines_are_halved_for_dense_use()
+    {
+        Assert.Equal(33.5, Get("jetson-orin-nano-8gb-super").Compute.DensePeak(Precision.Int8).Value / 1e12, 6);
+        Assert.Equal(20, Get("jetson-orin-nano-8gb").Compute.DensePeak(Precision.Int8).Value / 1e12, 6);
+        Assert.Equal(137.5, Get("jetson-agx-orin-64gb").Compute.DensePeak(Precision.Int8).Value / 1e12, 6);
+    }
+
+    [Fact]
+    public void Dense_headlines_are_used_as_published()
+    {
+        Assert.Equal(26, Get("hailo-8").Compute.DensePeak(Precision.Int8).Value / 1e12, 6);
+        Assert.Equal(214, Get("axelera-metis").Compute.DensePeak(Precision.Int8).Value / 1e12, 6);
+    }
+
+    [Theory]
+    [InlineData("jetson-orin-nano-8gb-super", 102.4)]
+    [InlineData("raspberry-pi-5", 17.068)]
+    [InlineData("jetson-agx-orin-64gb", 204.8)]
+    [InlineData("jetson-orin-nano-8gb", 68.256)]
+    [InlineData("rk3588", 34.128)]
+    public void Dram_peak_bandwidth_is_computed_from_data_rate_and_bus_width(string id, double gigabytesPerSecond)
+    {
+        Assert.Equal(gigabytesPerSecond, Get(id).Dram!.PeakBandwidth!.Value.GBps, 3);
+    }
+
+    [Theory]
+    [InlineData("hailo-8")]
+    [InlineData("hailo-8l")]
+    [InlineData("coral-edge-tpu")]
+    public void Dataflow_parts_without_dram_sit_behind_a_host_link(string id)
+    {
+        var platform = Get(id);
+        Assert.Equal(ExecutionStyle.Dataflow, platform.Execution);
+        Assert.False(platform.HasDram);
+        Assert.NotNull(platform.HostLink);
+    }
+
+    [Fact]
+    public void Assumed_figures_are_flagged_as_assumptions()
+    {
+        var lunarLake = Get("intel-lunar-lake-npu");
+        Assert.Contains(lunarLake.Provenance.Assumptions, f => f.Field == "memory.dram.busWidthBits");
+        Assert.Equal(128, lunarLake.Dram!.BusWidthBits);
+    }
+
+    private static string FindCatalogDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "catalog", "platforms");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException("catalog/platforms not found above the test output directory.");
+    }
+}
