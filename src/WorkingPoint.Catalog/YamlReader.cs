@@ -39,6 +39,11 @@ internal sealed class YamlReader
         {
             throw new CatalogException($"{file}:{ex.Start.Line}: malformed YAML: {FirstLine(ex.InnerException?.Message ?? ex.Message)}. Fix the syntax at that line.");
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet reports some unterminated flow collections ({ … or [ …) this way, without a position.
+            throw new CatalogException($"{file}: malformed YAML: {FirstLine(ex.Message)}. Look for an unclosed '{{' or '['.");
+        }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {

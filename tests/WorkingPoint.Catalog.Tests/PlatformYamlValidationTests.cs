@@ -106,4 +106,11 @@ public class PlatformYamlValidationTests
         var ex = Rejects(Valid.Replace("busWidthBits: { value: 64, source: S1 }", "busWidthBits: { value: null, assumed: 64 }", StringComparison.Ordinal));
         Assert.Contains("assumed without a note", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_unclosed_brace_is_reported_as_malformed_yaml_not_a_crash()
+    {
+        var ex = Rejects(Valid.Replace("int8: { value: 10, sparsity: dense, source: S1 }", "int8: { value: 10, sparsity: dense, source: S1", StringComparison.Ordinal));
+        Assert.Contains("malformed YAML", ex.Message, StringComparison.Ordinal);
+    }
 }

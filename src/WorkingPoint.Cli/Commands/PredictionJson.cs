@@ -41,8 +41,9 @@ internal sealed record PredictionJson(
             power,
             p is LlmModelPrediction l2 ? l2.Result.Throttled : ((GraphModelPrediction)p).Result.Throttled,
             price,
-            power is { } w && w > 0 ? p.Throughput / w : null,
-            price is { } d && d > 0 ? p.Throughput / d : null,
+            // Efficiency of a model that does not fit is meaningless, so it is left out.
+            power is { } w && w > 0 && p.Fits ? p.Throughput / w : null,
+            price is { } d && d > 0 && p.Fits ? p.Throughput / d : null,
             p is LlmModelPrediction llm ? LlmJson.From(llm.Result) : null,
             p is GraphModelPrediction g ? GraphJson.From(g, layers) : null,
             p.Assumptions);

@@ -88,6 +88,7 @@ public sealed class Ceilings
         HostLinkPicojoulesPerByte = platform.Power.HostLinkEnergy?.Value ?? 0;
         IdleWatts = platform.Power.Idle?.Value ?? 0;
         SustainableWatts = platform.Power.SustainablePower?.Value;
+        MaxWatts = platform.Power.Max?.Value;
         EnergyKnown = _picojoulesPerOp.Any(e => e > 0);
     }
 
@@ -114,6 +115,8 @@ public sealed class Ceilings
     public double IdleWatts { get; }
 
     public double? SustainableWatts { get; }
+
+    public double? MaxWatts { get; }
 
     /// <summary>False when no power figure exists to derive energy from; energies are then reported as unknown.</summary>
     public bool EnergyKnown { get; }

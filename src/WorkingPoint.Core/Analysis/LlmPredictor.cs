@@ -141,7 +141,7 @@ public static class LlmPredictor
         // Power: decode is the steady state of generation; prefill is short and reported at its own rate.
         var precision = w.ComputePrecision;
         var decodePower = PowerOutcome.For(c, decode.DynamicJoules(c, precision), decode.Seconds);
-        var prefillPower = prefill.Ops > 0 ? PowerOutcome.For(c, prefill.DynamicJoules(c, precision), prefill.Seconds) : new PowerOutcome(null, null, false, 1);
+        var prefillPower = prefill.Ops > 0 ? PowerOutcome.For(c, prefill.DynamicJoules(c, precision), prefill.Seconds, burst: true) : new PowerOutcome(null, null, false, 1);
         var decodeSeconds = decode.Seconds * decodePower.SlowdownFactor;
         var prefillSeconds = prefill.Seconds * prefillPower.SlowdownFactor;
         var ttft = visionTime + new Seconds(prefillSeconds);

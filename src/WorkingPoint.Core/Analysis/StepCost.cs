@@ -60,9 +60,10 @@ public readonly record struct PowerOutcome(double? AverageWatts, double? JoulesP
 {
     /// <summary>
     /// Average power while passes of <paramref name="dynamicJoules"/> run back to back every <paramref name="periodSeconds"/>;
-    /// above the sustainable power the period stretches until dynamic power fits under the cap.
+    /// above the cap the period stretches until dynamic power fits under it. A steady state is held to the sustainable power
+    /// (the cooling or power-mode cap); a short burst such as a prefill only to the maximum.
     /// </summary>
-    public static PowerOutcome For(Ceilings c, double dynamicJoules, double periodSeconds)
+    public static PowerOutcome For(Ceilings c, double dynamicJoules, double periodSeconds, bool burst = false)
     {
         if (!c.EnergyKnown)
         {
@@ -70,7 +71,8 @@ public readonly record struct PowerOutcome(double? AverageWatts, double? JoulesP
         }
 
         var watts = c.IdleWatts + (dynamicJoules / periodSeconds);
-        if (c.SustainableWatts is { } cap && watts > cap && cap > c.IdleWatts)
+        var limit = burst ? c.MaxWatts : c.SustainableWatts;
+        if (limit is { } cap && watts > cap && cap > c.IdleWatts)
         {
             var period = dynamicJoules / (cap - c.IdleWatts);
             return new PowerOutcome(cap, dynamicJoules + (c.IdleWatts * period), true, period / periodSeconds);

@@ -1,0 +1,69 @@
+using WorkingPoint.Core.Workloads;
+
+namespace WorkingPoint.Catalog.Tests;
+
+public sealed class ModelCatalogTests
+{
+    private static readonly string[] RequiredLlms =
+    [
+        "llama-3.2-1b", "llama-3.2-3b", "llama-3.1-8b", "llama-2-7b", "llama-2-13b", "llama-2-70b", "qwen2.5-0.5b", "qwen2.5-1.5b",
+        "qwen2.5-3b", "qwen2.5-7b", "qwen2.5-vl-3b", "phi-3.5-mini", "gemma-2-2b", "smollm2-1.7b", "tinyllama-1.1b",
+    ];
+
+    private static readonly string[] RequiredNetworks = ["yolov8n", "yolov8s", "yolov8m", "yolov8l", "yolov8x", "resnet-50", "mobilenet-v2", "espcn-x2", "dncnn3"];
+
+    public static TheoryData<string> Llms()
+    {
+        var data = new TheoryData<string>();
+        foreach (var id in RequiredLlms)
+        {
+            data.Add(id);
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void The_required_models_are_all_in_the_catalog()
+    {
+        var ids = Catalog.BuiltIn.Models.Select(m => m.Id).ToHashSet();
+        Assert.All(RequiredLlms.Concat(RequiredNetworks), id => Assert.Contains(id, ids));
+    }
+
+    [Theory]
+    [MemberData(nameof(Llms))]
+    public void Parameters_computed_from_the_config_match_the_published_count_within_1_percent(string id)
+    {
+        var architecture = ((LlmCatalogModel)Catalog.BuiltIn.ResolveModel(id)).Architecture;
+        var published = architecture.PublishedParameters!.Value;
+        Assert.InRange(architecture.TotalParameters, published * 0.99, published * 1.01);
+    }
+
+    [Fact]
+    public void Every_catalog_model_names_its_source()
+    {
+        Assert.All(Catalog.BuiltIn.Models, m => Assert.False(string.IsNullOrWhiteSpace(m.Source), m.Id));
+    }
+
+    [Fact]
+    public void A_model_file_with_an_unsupported_family_is_rejected_naming_the_supported_ones()
+    {
+        var ex = Assert.Throws<CatalogException>(() => LlmYaml.Parse("m.yaml", "id: x\nname: X\nfamily: mamba\nhiddenSize: 8\nlayers: 1\nattentionHeads: 1\nkvHeads: 1\nffnSize: 8\nvocabSize: 8\n"));
+        Assert.Contains("unsupported family 'mamba'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("llama, qwen2, gemma2, phi3", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_model_file_whose_kv_heads_do_not_divide_the_heads_is_rejected()
+    {
+        var ex = Assert.Throws<CatalogException>(() => LlmYaml.Parse("m.yaml", "id: x\nname: X\nfamily: llama\nhiddenSize: 64\nlayers: 2\nattentionHeads: 8\nkvHeads: 3\nffnSize: 128\nvocabSize: 100\n"));
+        Assert.Contains("kvHeads (3) must divide attentionHeads (8)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_onnx_or_gguf_path_is_refused_until_its_importer_exists()
+    {
+        var ex = Assert.Throws<CatalogException>(() => Catalog.BuiltIn.ResolveModel("model.gguf"));
+        Assert.Contains("GGUF import is not available yet", ex.Message, StringComparison.Ordinal);
+    }
+}
