@@ -32,7 +32,7 @@ public static class WptApp
                 solve.AddCommand<SolveModelCommand>("model").WithDescription("The largest catalog LLM that meets a decode rate on a platform.").WithExample("solve", "model", "--platform", "raspberry-pi-5", "--target-tok-s", "10");
                 solve.AddCommand<SolveInputCommand>("input").WithDescription("The largest input size that meets a frame rate.").WithExample("solve", "input", "--platform", "hailo-8", "--model", "yolov8s", "--target-fps", "30");
             });
-            // ROOFLINE config.AddCommand<RooflineCommand>("roofline").WithDescription("Plot the roofline of platforms with workloads (or layers) placed on it, as PNG or SVG.").WithExample("roofline", "--platform", "jetson-orin-nano-8gb-super", "--model", "yolov8s,llama-3.2-1b", "-o", "roofline.png");
+            config.AddCommand<RooflineCommand>("roofline").WithDescription("Plot the roofline of platforms with workloads (or layers) placed on it, as PNG or SVG.").WithExample("roofline", "--platform", "jetson-orin-nano-8gb-super", "--model", "yolov8s,llama-3.2-1b", "-o", "roofline.png");
             config.AddCommand<SweepCommand>("sweep").WithDescription("Evaluate a grid of platforms × models × working points and report evaluations per second.").WithExample("sweep", "--seconds", "2");
         });
 

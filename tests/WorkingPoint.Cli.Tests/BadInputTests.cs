@@ -78,3 +78,41 @@ public sealed class BadInputTests
         }
     }
 }
+
+public sealed class RooflineCommandTests
+{
+    [Theory]
+    [InlineData(".png")]
+    [InlineData(".svg")]
+    public void The_roofline_command_writes_a_plot_with_every_workload_placed(string extension)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"wpt-roofline-{Guid.NewGuid():N}{extension}");
+        try
+        {
+            var (code, output, errors) = Wpt.Run("roofline", "--platform", "jetson-orin-nano-8gb-super,hailo-8", "--model", "yolov8s,llama-3.2-1b", "-o", path);
+            Assert.True(code == 0, errors);
+            Assert.True(new FileInfo(path).Length > 10_000);
+            Assert.Contains("llama-3.2-1b decode", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_per_layer_roofline_needs_a_single_network()
+    {
+        var (code, _, errors) = Wpt.Run("roofline", "--platform", "hailo-8", "--model", "yolov8s,yolov8n", "--layers", "-o", Path.Combine(Path.GetTempPath(), "x.png"));
+        Assert.Equal(2, code);
+        Assert.Contains("--layers places the layers of one network", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unsupported_plot_format_is_refused_before_anything_is_computed()
+    {
+        var (code, _, errors) = Wpt.Run("roofline", "--platform", "hailo-8", "--model", "yolov8s", "-o", "plot.pdf");
+        Assert.NotEqual(0, code);
+        Assert.Contains("--output must end in .png or .svg", errors, StringComparison.Ordinal);
+    }
+}

@@ -1,1 +1,123 @@
+using System.ComponentModel;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using WorkingPoint.Catalog;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Workloads;
+using WorkingPoint.Reporting.ScottPlot;
+
 namespace WorkingPoint.Cli.Commands;
+
+public sealed class RooflineCommand(IAnsiConsole console) : Command<RooflineCommand.Settings>
+{
+    public sealed class Settings : WorkingPointSettings
+    {
+        [CommandOption("-p|--platform <LIST>")]
+        [Description("One or more platform ids or YAML paths, comma-separated.")]
+        public string Platform { get; init; } = string.Empty;
+
+        [CommandOption("-m|--model <LIST>")]
+        [Description("One or more model ids, comma-separated; each is placed on the roofline (LLMs as a prefill and a decode point).")]
+        public string Model { get; init; } = string.Empty;
+
+        [CommandOption("-o|--output <FILE>")]
+        [Description("Output file, .png or .svg. Default roofline.png.")]
+        public string OutputPath { get; init; } = "roofline.png";
+
+        [CommandOption("--layers")]
+        [Description("Place every layer of the (single) network instead of the whole network.")]
+        public bool Layers { get; init; }
+
+        public override ValidationResult Validate() =>
+            string.IsNullOrWhiteSpace(Platform) ? ValidationResult.Error("--platform is required.")
+            : string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("--model is required.")
+            : !RooflinePlotter.SupportedExtensions.Contains(Path.GetExtension(OutputPath).ToLowerInvariant()) ? ValidationResult.Error($"--output must end in .png or .svg, got '{OutputPath}'.")
+            : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
+        var platforms = catalog.ResolvePlatforms(settings.Platform);
+        var models = settings.Model.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(catalog.ResolveModel).ToArray();
+        if (settings.Layers && (models.Length != 1 || models[0] is not GraphCatalogModel))
+        {
+            throw new ArgumentException("--layers places the layers of one network; give a single network with --model (e.g. yolov8s).");
+        }
+
+        var charts = new List<RooflineChart>();
+        foreach (var platform in platforms)
+        {
+            var request = settings.ToRequest(platform);
+            var ceilings = new Ceilings(platform, request.Fractions).RequireComputeAndMemory();
+            var points = new List<RooflinePoint>();
+            foreach (var model in models)
+            {
+                points.AddRange(PointsFor(model, Predictions.Predict(model, platform, request), ceilings, request, settings.Layers));
+            }
+
+            var (compute, bandwidth) = RooflineChart.CeilingsOf(ceilings);
+            charts.Add(new RooflineChart($"{platform.Name}", compute, bandwidth, points));
+        }
+
+        var directory = Path.GetDirectoryName(Path.GetFullPath(settings.OutputPath))!;
+        Directory.CreateDirectory(directory);
+        new RooflinePlotter().Save(charts, settings.OutputPath);
+        if (settings.Json)
+        {
+            Output.Json(console, new { output = Path.GetFullPath(settings.OutputPath), charts });
+            return 0;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Points on the roofline[/]");
+        foreach (var c in new[] { "Platform", "Workload", "op/B (off-chip)", "Achieved TOPS", "Bound by" })
+        {
+            table.AddColumn(c);
+        }
+
+        foreach (var chart in charts)
+        {
+            foreach (var p in chart.Points.Take(40))
+            {
+                table.AddRow(Markup.Escape(chart.Title), Markup.Escape(p.Label), double.IsInfinity(p.OpsPerByte) ? "∞" : Output.Number(p.OpsPerByte), Output.Number(p.AchievedOpsPerSecond / 1e12), p.Binding);
+            }
+        }
+
+        console.Write(table);
+        console.MarkupLine($"Wrote [bold]{Markup.Escape(settings.OutputPath)}[/].");
+        return 0;
+    }
+
+    private static IEnumerable<RooflinePoint> PointsFor(CatalogModel model, ModelPrediction prediction, Ceilings c, PredictionRequest request, bool layers)
+    {
+        switch (prediction)
+        {
+            case LlmModelPrediction llm:
+                var scenario = request.Generation ?? new LlmScenario();
+                var workload = new LlmWorkload(((LlmCatalogModel)model).Architecture, request.WeightsFor(model), request.KvCache ?? KvCacheFormat.F16);
+                var prefill = LlmPredictor.PrefillPass(workload, c, llm.Result.PromptTokensWithImages, scenario.Batch, scenario.PrefillChunkTokens);
+                var decode = LlmPredictor.DecodeStep(workload, c, llm.Result.PromptTokensWithImages + (scenario.GeneratedTokens / 2.0), scenario.Batch);
+                if (prefill.Ops > 0)
+                {
+                    yield return Point($"{model.Id} prefill", prefill);
+                }
+
+                yield return Point($"{model.Id} decode", decode);
+                break;
+            case GraphModelPrediction graph when layers:
+                var built = ((GraphCatalogModel)model).Model.Build((int)graph.Result.Input[3], (int)graph.Result.Input[2]);
+                foreach (var layer in graph.Result.Layers.Where(l => l.Cost.Ops > 0))
+                {
+                    yield return new RooflinePoint(built.Layers[layer.Index].Name, layer.OffChipIntensity, layer.Cost.Ops / layer.Seconds, layer.Binding.ToId());
+                }
+
+                break;
+            case GraphModelPrediction graph:
+                yield return new RooflinePoint(model.Id, graph.Result.OffChipIntensity, graph.Result.AchievedOpsPerSecond, graph.Result.Bottleneck.ToId());
+                break;
+        }
+    }
+
+    private static RooflinePoint Point(string label, StepCost cost) =>
+        new(label, cost.Ops / Math.Max(cost.DramBytes + cost.HostLinkBytes, 1), cost.Ops / cost.Seconds, cost.Binding.ToId());
+}
