@@ -34,6 +34,11 @@ public static class WptApp
             });
             config.AddCommand<RooflineCommand>("roofline").WithDescription("Plot the roofline of platforms with workloads (or layers) placed on it, as PNG or SVG.").WithExample("roofline", "--platform", "jetson-orin-nano-8gb-super", "--model", "yolov8s,llama-3.2-1b", "-o", "roofline.png");
             config.AddCommand<SweepCommand>("sweep").WithDescription("Evaluate a grid of platforms × models × working points and report evaluations per second.").WithExample("sweep", "--seconds", "2");
+            // [measure] `wpt measure …` registrations go here.
+            // [bench] `wpt bench …` registrations go here.
+            // [results] `wpt results …` registrations go here.
+            // [onnx] `wpt models import …` and related registrations go here.
+            // [validate] `wpt validate` registrations go here.
         });
 
         try

@@ -1,0 +1,51 @@
+namespace WorkingPoint.Measurement.Results;
+
+/// <summary>What kind of run produced a record; the store and <c>wpt results</c> group by it.</summary>
+public enum MeasurementKind
+{
+    Roofline,
+    Onnx,
+    Llm,
+    Mix,
+    Validate,
+}
+
+/// <summary>A series of raw samples (latencies, throughput over time, telemetry readings), kept so any statistic can be recomputed later.</summary>
+/// <param name="Name">What was sampled, e.g. "latency" or "power.package".</param>
+/// <param name="Unit">The unit of every value, e.g. "ms", "W", "GB/s", "°C", "MHz".</param>
+/// <param name="Values">The samples, in the order taken.</param>
+/// <param name="SecondsFromStart">When each sample was taken, relative to the run's start; null when only the order matters.</param>
+public sealed record SampleSeries(string Name, string Unit, IReadOnlyList<double> Values, IReadOnlyList<double>? SecondsFromStart = null);
+
+/// <summary>One summary figure of a run; the unit travels with the number.</summary>
+public sealed record Metric(string Name, double Value, string Unit);
+
+/// <summary>
+/// One measurement with its full context: the machine, the model (by content hash), every parameter, the summary figures and the raw samples.
+/// Records are immutable once written; a run that did not finish writes none.
+/// </summary>
+public sealed record MeasurementRecord(
+    MeasurementKind Kind,
+    DateTimeOffset StartedAt,
+    TimeSpan Duration,
+    PlatformFingerprint Platform,
+    string? ModelName,
+    string? ModelSha256,
+    IReadOnlyDictionary<string, string> Parameters,
+    IReadOnlyList<Metric> Metrics,
+    IReadOnlyList<SampleSeries> Samples,
+    string? Notes = null);
+
+/// <summary>A record as stored, with the id the store gave it.</summary>
+public sealed record StoredMeasurement(long Id, MeasurementRecord Record);
+
+/// <summary>Where measurements live. Saving is atomic: a record is either fully stored or not at all.</summary>
+public interface IResultStore
+{
+    long Save(MeasurementRecord record);
+
+    StoredMeasurement? Find(long id);
+
+    /// <summary>Newest first, optionally only one kind.</summary>
+    IReadOnlyList<StoredMeasurement> List(MeasurementKind? kind = null, int limit = 100);
+}
