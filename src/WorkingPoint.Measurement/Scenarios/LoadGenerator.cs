@@ -1,0 +1,266 @@
+using System.Diagnostics;
+using WorkingPoint.Core.Units;
+
+namespace WorkingPoint.Measurement.Scenarios;
+
+/// <summary>The system under test: runs one sample (one set of inputs through the model) to completion.</summary>
+/// <remarks>Must be safe to call from several threads at once when a scenario runs with concurrency above one.</remarks>
+public interface IInferenceTarget
+{
+    void Infer();
+}
+
+/// <summary>One timed query.</summary>
+/// <param name="IssuedAtSeconds">When the query was issued (Server: when it arrived), from the start of the timed run.</param>
+/// <param name="StartedAtSeconds">When the system began working on it (later than issue when it queued).</param>
+/// <param name="CompletedAtSeconds">When its last sample finished.</param>
+public readonly record struct QueryTiming(double IssuedAtSeconds, double StartedAtSeconds, double CompletedAtSeconds, int Samples)
+{
+    public double LatencySeconds => CompletedAtSeconds - IssuedAtSeconds;
+}
+
+/// <summary>What a scenario run measured; the timed queries are kept so any statistic can be recomputed.</summary>
+public sealed record ScenarioResult(ScenarioSettings Settings, IReadOnlyList<QueryTiming> Queries, Seconds Duration, int WarmupQueriesRun)
+{
+    public int QueryCount => Queries.Count;
+
+    public long SampleCount => Queries.Sum(q => (long)q.Samples);
+
+    public LatencyStatistics Latency { get; } = LatencyStatistics.Of(Queries.Select(q => q.LatencySeconds).ToArray());
+
+    /// <summary>Samples completed per second of the timed run.</summary>
+    public double SamplesPerSecond => SampleCount / Duration.Value;
+
+    public double QueriesPerSecond => QueryCount / Duration.Value;
+
+    /// <summary>The scenario's own headline latency: p90 for SingleStream, p99 otherwise.</summary>
+    public Seconds HeadlineLatency => Settings.Scenario == Scenario.SingleStream ? Latency.P90 : Latency.P99;
+
+    /// <summary>Server only: whether the 99th-percentile latency met the bound at the target rate.</summary>
+    public bool? LatencyBoundMet => Settings.Scenario == Scenario.Server ? Latency.P99 <= Settings.LatencyBound : null;
+
+    /// <summary>Samples completed in each window of the run, as a rate: throttling shows as a falling curve.</summary>
+    public IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> ThroughputOverTime(TimeSpan window)
+    {
+        if (window <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(window), "A throughput window must be positive.");
+        }
+
+        var width = window.TotalSeconds;
+        var windows = Math.Max(1, (int)Math.Ceiling(Duration.Value / width));
+        var samples = new double[windows];
+        foreach (var query in Queries)
+        {
+            samples[Math.Min(windows - 1, (int)(query.CompletedAtSeconds / width))] += query.Samples;
+        }
+
+        // The last window may be partial; its rate is over the time it actually covered.
+        return samples.Select((count, i) =>
+        {
+            var end = Math.Min(Duration.Value, (i + 1) * width);
+            return (end, count / Math.Max(end - (i * width), 1e-9));
+        }).ToArray();
+    }
+}
+
+/// <summary>
+/// Drives an <see cref="IInferenceTarget"/> through an MLPerf-style scenario: an untimed warm-up, then queries until both the minimum
+/// duration and the minimum query count are reached. The clock is a <see cref="Stopwatch"/>; Ctrl-C (the token) stops the run with
+/// <see cref="OperationCanceledException"/> and nothing is returned, so no partial result can be stored.
+/// </summary>
+public sealed class LoadGenerator
+{
+    private readonly IInferenceTarget _target;
+
+    public LoadGenerator(IInferenceTarget target) => _target = target;
+
+    /// <param name="progress">Receives the fraction of the minimum run done (0…1), from the timing thread(s).</param>
+    public ScenarioResult Run(ScenarioSettings settings, IProgress<double>? progress = null, CancellationToken cancellation = default)
+    {
+        settings.Validate();
+        var warmups = WarmUp(settings, cancellation);
+        var clock = Stopwatch.StartNew();
+        var queries = settings.Scenario switch
+        {
+            Scenario.SingleStream => RunSequential(settings, 1, clock, progress, cancellation),
+            Scenario.MultiStream => RunSequential(settings, settings.SamplesPerQuery, clock, progress, cancellation),
+            Scenario.Server => RunServer(settings, clock, progress, cancellation),
+            Scenario.Offline => RunOffline(settings, clock, progress, cancellation),
+            _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Scenario, "Unknown scenario."),
+        };
+        var duration = queries.Max(q => q.CompletedAtSeconds);
+        progress?.Report(1);
+        return new ScenarioResult(settings, queries.OrderBy(q => q.IssuedAtSeconds).ToArray(), new Seconds(duration), warmups);
+    }
+
+    private int WarmUp(ScenarioSettings settings, CancellationToken cancellation)
+    {
+        var clock = Stopwatch.StartNew();
+        var run = 0;
+        while (run < settings.WarmupQueries && (run == 0 || clock.Elapsed < settings.WarmupDuration))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            _target.Infer();
+            run++;
+        }
+
+        return run;
+    }
+
+    private static bool Done(ScenarioSettings settings, Stopwatch clock, int queries) =>
+        queries >= settings.MinQueryCount && clock.Elapsed >= settings.MinDuration;
+
+    private static void Report(IProgress<double>? progress, ScenarioSettings settings, Stopwatch clock, int queries)
+    {
+        if (progress is null)
+        {
+            return;
+        }
+
+        var byTime = settings.MinDuration <= TimeSpan.Zero ? 1 : clock.Elapsed / settings.MinDuration;
+        var byCount = (double)queries / settings.MinQueryCount;
+        progress.Report(Math.Clamp(Math.Min(byTime, byCount), 0, 1));
+    }
+
+    private List<QueryTiming> RunSequential(ScenarioSettings settings, int samplesPerQuery, Stopwatch clock, IProgress<double>? progress, CancellationToken cancellation)
+    {
+        var queries = new List<QueryTiming>();
+        while (!Done(settings, clock, queries.Count))
+        {
+            cancellation.ThrowIfCancellationRequested();
+            var issued = clock.Elapsed.TotalSeconds;
+            for (var s = 0; s < samplesPerQuery; s++)
+            {
+                _target.Infer();
+            }
+
+            queries.Add(new QueryTiming(issued, issued, clock.Elapsed.TotalSeconds, samplesPerQuery));
+            Report(progress, settings, clock, queries.Count);
+        }
+
+        return queries;
+    }
+
+    /// <summary>Samples all available at the start; workers take the next one as soon as they are free.</summary>
+    private List<QueryTiming> RunOffline(ScenarioSettings settings, Stopwatch clock, IProgress<double>? progress, CancellationToken cancellation)
+    {
+        // Every sample is available from the start, so a sample's latency would only say how long it queued; the recorded
+        // latency is its service time instead (taken from the queue → done), and the metric is throughput.
+        var issued = 0;
+        return RunWorkers(settings, clock, progress, () => Done(settings, clock, issued++) ? null : clock.Elapsed.TotalSeconds, cancellation);
+    }
+
+    /// <summary>
+    /// Queries arrive as a Poisson process (exponential gaps, seeded); a free worker takes the oldest arrived query, so a query's
+    /// latency includes the time it waited in the queue, as a server's would.
+    /// </summary>
+    private List<QueryTiming> RunServer(ScenarioSettings settings, Stopwatch clock, IProgress<double>? progress, CancellationToken cancellation)
+    {
+        var arrivals = ServerArrivals(settings);
+        var next = 0;
+        return RunWorkers(settings, clock, progress, () => next < arrivals.Length ? arrivals[next++] : null, cancellation);
+    }
+
+    /// <summary>Arrival times, seconds from the start, until both the minimum duration and the minimum query count are covered.</summary>
+    public static double[] ServerArrivals(ScenarioSettings settings)
+    {
+        var random = new Random(settings.Seed);
+        var arrivals = new List<double>();
+        var t = 0.0;
+        while (arrivals.Count < settings.MinQueryCount || t < settings.MinDuration.TotalSeconds)
+        {
+            // Inverse-CDF sample of an exponential gap; 1 - U keeps the logarithm finite.
+            t += -Math.Log(1 - random.NextDouble()) / settings.TargetQps;
+            arrivals.Add(t);
+        }
+
+        return arrivals.ToArray();
+    }
+
+    /// <summary>Runs <see cref="ScenarioSettings.Concurrency"/> workers; each asks <paramref name="nextIssueTime"/> (under a lock) for the next query's issue time (null: no more).</summary>
+    private List<QueryTiming> RunWorkers(ScenarioSettings settings, Stopwatch clock, IProgress<double>? progress, Func<double?> nextIssueTime, CancellationToken cancellation)
+    {
+        var gate = new object();
+        var queries = new List<QueryTiming>();
+        Exception? failure = null;
+        var threads = Enumerable.Range(0, settings.Concurrency).Select(_ => new Thread(() =>
+        {
+            try
+            {
+                while (!cancellation.IsCancellationRequested && Volatile.Read(ref failure) is null)
+                {
+                    double? issue;
+                    lock (gate)
+                    {
+                        issue = nextIssueTime();
+                    }
+
+                    if (issue is not { } issuedAt)
+                    {
+                        return;
+                    }
+
+                    WaitUntil(clock, issuedAt, cancellation);
+                    var started = clock.Elapsed.TotalSeconds;
+                    _target.Infer();
+                    var timing = new QueryTiming(issuedAt, started, clock.Elapsed.TotalSeconds, 1);
+                    int count;
+                    lock (gate)
+                    {
+                        queries.Add(timing);
+                        count = queries.Count;
+                    }
+
+                    Report(progress, settings, clock, count);
+                }
+            }
+            catch (Exception ex)
+            {
+                Interlocked.CompareExchange(ref failure, ex, null);
+            }
+        })
+        { IsBackground = true, Name = "wpt-loadgen" }).ToArray();
+
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        foreach (var thread in threads)
+        {
+            thread.Join();
+        }
+
+        if (failure is not null)
+        {
+            throw new InvalidOperationException($"Inference failed during the run: {failure.Message}", failure);
+        }
+
+        cancellation.ThrowIfCancellationRequested();
+        return queries;
+    }
+
+    /// <summary>Sleeps while the issue time is far, then spins the last stretch, so arrivals are on time to well under a millisecond.</summary>
+    private static void WaitUntil(Stopwatch clock, double seconds, CancellationToken cancellation)
+    {
+        while (true)
+        {
+            var remaining = seconds - clock.Elapsed.TotalSeconds;
+            if (remaining <= 0)
+            {
+                return;
+            }
+
+            cancellation.ThrowIfCancellationRequested();
+            if (remaining > 0.002)
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(remaining - 0.001));
+            }
+            else
+            {
+                Thread.SpinWait(50);
+            }
+        }
+    }
+}
