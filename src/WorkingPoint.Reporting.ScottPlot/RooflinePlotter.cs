@@ -93,7 +93,8 @@ public sealed class RooflinePlotter
         return joined.Length <= 70 ? joined : $"Roofline of {charts.Count} platforms";
     }
 
-    private static string FormatOf(string path)
+    /// <summary>The image format of a path by its extension; a clear error for any other.</summary>
+    internal static string FormatOf(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var extension = Path.GetExtension(path).ToLowerInvariant();

@@ -1,0 +1,109 @@
+using ScottPlot;
+
+namespace WorkingPoint.Reporting.ScottPlot;
+
+/// <summary>A labelled series over time, e.g. a temperature or a clock read during a run.</summary>
+public sealed record TimeSeries(string Label, string Unit, IReadOnlyList<double> SecondsFromStart, IReadOnlyList<double> Values);
+
+/// <summary>Plots of measured runs: the latency distribution of a scenario and throughput (with sensors) over a sustained run.</summary>
+public sealed class MeasurementPlotter
+{
+    public int Width { get; init; } = 1200;
+
+    public int Height { get; init; } = 700;
+
+    /// <summary>Histogram of query latencies in milliseconds, with the p50, p90 and p99 marked.</summary>
+    public void SaveLatencyHistogram(string title, IReadOnlyList<double> latencyMilliseconds, string path)
+    {
+        ArgumentNullException.ThrowIfNull(latencyMilliseconds);
+        if (latencyMilliseconds.Count == 0)
+        {
+            throw new ArgumentException("A latency histogram needs at least one latency.", nameof(latencyMilliseconds));
+        }
+
+        var format = RooflinePlotter.FormatOf(path);
+        using var plot = new Plot();
+        var sorted = latencyMilliseconds.Order().ToArray();
+        var min = sorted[0];
+        var max = sorted[^1];
+        var span = max - min;
+        // Freedman–Diaconis-like bin count, bounded so a handful of samples still shows a shape and thousands stay legible.
+        var bins = Math.Clamp((int)Math.Ceiling(Math.Sqrt(sorted.Length) * 2), 5, 80);
+        var histogram = global::ScottPlot.Statistics.Histogram.WithBinCount(bins, min - (span * 0.01) - 1e-9, max + (span * 0.01) + 1e-9);
+        histogram.AddRange(sorted);
+        plot.Add.Histogram(histogram);
+        var palette = new global::ScottPlot.Palettes.Category10();
+        var next = 1;
+        foreach (var (label, percent) in new[] { ("p50", 50.0), ("p90", 90.0), ("p99", 99.0) })
+        {
+            var rank = Math.Clamp((int)Math.Ceiling(percent / 100 * sorted.Length) - 1, 0, sorted.Length - 1);
+            var line = plot.Add.VerticalLine(sorted[rank], 2, palette.GetColor(next++));
+            line.LinePattern = LinePattern.Dashed;
+            line.LegendText = $"{label} {sorted[rank]:G4} ms";
+        }
+
+        plot.Title(title);
+        plot.XLabel("Latency (ms)");
+        plot.YLabel($"Queries (of {sorted.Length})");
+        plot.Axes.Margins(bottom: 0);
+        plot.ShowLegend(Alignment.UpperRight);
+        Save(plot, path, format);
+    }
+
+    /// <summary>Throughput per window over a run, with any sensor series on a second axis (one plot per unit would crowd; the first is drawn).</summary>
+    public void SaveThroughputOverTime(string title, IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> throughput, IReadOnlyList<TimeSeries> sensors, string path)
+    {
+        ArgumentNullException.ThrowIfNull(throughput);
+        ArgumentNullException.ThrowIfNull(sensors);
+        if (throughput.Count == 0)
+        {
+            throw new ArgumentException("A throughput plot needs at least one window.", nameof(throughput));
+        }
+
+        var format = RooflinePlotter.FormatOf(path);
+        using var plot = new Plot();
+        var line = plot.Add.Scatter(throughput.Select(t => t.WindowEndSeconds).ToArray(), throughput.Select(t => t.SamplesPerSecond).ToArray());
+        line.LegendText = "throughput (inferences/s)";
+        line.LineWidth = 2;
+        var palette = new global::ScottPlot.Palettes.Category10();
+        var next = 1;
+        var right = plot.Axes.Right;
+        string? rightUnit = null;
+        foreach (var sensor in sensors.Where(s => s.Values.Count > 0))
+        {
+            rightUnit ??= sensor.Unit;
+            if (sensor.Unit != rightUnit)
+            {
+                continue;
+            }
+
+            var series = plot.Add.Scatter(sensor.SecondsFromStart.ToArray(), sensor.Values.ToArray(), palette.GetColor(next++));
+            series.Axes.YAxis = right;
+            series.MarkerSize = 0;
+            series.LegendText = $"{sensor.Label} ({sensor.Unit})";
+        }
+
+        if (rightUnit is not null)
+        {
+            right.Label.Text = rightUnit;
+        }
+
+        plot.Title(title);
+        plot.XLabel("Time (s)");
+        plot.YLabel("Inferences per second");
+        plot.ShowLegend(Alignment.LowerLeft);
+        Save(plot, path, format);
+    }
+
+    private void Save(Plot plot, string path, string format)
+    {
+        if (format == ".png")
+        {
+            plot.SavePng(path, Width, Height);
+        }
+        else
+        {
+            plot.SaveSvg(path, Width, Height);
+        }
+    }
+}

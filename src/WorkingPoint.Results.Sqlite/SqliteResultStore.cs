@@ -1,0 +1,329 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using WorkingPoint.Measurement;
+using WorkingPoint.Measurement.Results;
+
+namespace WorkingPoint.Results.Sqlite;
+
+/// <summary>
+/// Measurements in a SQLite file. Each save is one transaction, so a crash or Ctrl-C loses nothing saved before and leaves no
+/// half-written record; the schema is versioned by <c>PRAGMA user_version</c> and migrated forward on open, one transaction per step.
+/// A file that is not SQLite, or that a newer wpt wrote, is refused and never modified.
+/// </summary>
+/// <remarks>Not thread-safe: one store per thread. Several processes may share the file (WAL journal, busy timeout).</remarks>
+public sealed class SqliteResultStore : IResultStore, IDisposable
+{
+    /// <summary>The schema version this code writes; <see cref="Migrations"/>[v-1] takes a database from v-1 to v.</summary>
+    public const int SchemaVersion = 2;
+
+    private static readonly string[] Migrations =
+    [
+        // v1: records, their metrics and their raw sample series.
+        """
+        CREATE TABLE measurements (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            duration_seconds REAL NOT NULL,
+            fingerprint_json TEXT NOT NULL,
+            model_name TEXT,
+            model_sha256 TEXT,
+            parameters_json TEXT NOT NULL,
+            notes TEXT);
+        CREATE TABLE metrics (
+            measurement_id INTEGER NOT NULL REFERENCES measurements(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            value REAL NOT NULL,
+            unit TEXT NOT NULL,
+            PRIMARY KEY (measurement_id, ordinal));
+        CREATE TABLE samples (
+            measurement_id INTEGER NOT NULL REFERENCES measurements(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            unit TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            values_le_f64 BLOB NOT NULL,
+            seconds_le_f64 BLOB,
+            PRIMARY KEY (measurement_id, ordinal));
+        """,
+
+        // v2: which wpt wrote a record, and an index for listing by kind, newest first.
+        """
+        ALTER TABLE measurements ADD COLUMN wpt_version TEXT;
+        CREATE INDEX measurements_by_kind_and_time ON measurements(kind, started_at DESC);
+        """,
+    ];
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    private static readonly byte[] SqliteHeader = Encoding.ASCII.GetBytes("SQLite format 3\0");
+
+    private readonly SqliteConnection _connection;
+    private readonly string _writerVersion;
+
+    /// <param name="path">The database file; created (with its directory) when missing.</param>
+    /// <param name="writerVersion">Recorded with every saved measurement.</param>
+    public SqliteResultStore(string path, string writerVersion = "unknown")
+    {
+        Path = path;
+        _writerVersion = writerVersion;
+        RefuseNonSqlite(path);
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 30 }.ToString());
+        try
+        {
+            _connection.Open();
+            Execute("PRAGMA busy_timeout = 5000;");
+            var version = Convert.ToInt32(Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture);
+            if (version > SchemaVersion)
+            {
+                throw new ResultStoreException($"{path}: results database has schema version {version}, newer than this wpt understands ({SchemaVersion}); upgrade wpt, or pass --db PATH to use another database.");
+            }
+
+            Execute("PRAGMA journal_mode = WAL;");
+            Execute("PRAGMA foreign_keys = ON;");
+            Migrate(version);
+        }
+        catch (SqliteException ex)
+        {
+            _connection.Dispose();
+            throw new ResultStoreException($"{path}: results database cannot be read ({ex.Message.TrimEnd('.')}); it may be damaged: move it aside, or pass --db PATH to use another database.", ex);
+        }
+        catch
+        {
+            _connection.Dispose();
+            throw;
+        }
+    }
+
+    public string Path { get; }
+
+    public long Save(MeasurementRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return Guard(() => SaveInTransaction(record));
+    }
+
+    private long SaveInTransaction(MeasurementRecord record)
+    {
+        using var transaction = _connection.BeginTransaction();
+        using (var insert = Command(
+            """
+            INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version)
+            VALUES ($kind, $startedAt, $duration, $fingerprint, $model, $sha, $parameters, $notes, $version);
+            """))
+        {
+            insert.Parameters.AddWithValue("$kind", record.Kind.ToString());
+            insert.Parameters.AddWithValue("$startedAt", record.StartedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+            insert.Parameters.AddWithValue("$duration", record.Duration.TotalSeconds);
+            insert.Parameters.AddWithValue("$fingerprint", JsonSerializer.Serialize(record.Platform, Json));
+            insert.Parameters.AddWithValue("$model", (object?)record.ModelName ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$sha", (object?)record.ModelSha256 ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(new SortedDictionary<string, string>(record.Parameters.ToDictionary(), StringComparer.Ordinal), Json));
+            insert.Parameters.AddWithValue("$notes", (object?)record.Notes ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$version", _writerVersion);
+            insert.ExecuteNonQuery();
+        }
+
+        var id = (long)Scalar("SELECT last_insert_rowid();")!;
+        for (var i = 0; i < record.Metrics.Count; i++)
+        {
+            var metric = record.Metrics[i];
+            using var insert = Command("INSERT INTO metrics (measurement_id, ordinal, name, value, unit) VALUES ($id, $ordinal, $name, $value, $unit);");
+            insert.Parameters.AddWithValue("$id", id);
+            insert.Parameters.AddWithValue("$ordinal", i);
+            insert.Parameters.AddWithValue("$name", metric.Name);
+            insert.Parameters.AddWithValue("$value", metric.Value);
+            insert.Parameters.AddWithValue("$unit", metric.Unit);
+            insert.ExecuteNonQuery();
+        }
+
+        for (var i = 0; i < record.Samples.Count; i++)
+        {
+            var series = record.Samples[i];
+            if (series.SecondsFromStart is { } times && times.Count != series.Values.Count)
+            {
+                // Checked here, after rows were written, on purpose: the transaction must take them back.
+                throw new ArgumentException($"Sample series '{series.Name}' has {series.Values.Count} values but {times.Count} times; nothing was saved.");
+            }
+
+            using var insert = Command("INSERT INTO samples (measurement_id, ordinal, name, unit, count, values_le_f64, seconds_le_f64) VALUES ($id, $ordinal, $name, $unit, $count, $values, $seconds);");
+            insert.Parameters.AddWithValue("$id", id);
+            insert.Parameters.AddWithValue("$ordinal", i);
+            insert.Parameters.AddWithValue("$name", series.Name);
+            insert.Parameters.AddWithValue("$unit", series.Unit);
+            insert.Parameters.AddWithValue("$count", series.Values.Count);
+            insert.Parameters.AddWithValue("$values", Pack(series.Values));
+            insert.Parameters.AddWithValue("$seconds", series.SecondsFromStart is { } t ? Pack(t) : DBNull.Value);
+            insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return id;
+    }
+
+    public StoredMeasurement? Find(long id) => Guard(() => Query("WHERE id = $id", ("$id", id), int.MaxValue).SingleOrDefault());
+
+    public IReadOnlyList<StoredMeasurement> List(MeasurementKind? kind = null, int limit = 100) =>
+        Guard(() => kind is { } k ? Query("WHERE kind = $kind", ("$kind", k.ToString()), limit) : Query(string.Empty, null, limit));
+
+    /// <summary>The schema version of the open database (always <see cref="SchemaVersion"/> once opened).</summary>
+    public int OpenSchemaVersion => Convert.ToInt32(Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture);
+
+    public string JournalMode => (string)Scalar("PRAGMA journal_mode;")!;
+
+    public void Dispose() => _connection.Dispose();
+
+    /// <summary>SQLite failures after opening (a file damaged under us, a full disk) become one clear error naming the file.</summary>
+    private T Guard<T>(Func<T> action)
+    {
+        try
+        {
+            return action();
+        }
+        catch (SqliteException ex)
+        {
+            throw new ResultStoreException($"{Path}: results database failed ({ex.Message.TrimEnd('.')}); nothing was changed by this operation. If the file is damaged, move it aside or pass --db PATH.", ex);
+        }
+    }
+
+    private static void RefuseNonSqlite(string path)
+    {
+        if (!File.Exists(path) || new FileInfo(path).Length == 0)
+        {
+            return;
+        }
+
+        var header = new byte[SqliteHeader.Length];
+        using (var stream = File.OpenRead(path))
+        {
+            if (stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) == header.Length && header.AsSpan().SequenceEqual(SqliteHeader))
+            {
+                return;
+            }
+        }
+
+        throw new ResultStoreException($"{path}: results database is not a SQLite database (damaged, or another file); move it aside, or pass --db PATH to use another database.");
+    }
+
+    private void Migrate(int from)
+    {
+        for (var version = from; version < SchemaVersion; version++)
+        {
+            using var transaction = _connection.BeginTransaction();
+            Execute(Migrations[version]);
+            Execute($"PRAGMA user_version = {version + 1};");
+            transaction.Commit();
+        }
+    }
+
+    private List<StoredMeasurement> Query(string where, (string Name, object Value)? parameter, int limit)
+    {
+        var rows = new List<(long Id, MeasurementRecord Record)>();
+        using (var select = Command($"SELECT id, kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes FROM measurements {where} ORDER BY started_at DESC, id DESC LIMIT $limit;"))
+        {
+            if (parameter is { } p)
+            {
+                select.Parameters.AddWithValue(p.Name, p.Value);
+            }
+
+            select.Parameters.AddWithValue("$limit", limit);
+            using var reader = select.ExecuteReader();
+            while (reader.Read())
+            {
+                var id = reader.GetInt64(0);
+                var record = new MeasurementRecord(
+                    Enum.Parse<MeasurementKind>(reader.GetString(1)),
+                    DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+                    TimeSpan.FromSeconds(reader.GetDouble(3)),
+                    JsonSerializer.Deserialize<PlatformFingerprint>(reader.GetString(4), Json)!,
+                    reader.IsDBNull(5) ? null : reader.GetString(5),
+                    reader.IsDBNull(6) ? null : reader.GetString(6),
+                    JsonSerializer.Deserialize<SortedDictionary<string, string>>(reader.GetString(7), Json)!,
+                    [],
+                    [],
+                    reader.IsDBNull(8) ? null : reader.GetString(8));
+                rows.Add((id, record));
+            }
+        }
+
+        return rows.Select(r => new StoredMeasurement(r.Id, r.Record with { Metrics = MetricsOf(r.Id), Samples = SamplesOf(r.Id) })).ToList();
+    }
+
+    private List<Metric> MetricsOf(long id)
+    {
+        using var select = Command("SELECT name, value, unit FROM metrics WHERE measurement_id = $id ORDER BY ordinal;");
+        select.Parameters.AddWithValue("$id", id);
+        using var reader = select.ExecuteReader();
+        var metrics = new List<Metric>();
+        while (reader.Read())
+        {
+            metrics.Add(new Metric(reader.GetString(0), reader.GetDouble(1), reader.GetString(2)));
+        }
+
+        return metrics;
+    }
+
+    private List<SampleSeries> SamplesOf(long id)
+    {
+        using var select = Command("SELECT name, unit, values_le_f64, seconds_le_f64 FROM samples WHERE measurement_id = $id ORDER BY ordinal;");
+        select.Parameters.AddWithValue("$id", id);
+        using var reader = select.ExecuteReader();
+        var series = new List<SampleSeries>();
+        while (reader.Read())
+        {
+            series.Add(new SampleSeries(reader.GetString(0), reader.GetString(1), Unpack((byte[])reader[2]), reader.IsDBNull(3) ? null : Unpack((byte[])reader[3])));
+        }
+
+        return series;
+    }
+
+    /// <summary>Samples as little-endian IEEE doubles: compact, exact, and readable on any machine.</summary>
+    private static byte[] Pack(IReadOnlyList<double> values)
+    {
+        var bytes = new byte[values.Count * sizeof(double)];
+        for (var i = 0; i < values.Count; i++)
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(i * sizeof(double)), values[i]);
+        }
+
+        return bytes;
+    }
+
+    private static double[] Unpack(byte[] bytes)
+    {
+        var values = new double[bytes.Length / sizeof(double)];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(i * sizeof(double)));
+        }
+
+        return values;
+    }
+
+    private SqliteCommand Command(string sql)
+    {
+        var command = _connection.CreateCommand();
+        command.CommandText = sql;
+        return command;
+    }
+
+    private void Execute(string sql)
+    {
+        using var command = Command(sql);
+        command.ExecuteNonQuery();
+    }
+
+    private object? Scalar(string sql)
+    {
+        using var command = Command(sql);
+        return command.ExecuteScalar();
+    }
+}

@@ -1,0 +1,217 @@
+using Microsoft.Data.Sqlite;
+using WorkingPoint.Measurement;
+using WorkingPoint.Measurement.Results;
+using WorkingPoint.Results.Sqlite;
+
+namespace WorkingPoint.Results.Sqlite.Tests;
+
+public sealed class SqliteResultStoreTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("wpt-store-").FullName;
+
+    private string DbPath => Path.Combine(_directory, "results.db");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    internal static MeasurementRecord Record(MeasurementKind kind = MeasurementKind.Onnx, int minute = 0, string model = "yolov8n") => new(
+        kind,
+        new DateTimeOffset(2026, 11, 25, 12, minute, 0, TimeSpan.Zero),
+        TimeSpan.FromSeconds(12.5),
+        new PlatformFingerprint("AMD EPYC", "x64", 2, 24L << 30, "Linux 6.1", "bench-1", new SortedDictionary<string, string> { [".NET"] = "10.0.0", ["ONNX Runtime"] = "1.31.1" }),
+        model,
+        "ab12",
+        new Dictionary<string, string> { ["scenario"] = "single-stream", ["input"] = "1x3x640x640 — µ" },
+        [new Metric("latency.p90", 12.25, "ms"), new Metric("throughput", 81.6, "samples/s")],
+        [new SampleSeries("latency", "ms", [12.0, 12.5, 11.9], [0.0, 0.012, 0.025]), new SampleSeries("telemetry.thermal.cpu", "°C", [45.5])],
+        "note ✓");
+
+    [Fact]
+    public void A_saved_record_reads_back_identically_with_its_samples()
+    {
+        using var store = new SqliteResultStore(DbPath, "test");
+        var record = Record();
+        var id = store.Save(record);
+
+        var found = store.Find(id)!;
+        Assert.Equal(id, found.Id);
+        Assert.Equal(record.StartedAt, found.Record.StartedAt);
+        Assert.Equal(record.Duration, found.Record.Duration);
+        Assert.Equal(record.Platform.CpuModel, found.Record.Platform.CpuModel);
+        Assert.Equal(record.Platform.RuntimeVersions, found.Record.Platform.RuntimeVersions);
+        Assert.Equal(record.Parameters.OrderBy(p => p.Key), found.Record.Parameters.OrderBy(p => p.Key));
+        Assert.Equal(record.Metrics, found.Record.Metrics);
+        Assert.Equal(record.Samples[0].Values, found.Record.Samples[0].Values);
+        Assert.Equal(record.Samples[0].SecondsFromStart, found.Record.Samples[0].SecondsFromStart);
+        Assert.Null(found.Record.Samples[1].SecondsFromStart);
+        Assert.Equal("note ✓", found.Record.Notes);
+    }
+
+    [Fact]
+    public void Records_list_newest_first_and_filter_by_kind()
+    {
+        using var store = new SqliteResultStore(DbPath);
+        store.Save(Record(MeasurementKind.Onnx, minute: 1));
+        store.Save(Record(MeasurementKind.Roofline, minute: 3));
+        store.Save(Record(MeasurementKind.Onnx, minute: 2));
+
+        Assert.Equal([3, 2, 1], store.List().Select(s => s.Record.StartedAt.Minute));
+        Assert.Equal([2, 1], store.List(MeasurementKind.Onnx).Select(s => s.Record.StartedAt.Minute));
+        Assert.Single(store.List(limit: 1));
+    }
+
+    [Fact]
+    public void Results_survive_reopening_the_file()
+    {
+        long id;
+        using (var store = new SqliteResultStore(DbPath))
+        {
+            id = store.Save(Record());
+        }
+
+        using var reopened = new SqliteResultStore(DbPath);
+        Assert.NotNull(reopened.Find(id));
+    }
+
+    [Fact]
+    public void A_save_that_fails_midway_leaves_no_half_written_record_and_keeps_earlier_ones()
+    {
+        using var store = new SqliteResultStore(DbPath);
+        var earlier = store.Save(Record(minute: 1));
+        var broken = Record(minute: 2) with { Samples = [new SampleSeries("latency", "ms", [1, 2, 3], [0, 1])] };
+
+        Assert.Throws<ArgumentException>(() => store.Save(broken));
+
+        var all = store.List();
+        Assert.Single(all);
+        Assert.Equal(earlier, all[0].Id);
+        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        connection.Open();
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT (SELECT COUNT(*) FROM metrics) + (SELECT COUNT(*) FROM samples);";
+        Assert.Equal(4L, (long)count.ExecuteScalar()!); // The earlier record's two metrics and two series only.
+    }
+
+    [Fact]
+    public void A_transaction_cut_off_before_commit_as_a_killed_process_would_leaves_nothing()
+    {
+        using (var store = new SqliteResultStore(DbPath))
+        {
+            store.Save(Record(minute: 1));
+        }
+
+        using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            var transaction = connection.BeginTransaction();
+            using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, parameters_json) VALUES ('Onnx', '2026-11-25T13:00:00.0000000+00:00', 1, '{}', '{}');";
+            insert.ExecuteNonQuery();
+
+            // Closing without commit or rollback is what the journal sees when a process dies mid-write.
+        }
+
+        using var reopened = new SqliteResultStore(DbPath);
+        Assert.Single(reopened.List());
+    }
+
+    [Fact]
+    public void The_database_uses_the_write_ahead_log_and_the_latest_schema()
+    {
+        using var store = new SqliteResultStore(DbPath);
+        Assert.Equal("wal", store.JournalMode);
+        Assert.Equal(SqliteResultStore.SchemaVersion, store.OpenSchemaVersion);
+    }
+
+    [Fact]
+    public void A_version_1_database_is_migrated_forward_keeping_its_records()
+    {
+        using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            using var create = connection.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE measurements (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, started_at TEXT NOT NULL, duration_seconds REAL NOT NULL,
+                    fingerprint_json TEXT NOT NULL, model_name TEXT, model_sha256 TEXT, parameters_json TEXT NOT NULL, notes TEXT);
+                CREATE TABLE metrics (measurement_id INTEGER NOT NULL REFERENCES measurements(id) ON DELETE CASCADE, ordinal INTEGER NOT NULL, name TEXT NOT NULL,
+                    value REAL NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (measurement_id, ordinal));
+                CREATE TABLE samples (measurement_id INTEGER NOT NULL REFERENCES measurements(id) ON DELETE CASCADE, ordinal INTEGER NOT NULL, name TEXT NOT NULL,
+                    unit TEXT NOT NULL, count INTEGER NOT NULL, values_le_f64 BLOB NOT NULL, seconds_le_f64 BLOB, PRIMARY KEY (measurement_id, ordinal));
+                INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, model_name, parameters_json)
+                    VALUES ('Roofline', '2026-01-02T03:04:05.0000000+00:00', 3, '{"CpuModel":"old cpu","Architecture":"arm64","LogicalCores":4,"MemoryBytes":1,"OperatingSystem":"Linux","Hostname":"pi","RuntimeVersions":{}}', NULL, '{}');
+                INSERT INTO metrics VALUES (1, 0, 'dram.triad', 12.5, 'GB/s');
+                PRAGMA user_version = 1;
+                """;
+            create.ExecuteNonQuery();
+        }
+
+        using var store = new SqliteResultStore(DbPath, "test");
+        Assert.Equal(2, store.OpenSchemaVersion);
+        var old = Assert.Single(store.List());
+        Assert.Equal("old cpu", old.Record.Platform.CpuModel);
+        Assert.Equal(12.5, Assert.Single(old.Record.Metrics).Value);
+        Assert.True(store.Save(Record()) > old.Id);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_sqlite_is_refused_with_a_one_line_error_and_left_untouched()
+    {
+        var garbage = new byte[4096];
+        new Random(7).NextBytes(garbage);
+        File.WriteAllBytes(DbPath, garbage);
+
+        var error = Assert.Throws<ResultStoreException>(() => new SqliteResultStore(DbPath));
+
+        Assert.Contains("not a SQLite database", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--db", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Equal(garbage, File.ReadAllBytes(DbPath));
+    }
+
+    [Fact]
+    public void A_truncated_database_is_refused_with_a_clear_error()
+    {
+        using (var store = new SqliteResultStore(DbPath))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                store.Save(Record(minute: i));
+            }
+        }
+
+        SqliteConnection.ClearAllPools();
+        File.Delete(DbPath + "-wal");
+        File.Delete(DbPath + "-shm");
+        var bytes = File.ReadAllBytes(DbPath);
+        File.WriteAllBytes(DbPath, bytes[..(bytes.Length / 2)]);
+
+        var error = Assert.ThrowsAny<ResultStoreException>(() =>
+        {
+            using var store = new SqliteResultStore(DbPath);
+            store.List();
+        });
+        Assert.Contains(DbPath, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_database_from_a_newer_wpt_is_refused_naming_both_schema_versions()
+    {
+        using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE future (x); PRAGMA user_version = 99;";
+            command.ExecuteNonQuery();
+        }
+
+        var error = Assert.Throws<ResultStoreException>(() => new SqliteResultStore(DbPath));
+
+        Assert.Contains("99", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"({SqliteResultStore.SchemaVersion})", error.Message, StringComparison.Ordinal);
+        Assert.Contains("upgrade wpt", error.Message, StringComparison.Ordinal);
+    }
+}
