@@ -3,6 +3,8 @@ using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
 using WorkingPoint.Cli.Commands;
 using WorkingPoint.Core.Analysis;
+using WorkingPoint.Measurement;
+using WorkingPoint.Measurement.Results;
 
 namespace WorkingPoint.Cli;
 
@@ -35,8 +37,21 @@ public static class WptApp
             config.AddCommand<RooflineCommand>("roofline").WithDescription("Plot the roofline of platforms with workloads (or layers) placed on it, as PNG or SVG.").WithExample("roofline", "--platform", "jetson-orin-nano-8gb-super", "--model", "yolov8s,llama-3.2-1b", "-o", "roofline.png");
             config.AddCommand<SweepCommand>("sweep").WithDescription("Evaluate a grid of platforms × models × working points and report evaluations per second.").WithExample("sweep", "--seconds", "2");
             // [measure] `wpt measure …` registrations go here.
-            // [bench] `wpt bench …` registrations go here.
-            // [results] `wpt results …` registrations go here.
+            config.AddBranch("bench", bench =>
+            {
+                bench.SetDescription("Measure real inference on this machine.");
+                bench.AddCommand<BenchOnnxCommand>("onnx").WithDescription("Run an ONNX model (or a catalog network) through ONNX Runtime under MLPerf-style scenarios, with sensors sampled.")
+                    .WithExample("bench", "onnx", "model.onnx", "--input", "x=1x3x960x960", "--scenario", "all")
+                    .WithExample("bench", "onnx", "yolov8s", "--input", "640x640", "--plot", "latency.png");
+            });
+            config.AddBranch("results", results =>
+            {
+                results.SetDescription("The results database: every measurement with its machine, parameters and raw samples.");
+                results.AddCommand<ResultsListCommand>("list").WithDescription("Saved results, newest first.").WithExample("results", "list", "--kind", "onnx");
+                results.AddCommand<ResultsShowCommand>("show").WithDescription("One result in full: machine, parameters, metrics, raw samples.").WithExample("results", "show", "3");
+                results.AddCommand<ResultsExportCommand>("export").WithDescription("All results as CSV (one row per metric) or JSON (full records).").WithExample("results", "export", "--csv", "-o", "results.csv");
+                results.AddCommand<ResultsCompareCommand>("compare").WithDescription("Two results side by side, with ratios and what differs.").WithExample("results", "compare", "3", "7");
+            });
             // [onnx] `wpt models import …` and related registrations go here.
             // [validate] `wpt validate` registrations go here.
         });
@@ -45,7 +60,7 @@ public static class WptApp
         {
             return app.Run(args);
         }
-        catch (Exception ex) when (ex is CatalogException or MissingFigureException or ArgumentException or CommandParseException or CommandRuntimeException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is CatalogException or MissingFigureException or MeasurementException or ResultStoreException or ArgumentException or CommandParseException or CommandRuntimeException or IOException or UnauthorizedAccessException)
         {
             errors.WriteLine($"wpt: error: {OneLine(ex.Message)}");
             return ErrorExitCode;

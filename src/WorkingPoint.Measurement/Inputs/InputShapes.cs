@@ -3,8 +3,10 @@ using System.Globalization;
 namespace WorkingPoint.Measurement.Inputs;
 
 /// <summary>
-/// Input shapes the user gives for dynamic dimensions: <c>name=1x3x960x960</c> for a named input, or a bare <c>960x960</c>
-/// (or <c>3x960x960</c>) that fills the trailing dimensions of a model's single image-like input.
+/// Input shapes the user gives for dynamic dimensions: <c>name=1x3x960x960</c> for a named input (dimensions in the model's
+/// order), or a bare image size <c>1280x720</c> — width × height, as everywhere else in wpt — that fills the height and width
+/// (the last two dimensions) of a model's single input. A bare shape of three or more dimensions fills the trailing dimensions in
+/// the model's order.
 /// </summary>
 public sealed record InputShapes(IReadOnlyDictionary<string, long[]> Named, long[]? Unnamed)
 {
@@ -25,7 +27,8 @@ public sealed record InputShapes(IReadOnlyDictionary<string, long[]> Named, long
                     throw new ArgumentException($"--input '{spec}': only one unnamed shape is allowed; name the inputs, e.g. --input images=1x3x640x640.");
                 }
 
-                unnamed = dims;
+                // WIDTHxHEIGHT as people write image sizes; tensors hold height before width.
+                unnamed = dims.Length == 2 ? [dims[1], dims[0]] : dims;
             }
             else
             {

@@ -83,6 +83,7 @@ public sealed class TensorShape : IEquatable<TensorShape>
 /// <param name="InputElements">Activation elements read, all inputs together.</param>
 /// <param name="OutputElements">Activation elements written.</param>
 /// <param name="Detail">Kernel, stride, groups and the like, for people.</param>
+/// <param name="Structure">The operator's exact attributes where the layer was built from a definition, so the graph can be written out as a runnable network (ONNX export); null for imported layers.</param>
 public sealed record Layer(
     string Name,
     OpKind Kind,
@@ -92,7 +93,41 @@ public sealed record Layer(
     long Parameters,
     long InputElements,
     long OutputElements,
-    string Detail);
+    string Detail,
+    LayerStructure? Structure = null);
+
+/// <summary>The builder operation a layer came from: finer than <see cref="OpKind"/> (max vs average pooling, add vs multiply).</summary>
+public enum LayerOperator
+{
+    Conv,
+    ConvTranspose,
+    Linear,
+    MaxPool,
+    AveragePool,
+    GlobalAveragePool,
+    Upsample,
+    Concat,
+    Split,
+    Add,
+    Multiply,
+    Activation,
+    Softmax,
+    Normalization,
+    PixelShuffle,
+    Reshape,
+    Attention,
+}
+
+/// <summary>A layer's attributes as built: kernel, stride, padding, groups, bias, fused activation, and the factor of upsampling, pixel shuffle or split.</summary>
+public sealed record LayerStructure(
+    LayerOperator Operator,
+    int Kernel = 0,
+    int Stride = 1,
+    int Padding = 0,
+    int Groups = 1,
+    bool Bias = false,
+    Activation Activation = Activation.None,
+    int Factor = 1);
 
 /// <summary>A network built at one input size: a topologically ordered list of layers.</summary>
 public sealed class Graph

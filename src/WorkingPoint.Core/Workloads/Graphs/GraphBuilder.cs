@@ -61,7 +61,7 @@ public sealed class GraphBuilder
         var depthwise = groups > 1 && groups == x.Channels;
         var kind = depthwise ? OpKind.DepthwiseConv : OpKind.Conv;
         var detail = $"k{kernel} s{stride}{(groups > 1 ? $" g{groups}" : string.Empty)} {x.Channels}→{outChannels}{ActivationSuffix(activation)}";
-        return Add(name ?? (depthwise ? "dwconv" : "conv"), kind, [x.Producer], output, ops, weights + (bias ? outChannels : 0), x.Elements, detail);
+        return Add(name ?? (depthwise ? "dwconv" : "conv"), kind, [x.Producer], output, ops, weights + (bias ? outChannels : 0), x.Elements, detail, new LayerStructure(LayerOperator.Conv, kernel, stride, pad, groups, bias, activation));
     }
 
     /// <summary>Transposed convolution (learned upsampling).</summary>
@@ -70,7 +70,7 @@ public sealed class GraphBuilder
         var output = x with { Channels = outChannels, Height = x.Height * stride, Width = x.Width * stride };
         long weights = (long)kernel * kernel * x.Channels * outChannels;
         var macs = (double)weights * x.Height * x.Width;
-        return Add(name ?? "convtranspose", OpKind.ConvTranspose, [x.Producer], output, Ops.FromMacs(macs), weights + (bias ? outChannels : 0), x.Elements, $"k{kernel} s{stride} {x.Channels}→{outChannels}");
+        return Add(name ?? "convtranspose", OpKind.ConvTranspose, [x.Producer], output, Ops.FromMacs(macs), weights + (bias ? outChannels : 0), x.Elements, $"k{kernel} s{stride} {x.Channels}→{outChannels}", new LayerStructure(LayerOperator.ConvTranspose, kernel, stride, Bias: bias));
     }
 
     /// <summary>Fully connected layer over the channel dimension, applied at every spatial position / token.</summary>
@@ -80,24 +80,24 @@ public sealed class GraphBuilder
         var output = x with { Channels = outFeatures };
         long weights = (long)x.Channels * outFeatures;
         var ops = Ops.FromMacs((double)weights * positions) + ActivationOps(activation, output.Elements);
-        return Add(name ?? "matmul", OpKind.MatMul, [x.Producer], output, ops, weights + (bias ? outFeatures : 0), x.Elements, $"{x.Channels}→{outFeatures} ×{positions}{ActivationSuffix(activation)}");
+        return Add(name ?? "matmul", OpKind.MatMul, [x.Producer], output, ops, weights + (bias ? outFeatures : 0), x.Elements, $"{x.Channels}→{outFeatures} ×{positions}{ActivationSuffix(activation)}", new LayerStructure(LayerOperator.Linear, Bias: bias, Activation: activation));
     }
 
-    public Tensor MaxPool(Tensor x, int kernel, int stride, int? padding = null, string? name = null) => Pool(x, kernel, stride, padding ?? kernel / 2, name ?? "maxpool");
+    public Tensor MaxPool(Tensor x, int kernel, int stride, int? padding = null, string? name = null) => Pool(x, kernel, stride, padding ?? kernel / 2, name ?? "maxpool", LayerOperator.MaxPool);
 
-    public Tensor AvgPool(Tensor x, int kernel, int stride, int? padding = null, string? name = null) => Pool(x, kernel, stride, padding ?? 0, name ?? "avgpool");
+    public Tensor AvgPool(Tensor x, int kernel, int stride, int? padding = null, string? name = null) => Pool(x, kernel, stride, padding ?? 0, name ?? "avgpool", LayerOperator.AveragePool);
 
     public Tensor GlobalAveragePool(Tensor x, string? name = null)
     {
         var output = x with { Height = 1, Width = 1 };
-        return Add(name ?? "globalpool", OpKind.GlobalPool, [x.Producer], output, new Ops(x.Elements), 0, x.Elements, $"{x.Height}x{x.Width}→1x1");
+        return Add(name ?? "globalpool", OpKind.GlobalPool, [x.Producer], output, new Ops(x.Elements), 0, x.Elements, $"{x.Height}x{x.Width}→1x1", new LayerStructure(LayerOperator.GlobalAveragePool));
     }
 
     /// <summary>Nearest-neighbour upsampling by an integer factor.</summary>
     public Tensor Upsample(Tensor x, int factor, string? name = null)
     {
         var output = x with { Height = x.Height * factor, Width = x.Width * factor };
-        return Add(name ?? "resize", OpKind.Resize, [x.Producer], output, Ops.Zero, 0, x.Elements, $"nearest ×{factor}");
+        return Add(name ?? "resize", OpKind.Resize, [x.Producer], output, Ops.Zero, 0, x.Elements, $"nearest ×{factor}", new LayerStructure(LayerOperator.Upsample, Factor: factor));
     }
 
     public Tensor Concat(IReadOnlyList<Tensor> parts, string? name = null)
@@ -109,7 +109,7 @@ public sealed class GraphBuilder
         }
 
         var output = first with { Channels = parts.Sum(p => p.Channels) };
-        return Add(name ?? "concat", OpKind.Concat, parts.Select(p => p.Producer).ToArray(), output, Ops.Zero, 0, parts.Sum(p => p.Elements), $"{parts.Count} inputs");
+        return Add(name ?? "concat", OpKind.Concat, parts.Select(p => p.Producer).ToArray(), output, Ops.Zero, 0, parts.Sum(p => p.Elements), $"{parts.Count} inputs", new LayerStructure(LayerOperator.Concat));
     }
 
     /// <summary>Splits channels into equal parts (a view: no data moves).</summary>
@@ -121,7 +121,7 @@ public sealed class GraphBuilder
         }
 
         var part = x with { Channels = x.Channels / parts };
-        var index = Add(name ?? "split", OpKind.Split, [x.Producer], x, Ops.Zero, 0, x.Elements, $"{parts} parts").Producer;
+        var index = Add(name ?? "split", OpKind.Split, [x.Producer], x, Ops.Zero, 0, x.Elements, $"{parts} parts", new LayerStructure(LayerOperator.Split, Factor: parts)).Producer;
         return Enumerable.Range(0, parts).Select(_ => part with { Producer = index }).ToArray();
     }
 
@@ -133,23 +133,23 @@ public sealed class GraphBuilder
             throw new ArgumentException($"Residual add needs equal shapes, got {a.Channels}x{a.Height}x{a.Width} and {b.Channels}x{b.Height}x{b.Width}.");
         }
 
-        return Add(name ?? "add", OpKind.Elementwise, [a.Producer, b.Producer], a with { }, new Ops(a.Elements), 0, a.Elements + b.Elements, "add");
+        return Add(name ?? "add", OpKind.Elementwise, [a.Producer, b.Producer], a with { }, new Ops(a.Elements), 0, a.Elements + b.Elements, "add", new LayerStructure(LayerOperator.Add));
     }
 
     /// <summary>Element-wise multiply (gating).</summary>
     public Tensor Multiply(Tensor a, Tensor b, string? name = null) =>
-        Add(name ?? "mul", OpKind.Elementwise, [a.Producer, b.Producer], a with { }, new Ops(a.Elements), 0, a.Elements + b.Elements, "mul");
+        Add(name ?? "mul", OpKind.Elementwise, [a.Producer, b.Producer], a with { }, new Ops(a.Elements), 0, a.Elements + b.Elements, "mul", new LayerStructure(LayerOperator.Multiply));
 
     public Tensor Activate(Tensor x, Activation activation, string? name = null) =>
-        Add(name ?? activation.ToString().ToLowerInvariant(), OpKind.Activation, [x.Producer], x with { }, ActivationOps(activation, x.Elements), 0, x.Elements, activation.ToString());
+        Add(name ?? activation.ToString().ToLowerInvariant(), OpKind.Activation, [x.Producer], x with { }, ActivationOps(activation, x.Elements), 0, x.Elements, activation.ToString(), new LayerStructure(LayerOperator.Activation, Activation: activation));
 
     /// <summary>Softmax over the channel dimension.</summary>
     public Tensor Softmax(Tensor x, string? name = null) =>
-        Add(name ?? "softmax", OpKind.Softmax, [x.Producer], x with { }, new Ops(5.0 * x.Elements), 0, x.Elements, "softmax");
+        Add(name ?? "softmax", OpKind.Softmax, [x.Producer], x with { }, new Ops(5.0 * x.Elements), 0, x.Elements, "softmax", new LayerStructure(LayerOperator.Softmax));
 
     /// <summary>Layer or RMS norm over the feature (channel) dimension, with a learned scale and optional shift.</summary>
     public Tensor Normalize(Tensor x, bool shift = true, string? name = null) =>
-        Add(name ?? "norm", OpKind.Normalization, [x.Producer], x with { }, new Ops(5.0 * x.Elements), x.Channels * (shift ? 2L : 1L), x.Elements, shift ? "layernorm" : "rmsnorm");
+        Add(name ?? "norm", OpKind.Normalization, [x.Producer], x with { }, new Ops(5.0 * x.Elements), x.Channels * (shift ? 2L : 1L), x.Elements, shift ? "layernorm" : "rmsnorm", new LayerStructure(LayerOperator.Normalization, Bias: shift));
 
     /// <summary>Depth-to-space: C·r² × H × W → C × rH × rW.</summary>
     public Tensor PixelShuffle(Tensor x, int factor, string? name = null)
@@ -160,16 +160,16 @@ public sealed class GraphBuilder
         }
 
         var output = x with { Channels = x.Channels / (factor * factor), Height = x.Height * factor, Width = x.Width * factor };
-        return Add(name ?? "pixelshuffle", OpKind.PixelShuffle, [x.Producer], output, Ops.Zero, 0, x.Elements, $"×{factor}");
+        return Add(name ?? "pixelshuffle", OpKind.PixelShuffle, [x.Producer], output, Ops.Zero, 0, x.Elements, $"×{factor}", new LayerStructure(LayerOperator.PixelShuffle, Factor: factor));
     }
 
     /// <summary>Flattens a spatial map into tokens (tokens × features), a view.</summary>
     public Tensor ToTokens(Tensor x, string? name = null) =>
-        Add(name ?? "flatten", OpKind.Reshape, [x.Producer], x with { Height = x.Height * x.Width, Width = 1 }, Ops.Zero, 0, x.Elements, "to tokens");
+        Add(name ?? "flatten", OpKind.Reshape, [x.Producer], x with { Height = x.Height * x.Width, Width = 1 }, Ops.Zero, 0, x.Elements, "to tokens", new LayerStructure(LayerOperator.Reshape));
 
     /// <summary>Merges groups of <paramref name="tokensPerGroup"/> neighbouring tokens into one token of their concatenated features (a view).</summary>
     public Tensor MergeTokens(Tensor x, int tokensPerGroup, string? name = null) =>
-        Add(name ?? "merge", OpKind.Reshape, [x.Producer], x with { Channels = x.Channels * tokensPerGroup, Height = x.Height / tokensPerGroup, Width = 1 }, Ops.Zero, 0, x.Elements, $"{tokensPerGroup} tokens → 1");
+        Add(name ?? "merge", OpKind.Reshape, [x.Producer], x with { Channels = x.Channels * tokensPerGroup, Height = x.Height / tokensPerGroup, Width = 1 }, Ops.Zero, 0, x.Elements, $"{tokensPerGroup} tokens → 1", new LayerStructure(LayerOperator.Reshape, Factor: tokensPerGroup));
 
     /// <summary>
     /// Scaled dot-product attention core (QKᵀ, softmax, AV) on an input of fused q, k, v features (3 × heads × headDim per token).
@@ -181,30 +181,30 @@ public sealed class GraphBuilder
         var output = qkv with { Channels = heads * headDim };
         var macs = 2.0 * tokens * keysPerQuery * heads * headDim;
         var softmaxOps = 5.0 * tokens * keysPerQuery * heads;
-        return Add(name ?? "attention", OpKind.Attention, [qkv.Producer], output, Ops.FromMacs(macs) + new Ops(softmaxOps), 0, qkv.Elements, $"{heads}×{headDim}, {keysPerQuery} keys/query");
+        return Add(name ?? "attention", OpKind.Attention, [qkv.Producer], output, Ops.FromMacs(macs) + new Ops(softmaxOps), 0, qkv.Elements, $"{heads}×{headDim}, {keysPerQuery} keys/query", new LayerStructure(LayerOperator.Attention));
     }
 
     public Graph Build() => new(_name, new TensorShape(1, Input.Channels, Input.Height, Input.Width), _layers.ToArray());
 
-    private Tensor Pool(Tensor x, int kernel, int stride, int pad, string name)
+    private Tensor Pool(Tensor x, int kernel, int stride, int pad, string name, LayerOperator pool)
     {
         var h = ((x.Height + (2 * pad) - kernel) / stride) + 1;
         var w = ((x.Width + (2 * pad) - kernel) / stride) + 1;
         var output = x with { Height = h, Width = w };
-        return Add(name, OpKind.Pool, [x.Producer], output, new Ops((double)kernel * kernel * output.Elements), 0, x.Elements, $"k{kernel} s{stride}");
+        return Add(name, OpKind.Pool, [x.Producer], output, new Ops((double)kernel * kernel * output.Elements), 0, x.Elements, $"k{kernel} s{stride}", new LayerStructure(pool, kernel, stride, pad));
     }
 
     private static Ops ActivationOps(Activation activation, long elements) => activation == Activation.None ? Ops.Zero : new Ops(elements);
 
     private static string ActivationSuffix(Activation activation) => activation == Activation.None ? string.Empty : $" +{activation.ToString().ToLowerInvariant()}";
 
-    private Tensor Add(string name, OpKind kind, int[] inputs, Tensor output, Ops ops, long parameters, long inputElements, string detail)
+    private Tensor Add(string name, OpKind kind, int[] inputs, Tensor output, Ops ops, long parameters, long inputElements, string detail, LayerStructure structure)
     {
         _nameCounts.TryGetValue(name, out var count);
         _nameCounts[name] = count + 1;
         var unique = count == 0 ? name : $"{name}.{count}";
         var index = _layers.Count;
-        _layers.Add(new Layer(unique, kind, inputs, new TensorShape(1, output.Channels, output.Height, output.Width), ops, parameters, inputElements, output.Elements, detail));
+        _layers.Add(new Layer(unique, kind, inputs, new TensorShape(1, output.Channels, output.Height, output.Width), ops, parameters, inputElements, output.Elements, detail, structure));
         return output with { Producer = index };
     }
 }

@@ -1,0 +1,444 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using WorkingPoint.Core.Units;
+using WorkingPoint.Measurement;
+using WorkingPoint.Measurement.Inputs;
+using WorkingPoint.Measurement.OnnxRuntime;
+using WorkingPoint.Measurement.Results;
+using WorkingPoint.Measurement.Scenarios;
+using WorkingPoint.Measurement.Telemetry;
+using WorkingPoint.Reporting.ScottPlot;
+
+namespace WorkingPoint.Cli.Commands;
+
+/// <summary><c>wpt bench onnx</c>: real inference through ONNX Runtime under MLPerf-style scenarios, with the machine's sensors sampled.</summary>
+public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCommand.Settings>
+{
+    public sealed class Settings : MeasureSettings
+    {
+        [CommandArgument(0, "<MODEL>")]
+        [Description("An .onnx file, or a catalog network id (exported with random weights, see 'wpt models export').")]
+        public string Model { get; init; } = string.Empty;
+
+        [CommandOption("-i|--input <SHAPE>")]
+        [Description("Shape of a dynamic input: name=1x3x960x960, or 960x960 for the single image input. Repeatable.")]
+        public string[] Input { get; init; } = [];
+
+        [CommandOption("-s|--scenario <NAME>")]
+        [Description("single-stream (default), multi-stream, server, offline, or all.")]
+        [DefaultValue("single-stream")]
+        public string Scenario { get; init; } = "single-stream";
+
+        [CommandOption("--duration <SECONDS>")]
+        [Description("Minimum timed duration per scenario. Default 10.")]
+        [DefaultValue(10.0)]
+        public double Duration { get; init; } = 10;
+
+        [CommandOption("--min-queries <N>")]
+        [Description("Minimum queries per scenario (both minimums must be met). Default 64.")]
+        [DefaultValue(64)]
+        public int MinQueries { get; init; } = 64;
+
+        [CommandOption("--warmup <N>")]
+        [Description("Untimed warm-up queries (stopped early after 2 s). Default 10.")]
+        [DefaultValue(10)]
+        public int Warmup { get; init; } = 10;
+
+        [CommandOption("--samples-per-query <N>")]
+        [Description("MultiStream samples per query. Default 8.")]
+        [DefaultValue(8)]
+        public int SamplesPerQuery { get; init; } = 8;
+
+        [CommandOption("--target-qps <QPS>")]
+        [Description("Server arrival rate. Default: 80 % of the SingleStream rate measured in a short probe.")]
+        public double? TargetQps { get; init; }
+
+        [CommandOption("--latency-bound-ms <MS>")]
+        [Description("Server 99th-percentile latency bound. Default 100.")]
+        [DefaultValue(100.0)]
+        public double LatencyBoundMs { get; init; } = 100;
+
+        [CommandOption("--concurrency <N>")]
+        [Description("Queries in flight at once for Server and Offline. Default 1.")]
+        [DefaultValue(1)]
+        public int Concurrency { get; init; } = 1;
+
+        [CommandOption("--provider <EP>")]
+        [Description("Execution provider: cpu (default), cuda, tensorrt, qnn, … where this ONNX Runtime build has it.")]
+        [DefaultValue("cpu")]
+        public string Provider { get; init; } = "cpu";
+
+        [CommandOption("--threads <N>")]
+        [Description("Intra-op threads. Default: ONNX Runtime's choice (one per physical core).")]
+        public int? Threads { get; init; }
+
+        [CommandOption("--opt <LEVEL>")]
+        [Description("Graph optimization: disabled, basic, extended, all (default).")]
+        [DefaultValue("all")]
+        public string Optimization { get; init; } = "all";
+
+        [CommandOption("--seed <N>")]
+        [Description("Seed of the generated inputs and of Server arrivals. Default 1234.")]
+        [DefaultValue(1234)]
+        public int Seed { get; init; } = 1234;
+
+        [CommandOption("--sustained <MINUTES>")]
+        [Description("Run back to back for this long and report throughput over time (shows thermal throttling).")]
+        public double? SustainedMinutes { get; init; }
+
+        [CommandOption("--window <SECONDS>")]
+        [Description("Throughput window of a sustained run. Default: the run split in 30.")]
+        public double? Window { get; init; }
+
+        [CommandOption("--telemetry-interval-ms <MS>")]
+        [Description("How often sensors are read. Default 250.")]
+        [DefaultValue(250)]
+        public int TelemetryIntervalMs { get; init; } = 250;
+
+        [CommandOption("--plot <FILE>")]
+        [Description("Latency histogram (or, sustained, throughput over time) as .png or .svg; with several scenarios, one file each.")]
+        public string? Plot { get; init; }
+
+        public override ValidationResult Validate() =>
+            string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("Give a model: an .onnx file or a catalog network id.")
+            : Duration < 0 || MinQueries < 1 || Warmup < 0 || SamplesPerQuery < 1 || Concurrency < 1 || TelemetryIntervalMs < 10 ? ValidationResult.Error("--duration ≥ 0, --min-queries ≥ 1, --warmup ≥ 0, --samples-per-query ≥ 1, --concurrency ≥ 1 and --telemetry-interval-ms ≥ 10.")
+            : SustainedMinutes is <= 0 ? ValidationResult.Error("--sustained takes a positive number of minutes.")
+            : Window is <= 0 ? ValidationResult.Error("--window takes a positive number of seconds.")
+            : Plot is not null && !RooflinePlotter.SupportedExtensions.Contains(Path.GetExtension(Plot).ToLowerInvariant()) ? ValidationResult.Error($"--plot must end in .png or .svg, got '{Plot}'.")
+            : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var scenarios = ParseScenarios(settings.Scenario, settings.SustainedMinutes is not null);
+        var optimization = Enum.TryParse<GraphOptimization>(settings.Optimization, ignoreCase: true, out var level)
+            ? level
+            : throw new ArgumentException($"--opt '{settings.Optimization}' is not an optimization level; use disabled, basic, extended or all.");
+        var model = ModelFiles.Resolve(settings.Model, settings.Input);
+        var options = new OnnxRuntimeOptions(settings.Provider, settings.Threads, optimization, settings.Seed);
+        using var target = OnnxRuntimeTarget.Load(model.Path, model.Shapes, options);
+        var sha = OnnxRuntimeTarget.Sha256Of(model.Path);
+        var fingerprint = PlatformFingerprint.OfThisMachine().WithRuntime("ONNX Runtime", OnnxRuntimeTarget.RuntimeVersion);
+        var sources = TelemetryDiscovery.Discover();
+        var runs = new List<ScenarioRun>();
+        foreach (var scenario in scenarios)
+        {
+            var scenarioSettings = SettingsFor(scenario, settings, target, cancellationToken);
+            var startedAt = DateTimeOffset.UtcNow;
+            using var sampler = new TelemetrySampler(sources, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs));
+            var result = WithProgress($"{Name(scenario)}{(settings.SustainedMinutes is { } m ? $" (sustained {Output.Number(m)} min)" : string.Empty)}", p => new LoadGenerator(target).Run(scenarioSettings, p, cancellationToken));
+            runs.Add(new ScenarioRun(result, sampler.Stop(), startedAt));
+        }
+
+        var records = runs.Select(r => ToRecord(r, settings, model, sha, fingerprint, target)).ToArray();
+        var plots = settings.Plot is null ? [] : SavePlots(settings, model.DisplayName, runs);
+        if (settings.Json)
+        {
+            Output.Json(console, new
+            {
+                model = model.DisplayName,
+                modelSha256 = sha,
+                inputs = target.Inputs,
+                outputs = target.Outputs,
+                provider = settings.Provider,
+                onnxRuntime = OnnxRuntimeTarget.RuntimeVersion,
+                runs = records.Select(r => new { scenario = r.Parameters["scenario"], metrics = r.Metrics.ToDictionary(m => m.Name, m => new { m.Value, m.Unit }) }),
+                telemetry = TelemetryLines(runs[^1].Telemetry),
+                plots,
+            });
+        }
+        else
+        {
+            Render(settings, model, target, runs, plots);
+        }
+
+        foreach (var record in records)
+        {
+            ResultsText.Save(console, settings, record, settings.Json);
+        }
+
+        return 0;
+    }
+
+    private sealed record ScenarioRun(ScenarioResult Result, TelemetryCapture Telemetry, DateTimeOffset StartedAt);
+
+    private static Scenario[] ParseScenarios(string text, bool sustained)
+    {
+        var names = text.Equals("all", StringComparison.OrdinalIgnoreCase) ? Enum.GetValues<Scenario>() : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseScenario).ToArray();
+        if (sustained && names.Length != 1)
+        {
+            throw new ArgumentException("--sustained runs one scenario; pick it with --scenario (offline shows throughput best).");
+        }
+
+        return names;
+    }
+
+    private static Scenario ParseScenario(string name) =>
+        Enum.GetValues<Scenario>().FirstOrDefault(s => Name(s).Equals(name, StringComparison.OrdinalIgnoreCase) || s.ToString().Equals(name, StringComparison.OrdinalIgnoreCase)) is var s
+        && (Name(s).Equals(name, StringComparison.OrdinalIgnoreCase) || s.ToString().Equals(name, StringComparison.OrdinalIgnoreCase))
+            ? s
+            : throw new ArgumentException($"--scenario '{name}' is not a scenario; use single-stream, multi-stream, server, offline or all.");
+
+    internal static string Name(Scenario scenario) => scenario switch
+    {
+        Scenario.SingleStream => "single-stream",
+        Scenario.MultiStream => "multi-stream",
+        Scenario.Server => "server",
+        _ => "offline",
+    };
+
+    private ScenarioSettings SettingsFor(Scenario scenario, Settings settings, OnnxRuntimeTarget target, CancellationToken cancellation)
+    {
+        var sustained = settings.SustainedMinutes is { } minutes;
+        var baseSettings = new ScenarioSettings
+        {
+            Scenario = scenario,
+            MinDuration = TimeSpan.FromSeconds(sustained ? settings.SustainedMinutes!.Value * 60 : settings.Duration),
+            MinQueryCount = sustained ? 1 : settings.MinQueries,
+            WarmupQueries = settings.Warmup,
+            SamplesPerQuery = settings.SamplesPerQuery,
+            LatencyBound = Seconds.FromMilliseconds(settings.LatencyBoundMs),
+            Concurrency = settings.Concurrency,
+            Seed = settings.Seed,
+        };
+        if (scenario != Scenario.Server)
+        {
+            return baseSettings;
+        }
+
+        if (settings.TargetQps is { } qps)
+        {
+            return baseSettings with { TargetQps = qps };
+        }
+
+        // No rate given: probe the single-stream rate briefly and offer 80 % of it, a load the system should sustain.
+        var probe = new LoadGenerator(target).Run(new ScenarioSettings { MinDuration = TimeSpan.FromSeconds(1), MinQueryCount = 5, WarmupQueries = 2 }, null, cancellation);
+        return baseSettings with { TargetQps = Math.Max(0.1, 0.8 * probe.SamplesPerSecond * settings.Concurrency) };
+    }
+
+    private T WithProgress<T>(string description, Func<IProgress<double>?, T> run)
+    {
+        if (!console.Profile.Capabilities.Interactive)
+        {
+            return run(null);
+        }
+
+        T result = default!;
+        console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(Markup.Escape(description), maxValue: 1);
+                result = run(new Progress<double>(fraction => task.Value = fraction));
+                task.Value = 1;
+            });
+        return result;
+    }
+
+    private static MeasurementRecord ToRecord(ScenarioRun run, Settings settings, ModelFile model, string sha, PlatformFingerprint fingerprint, OnnxRuntimeTarget target)
+    {
+        var (result, telemetry, startedAt) = run;
+        var s = result.Settings;
+        var parameters = new Dictionary<string, string>
+        {
+            ["scenario"] = Name(s.Scenario),
+            ["provider"] = settings.Provider,
+            ["threads"] = settings.Threads?.ToString(CultureInfo.InvariantCulture) ?? "default",
+            ["opt"] = settings.Optimization.ToLowerInvariant(),
+            ["seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
+            ["inputs"] = string.Join(", ", target.Inputs.Select(i => $"{i.Name}={string.Join('x', i.Shape)} {i.ElementType}")),
+            ["duration"] = s.MinDuration.TotalSeconds.ToString(CultureInfo.InvariantCulture),
+            ["min-queries"] = s.MinQueryCount.ToString(CultureInfo.InvariantCulture),
+            ["warmup"] = s.WarmupQueries.ToString(CultureInfo.InvariantCulture),
+            ["concurrency"] = s.Concurrency.ToString(CultureInfo.InvariantCulture),
+        };
+        if (s.Scenario == Scenario.MultiStream)
+        {
+            parameters["samples-per-query"] = s.SamplesPerQuery.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (s.Scenario == Scenario.Server)
+        {
+            parameters["target-qps"] = s.TargetQps.ToString("G6", CultureInfo.InvariantCulture);
+            parameters["latency-bound-ms"] = s.LatencyBound.Milliseconds.ToString("G6", CultureInfo.InvariantCulture);
+        }
+
+        if (settings.SustainedMinutes is { } minutes)
+        {
+            parameters["sustained-minutes"] = minutes.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var metrics = Metrics(run).ToList();
+        var samples = new List<SampleSeries>
+        {
+            new("latency", "ms", result.Queries.Select(q => q.LatencySeconds * 1000).ToArray(), result.Queries.Select(q => q.IssuedAtSeconds).ToArray()),
+        };
+        if (settings.SustainedMinutes is not null)
+        {
+            var windows = result.ThroughputOverTime(WindowOf(settings, result));
+            samples.Add(new SampleSeries("throughput", "samples/s", windows.Select(w => w.SamplesPerSecond).ToArray(), windows.Select(w => w.WindowEndSeconds).ToArray()));
+        }
+
+        samples.AddRange(telemetry.ToSampleSeries());
+        var notes = string.Join('\n', TelemetryLines(telemetry).Where(l => l.Value == TelemetryCapture.NotMeasurable).Select(l => $"{l.Key}: {l.Value}"));
+        return new MeasurementRecord(MeasurementKind.Onnx, startedAt, TimeSpan.FromSeconds(result.Duration.Value), fingerprint, model.DisplayName, sha, parameters, metrics, samples, notes.Length == 0 ? null : notes);
+    }
+
+    private static IEnumerable<Metric> Metrics(ScenarioRun run)
+    {
+        var (result, telemetry, _) = run;
+        var latency = result.Latency;
+        var headline = result.Settings.Scenario switch
+        {
+            Scenario.SingleStream => new Metric("latency.p90", latency.P90.Milliseconds, "ms"),
+            Scenario.MultiStream => new Metric("latency.p99", latency.P99.Milliseconds, "ms"),
+            Scenario.Server => new Metric("server.qps", result.QueriesPerSecond, "queries/s"),
+            _ => new Metric("throughput", result.SamplesPerSecond, "samples/s"),
+        };
+        yield return headline;
+        if (result.LatencyBoundMet is { } met)
+        {
+            yield return new Metric("server.latency-bound-met", met ? 1 : 0, "bool");
+            yield return new Metric("server.target-qps", result.Settings.TargetQps, "queries/s");
+        }
+
+        foreach (var (name, value) in new[] { ("min", latency.Min), ("mean", latency.Mean), ("p50", latency.P50), ("p90", latency.P90), ("p99", latency.P99), ("max", latency.Max) })
+        {
+            if ($"latency.{name}" != headline.Name)
+            {
+                yield return new Metric($"latency.{name}", value.Milliseconds, "ms");
+            }
+        }
+
+        if (headline.Name != "throughput")
+        {
+            yield return new Metric("throughput", result.SamplesPerSecond, "samples/s");
+        }
+
+        yield return new Metric("queries", result.QueryCount, "queries");
+        yield return new Metric("samples", result.SampleCount, "samples");
+        if (telemetry.MeanTotalPower is { } power)
+        {
+            yield return new Metric("power.mean", power.Value, "W");
+            yield return new Metric("energy.per-sample", telemetry.EnergyPerSample(result.Duration, result.SampleCount)!.Value.Value * 1000, "mJ");
+        }
+
+        if (telemetry.Max(TelemetryQuantity.Temperature) is { } temperature)
+        {
+            yield return new Metric("temperature.max", temperature, "°C");
+        }
+
+        var clocks = telemetry.Series.Where(s => s.Quantity == TelemetryQuantity.ClockFrequency && s.Values.Count > 0).ToArray();
+        if (clocks.Length > 0)
+        {
+            yield return new Metric("clock.mean", clocks[0].Values.Average(), "MHz");
+        }
+    }
+
+    /// <summary>Each sensor quantity with its reading, or the plain statement that this machine does not expose it.</summary>
+    private static Dictionary<string, string> TelemetryLines(TelemetryCapture telemetry)
+    {
+        string Of(TelemetryQuantity quantity, Func<double> value) => telemetry.Has(quantity) ? $"{Output.Number(value())} {quantity.Unit()}" : TelemetryCapture.NotMeasurable;
+        return new Dictionary<string, string>
+        {
+            ["power (mean)"] = telemetry.MeanTotalPower is { } p ? $"{Output.Number(p.Value)} W" : TelemetryCapture.NotMeasurable,
+            ["temperature (max)"] = Of(TelemetryQuantity.Temperature, () => telemetry.Max(TelemetryQuantity.Temperature)!.Value),
+            ["clock (mean)"] = Of(TelemetryQuantity.ClockFrequency, () => telemetry.Series.First(s => s.Quantity == TelemetryQuantity.ClockFrequency && s.Values.Count > 0).Values.Average()),
+        };
+    }
+
+    private static TimeSpan WindowOf(Settings settings, ScenarioResult result) =>
+        TimeSpan.FromSeconds(settings.Window ?? Math.Max(result.Duration.Value / 30, 0.5));
+
+    private static List<string> SavePlots(Settings settings, string modelName, IReadOnlyList<ScenarioRun> runs)
+    {
+        var plotter = new MeasurementPlotter();
+        var paths = new List<string>();
+        foreach (var run in runs)
+        {
+            var path = runs.Count == 1 ? settings.Plot! : Path.ChangeExtension(settings.Plot!, null) + $"-{Name(run.Result.Settings.Scenario)}" + Path.GetExtension(settings.Plot!);
+            var title = $"{modelName}, {Name(run.Result.Settings.Scenario)}";
+            if (settings.SustainedMinutes is not null)
+            {
+                var sensors = run.Telemetry.Series.Where(s => s.Quantity == TelemetryQuantity.Temperature && s.Values.Count > 0)
+                    .Select(s => new TimeSeries(s.Name, TelemetryQuantity.Temperature.Unit(), s.SecondsFromStart, s.Values)).ToArray();
+                plotter.SaveThroughputOverTime(title, run.Result.ThroughputOverTime(WindowOf(settings, run.Result)), sensors, path);
+            }
+            else
+            {
+                plotter.SaveLatencyHistogram(title, run.Result.Queries.Select(q => q.LatencySeconds * 1000).ToArray(), path);
+            }
+
+            paths.Add(path);
+        }
+
+        return paths;
+    }
+
+    private void Render(Settings settings, ModelFile model, OnnxRuntimeTarget target, IReadOnlyList<ScenarioRun> runs, IReadOnlyList<string> plots)
+    {
+        var header = Output.KeyValueTable($"{model.DisplayName} on this machine (ONNX Runtime {OnnxRuntimeTarget.RuntimeVersion}, {settings.Provider})");
+        header.Row("Inputs", Markup.Escape(string.Join(", ", target.Inputs.Select(i => $"{i.Name} {string.Join('x', i.Shape)} {i.ElementType}"))));
+        header.Row("Outputs", Markup.Escape(string.Join(", ", target.Outputs.Select(i => $"{i.Name} {string.Join('x', i.Shape)}"))));
+        header.Row("Threads", settings.Threads?.ToString(CultureInfo.InvariantCulture) ?? "ONNX Runtime default");
+        header.Row("Graph optimization", Markup.Escape(settings.Optimization.ToLowerInvariant()));
+        console.Write(header);
+
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Scenarios[/] (latency in ms; warm-up excluded)");
+        foreach (var column in new[] { "Scenario", "Queries", "Min", "Mean", "p50", "p90", "p99", "Max", "Throughput", "Result" })
+        {
+            table.AddColumn(new TableColumn(column) { Alignment = column is "Scenario" or "Result" ? Justify.Left : Justify.Right });
+        }
+
+        foreach (var (result, _, _) in runs)
+        {
+            var l = result.Latency;
+            table.AddRow(
+                Name(result.Settings.Scenario),
+                result.QueryCount.ToString(CultureInfo.InvariantCulture),
+                Output.Number(l.Min.Milliseconds), Output.Number(l.Mean.Milliseconds), Output.Number(l.P50.Milliseconds), Output.Number(l.P90.Milliseconds), Output.Number(l.P99.Milliseconds), Output.Number(l.Max.Milliseconds),
+                $"{Output.Number(result.SamplesPerSecond)}/s",
+                Markup.Escape(Headline(result)));
+        }
+
+        console.Write(table);
+        var telemetry = Output.KeyValueTable("Sensors during the last run");
+        foreach (var (name, value) in TelemetryLines(runs[^1].Telemetry))
+        {
+            telemetry.Row(name, value == TelemetryCapture.NotMeasurable ? $"[grey]{value}[/]" : Markup.Escape(value));
+        }
+
+        if (runs[^1].Telemetry.EnergyPerSample(runs[^1].Result.Duration, runs[^1].Result.SampleCount) is { } energy)
+        {
+            telemetry.Row("energy per inference", $"{Output.Number(energy.Value * 1000)} mJ");
+        }
+        else
+        {
+            telemetry.Row("energy per inference", $"[grey]{TelemetryCapture.NotMeasurable} (no power sensor)[/]");
+        }
+
+        console.Write(telemetry);
+        if (settings.SustainedMinutes is not null)
+        {
+            var windows = runs[0].Result.ThroughputOverTime(WindowOf(settings, runs[0].Result));
+            var first = windows[0].SamplesPerSecond;
+            var last = windows[^1].SamplesPerSecond;
+            console.MarkupLine($"Sustained throughput: {Output.Number(first)}/s in the first window, {Output.Number(last)}/s in the last ({(last >= first ? "+" : string.Empty)}{Output.Number(((last / first) - 1) * 100, 2)} %).");
+        }
+
+        foreach (var plot in plots)
+        {
+            console.MarkupLine($"Wrote {Markup.Escape(plot)}.");
+        }
+    }
+
+    private static string Headline(ScenarioResult result) => result.Settings.Scenario switch
+    {
+        Scenario.SingleStream => $"p90 {Output.Number(result.Latency.P90.Milliseconds)} ms",
+        Scenario.MultiStream => $"p99 {Output.Number(result.Latency.P99.Milliseconds)} ms per {result.Settings.SamplesPerQuery} samples",
+        Scenario.Server => $"{Output.Number(result.Settings.TargetQps)} QPS: p99 {Output.Number(result.Latency.P99.Milliseconds)} ms {(result.LatencyBoundMet == true ? "meets" : "MISSES")} the {Output.Number(result.Settings.LatencyBound.Milliseconds)} ms bound",
+        _ => $"{Output.Number(result.SamplesPerSecond)} samples/s",
+    };
+}

@@ -1,0 +1,342 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using WorkingPoint.Measurement;
+using WorkingPoint.Measurement.Results;
+using WorkingPoint.Measurement.Scenarios;
+
+namespace WorkingPoint.Cli.Commands;
+
+/// <summary>Options of every command that reads or writes the results database.</summary>
+public class DatabaseSettings : JsonSettings
+{
+    [CommandOption("--db <PATH>")]
+    [Description("Results database (SQLite). Default: $WPT_RESULTS_DB, else results.db in the data directory (docs/results.md).")]
+    public string? Db { get; init; }
+}
+
+/// <summary>Options of commands that measure: where the result is saved, or that it is not.</summary>
+public class MeasureSettings : DatabaseSettings
+{
+    [CommandOption("--no-save")]
+    [Description("Do not save the result in the results database.")]
+    public bool NoSave { get; init; }
+}
+
+internal static class ResultsText
+{
+    public static MeasurementKind? ParseKind(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? null
+        : Enum.TryParse<MeasurementKind>(text, ignoreCase: true, out var kind) ? kind
+        : throw new ArgumentException($"--kind '{text}' is not a kind of measurement; use one of {string.Join(", ", Enum.GetNames<MeasurementKind>().Select(n => n.ToLowerInvariant()))}.");
+
+    public static string When(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    public static string Value(double value, string unit) => $"{Output.Number(value)} {unit}".TrimEnd();
+
+    public static StoredMeasurement Require(IResultStore store, long id) =>
+        store.Find(id) ?? throw new ResultStoreException($"No result with id {id} in the results database; run 'wpt results list' for the ids.");
+
+    /// <summary>Saves unless --no-save, and says where; the id is what 'wpt results show' takes.</summary>
+    public static void Save(IAnsiConsole console, MeasureSettings settings, MeasurementRecord record, bool quiet)
+    {
+        if (settings.NoSave)
+        {
+            return;
+        }
+
+        using var store = ResultsDatabase.Open(settings.Db);
+        var id = store.Save(record);
+        if (!quiet)
+        {
+            console.MarkupLine($"Saved as result [bold]{id}[/] in {Markup.Escape(store.Path)} (wpt results show {id}).");
+        }
+    }
+}
+
+public sealed class ResultsListCommand(IAnsiConsole console) : Command<ResultsListCommand.Settings>
+{
+    public sealed class Settings : DatabaseSettings
+    {
+        [CommandOption("--kind <KIND>")]
+        [Description("Only one kind: roofline, onnx, llm, mix, validate.")]
+        public string? Kind { get; init; }
+
+        [CommandOption("--limit <N>")]
+        [Description("At most this many, newest first. Default 50.")]
+        [DefaultValue(50)]
+        public int Limit { get; init; } = 50;
+
+        public override ValidationResult Validate() => Limit < 1 ? ValidationResult.Error("--limit must be at least 1.") : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var store = ResultsDatabase.Open(settings.Db);
+        var results = store.List(ResultsText.ParseKind(settings.Kind), settings.Limit);
+        if (settings.Json)
+        {
+            Output.Json(console, results.Select(r => new { r.Id, startedAt = r.Record.StartedAt, kind = r.Record.Kind, model = r.Record.ModelName, headline = r.Record.Metrics.Count > 0 ? r.Record.Metrics[0] : null, machine = r.Record.Platform.CpuModel }));
+            return 0;
+        }
+
+        if (results.Count == 0)
+        {
+            console.MarkupLine($"No results in {Markup.Escape(store.Path)} yet; 'wpt measure roofline' or 'wpt bench onnx' make some.");
+            return 0;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]Results[/] ({Markup.Escape(store.Path)})");
+        foreach (var column in new[] { "Id", "When (UTC)", "Kind", "Model", "Headline", "Machine" })
+        {
+            table.AddColumn(column);
+        }
+
+        foreach (var (id, record) in results)
+        {
+            var headline = record.Metrics.Count > 0 && record.Metrics[0] is var m ? $"{m.Name} {ResultsText.Value(m.Value, m.Unit)}" : "–";
+            table.AddRow(id.ToString(CultureInfo.InvariantCulture), ResultsText.When(record.StartedAt), record.Kind.ToString().ToLowerInvariant(), Markup.Escape(record.ModelName ?? "–"), Markup.Escape(headline), Markup.Escape($"{record.Platform.CpuModel} ({record.Platform.Hostname})"));
+        }
+
+        console.Write(table);
+        return 0;
+    }
+}
+
+public sealed class ResultsShowCommand(IAnsiConsole console) : Command<ResultsShowCommand.Settings>
+{
+    public sealed class Settings : DatabaseSettings
+    {
+        [CommandArgument(0, "<ID>")]
+        [Description("The result's id (wpt results list).")]
+        public long Id { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var store = ResultsDatabase.Open(settings.Db);
+        var (id, record) = ResultsText.Require(store, settings.Id);
+        if (settings.Json)
+        {
+            Output.Json(console, new { id, record });
+            return 0;
+        }
+
+        var summary = Output.KeyValueTable($"Result {id}: {record.Kind.ToString().ToLowerInvariant()}{(record.ModelName is null ? string.Empty : $" of {record.ModelName}")}");
+        summary.Row("Started (UTC)", ResultsText.When(record.StartedAt));
+        summary.Row("Duration", $"{Output.Number(record.Duration.TotalSeconds)} s");
+        summary.Row("Model SHA-256", Markup.Escape(record.ModelSha256 ?? "–"));
+        summary.Row("Machine", Markup.Escape(record.Platform.ToString()));
+        summary.Row("Host name", Markup.Escape(record.Platform.Hostname));
+        foreach (var (name, version) in record.Platform.RuntimeVersions)
+        {
+            summary.Row(name, Markup.Escape(version));
+        }
+
+        foreach (var (name, value) in record.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            summary.Row($"--{name}", Markup.Escape(value));
+        }
+
+        console.Write(summary);
+        var metrics = new Table().Border(TableBorder.Rounded).Title("[bold]Metrics[/]").AddColumn("Metric").AddColumn(new TableColumn("Value").RightAligned());
+        foreach (var metric in record.Metrics)
+        {
+            metrics.AddRow(Markup.Escape(metric.Name), Markup.Escape(ResultsText.Value(metric.Value, metric.Unit)));
+        }
+
+        console.Write(metrics);
+        if (record.Samples.Count > 0)
+        {
+            var samples = new Table().Border(TableBorder.Rounded).Title("[bold]Raw samples[/]");
+            foreach (var column in new[] { "Series", "Unit", "Count", "Min", "p50", "p99", "Max" })
+            {
+                samples.AddColumn(new TableColumn(column) { Alignment = column is "Series" or "Unit" ? Justify.Left : Justify.Right });
+            }
+
+            foreach (var series in record.Samples.Where(s => s.Values.Count > 0))
+            {
+                var sorted = series.Values.Order().ToArray();
+                samples.AddRow(Markup.Escape(series.Name), Markup.Escape(series.Unit), sorted.Length.ToString(CultureInfo.InvariantCulture), Output.Number(sorted[0]), Output.Number(LatencyStatistics.Percentile(sorted, 50)), Output.Number(LatencyStatistics.Percentile(sorted, 99)), Output.Number(sorted[^1]));
+            }
+
+            console.Write(samples);
+        }
+
+        if (record.Notes is { } notes)
+        {
+            Output.Notes(console, "Notes", notes.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        }
+
+        return 0;
+    }
+}
+
+public sealed class ResultsExportCommand(IAnsiConsole console) : Command<ResultsExportCommand.Settings>
+{
+    public sealed class Settings : DatabaseSettings
+    {
+        [CommandOption("--csv")]
+        [Description("One row per metric (the default).")]
+        public bool Csv { get; init; }
+
+        [CommandOption("--kind <KIND>")]
+        [Description("Only one kind: roofline, onnx, llm, mix, validate.")]
+        public string? Kind { get; init; }
+
+        [CommandOption("-o|--output <FILE>")]
+        [Description("Write to a file instead of the terminal.")]
+        public string? OutputPath { get; init; }
+
+        public override ValidationResult Validate() => Csv && Json ? ValidationResult.Error("Choose one of --csv and --json.") : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var store = ResultsDatabase.Open(settings.Db);
+        var results = store.List(ResultsText.ParseKind(settings.Kind), int.MaxValue).OrderBy(r => r.Id).ToArray();
+        var text = settings.Json ? JsonText(results) : Csv(results);
+        if (settings.OutputPath is { } path)
+        {
+            // Written beside the target and renamed, so an interrupted export never leaves half a file.
+            var temporary = path + ".tmp";
+            File.WriteAllText(temporary, text);
+            File.Move(temporary, path, overwrite: true);
+            console.MarkupLine($"Wrote {results.Length} results to {Markup.Escape(path)}.");
+        }
+        else
+        {
+            var writer = console.Profile.Out.Writer;
+            writer.Write(text);
+            writer.Flush();
+        }
+
+        return 0;
+    }
+
+    private static string JsonText(IReadOnlyList<StoredMeasurement> results)
+    {
+        var console = new StringWriter();
+        var ansi = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(console), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        Output.Json(ansi, results.Select(r => new { id = r.Id, record = r.Record }));
+        return console.ToString();
+    }
+
+    /// <summary>RFC 4180: comma-separated, CRLF-free (LF) rows, fields quoted when they hold a comma, quote or newline.</summary>
+    internal static string Csv(IReadOnlyList<StoredMeasurement> results)
+    {
+        var text = new StringBuilder("id,started_at_utc,kind,model,model_sha256,machine,hostname,metric,value,unit\n");
+        foreach (var (id, record) in results)
+        {
+            foreach (var metric in record.Metrics)
+            {
+                string[] fields =
+                [
+                    id.ToString(CultureInfo.InvariantCulture), record.StartedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture), record.Kind.ToString().ToLowerInvariant(),
+                    record.ModelName ?? string.Empty, record.ModelSha256 ?? string.Empty, record.Platform.CpuModel, record.Platform.Hostname,
+                    metric.Name, metric.Value.ToString("R", CultureInfo.InvariantCulture), metric.Unit,
+                ];
+                text.AppendJoin(',', fields.Select(Quote)).Append('\n');
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string Quote(string field) =>
+        field.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? $"\"{field.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : field;
+}
+
+public sealed class ResultsCompareCommand(IAnsiConsole console) : Command<ResultsCompareCommand.Settings>
+{
+    public sealed class Settings : DatabaseSettings
+    {
+        [CommandArgument(0, "<A>")]
+        [Description("The baseline result's id.")]
+        public long A { get; init; }
+
+        [CommandArgument(1, "<B>")]
+        [Description("The result compared with it.")]
+        public long B { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var store = ResultsDatabase.Open(settings.Db);
+        var a = ResultsText.Require(store, settings.A).Record;
+        var b = ResultsText.Require(store, settings.B).Record;
+        var metrics = a.Metrics.Select(m => m.Name).Union(b.Metrics.Select(m => m.Name)).Select(name =>
+        {
+            var ma = a.Metrics.FirstOrDefault(m => m.Name == name);
+            var mb = b.Metrics.FirstOrDefault(m => m.Name == name);
+            var ratio = ma is not null && mb is not null && ma.Unit == mb.Unit && ma.Value != 0 ? mb.Value / ma.Value : (double?)null;
+            return (name, ma, mb, ratio);
+        }).ToArray();
+        var parameters = a.Parameters.Keys.Union(b.Parameters.Keys).Order(StringComparer.Ordinal)
+            .Select(k => (k, va: a.Parameters.GetValueOrDefault(k), vb: b.Parameters.GetValueOrDefault(k)))
+            .Where(p => p.va != p.vb).ToArray();
+        var machine = MachineDifferences(a.Platform, b.Platform);
+        if (settings.Json)
+        {
+            Output.Json(console, new
+            {
+                a = settings.A,
+                b = settings.B,
+                metrics = metrics.Select(m => new { m.name, a = m.ma?.Value, b = m.mb?.Value, unit = m.ma?.Unit ?? m.mb?.Unit, ratioBToA = m.ratio }),
+                parametersThatDiffer = parameters.ToDictionary(p => p.k, p => new { a = p.va, b = p.vb }),
+                machineDifferences = machine,
+            });
+            return 0;
+        }
+
+        if (machine.Count > 0)
+        {
+            console.MarkupLine($"[yellow]Warning:[/] results {settings.A} and {settings.B} come from different machines or software; differences may not be the change you made.");
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]Result {settings.A} → {settings.B}[/]");
+        table.AddColumn("Metric").AddColumn(new TableColumn($"{settings.A}").RightAligned()).AddColumn(new TableColumn($"{settings.B}").RightAligned())
+            .AddColumn(new TableColumn("B/A").RightAligned()).AddColumn(new TableColumn("Change").RightAligned());
+        foreach (var (name, ma, mb, ratio) in metrics)
+        {
+            table.AddRow(
+                Markup.Escape(name),
+                Markup.Escape(ma is null ? "–" : ResultsText.Value(ma.Value, ma.Unit)),
+                Markup.Escape(mb is null ? "–" : ResultsText.Value(mb.Value, mb.Unit)),
+                ratio is { } r ? Output.Number(r) : "–",
+                ratio is { } c ? $"{(c >= 1 ? "+" : string.Empty)}{Output.Number((c - 1) * 100, 2)} %" : "–");
+        }
+
+        console.Write(table);
+        Output.Notes(console, "Parameters that differ", parameters.Select(p => $"{p.k}: {p.va ?? "(unset)"} → {p.vb ?? "(unset)"}"));
+        Output.Notes(console, "Machine and software differences", machine);
+        return 0;
+    }
+
+    private static List<string> MachineDifferences(PlatformFingerprint a, PlatformFingerprint b)
+    {
+        var differences = new List<string>();
+        void Check(string what, string x, string y)
+        {
+            if (x != y)
+            {
+                differences.Add($"{what}: {x} → {y}");
+            }
+        }
+
+        Check("CPU", a.CpuModel, b.CpuModel);
+        Check("architecture", a.Architecture, b.Architecture);
+        Check("logical cores", a.LogicalCores.ToString(CultureInfo.InvariantCulture), b.LogicalCores.ToString(CultureInfo.InvariantCulture));
+        Check("memory", Output.Bytes(a.MemoryBytes), Output.Bytes(b.MemoryBytes));
+        Check("OS", a.OperatingSystem, b.OperatingSystem);
+        Check("host name", a.Hostname, b.Hostname);
+        foreach (var name in a.RuntimeVersions.Keys.Union(b.RuntimeVersions.Keys).Order(StringComparer.Ordinal))
+        {
+            Check(name, a.RuntimeVersions.GetValueOrDefault(name) ?? "(none)", b.RuntimeVersions.GetValueOrDefault(name) ?? "(none)");
+        }
+
+        return differences;
+    }
+}

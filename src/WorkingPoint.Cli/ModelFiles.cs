@@ -1,0 +1,28 @@
+using WorkingPoint.Catalog;
+using WorkingPoint.Measurement.Inputs;
+
+namespace WorkingPoint.Cli;
+
+/// <summary>A model to run: the file, what to call it, and the input shapes to run it at.</summary>
+internal sealed record ModelFile(string Path, string DisplayName, InputShapes Shapes);
+
+internal static class ModelFiles
+{
+    /// <summary>An .onnx path as given, or a catalog network exported with random weights at the requested input size.</summary>
+    public static ModelFile Resolve(string model, IReadOnlyList<string> inputs)
+    {
+        var shapes = InputShapes.Parse(inputs);
+        if (File.Exists(model) || model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || model.Contains('/', StringComparison.Ordinal))
+        {
+            return new ModelFile(model, System.IO.Path.GetFileName(model), shapes);
+        }
+
+        var resolved = WorkingPoint.Catalog.Catalog.BuiltIn.ResolveModel(model);
+        if (resolved is not GraphCatalogModel graph)
+        {
+            throw new ArgumentException($"'{model}' is a language model; 'wpt bench onnx' runs networks (an .onnx file or a catalog CNN such as yolov8s).");
+        }
+
+        return CatalogExport.Export(graph.Model, shapes);
+    }
+}
