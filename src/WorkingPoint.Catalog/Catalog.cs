@@ -41,6 +41,12 @@ public sealed class Catalog
             return PlatformYaml.Parse(idOrPath, ReadFile(idOrPath, "platform"));
         }
 
+        // Once this machine has been measured, 'host' is that measurement rather than the placeholder.
+        if (idOrPath == HostPlatform.Id && File.Exists(HostPlatform.DefaultPath))
+        {
+            return PlatformYaml.Parse(HostPlatform.DefaultPath, File.ReadAllText(HostPlatform.DefaultPath));
+        }
+
         return Platforms.FirstOrDefault(p => p.Id == idOrPath)
             ?? throw new CatalogException($"Unknown platform '{idOrPath}'.{Suggest(idOrPath, Platforms.Select(p => p.Id))} Run 'wpt platforms' for the list, or pass a path to a platform YAML file.");
     }

@@ -132,7 +132,7 @@ public static partial class PlatformYaml
             throw y.Error(dramNode, "memory.dram must be a mapping (type, dataRateMTps, busWidthBits, capacityGiB) or 'none'.");
         }
 
-        y.RejectUnknownKeys(dram, "memory.dram", "type", "dataRateMTps", "busWidthBits", "capacityGiB");
+        y.RejectUnknownKeys(dram, "memory.dram", "type", "dataRateMTps", "busWidthBits", "capacityGiB", "measuredGBps");
         var typeText = y.RequireString(dram, "type", "memory.dram");
         var kind = typeText.ToLowerInvariant().Replace("-", string.Empty, StringComparison.Ordinal) switch
         {
@@ -156,7 +156,8 @@ public static partial class PlatformYaml
             throw y.Error(y.Get(dram, "busWidthBits"), $"memory.dram.busWidthBits must be a positive multiple of 8, got {w}.");
         }
 
-        return (onChip, new DramSpec(kind, rate, width is { } bw ? (int)bw : null, capacity2 is { } cap ? Bytes.FromGiB(cap) : null));
+        var measured = y.Figure(dram, "measuredGBps", "memory.dram", references);
+        return (onChip, new DramSpec(kind, rate, width is { } bw ? (int)bw : null, capacity2 is { } cap ? Bytes.FromGiB(cap) : null) { MeasuredBandwidth = measured is { } m ? BytesPerSecond.FromGBps(m) : null });
     }
 
     private static HostLink? ReadHostLink(YamlReader y, YamlMappingNode root, Dictionary<string, string> references)

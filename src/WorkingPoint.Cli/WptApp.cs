@@ -36,7 +36,12 @@ public static class WptApp
             });
             config.AddCommand<RooflineCommand>("roofline").WithDescription("Plot the roofline of platforms with workloads (or layers) placed on it, as PNG or SVG.").WithExample("roofline", "--platform", "jetson-orin-nano-8gb-super", "--model", "yolov8s,llama-3.2-1b", "-o", "roofline.png");
             config.AddCommand<SweepCommand>("sweep").WithDescription("Evaluate a grid of platforms × models × working points and report evaluations per second.").WithExample("sweep", "--seconds", "2");
-            // [measure] `wpt measure …` registrations go here.
+            config.AddBranch("measure", measure =>
+            {
+                measure.SetDescription("Measure this machine.");
+                measure.AddCommand<MeasureRooflineCommand>("roofline").WithDescription("The empirical roofline: bandwidth per memory level, compute peaks, latency; saved as the 'host' platform.")
+                    .WithExample("measure", "roofline", "-o", "roofline.png");
+            });
             config.AddBranch("bench", bench =>
             {
                 bench.SetDescription("Measure real inference on this machine.");

@@ -95,6 +95,42 @@ public sealed class MeasurementPlotter
         Save(plot, path, format);
     }
 
+    /// <summary>
+    /// Measured bandwidth against working-set size on log-log axes, one line per kernel, with each cache level's capacity marked:
+    /// the steps of the curve are the levels of the hierarchy.
+    /// </summary>
+    public void SaveBandwidthCurve(string title, IReadOnlyList<(string Kernel, IReadOnlyList<double> WorkingSetBytes, IReadOnlyList<double> GBps)> curves, IReadOnlyList<(string Label, double Bytes)> levels, string path)
+    {
+        ArgumentNullException.ThrowIfNull(curves);
+        ArgumentNullException.ThrowIfNull(levels);
+        var format = RooflinePlotter.FormatOf(path);
+        using var plot = new Plot();
+        var palette = new global::ScottPlot.Palettes.Category10();
+        var next = 0;
+        foreach (var (kernel, sizes, rates) in curves)
+        {
+            var keep = Enumerable.Range(0, sizes.Count).Where(i => sizes[i] > 0 && rates[i] > 0).ToArray();
+            var line = plot.Add.Scatter(keep.Select(i => Math.Log10(sizes[i])).ToArray(), keep.Select(i => Math.Log10(rates[i])).ToArray(), palette.GetColor(next++));
+            line.LegendText = kernel;
+            line.LineWidth = 2;
+        }
+
+        foreach (var (label, bytes) in levels.Where(l => l.Bytes > 0))
+        {
+            var marker = plot.Add.VerticalLine(Math.Log10(bytes), 1, Colors.Gray);
+            marker.LinePattern = LinePattern.Dotted;
+            marker.Text = label;
+        }
+
+        plot.Title(title);
+        plot.XLabel("Working set (all threads)");
+        plot.YLabel("Bandwidth (GB/s, STREAM byte counting)");
+        plot.Axes.Bottom.TickGenerator = RooflinePlotter.LogTicks(v => v >= 1 << 30 ? $"{v / (1 << 30):G3} GiB" : v >= 1 << 20 ? $"{v / (1 << 20):G3} MiB" : $"{v / 1024:G3} KiB");
+        plot.Axes.Left.TickGenerator = RooflinePlotter.LogTicks(v => $"{v:G3}");
+        plot.ShowLegend(Alignment.UpperRight);
+        Save(plot, path, format);
+    }
+
     private void Save(Plot plot, string path, string format)
     {
         if (format == ".png")

@@ -229,7 +229,7 @@ public sealed class RooflinePlotter
     }
 
     /// <summary>Major ticks at whole decades (in log10 space), minor ticks at 2…9 × each decade, labels from <paramref name="format"/>(10^tick).</summary>
-    private static NumericAutomatic LogTicks(Func<double, string> format) => new()
+    internal static NumericAutomatic LogTicks(Func<double, string> format) => new()
     {
         MinorTickGenerator = new LogMinorTickGenerator(),
         IntegerTicksOnly = true,

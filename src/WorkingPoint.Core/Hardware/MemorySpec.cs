@@ -25,16 +25,22 @@ public enum DramKind
     Unknown,
 }
 
-/// <summary>Off-chip DRAM. Peak bandwidth is computed from the interface, never typed in.</summary>
+/// <summary>
+/// Off-chip DRAM. Peak bandwidth is computed from the interface, never typed in — except on a machine WorkingPoint has measured
+/// itself, where <see cref="MeasuredBandwidth"/> (STREAM triad, all cores) takes its place.
+/// </summary>
 /// <param name="DataRateMegaTransfersPerSecond">Per-pin data rate in MT/s.</param>
 /// <param name="BusWidthBits">Total interface width in bits; null when unknown.</param>
 public sealed record DramSpec(DramKind Kind, double? DataRateMegaTransfersPerSecond, int? BusWidthBits, Bytes? Capacity)
 {
-    /// <summary>MT/s × bus width / 8, or null when either is unknown.</summary>
+    /// <summary>Bandwidth measured on the machine itself (<c>wpt measure roofline</c>); null for catalog parts.</summary>
+    public BytesPerSecond? MeasuredBandwidth { get; init; }
+
+    /// <summary>The measured bandwidth where there is one, else MT/s × bus width / 8, or null when either is unknown.</summary>
     public BytesPerSecond? PeakBandwidth =>
-        DataRateMegaTransfersPerSecond is { } rate && BusWidthBits is { } width
+        MeasuredBandwidth ?? (DataRateMegaTransfersPerSecond is { } rate && BusWidthBits is { } width
             ? new BytesPerSecond(rate * 1e6 * width / 8.0)
-            : null;
+            : null);
 }
 
 /// <summary>Physical links an add-in accelerator sits behind.</summary>
