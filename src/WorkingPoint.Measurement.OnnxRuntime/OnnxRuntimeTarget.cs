@@ -100,6 +100,11 @@ public sealed class OnnxRuntimeTarget : IInferenceTarget, IDisposable
         {
             var random = new Random(options.Seed);
             var metadata = session.InputMetadata;
+            foreach (var name in shapes.Named.Keys.Where(n => !metadata.ContainsKey(n)))
+            {
+                throw new ArgumentException($"--input {name}=…: the model has no input named {name}; its inputs are {string.Join(", ", metadata.Keys)}.");
+            }
+
             var inputs = new List<ResolvedInput>();
             var values = new List<OrtValue>();
             foreach (var (name, meta) in metadata)
@@ -112,11 +117,6 @@ public sealed class OnnxRuntimeTarget : IInferenceTarget, IDisposable
                 var shape = shapes.Resolve(name, meta.Dimensions.Select(d => (long)d).ToArray(), meta.SymbolicDimensions, metadata.Count == 1);
                 values.Add(Generate(meta.ElementDataType, shape, random, name));
                 inputs.Add(new ResolvedInput(name, meta.ElementDataType.ToString().ToLowerInvariant(), shape));
-            }
-
-            foreach (var name in shapes.Named.Keys.Where(n => !metadata.ContainsKey(n)))
-            {
-                throw new ArgumentException($"--input {name}=…: the model has no input named {name}; its inputs are {string.Join(", ", metadata.Keys)}.");
             }
 
             return new OnnxRuntimeTarget(modelPath, session, sessionOptions, inputs, values.ToArray());

@@ -1,0 +1,228 @@
+using System.Text.Json;
+using WorkingPoint.Measurement;
+using WorkingPoint.Measurement.Results;
+using WorkingPoint.Results.Sqlite;
+using WorkingPoint.Tests.Shared;
+
+namespace WorkingPoint.Cli.Tests;
+
+/// <summary>The measuring commands and the results database, end to end, each test with its own database file.</summary>
+public sealed class MeasurementCliTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("wpt-cli-measure-").FullName;
+
+    private string Db => Path.Combine(_directory, "results.db");
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    private static MeasurementRecord Record(MeasurementKind kind, int minute, string? model, string host, params Metric[] metrics) => new(
+        kind,
+        new DateTimeOffset(2026, 11, 25, 9, minute, 0, TimeSpan.Zero),
+        TimeSpan.FromSeconds(10.5),
+        new PlatformFingerprint("Cortex-A76", "arm64", 4, 8L << 30, "Linux 6.6", host, new SortedDictionary<string, string> { [".NET"] = "10.0.0", ["ONNX Runtime"] = "1.31.1" }),
+        model,
+        model is null ? null : "0f0f",
+        new Dictionary<string, string> { ["scenario"] = "single-stream", ["threads"] = minute.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        metrics,
+        [new SampleSeries("latency", "ms", [10.0, 11, 12, 13, 40], [0, 0.01, 0.02, 0.03, 0.04])]);
+
+    private void Seed()
+    {
+        using var store = new SqliteResultStore(Db, "test");
+        store.Save(Record(MeasurementKind.Onnx, 1, "det.onnx", "pi-a", new Metric("latency.p90", 12.5, "ms"), new Metric("throughput", 80, "samples/s")));
+        store.Save(Record(MeasurementKind.Onnx, 2, "det.onnx", "pi-b", new Metric("latency.p90", 10, "ms"), new Metric("throughput", 100, "samples/s")));
+        store.Save(Record(MeasurementKind.Roofline, 3, null, "pi-a", new Metric("dram.triad", 9.8, "GB/s")));
+    }
+
+    [Fact]
+    public void Results_list_shows_the_newest_first()
+    {
+        Seed();
+        var (code, output, _) = Wpt.Run("results", "list", "--db", Db);
+        Assert.Equal(0, code);
+        Golden.Verify("results-list.txt", output.Replace(Db, "<db>", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Results_show_gives_the_machine_parameters_metrics_and_sample_summary()
+    {
+        Seed();
+        var (code, output, _) = Wpt.Run("results", "show", "1", "--db", Db);
+        Assert.Equal(0, code);
+        Golden.Verify("results-show.txt", output);
+    }
+
+    [Fact]
+    public void Results_compare_gives_ratios_and_warns_when_machines_differ()
+    {
+        Seed();
+        var (code, output, _) = Wpt.Run("results", "compare", "1", "2", "--db", Db);
+        Assert.Equal(0, code);
+        Golden.Verify("results-compare.txt", output);
+    }
+
+    [Fact]
+    public void Results_export_writes_one_csv_row_per_metric()
+    {
+        Seed();
+        var (code, output, _) = Wpt.Run("results", "export", "--csv", "--db", Db);
+        Assert.Equal(0, code);
+        Golden.Verify("results-export.csv", output);
+    }
+
+    [Fact]
+    public void Results_export_json_to_a_file_keeps_the_raw_samples()
+    {
+        Seed();
+        var file = Path.Combine(_directory, "all.json");
+        var (code, _, _) = Wpt.Run("results", "export", "--json", "-o", file, "--kind", "onnx", "--db", Db);
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(File.ReadAllText(file));
+        Assert.Equal(2, json.RootElement.GetArrayLength());
+        Assert.Equal(5, json.RootElement[0].GetProperty("record").GetProperty("samples")[0].GetProperty("values").GetArrayLength());
+    }
+
+    [Fact]
+    public void An_empty_database_says_how_to_make_results()
+    {
+        var (code, output, _) = Wpt.Run("results", "list", "--db", Db);
+        Assert.Equal(0, code);
+        Assert.Contains("No results", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("No result with id 99", "results", "show", "99")]
+    [InlineData("No result with id 42", "results", "compare", "1", "42")]
+    [InlineData("--kind 'speed' is not a kind", "results", "list", "--kind", "speed")]
+    public void Bad_result_queries_get_one_line_and_exit_2(string expected, params string[] args)
+    {
+        Seed();
+        var (code, _, errors) = Wpt.Run([.. args, "--db", Db]);
+        Assert.Equal(WptApp.ErrorExitCode, code);
+        Assert.Contains(expected, errors, StringComparison.Ordinal);
+        Assert.Single(errors.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void A_corrupt_database_is_refused_and_left_as_it_was()
+    {
+        File.WriteAllText(Db, "this is not a database, it is a shopping list\n");
+        var (code, _, errors) = Wpt.Run("results", "list", "--db", Db);
+        Assert.Equal(WptApp.ErrorExitCode, code);
+        Assert.Contains("not a SQLite database", errors, StringComparison.Ordinal);
+        Assert.Equal("this is not a database, it is a shopping list\n", File.ReadAllText(Db));
+    }
+
+    [Fact]
+    public void Bench_onnx_runs_a_real_model_and_saves_the_result_with_its_samples()
+    {
+        var (code, output, errors) = Wpt.Run("bench", "onnx", TestModels.OcrDirectionClassifier, "--input", "192x48", "--duration", "0", "--min-queries", "5", "--warmup", "1", "--threads", "1", "--db", Db);
+        Assert.True(code == 0, errors);
+        Assert.Contains("single-stream", output, StringComparison.Ordinal);
+        Assert.Contains("x 1x3x48x192 float", output, StringComparison.Ordinal);
+        Assert.Contains("Saved as result 1", output, StringComparison.Ordinal);
+
+        using var store = new SqliteResultStore(Db);
+        var saved = store.Find(1)!.Record;
+        Assert.Equal(MeasurementKind.Onnx, saved.Kind);
+        Assert.Equal("latency.p90", saved.Metrics[0].Name);
+        Assert.Equal(5, saved.Samples.Single(s => s.Name == "latency").Values.Count);
+        Assert.Equal(64, saved.ModelSha256!.Length);
+        Assert.Contains("ONNX Runtime", saved.Platform.RuntimeVersions.Keys);
+    }
+
+    [Fact]
+    public void Bench_onnx_runs_every_scenario_writes_plots_and_json()
+    {
+        var plot = Path.Combine(_directory, "latency.svg");
+        var (code, output, errors) = Wpt.Run("bench", "onnx", TestModels.OcrDirectionClassifier, "--input", "192x48", "--scenario", "all", "--duration", "0", "--min-queries", "3", "--warmup", "1",
+            "--threads", "1", "--target-qps", "50", "--plot", plot, "--json", "--no-save");
+        Assert.True(code == 0, errors);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(["single-stream", "multi-stream", "server", "offline"], json.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("scenario").GetString()));
+        Assert.True(json.RootElement.GetProperty("runs")[2].GetProperty("metrics").TryGetProperty("server.latency-bound-met", out _));
+        Assert.All(new[] { "single-stream", "multi-stream", "server", "offline" }, s => Assert.True(File.Exists(Path.Combine(_directory, $"latency-{s}.svg"))));
+        Assert.False(File.Exists(Db));
+    }
+
+    [Fact]
+    public void Bench_onnx_measures_a_catalog_network_exported_with_random_weights()
+    {
+        var (code, output, errors) = Wpt.Run("bench", "onnx", "espcn-x2", "--input", "64x48", "--duration", "0", "--min-queries", "3", "--warmup", "1", "--threads", "1", "--no-save");
+        Assert.True(code == 0, errors);
+        Assert.Contains("espcn-x2 @ 64x48 (generated, random weights)", output, StringComparison.Ordinal);
+        Assert.Contains("1x1x96x128", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bench_onnx_sustained_reports_throughput_over_time()
+    {
+        var plot = Path.Combine(_directory, "sustained.png");
+        var (code, output, errors) = Wpt.Run("bench", "onnx", TestModels.OcrDirectionClassifier, "--input", "192x48", "--sustained", "0.01", "--scenario", "offline", "--window", "0.1", "--threads", "1", "--plot", plot, "--db", Db);
+        Assert.True(code == 0, errors);
+        Assert.Contains("Sustained throughput", output, StringComparison.Ordinal);
+        Assert.True(new FileInfo(plot).Length > 0);
+        using var store = new SqliteResultStore(Db);
+        Assert.Contains(store.Find(1)!.Record.Samples, s => s.Name == "throughput" && s.Values.Count >= 5);
+    }
+
+    [Theory]
+    [InlineData("--scenario 'fast' is not a scenario", "--scenario", "fast")]
+    [InlineData("Execution provider 'tpu' is not available", "--provider", "tpu")]
+    [InlineData("--opt 'max' is not an optimization level", "--opt", "max")]
+    [InlineData("--sustained runs one scenario", "--sustained", "1", "--scenario", "all")]
+    public void Bench_onnx_bad_options_get_one_line_and_exit_2(string expected, params string[] options)
+    {
+        var (code, _, errors) = Wpt.Run(["bench", "onnx", TestModels.OcrDirectionClassifier, "--input", "192x48", "--no-save", .. options]);
+        Assert.Equal(WptApp.ErrorExitCode, code);
+        Assert.Contains(expected, errors, StringComparison.Ordinal);
+        Assert.Single(errors.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public void Bench_onnx_on_a_dynamic_model_without_a_shape_names_the_input()
+    {
+        var (code, _, errors) = Wpt.Run("bench", "onnx", TestModels.OcrDetection, "--no-save");
+        Assert.Equal(WptApp.ErrorExitCode, code);
+        Assert.Contains("Input x has dynamic dimensions", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bench_onnx_on_a_truncated_model_fails_cleanly_and_keeps_earlier_results()
+    {
+        Seed();
+        var truncated = Path.Combine(_directory, "truncated.onnx");
+        var bytes = File.ReadAllBytes(TestModels.OcrDirectionClassifier);
+        File.WriteAllBytes(truncated, bytes[..(bytes.Length / 3)]);
+
+        var (code, _, errors) = Wpt.Run("bench", "onnx", truncated, "--input", "192x48", "--db", Db);
+
+        Assert.Equal(WptApp.ErrorExitCode, code);
+        Assert.Contains("ONNX Runtime cannot load this model", errors, StringComparison.Ordinal);
+        Assert.Single(errors.TrimEnd().Split('\n'));
+        using var store = new SqliteResultStore(Db);
+        Assert.Equal(3, store.List().Count);
+    }
+
+    [Fact]
+    public void Measure_roofline_writes_a_host_platform_that_predict_accepts()
+    {
+        var host = Path.Combine(_directory, "host.yaml");
+        var (code, output, errors) = Wpt.Run("measure", "roofline", "--quick", "--json", "--host-file", host, "--db", Db);
+        Assert.True(code == 0, errors);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(["L1", "L2", "L3", "DRAM"], json.RootElement.GetProperty("levels").EnumerateArray().Select(l => l.GetProperty("level").GetString()).Where(l => l is "L1" or "L2" or "L3" or "DRAM"));
+        Assert.StartsWith("STREAM convention", json.RootElement.GetProperty("byteConvention").GetString(), StringComparison.Ordinal);
+
+        var (predictCode, prediction, predictErrors) = Wpt.Run("predict", "--platform", host, "--model", "yolov8n", "--weights", "fp32");
+        Assert.True(predictCode == 0, predictErrors);
+        Assert.Contains("measured", prediction, StringComparison.Ordinal);
+
+        using var store = new SqliteResultStore(Db);
+        Assert.Equal(MeasurementKind.Roofline, Assert.Single(store.List()).Record.Kind);
+    }
+}
