@@ -1,5 +1,4 @@
 using WorkingPoint.Core.Workloads;
-using WorkingPoint.Measurement.Inputs;
 using WorkingPoint.Onnx.Export;
 
 namespace WorkingPoint.Cli;

@@ -1,5 +1,5 @@
 using WorkingPoint.Catalog;
-using WorkingPoint.Measurement.Inputs;
+using WorkingPoint.Core.Workloads;
 
 namespace WorkingPoint.Cli;
 

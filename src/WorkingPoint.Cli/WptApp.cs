@@ -58,7 +58,8 @@ public static class WptApp
                 results.AddCommand<ResultsCompareCommand>("compare").WithDescription("Two results side by side, with ratios and what differs.").WithExample("results", "compare", "3", "7");
             });
             // [onnx] `wpt models import …` and related registrations go here.
-            // [validate] `wpt validate` registrations go here.
+            config.AddCommand<ValidateCommand>("validate").WithDescription("Check the analytic model against this machine: catalog networks predicted on the measured host and run through ONNX Runtime.")
+                .WithExample("validate").WithExample("validate", "--models", "yolov8n,resnet-50@224x224", "--duration", "5");
         });
 
         try

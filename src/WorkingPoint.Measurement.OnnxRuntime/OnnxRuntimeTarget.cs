@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using WorkingPoint.Measurement.Inputs;
+using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement.Scenarios;
 
 namespace WorkingPoint.Measurement.OnnxRuntime;

@@ -1,4 +1,4 @@
-using WorkingPoint.Measurement.Inputs;
+using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Tests.Shared;
 

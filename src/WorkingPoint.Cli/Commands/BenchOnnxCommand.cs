@@ -5,7 +5,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using WorkingPoint.Core.Units;
 using WorkingPoint.Measurement;
-using WorkingPoint.Measurement.Inputs;
+using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement.OnnxRuntime;
 using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;

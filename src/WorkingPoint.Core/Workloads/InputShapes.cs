@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace WorkingPoint.Measurement.Inputs;
+namespace WorkingPoint.Core.Workloads;
 
 /// <summary>
 /// Input shapes the user gives for dynamic dimensions: <c>name=1x3x960x960</c> for a named input (dimensions in the model's

@@ -1,6 +1,6 @@
-using WorkingPoint.Measurement.Inputs;
+using WorkingPoint.Core.Workloads;
 
-namespace WorkingPoint.Measurement.Tests;
+namespace WorkingPoint.Core.Tests;
 
 public sealed class InputShapesTests
 {

@@ -1,0 +1,159 @@
+using System.ComponentModel;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using WorkingPoint.Catalog;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Workloads;
+using WorkingPoint.Measurement;
+using WorkingPoint.Measurement.OnnxRuntime;
+using WorkingPoint.Measurement.Results;
+using WorkingPoint.Measurement.Roofline;
+using WorkingPoint.Measurement.Scenarios;
+
+namespace WorkingPoint.Cli.Commands;
+
+/// <summary>
+/// <c>wpt validate</c>: the analytic model checked against this machine. Catalog networks are exported with random weights, run
+/// through ONNX Runtime, and their median latency compared with the prediction for the measured <c>host</c> platform at the
+/// default achievable fractions.
+/// </summary>
+public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateCommand.Settings>
+{
+    /// <summary>Networks and sizes that run in seconds on a small CPU, covering dense, depthwise, detection-head and upsampling layers.</summary>
+    public const string DefaultModels = "mobilenet-v2@224x224,resnet-50@224x224,yolov8n@640x640,yolov8s@640x640,espcn-x2@480x320,dncnn3@160x160";
+
+    public sealed class Settings : MeasureSettings
+    {
+        [CommandOption("-m|--models <LIST>")]
+        [Description("Comma-separated catalog networks, each optionally @WIDTHxHEIGHT. Default: " + DefaultModels + ".")]
+        public string Models { get; init; } = DefaultModels;
+
+        [CommandOption("--duration <SECONDS>")]
+        [Description("Minimum measuring time per network (SingleStream). Default 3.")]
+        [DefaultValue(3.0)]
+        public double Duration { get; init; } = 3;
+
+        [CommandOption("--min-queries <N>")]
+        [Description("Minimum queries per network. Default 10.")]
+        [DefaultValue(10)]
+        public int MinQueries { get; init; } = 10;
+
+        [CommandOption("--threads <N>")]
+        [Description("ONNX Runtime intra-op threads. Default: its own choice.")]
+        public int? Threads { get; init; }
+
+        public override ValidationResult Validate() =>
+            Duration < 0 || MinQueries < 1 ? ValidationResult.Error("--duration must be ≥ 0 and --min-queries ≥ 1.") : ValidationResult.Success();
+    }
+
+    public sealed record ValidationRow(string Model, int Width, int Height, double GigaOps, double PredictedMs, string Bottleneck, double MeasuredMedianMs, double MeasuredP90Ms, double ErrorPercent);
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
+        var models = ParseModels(settings.Models, catalog);
+        var host = HostPlatformOrMeasure(catalog, cancellationToken);
+        var request = new PredictionRequest(Weights: WeightFormat.Parse("fp32"));
+        var rows = new List<ValidationRow>();
+        var started = DateTimeOffset.UtcNow;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var (model, width, height) in models)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var prediction = Predictions.Predict(new GraphCatalogModel(model), host, request with { InputWidth = width, InputHeight = height });
+            var file = CatalogExport.Export(model, InputShapes.Parse([$"{width}x{height}"]));
+            using var target = OnnxRuntimeTarget.Load(file.Path, file.Shapes, new OnnxRuntimeOptions(IntraOpThreads: settings.Threads));
+            var scenario = new ScenarioSettings { MinDuration = TimeSpan.FromSeconds(settings.Duration), MinQueryCount = settings.MinQueries, WarmupQueries = 3 };
+            var result = Status($"Running {model.Id} at {width}x{height}…", () => new LoadGenerator(target).Run(scenario, null, cancellationToken));
+            var predicted = prediction.Latency.Milliseconds;
+            var measured = result.Latency.P50.Milliseconds;
+            var (w, h) = model.AlignedSize(width, height);
+            rows.Add(new ValidationRow(model.Id, w, h, ((GraphModelPrediction)prediction).Result.OpsPerInference.Giga, predicted, prediction.Bottleneck.ToString(), measured, result.Latency.P90.Milliseconds, (predicted - measured) / measured * 100));
+        }
+
+        var medianAbsoluteError = LatencyStatistics.Percentile(rows.Select(r => Math.Abs(r.ErrorPercent)).Order().ToArray(), 50);
+        if (settings.Json)
+        {
+            Output.Json(console, new { platform = host.Name, fractions = new Ceilings(host).Fractions, rows, medianAbsoluteErrorPercent = medianAbsoluteError });
+        }
+        else
+        {
+            Render(host, rows, medianAbsoluteError);
+        }
+
+        var record = new MeasurementRecord(
+            MeasurementKind.Validate,
+            started,
+            clock.Elapsed,
+            PlatformFingerprint.OfThisMachine().WithRuntime("ONNX Runtime", OnnxRuntimeTarget.RuntimeVersion),
+            string.Join(",", rows.Select(r => r.Model)),
+            null,
+            new Dictionary<string, string> { ["models"] = settings.Models, ["threads"] = settings.Threads?.ToString(CultureInfo.InvariantCulture) ?? "default", ["weights"] = "fp32", ["platform"] = host.Name },
+            [new Metric("median-abs-error", medianAbsoluteError, "%"), .. rows.SelectMany(r => new[] { new Metric($"{r.Model}.predicted", r.PredictedMs, "ms"), new Metric($"{r.Model}.measured-p50", r.MeasuredMedianMs, "ms"), new Metric($"{r.Model}.error", r.ErrorPercent, "%") })],
+            []);
+        ResultsText.Save(console, settings, record, settings.Json);
+        return 0;
+    }
+
+    private static List<(GraphModel Model, int Width, int Height)> ParseModels(string list, WorkingPoint.Catalog.Catalog catalog) =>
+        list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(item =>
+        {
+            var at = item.IndexOf('@', StringComparison.Ordinal);
+            var id = at < 0 ? item : item[..at];
+            if (catalog.ResolveModel(id) is not GraphCatalogModel graph)
+            {
+                throw new ArgumentException($"--models: '{id}' is a language model; validate runs networks (e.g. yolov8n, resnet-50).");
+            }
+
+            var (w, h) = at < 0 ? (graph.Model.DefaultWidth, graph.Model.DefaultHeight) : Parsing.Size(item[(at + 1)..], $"--models {id}@");
+            return (graph.Model, w, h);
+        }).ToList();
+
+    /// <summary>The measured host, measuring it first (quick sweep) when this machine has never been measured.</summary>
+    private Platform HostPlatformOrMeasure(WorkingPoint.Catalog.Catalog catalog, CancellationToken cancellation)
+    {
+        var host = catalog.ResolvePlatform(HostPlatform.Id);
+        if (host.Compute.HasAnyPeak)
+        {
+            return host;
+        }
+
+        console.MarkupLine("[grey]This machine has no measured roofline yet; measuring a quick one first (wpt measure roofline for a full one).[/]");
+        var roofline = Status("Measuring the roofline…", () => RooflineMeasurer.Measure(RooflineOptions.Quick, null, null, cancellation));
+        HostPlatform.Write(HostPlatform.DefaultPath, MeasureRooflineCommand.FiguresOf(roofline));
+        return catalog.ResolvePlatform(HostPlatform.Id);
+    }
+
+    private T Status<T>(string text, Func<T> run)
+    {
+        if (!console.Profile.Capabilities.Interactive)
+        {
+            return run();
+        }
+
+        T result = default!;
+        console.Status().Start(Markup.Escape(text), _ => result = run());
+        return result;
+    }
+
+    private void Render(Platform host, IReadOnlyList<ValidationRow> rows, double medianAbsoluteError)
+    {
+        var fractions = new Ceilings(host).Fractions;
+        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]Predicted vs measured on {Markup.Escape(host.Name)}[/]");
+        foreach (var column in new[] { "Model", "Input", "GOP", "Predicted", "Bound by", "Measured p50", "p90", "Error" })
+        {
+            table.AddColumn(new TableColumn(column) { Alignment = column is "Model" or "Input" or "Bound by" ? Justify.Left : Justify.Right });
+        }
+
+        foreach (var r in rows)
+        {
+            var error = $"{(r.ErrorPercent >= 0 ? "+" : string.Empty)}{Output.Number(r.ErrorPercent, 2)} %";
+            table.AddRow(r.Model, $"{r.Width}x{r.Height}", Output.Number(r.GigaOps), $"{Output.Number(r.PredictedMs)} ms", r.Bottleneck.ToLowerInvariant(), $"{Output.Number(r.MeasuredMedianMs)} ms", $"{Output.Number(r.MeasuredP90Ms)} ms", Math.Abs(r.ErrorPercent) <= 25 ? error : $"[yellow]{error}[/]");
+        }
+
+        console.Write(table);
+        console.MarkupLine($"Median absolute error: [bold]{Output.Number(medianAbsoluteError, 2)} %[/] (fp32 weights, achievable fractions compute {fractions.Compute:0.##}, DRAM {fractions.Dram:0.##}, on-chip {fractions.OnChip:0.##}; measured = ONNX Runtime CPU, median of SingleStream).");
+    }
+}
