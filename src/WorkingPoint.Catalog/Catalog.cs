@@ -57,7 +57,12 @@ public sealed class Catalog
         if (LooksLikePath(idOrPath))
         {
             var extension = Path.GetExtension(idOrPath).ToLowerInvariant();
-            if (extension is ".onnx" or ".gguf")
+            if (extension == ".onnx")
+            {
+                return new GraphCatalogModel(OnnxModels.Load(idOrPath));
+            }
+
+            if (extension is ".gguf")
             {
                 throw new CatalogException($"{idOrPath}: {extension[1..].ToUpperInvariant()} import is not available yet; describe the architecture in a model YAML file (see docs/model-schema.md).");
             }

@@ -22,7 +22,15 @@ public static class WptApp
             config.ConfigureConsole(console);
             config.PropagateExceptions();
             config.AddCommand<PlatformsCommand>("platforms").WithDescription("List the platform catalog, or show one platform with its sources.").WithExample("platforms", "hailo-10h");
-            config.AddCommand<ModelsCommand>("models").WithDescription("List the model catalog, or show one model's architecture and counts.").WithExample("models", "llama-3.2-1b");
+            config.AddBranch("models", models =>
+            {
+                models.SetDescription("List the model catalog, or show one model's architecture and counts; import ONNX files; export catalog networks to ONNX.");
+                models.SetDefaultCommand<ModelsCommand>();
+                models.AddCommand<ModelsCommand>("show").WithDescription("One model's architecture and counts (also: wpt models ID).").WithExample("models", "show", "llama-3.2-1b");
+                models.AddCommand<ImportModelCommand>("import").WithDescription("Read an ONNX file: inputs, layers, operations, parameters, operators and what is unsupported.")
+                    .WithExample("models", "import", "model.onnx", "--input", "x=1x3x960x960");
+                models.AddCommand<ExportModelCommand>("export").WithDescription("Write a catalog network as a runnable ONNX file with random weights.").WithExample("models", "export", "yolov8s", "--input", "640x640");
+            });
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict latency, throughput, energy and the bottleneck of a model on a platform.")
                 .WithExample("predict", "--platform", "hailo-10h", "--model", "llama-3.2-1b")
                 .WithExample("predict", "--platform", "jetson-orin-nano-8gb-super", "--model", "yolov8s", "--input", "1280x720", "--layers");
@@ -57,14 +65,13 @@ public static class WptApp
                 results.AddCommand<ResultsExportCommand>("export").WithDescription("All results as CSV (one row per metric) or JSON (full records).").WithExample("results", "export", "--csv", "-o", "results.csv");
                 results.AddCommand<ResultsCompareCommand>("compare").WithDescription("Two results side by side, with ratios and what differs.").WithExample("results", "compare", "3", "7");
             });
-            // [onnx] `wpt models import …` and related registrations go here.
             config.AddCommand<ValidateCommand>("validate").WithDescription("Check the analytic model against this machine: catalog networks predicted on the measured host and run through ONNX Runtime.")
                 .WithExample("validate").WithExample("validate", "--models", "yolov8n,resnet-50@224x224", "--duration", "5");
         });
 
         try
         {
-            return app.Run(args);
+            return app.Run(WithModelsShow(args));
         }
         catch (Exception ex) when (ex is CatalogException or MissingFigureException or MeasurementException or ResultStoreException or ArgumentException or CommandParseException or CommandRuntimeException or IOException or UnauthorizedAccessException)
         {
@@ -72,6 +79,15 @@ public static class WptApp
             return ErrorExitCode;
         }
     }
+
+    /// <summary>
+    /// <c>wpt models ID</c> is <c>wpt models show ID</c>: the command-line parser sends a branch's positional words to its
+    /// subcommands only, so a model id is routed to <c>show</c> explicitly.
+    /// </summary>
+    private static string[] WithModelsShow(string[] args) =>
+        args.Length > 1 && args[0] == "models" && !args[1].StartsWith('-') && args[1] is not ("show" or "import" or "export")
+            ? ["models", "show", .. args[1..]]
+            : args;
 
     private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim()));
 }

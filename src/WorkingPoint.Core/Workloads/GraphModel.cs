@@ -35,6 +35,9 @@ public sealed record GraphModel(
 {
     public Graph Build() => Build(DefaultWidth, DefaultHeight);
 
+    /// <summary>For a network read from a file (ONNX) rather than defined in code: builds its graph at an input size.</summary>
+    public Func<int, int, Graph>? FromFile { get; init; }
+
     public Graph Build(int width, int height)
     {
         if (width <= 0 || height <= 0)
@@ -43,6 +46,11 @@ public sealed record GraphModel(
         }
 
         var (w, h) = AlignedSize(width, height);
+        if (FromFile is { } import)
+        {
+            return import(w, h);
+        }
+
         var builder = new GraphBuilder(Id, Channels, h, w);
         Define(builder);
         return builder.Build();
