@@ -15,7 +15,7 @@ public sealed class BadInputTests
     [InlineData("achievable fraction 'Dram' must be in (0, 1]", "predict", "--platform", "hailo-8", "--model", "yolov8s", "--dram-fraction", "1.5")]
     [InlineData("--sort must be one of", "compare", "--model", "yolov8s", "--sort", "speed")]
     [InlineData("the target is not reachable", "solve", "input", "--platform", "coral-edge-tpu", "--model", "yolov8x", "--target-fps", "100000")]
-    [InlineData("has no peak compute figure", "predict", "--platform", "host", "--model", "yolov8s")]
+    [InlineData("run 'wpt measure roofline' first", "predict", "--platform", "host", "--model", "yolov8s")]
     public void Bad_input_gets_one_line_that_names_the_problem_and_a_non_zero_exit(string expected, params string[] args)
     {
         var (code, _, errors) = Wpt.Run(args);

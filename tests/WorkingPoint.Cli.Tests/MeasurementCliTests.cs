@@ -226,3 +226,109 @@ public sealed class MeasurementCliTests : IDisposable
         Assert.Equal(MeasurementKind.Roofline, Assert.Single(store.List()).Record.Kind);
     }
 }
+
+/// <summary>ONNX files through the CLI: import, export, predict.</summary>
+public sealed class OnnxCliTests
+{
+    [Fact]
+    public void Models_import_summarizes_a_real_onnx_file()
+    {
+        var (code, output, errors) = Wpt.Run("models", "import", TestModels.OcrDirectionClassifier, "--input", "192x48");
+        Assert.True(code == 0, errors);
+        Golden.Verify("models-import-cls.txt", output);
+    }
+
+    [Fact]
+    public void Models_import_lists_layers_on_request()
+    {
+        var (code, output, _) = Wpt.Run("models", "import", TestModels.OcrDirectionClassifier, "--input", "192x48", "--layers", "--json");
+        Assert.Equal(0, code);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        Assert.Equal(json.RootElement.GetProperty("layers").GetInt32(), json.RootElement.GetProperty("perLayer").GetArrayLength());
+        Assert.Empty(json.RootElement.GetProperty("unsupported").EnumerateObject());
+    }
+
+    [Fact]
+    public void A_catalog_model_is_still_shown_by_its_id()
+    {
+        var (code, output, _) = Wpt.Run("models", "llama-3.2-1b");
+        Assert.Equal(0, code);
+        Assert.Contains("Llama 3.2 1B", output, StringComparison.Ordinal);
+        Assert.Equal(output, Wpt.Run("models", "show", "llama-3.2-1b").Output);
+    }
+
+    [Fact]
+    public void Predict_accepts_an_onnx_file_at_the_size_given()
+    {
+        var (code, output, errors) = Wpt.Run("predict", "--platform", "hailo-8", "--model", TestModels.OcrDetection, "--input", "640x640", "--json");
+        Assert.True(code == 0, errors);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        Assert.Contains("640", output, StringComparison.Ordinal);
+        var (_, larger, _) = Wpt.Run("predict", "--platform", "hailo-8", "--model", TestModels.OcrDetection, "--input", "1280x1280", "--json");
+        Assert.NotEqual(output, larger);
+    }
+
+    [Fact]
+    public void Models_export_writes_a_file_that_import_reads_back_with_the_same_counts()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"wpt-export-cli-{Guid.NewGuid():N}.onnx");
+        try
+        {
+            var (code, output, errors) = Wpt.Run("models", "export", "mobilenet-v2", "-o", path);
+            Assert.True(code == 0, errors);
+            Assert.Contains("3.49 M parameters", output, StringComparison.Ordinal);
+
+            var (importCode, imported, _) = Wpt.Run("models", "import", path, "--json");
+            Assert.Equal(0, importCode);
+            using var json = System.Text.Json.JsonDocument.Parse(imported);
+            var catalog = Core.Workloads.ModelZoo.GraphModels.Single(m => m.Id == "mobilenet-v2").Build();
+            Assert.Equal(catalog.TotalParameters, json.RootElement.GetProperty("parameters").GetInt64());
+            Assert.Equal(catalog.TotalOps.Value, ImportedOps(path), 0);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>The fused activations of the catalog's convolutions are separate nodes in the file; the totals still agree.</summary>
+    private static double ImportedOps(string path) => Onnx.Import.OnnxImporter.Import(path, Core.Workloads.InputShapes.None).Graph.TotalOps.Value;
+
+    [Theory]
+    [InlineData("the file ends in the middle of a field", "truncated")]
+    [InlineData("check that it is an .onnx model", "text")]
+    [InlineData("no such ONNX file", "missing")]
+    public void Bad_onnx_files_get_one_line_and_exit_2(string expected, string kind)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"wpt-bad-{Guid.NewGuid():N}.onnx");
+        if (kind == "truncated")
+        {
+            var bytes = File.ReadAllBytes(TestModels.OcrDirectionClassifier);
+            File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        }
+        else if (kind == "text")
+        {
+            File.WriteAllText(path, "definitely not protobuf, just some words\n");
+        }
+
+        try
+        {
+            var (code, _, errors) = Wpt.Run("models", "import", path, "--input", "192x48");
+            Assert.Equal(WptApp.ErrorExitCode, code);
+            Assert.Contains(expected, errors, StringComparison.Ordinal);
+            Assert.Single(errors.TrimEnd().Split('\n'));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Exporting_a_language_model_is_refused()
+    {
+        var (code, _, errors) = Wpt.Run("models", "export", "llama-3.2-1b");
+        Assert.Equal(WptApp.ErrorExitCode, code);
+        Assert.Contains("is a language model", errors, StringComparison.Ordinal);
+    }
+}

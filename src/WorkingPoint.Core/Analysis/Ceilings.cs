@@ -133,7 +133,9 @@ public sealed class Ceilings
     {
         if (!Platform.Compute.HasAnyPeak)
         {
-            throw new MissingFigureException($"Platform '{Platform.Id}' has no peak compute figure; add one under compute: in its YAML.");
+            throw new MissingFigureException(Platform.Id == "host"
+                ? "This machine ('host') has not been measured yet; run 'wpt measure roofline' first."
+                : $"Platform '{Platform.Id}' has no peak compute figure; add one under compute: in its YAML.");
         }
 
         if (Platform.Dram is not null && DramBytesPerSecond <= 0)

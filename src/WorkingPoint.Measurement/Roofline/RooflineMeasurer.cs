@@ -10,9 +10,11 @@ namespace WorkingPoint.Measurement.Roofline;
 /// <param name="TargetRepetitionTime">Each timed repetition runs at least this long (repeated passes over small sets).</param>
 /// <param name="Repetitions">Timed repetitions per point; the best is kept (noise only ever slows a run down).</param>
 /// <param name="PointsPerDoubling">Working-set sizes per factor of two in the sweep.</param>
-public sealed record RooflineOptions(TimeSpan TargetRepetitionTime, int Repetitions, int PointsPerDoubling, int? Threads = null, KernelPath MemoryPath = KernelPath.Vector, FmaPath? FmaPath = null, Int8Path? Int8Path = null)
+/// <param name="LargestLastLevelMultiple">The sweep ends at this many times the last-level cache (all threads' arrays together).</param>
+public sealed record RooflineOptions(TimeSpan TargetRepetitionTime, int Repetitions, int PointsPerDoubling, int? Threads = null, KernelPath MemoryPath = KernelPath.Vector, FmaPath? FmaPath = null, Int8Path? Int8Path = null, double LargestLastLevelMultiple = 4)
 {
-    public static RooflineOptions Full { get; } = new(TimeSpan.FromMilliseconds(20), 5, 2);
+    /// <summary>Up to 12× the last-level cache, so each of triad's three arrays is at least 4× it (STREAM's rule).</summary>
+    public static RooflineOptions Full { get; } = new(TimeSpan.FromMilliseconds(20), 5, 2, LargestLastLevelMultiple: 12);
 
     /// <summary>A few seconds in all: coarse, for a first look and for tests.</summary>
     public static RooflineOptions Quick { get; } = new(TimeSpan.FromMilliseconds(3), 2, 1);
@@ -29,7 +31,7 @@ public static unsafe class RooflineMeasurer
         var clock = Stopwatch.StartNew();
         var threads = options.Threads ?? Environment.ProcessorCount;
         caches ??= CacheTopology.Read();
-        var sizes = WorkingSets(caches, threads, options.PointsPerDoubling);
+        var sizes = WorkingSets(caches, threads, options.PointsPerDoubling, options.LargestLastLevelMultiple);
         var curve = new List<BandwidthPoint>();
         var kernels = Enum.GetValues<MemoryKernel>();
         for (var k = 0; k < kernels.Length; k++)
@@ -60,10 +62,10 @@ public static unsafe class RooflineMeasurer
         return new HostRoofline(machine, caches, threads, options.MemoryPath, Vector<byte>.Count * 8, curve, Levels(curve, caches, threads), compute, latencies, clock.Elapsed, started);
     }
 
-    /// <summary>16 KiB up to 4× the total last-level cache, geometrically, 64-byte multiples.</summary>
-    public static IReadOnlyList<long> WorkingSets(CacheTopology caches, int threads, int pointsPerDoubling)
+    /// <summary>16 KiB up to <paramref name="lastLevelMultiple"/> × the total last-level cache, geometrically, 64-byte multiples.</summary>
+    public static IReadOnlyList<long> WorkingSets(CacheTopology caches, int threads, int pointsPerDoubling, double lastLevelMultiple = 4)
     {
-        var largest = (long)(caches.LastLevel.TotalSize(threads).Value * 4);
+        var largest = (long)(caches.LastLevel.TotalSize(threads).Value * lastLevelMultiple);
         var sizes = new List<long>();
         for (var step = 0; ; step++)
         {
@@ -83,7 +85,7 @@ public static unsafe class RooflineMeasurer
         return sizes;
     }
 
-    /// <summary>The plateau of each level: the best triad (and each kernel) with the working set well inside it and beyond the level below; DRAM beyond twice the last level.</summary>
+    /// <summary>The plateau of each level: the best of each kernel with the working set well inside it and beyond the level below; DRAM at 4× the last level and beyond (or the largest sets measured).</summary>
     public static IReadOnlyList<LevelBandwidth> Levels(IReadOnlyList<BandwidthPoint> curve, CacheTopology caches, int threads)
     {
         var levels = new List<LevelBandwidth>();
@@ -105,7 +107,7 @@ public static unsafe class RooflineMeasurer
             below = capacity.Value;
         }
 
-        var dram = curve.Where(p => p.WorkingSet.Value >= below * 2).ToArray();
+        var dram = curve.Where(p => p.WorkingSet.Value >= below * 3.99).ToArray();
         levels.Add(new LevelBandwidth("DRAM", Bytes.Zero, Best(dram.Length > 0 ? dram : curve.Where(p => p.WorkingSet.Value >= curve.Max(c => c.WorkingSet.Value)).ToArray())));
         return levels;
     }

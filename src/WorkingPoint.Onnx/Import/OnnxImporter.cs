@@ -20,9 +20,13 @@ public sealed record OnnxImport(
     IReadOnlyDictionary<string, int> UnsupportedOperators,
     IReadOnlyList<string> Warnings)
 {
-    /// <summary>Bytes of all initializers by element type.</summary>
+    /// <summary>Every tensor stored in the file: initializers, and the values of Constant nodes (where some exporters keep weights).</summary>
+    public IEnumerable<OnnxTensor> StoredTensors =>
+        Model.Graph.Initializers.Values.Concat(Model.Graph.Nodes.Where(n => n.OpType == "Constant").SelectMany(n => n.Attributes.Values).Select(a => a.T).OfType<OnnxTensor>());
+
+    /// <summary>Bytes of all stored tensors by element type.</summary>
     public IReadOnlyDictionary<DataType, long> WeightBytesByType =>
-        Model.Graph.Initializers.Values.GroupBy(t => t.DataType).ToDictionary(g => g.Key, g => g.Sum(t => t.Bytes));
+        StoredTensors.GroupBy(t => t.DataType).ToDictionary(g => g.Key, g => g.Sum(t => t.Bytes));
 
     /// <summary>The weight format most of the weight bytes are stored in.</summary>
     public WeightFormat WeightFormat =>
@@ -443,7 +447,8 @@ public sealed class OnnxImporter
                 if (UnaryActivations.Contains(op))
                 {
                     var x = Get(node, 0);
-                    AddLayer(node, OpKind.Activation, [x.Shape], x.Elements, WeightsOf(node, 1), op);
+                    // Only PRelu learns a tensor; Clip's bounds and similar scalars are settings, not weights.
+                    AddLayer(node, OpKind.Activation, [x.Shape], x.Elements, op == "PRelu" ? WeightsOf(node, 1) : 0, op);
                 }
                 else if (BinaryElementwise.Contains(op))
                 {
@@ -468,12 +473,8 @@ public sealed class OnnxImporter
         switch (name)
         {
             case "value" when attribute.T is { } t:
-                SetConstant(node, t.Dims.ToArray(), t.DataType, t.Values ?? []);
-                if (t.Values is null)
-                {
-                    _values[node.Outputs[0]] = new Value(t.Dims.ToArray(), t.DataType, null, -2, Weight: true);
-                }
-
+                // Some exporters (paddle2onnx) store every weight as a Constant node rather than an initializer.
+                _values[node.Outputs[0]] = new Value(t.Dims.ToArray(), t.DataType, t.Values, -2, Weight: true);
                 break;
             case "value_float":
                 SetConstant(node, [], DataType.Float, [attribute.F]);
