@@ -332,3 +332,46 @@ public sealed class OnnxCliTests
         Assert.Contains("is a language model", errors, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Predicted against measured, on a small network so the test stays short.</summary>
+public sealed class ValidateCliTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("wpt-cli-validate-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_directory, recursive: true);
+    }
+
+    [Fact]
+    public void Validate_compares_the_prediction_with_a_real_run_and_saves_the_error()
+    {
+        var host = Path.Combine(_directory, "host.yaml");
+        Catalog.HostPlatform.Write(host, new Catalog.HostFigures("Test CPU", 2, 0.2, "Vector256 FMA", 0.4, "Avx2", 32, 150, 20, 16, new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero)));
+        var db = Path.Combine(_directory, "results.db");
+
+        var (code, output, errors) = Wpt.Run("validate", "--platform", host, "--models", "espcn-x2@64x48,mobilenet-v2@64x64", "--duration", "0", "--min-queries", "3", "--threads", "1", "--json", "--db", db);
+
+        Assert.True(code == 0, errors);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        var rows = json.RootElement.GetProperty("rows");
+        Assert.Equal(2, rows.GetArrayLength());
+        Assert.All(rows.EnumerateArray(), r => Assert.True(r.GetProperty("measuredMedianMs").GetDouble() > 0 && r.GetProperty("predictedMs").GetDouble() > 0));
+        var fraction = json.RootElement.GetProperty("fittedComputeFraction").GetDouble();
+        Assert.InRange(fraction, 0.05, 1.0);
+        Assert.True(json.RootElement.GetProperty("fittedMedianAbsoluteErrorPercent").GetDouble() <= json.RootElement.GetProperty("medianAbsoluteErrorPercent").GetDouble());
+
+        using var store = new SqliteResultStore(db);
+        var saved = Assert.Single(store.List(MeasurementKind.Validate));
+        Assert.Equal("median-abs-error", saved.Record.Metrics[0].Name);
+    }
+
+    [Fact]
+    public void Validate_refuses_a_language_model()
+    {
+        var (code, _, errors) = Wpt.Run("validate", "--platform", "hailo-8", "--models", "llama-3.2-1b", "--no-save");
+        Assert.Equal(WptApp.ErrorExitCode, code);
+        Assert.Contains("is a language model", errors, StringComparison.Ordinal);
+    }
+}
