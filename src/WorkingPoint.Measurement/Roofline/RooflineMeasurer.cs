@@ -144,13 +144,7 @@ public static unsafe class RooflineMeasurer
 
             runner.Run(Work); // Warm caches and let tiered JIT settle into optimized code.
             passes = Calibrate(runner, Work, options.TargetRepetitionTime, passes, p => passes = p);
-            var best = TimeSpan.MaxValue;
-            for (var r = 0; r < options.Repetitions; r++)
-            {
-                var time = runner.Run(Work);
-                best = time < best ? time : best;
-            }
-
+            var best = BestOf(runner, Work, options.Repetitions);
             GC.KeepAlive(sink);
             var bytes = (double)MemoryKernels.CountedBytes(kernel, elements) * threads * passes;
             return new BytesPerSecond(bytes / best.TotalSeconds);
@@ -163,6 +157,10 @@ public static unsafe class RooflineMeasurer
             }
         }
     }
+
+    /// <summary>The shortest of several timed runs: on a shared machine noise only ever slows a run down.</summary>
+    private static TimeSpan BestOf(ParallelRunner runner, Action<int> work, int repetitions) =>
+        Enumerable.Range(0, repetitions).Select(_ => runner.Run(work)).Min();
 
     /// <summary>Grows the amount of work per run until one run lasts the target time (by then the JIT has produced its final code).</summary>
     private static long Calibrate(ParallelRunner runner, Action<int> work, TimeSpan target, long amount, Action<long> set)
@@ -212,14 +210,7 @@ public static unsafe class RooflineMeasurer
 
         runner.Run(Work);
         iterations = Calibrate(runner, Work, options.TargetRepetitionTime, iterations, n => iterations = n);
-
-        var best = TimeSpan.MaxValue;
-        for (var r = 0; r < options.Repetitions; r++)
-        {
-            var time = runner.Run(Work);
-            best = time < best ? time : best;
-        }
-
+        var best = BestOf(runner, Work, options.Repetitions);
         GC.KeepAlive(sink);
         return new OpsPerSecond((double)opsPerIteration * iterations * threads / best.TotalSeconds);
     }
