@@ -358,6 +358,7 @@ public sealed class ValidateCliTests : IDisposable
         var rows = json.RootElement.GetProperty("rows");
         Assert.Equal(2, rows.GetArrayLength());
         Assert.All(rows.EnumerateArray(), r => Assert.True(r.GetProperty("measuredMedianMs").GetDouble() > 0 && r.GetProperty("predictedMs").GetDouble() > 0));
+        Assert.InRange(json.RootElement.GetProperty("gemmComputeFraction").GetDouble(), 0.0, 1.0);
         var fraction = json.RootElement.GetProperty("fittedComputeFraction").GetDouble();
         Assert.InRange(fraction, 0.05, 1.0);
         Assert.True(json.RootElement.GetProperty("fittedMedianAbsoluteErrorPercent").GetDouble() <= json.RootElement.GetProperty("medianAbsoluteErrorPercent").GetDouble());
