@@ -62,13 +62,16 @@ public sealed class TelemetrySampler : IDisposable
         _values = sources.Select(_ => new List<double>()).ToArray();
         _times = sources.Select(_ => new List<double>()).ToArray();
         _thread = new Thread(Loop) { IsBackground = true, Name = "wpt-telemetry", Priority = ThreadPriority.AboveNormal };
+
+        // The first reading is taken here, so every capture has one at the start even if the sampling thread is slow to run.
+        SampleAll();
         if (sources.Count > 0)
         {
             _thread.Start();
         }
     }
 
-    /// <summary>Stops sampling (taking one last reading) and returns everything read.</summary>
+    /// <summary>Stops sampling (taking one last reading, so there are always at least two) and returns everything read.</summary>
     public TelemetryCapture Stop()
     {
         if (_capture is not null)
@@ -95,10 +98,9 @@ public sealed class TelemetrySampler : IDisposable
 
     private void Loop()
     {
-        while (!_stop.IsCancellationRequested)
+        while (!_stop.Token.WaitHandle.WaitOne(_interval))
         {
             SampleAll();
-            _stop.Token.WaitHandle.WaitOne(_interval);
         }
     }
 
