@@ -9,11 +9,18 @@ internal static class ResultsDatabase
 {
     public const string PathVariable = "WPT_RESULTS_DB";
 
-    public static string PathFor(string? option) =>
-        !string.IsNullOrWhiteSpace(option) ? option
-        : Environment.GetEnvironmentVariable(PathVariable) is { Length: > 0 } fromEnvironment ? fromEnvironment
-        : DataDirectory.File("results.db");
+    public static string PathFor(string? option) => PathFor(option, Environment.GetEnvironmentVariable(PathVariable), () => DataDirectory.File("results.db"));
 
+    /// <summary>The precedence alone, so tests check it without touching the process's environment.</summary>
+    internal static string PathFor(string? option, string? environment, Func<string> dataDirectoryFile) =>
+        !string.IsNullOrWhiteSpace(option) ? option
+        : !string.IsNullOrWhiteSpace(environment) ? environment
+        : dataDirectoryFile();
+
+    /// <summary>
+    /// The store a command reads or saves to; dispose it when done. Measuring commands save with
+    /// <c>ResultsText.Save(console, settings, record, quiet)</c>, which honours --no-save and prints the id.
+    /// </summary>
     public static SqliteResultStore Open(string? option) => new(PathFor(option), WptVersion);
 
     public static string WptVersion { get; } =

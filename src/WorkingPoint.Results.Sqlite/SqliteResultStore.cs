@@ -81,20 +81,27 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         {
             _connection.Open();
             Execute("PRAGMA busy_timeout = 5000;");
-            var version = Convert.ToInt32(Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture);
+
+            // Both refusals come before anything that writes (journal mode, migrations): a file we do not own is left as it was.
+            var version = UserVersion();
             if (version > SchemaVersion)
             {
                 throw new ResultStoreException($"{path}: results database has schema version {version}, newer than this wpt understands ({SchemaVersion}); upgrade wpt, or pass --db PATH to use another database.");
             }
 
+            if (version == 0 && Convert.ToInt64(Scalar("SELECT COUNT(*) FROM sqlite_master;"), CultureInfo.InvariantCulture) > 0)
+            {
+                throw new ResultStoreException($"{path}: is a SQLite database but not a wpt results database (it has tables and no wpt schema version); pass --db PATH to a results database or to a new file.");
+            }
+
             Execute("PRAGMA journal_mode = WAL;");
             Execute("PRAGMA foreign_keys = ON;");
-            Migrate(version);
+            Migrate();
         }
         catch (SqliteException ex)
         {
             _connection.Dispose();
-            throw new ResultStoreException($"{path}: results database cannot be read ({ex.Message.TrimEnd('.')}); it may be damaged: move it aside, or pass --db PATH to use another database.", ex);
+            throw new ResultStoreException($"{path}: {Problem(ex)}; move it aside, or pass --db PATH to use another database.", ex);
         }
         catch
         {
@@ -108,12 +115,38 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     public long Save(MeasurementRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
+        Validate(record);
         return Guard(() => SaveInTransaction(record));
+    }
+
+    /// <summary>Test hook: called with the number of rows written so far in a save, before it commits; throwing from it stands in for a crash mid-save.</summary>
+    internal Action<int>? AfterRowWritten { get; set; }
+
+    /// <summary>Everything SQLite would refuse, checked before writing, so the caller learns which figure is wrong rather than that the database failed.</summary>
+    private static void Validate(MeasurementRecord record)
+    {
+        foreach (var metric in record.Metrics)
+        {
+            if (double.IsNaN(metric.Value))
+            {
+                // SQLite stores NaN as NULL; keeping it would read back as a different record.
+                throw new ArgumentException($"Metric '{metric.Name}' is NaN; leave out a figure that could not be measured. Nothing was saved.", nameof(record));
+            }
+        }
+
+        foreach (var series in record.Samples)
+        {
+            if (series.SecondsFromStart is { } times && times.Count != series.Values.Count)
+            {
+                throw new ArgumentException($"Sample series '{series.Name}' has {series.Values.Count} values but {times.Count} times. Nothing was saved.", nameof(record));
+            }
+        }
     }
 
     private long SaveInTransaction(MeasurementRecord record)
     {
         using var transaction = _connection.BeginTransaction();
+        var rows = 0;
         using (var insert = Command(
             """
             INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version)
@@ -130,6 +163,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             insert.Parameters.AddWithValue("$notes", (object?)record.Notes ?? DBNull.Value);
             insert.Parameters.AddWithValue("$version", _writerVersion);
             insert.ExecuteNonQuery();
+            AfterRowWritten?.Invoke(++rows);
         }
 
         var id = (long)Scalar("SELECT last_insert_rowid();")!;
@@ -143,17 +177,12 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             insert.Parameters.AddWithValue("$value", metric.Value);
             insert.Parameters.AddWithValue("$unit", metric.Unit);
             insert.ExecuteNonQuery();
+            AfterRowWritten?.Invoke(++rows);
         }
 
         for (var i = 0; i < record.Samples.Count; i++)
         {
             var series = record.Samples[i];
-            if (series.SecondsFromStart is { } times && times.Count != series.Values.Count)
-            {
-                // Checked here, after rows were written, on purpose: the transaction must take them back.
-                throw new ArgumentException($"Sample series '{series.Name}' has {series.Values.Count} values but {times.Count} times; nothing was saved.");
-            }
-
             using var insert = Command("INSERT INTO samples (measurement_id, ordinal, name, unit, count, values_le_f64, seconds_le_f64) VALUES ($id, $ordinal, $name, $unit, $count, $values, $seconds);");
             insert.Parameters.AddWithValue("$id", id);
             insert.Parameters.AddWithValue("$ordinal", i);
@@ -163,6 +192,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             insert.Parameters.AddWithValue("$values", Pack(series.Values));
             insert.Parameters.AddWithValue("$seconds", series.SecondsFromStart is { } t ? Pack(t) : DBNull.Value);
             insert.ExecuteNonQuery();
+            AfterRowWritten?.Invoke(++rows);
         }
 
         transaction.Commit();
@@ -174,8 +204,19 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     public IReadOnlyList<StoredMeasurement> List(MeasurementKind? kind = null, int limit = 100) =>
         Guard(() => kind is { } k ? Query("WHERE kind = $kind", ("$kind", k.ToString()), limit) : Query(string.Empty, null, limit));
 
+    public long Count(MeasurementKind? kind = null) => Guard(() =>
+    {
+        using var count = Command($"SELECT COUNT(*) FROM measurements{(kind is null ? string.Empty : " WHERE kind = $kind")};");
+        if (kind is { } k)
+        {
+            count.Parameters.AddWithValue("$kind", k.ToString());
+        }
+
+        return (long)count.ExecuteScalar()!;
+    });
+
     /// <summary>The schema version of the open database (always <see cref="SchemaVersion"/> once opened).</summary>
-    public int OpenSchemaVersion => Convert.ToInt32(Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture);
+    public int OpenSchemaVersion => UserVersion();
 
     public string JournalMode => (string)Scalar("PRAGMA journal_mode;")!;
 
@@ -190,12 +231,26 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         }
         catch (SqliteException ex)
         {
-            throw new ResultStoreException($"{Path}: results database failed ({ex.Message.TrimEnd('.')}); nothing was changed by this operation. If the file is damaged, move it aside or pass --db PATH.", ex);
+            throw new ResultStoreException($"{Path}: {Problem(ex)}; nothing was changed by this operation. If the file is damaged, move it aside or pass --db PATH.", ex);
         }
     }
 
+    /// <summary>What went wrong, in the user's terms; SQLite's own words follow in brackets for a bug report.</summary>
+    private static string Problem(SqliteException ex) => ex.SqliteErrorCode switch
+    {
+        26 => $"results database is not a SQLite database ({ex.Message.TrimEnd('.')})", // SQLITE_NOTADB
+        11 => $"results database is damaged ({ex.Message.TrimEnd('.')})", // SQLITE_CORRUPT
+        14 => $"results database cannot be opened ({ex.Message.TrimEnd('.')}); check that the directory exists and is writable", // SQLITE_CANTOPEN
+        _ => $"results database failed ({ex.Message.TrimEnd('.')})",
+    };
+
     private static void RefuseNonSqlite(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new ResultStoreException($"{path}: is a directory, not a results database; pass --db {System.IO.Path.Combine(path, "results.db")} (a file) instead.");
+        }
+
         if (!File.Exists(path) || new FileInfo(path).Length == 0)
         {
             return;
@@ -213,21 +268,33 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         throw new ResultStoreException($"{path}: results database is not a SQLite database (damaged, or another file); move it aside, or pass --db PATH to use another database.");
     }
 
-    private void Migrate(int from)
+    /// <summary>
+    /// Each step in its own write transaction (BEGIN IMMEDIATE), re-reading the version inside it: a second wpt opening the
+    /// same file at the same moment waits, then finds the step done instead of applying it twice.
+    /// </summary>
+    private void Migrate()
     {
-        for (var version = from; version < SchemaVersion; version++)
+        while (true)
         {
-            using var transaction = _connection.BeginTransaction();
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            var version = UserVersion();
+            if (version >= SchemaVersion)
+            {
+                return;
+            }
+
             Execute(Migrations[version]);
             Execute($"PRAGMA user_version = {version + 1};");
             transaction.Commit();
         }
     }
 
+    private int UserVersion() => Convert.ToInt32(Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture);
+
     private List<StoredMeasurement> Query(string where, (string Name, object Value)? parameter, int limit)
     {
-        var rows = new List<(long Id, MeasurementRecord Record)>();
-        using (var select = Command($"SELECT id, kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes FROM measurements {where} ORDER BY started_at DESC, id DESC LIMIT $limit;"))
+        var rows = new List<(long Id, MeasurementRecord Record, string? WptVersion)>();
+        using (var select = Command($"SELECT id, kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version FROM measurements {where} ORDER BY started_at DESC, id DESC LIMIT $limit;"))
         {
             if (parameter is { } p)
             {
@@ -250,11 +317,11 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
                     [],
                     [],
                     reader.IsDBNull(8) ? null : reader.GetString(8));
-                rows.Add((id, record));
+                rows.Add((id, record, reader.IsDBNull(9) ? null : reader.GetString(9)));
             }
         }
 
-        return rows.Select(r => new StoredMeasurement(r.Id, r.Record with { Metrics = MetricsOf(r.Id), Samples = SamplesOf(r.Id) })).ToList();
+        return rows.Select(r => new StoredMeasurement(r.Id, r.Record with { Metrics = MetricsOf(r.Id), Samples = SamplesOf(r.Id) }) { WptVersion = r.WptVersion }).ToList();
     }
 
     private List<Metric> MetricsOf(long id)

@@ -27,17 +27,24 @@ public class MeasureSettings : DatabaseSettings
 
 internal static class ResultsText
 {
+    /// <summary>By name only: Enum.TryParse would also take "7" or "onnx,llm" (a bitwise OR, i.e. another kind).</summary>
     public static MeasurementKind? ParseKind(string? text) =>
         string.IsNullOrWhiteSpace(text) ? null
-        : Enum.TryParse<MeasurementKind>(text, ignoreCase: true, out var kind) ? kind
-        : throw new ArgumentException($"--kind '{text}' is not a kind of measurement; use one of {string.Join(", ", Enum.GetNames<MeasurementKind>().Select(n => n.ToLowerInvariant()))}.");
+        : Enum.GetValues<MeasurementKind>().Where(k => string.Equals(k.ToString(), text.Trim(), StringComparison.OrdinalIgnoreCase)).Cast<MeasurementKind?>().FirstOrDefault()
+            ?? throw new ArgumentException($"--kind '{text}' is not a kind of measurement; use one of {string.Join(", ", Enum.GetNames<MeasurementKind>().Select(n => n.ToLowerInvariant()))}.");
+
+    /// <summary>Ids are parsed here rather than by the command-line parser, whose error ("Failed to convert") names no fix.</summary>
+    public static long ParseId(string text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
+            ? id
+            : throw new ArgumentException($"'{text}' is not a result id; ids are whole numbers from 1, as 'wpt results list' shows.");
 
     public static string When(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     public static string Value(double value, string unit) => $"{Output.Number(value)} {unit}".TrimEnd();
 
-    public static StoredMeasurement Require(IResultStore store, long id) =>
-        store.Find(id) ?? throw new ResultStoreException($"No result with id {id} in the results database; run 'wpt results list' for the ids.");
+    public static StoredMeasurement Require(IResultStore store, string id) =>
+        store.Find(ParseId(id)) ?? throw new ResultStoreException($"No result with id {id} in the results database; run 'wpt results list' for the ids.");
 
     /// <summary>Saves unless --no-save, and says where; the id is what 'wpt results show' takes.</summary>
     public static void Save(IAnsiConsole console, MeasureSettings settings, MeasurementRecord record, bool quiet)
@@ -101,6 +108,12 @@ public sealed class ResultsListCommand(IAnsiConsole console) : Command<ResultsLi
         }
 
         console.Write(table);
+        var total = store.Count(ResultsText.ParseKind(settings.Kind));
+        if (total > results.Count)
+        {
+            console.MarkupLine($"Showing the newest {results.Count} of {total}; --limit N shows more.");
+        }
+
         return 0;
     }
 }
@@ -111,16 +124,17 @@ public sealed class ResultsShowCommand(IAnsiConsole console) : Command<ResultsSh
     {
         [CommandArgument(0, "<ID>")]
         [Description("The result's id (wpt results list).")]
-        public long Id { get; init; }
+        public string Id { get; init; } = string.Empty;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using var store = ResultsDatabase.Open(settings.Db);
-        var (id, record) = ResultsText.Require(store, settings.Id);
+        var stored = ResultsText.Require(store, settings.Id);
+        var (id, record) = stored;
         if (settings.Json)
         {
-            Output.Json(console, new { id, record });
+            Output.Json(console, new { id, stored.WptVersion, record });
             return 0;
         }
 
@@ -130,9 +144,10 @@ public sealed class ResultsShowCommand(IAnsiConsole console) : Command<ResultsSh
         summary.Row("Model SHA-256", Markup.Escape(record.ModelSha256 ?? "–"));
         summary.Row("Machine", Markup.Escape(record.Platform.ToString()));
         summary.Row("Host name", Markup.Escape(record.Platform.Hostname));
-        foreach (var (name, version) in record.Platform.RuntimeVersions)
+        summary.Row("Saved by", Markup.Escape(stored.WptVersion is { } version ? $"wpt {version}" : "an older wpt (not recorded)"));
+        foreach (var (name, runtime) in record.Platform.RuntimeVersions)
         {
-            summary.Row(name, Markup.Escape(version));
+            summary.Row(name, Markup.Escape(runtime));
         }
 
         foreach (var (name, value) in record.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -200,10 +215,20 @@ public sealed class ResultsExportCommand(IAnsiConsole console) : Command<Results
         var text = settings.Json ? JsonText(results) : Csv(results);
         if (settings.OutputPath is { } path)
         {
+            RefuseOverwritingTheDatabase(path, store.Path);
+
             // Written beside the target and renamed, so an interrupted export never leaves half a file.
             var temporary = path + ".tmp";
-            File.WriteAllText(temporary, text);
-            File.Move(temporary, path, overwrite: true);
+            try
+            {
+                File.WriteAllText(temporary, text);
+                File.Move(temporary, path, overwrite: true);
+            }
+            finally
+            {
+                File.Delete(temporary);
+            }
+
             console.MarkupLine($"Wrote {results.Length} results to {Markup.Escape(path)}.");
         }
         else
@@ -216,11 +241,21 @@ public sealed class ResultsExportCommand(IAnsiConsole console) : Command<Results
         return 0;
     }
 
+    private static void RefuseOverwritingTheDatabase(string output, string database)
+    {
+        var target = Path.GetFullPath(output);
+        var db = Path.GetFullPath(database);
+        if (new[] { db, db + "-wal", db + "-shm" }.Contains(target, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"-o {output} is the results database itself; export to another file, e.g. -o results.csv.");
+        }
+    }
+
     private static string JsonText(IReadOnlyList<StoredMeasurement> results)
     {
         var console = new StringWriter();
         var ansi = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(console), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        Output.Json(ansi, results.Select(r => new { id = r.Id, record = r.Record }));
+        Output.Json(ansi, results.Select(r => new { id = r.Id, wptVersion = r.WptVersion, record = r.Record }));
         return console.ToString();
     }
 
@@ -255,18 +290,18 @@ public sealed class ResultsCompareCommand(IAnsiConsole console) : Command<Result
     {
         [CommandArgument(0, "<A>")]
         [Description("The baseline result's id.")]
-        public long A { get; init; }
+        public string A { get; init; } = string.Empty;
 
         [CommandArgument(1, "<B>")]
         [Description("The result compared with it.")]
-        public long B { get; init; }
+        public string B { get; init; } = string.Empty;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using var store = ResultsDatabase.Open(settings.Db);
-        var a = ResultsText.Require(store, settings.A).Record;
-        var b = ResultsText.Require(store, settings.B).Record;
+        var (idA, a) = ResultsText.Require(store, settings.A);
+        var (idB, b) = ResultsText.Require(store, settings.B);
         var metrics = a.Metrics.Select(m => m.Name).Union(b.Metrics.Select(m => m.Name)).Select(name =>
         {
             var ma = a.Metrics.FirstOrDefault(m => m.Name == name);
@@ -282,8 +317,8 @@ public sealed class ResultsCompareCommand(IAnsiConsole console) : Command<Result
         {
             Output.Json(console, new
             {
-                a = settings.A,
-                b = settings.B,
+                a = idA,
+                b = idB,
                 metrics = metrics.Select(m => new { m.name, a = m.ma?.Value, b = m.mb?.Value, unit = m.ma?.Unit ?? m.mb?.Unit, ratioBToA = m.ratio }),
                 parametersThatDiffer = parameters.ToDictionary(p => p.k, p => new { a = p.va, b = p.vb }),
                 machineDifferences = machine,
@@ -293,11 +328,11 @@ public sealed class ResultsCompareCommand(IAnsiConsole console) : Command<Result
 
         if (machine.Count > 0)
         {
-            console.MarkupLine($"[yellow]Warning:[/] results {settings.A} and {settings.B} come from different machines or software; differences may not be the change you made.");
+            console.MarkupLine($"[yellow]Warning:[/] results {idA} and {idB} come from different machines or software; differences may not be the change you made.");
         }
 
-        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]Result {settings.A} → {settings.B}[/]");
-        table.AddColumn("Metric").AddColumn(new TableColumn($"{settings.A}").RightAligned()).AddColumn(new TableColumn($"{settings.B}").RightAligned())
+        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]Result {idA} → {idB}[/]");
+        table.AddColumn("Metric").AddColumn(new TableColumn($"{idA}").RightAligned()).AddColumn(new TableColumn($"{idB}").RightAligned())
             .AddColumn(new TableColumn("B/A").RightAligned()).AddColumn(new TableColumn("Change").RightAligned());
         foreach (var (name, ma, mb, ratio) in metrics)
         {

@@ -37,15 +37,23 @@ public sealed record MeasurementRecord(
     string? Notes = null);
 
 /// <summary>A record as stored, with the id the store gave it.</summary>
-public sealed record StoredMeasurement(long Id, MeasurementRecord Record);
+public sealed record StoredMeasurement(long Id, MeasurementRecord Record)
+{
+    /// <summary>The wpt version that saved the record; null for records saved before stores kept it.</summary>
+    public string? WptVersion { get; init; }
+}
 
 /// <summary>Where measurements live. Saving is atomic: a record is either fully stored or not at all.</summary>
 public interface IResultStore
 {
+    /// <summary>Stores the record and returns its id; a record that cannot be stored as given (a NaN metric) throws <see cref="ArgumentException"/> and stores nothing.</summary>
     long Save(MeasurementRecord record);
 
     StoredMeasurement? Find(long id);
 
     /// <summary>Newest first, optionally only one kind.</summary>
     IReadOnlyList<StoredMeasurement> List(MeasurementKind? kind = null, int limit = 100);
+
+    /// <summary>How many records there are, optionally of one kind.</summary>
+    long Count(MeasurementKind? kind = null);
 }
