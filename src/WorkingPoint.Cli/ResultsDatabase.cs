@@ -1,5 +1,6 @@
 using System.Reflection;
 using WorkingPoint.Catalog;
+using WorkingPoint.Measurement.Results;
 using WorkingPoint.Results.Sqlite;
 
 namespace WorkingPoint.Cli;
@@ -22,6 +23,21 @@ internal static class ResultsDatabase
     /// <c>ResultsText.Save(console, settings, record, quiet)</c>, which honours --no-save and prints the id.
     /// </summary>
     public static SqliteResultStore Open(string? option) => new(PathFor(option), WptVersion);
+
+    /// <summary>For commands that only read: a mistyped --db names the path instead of creating an empty database there.</summary>
+    public static SqliteResultStore OpenExisting(string? option)
+    {
+        var path = PathFor(option);
+        if (!Exists(path))
+        {
+            throw new ResultStoreException($"{path}: no results database there yet; measure something first (wpt measure roofline, wpt bench onnx, wpt validate), or pass --db PATH to an existing one.");
+        }
+
+        return new(path, WptVersion);
+    }
+
+    /// <summary>A directory counts, so that opening it gives the store's own error rather than "nothing there".</summary>
+    public static bool Exists(string path) => File.Exists(path) || Directory.Exists(path);
 
     public static string WptVersion { get; } =
         typeof(ResultsDatabase).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";

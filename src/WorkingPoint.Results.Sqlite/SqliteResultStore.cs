@@ -101,7 +101,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         catch (SqliteException ex)
         {
             _connection.Dispose();
-            throw new ResultStoreException($"{path}: {Problem(ex)}; move it aside, or pass --db PATH to use another database.", ex);
+            throw new ResultStoreException(Explain(path, ex, string.Empty), ex);
         }
         catch
         {
@@ -231,18 +231,23 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         }
         catch (SqliteException ex)
         {
-            throw new ResultStoreException($"{Path}: {Problem(ex)}; nothing was changed by this operation. If the file is damaged, move it aside or pass --db PATH.", ex);
+            throw new ResultStoreException(Explain(Path, ex, "; nothing was changed by this operation"), ex);
         }
     }
 
-    /// <summary>What went wrong, in the user's terms; SQLite's own words follow in brackets for a bug report.</summary>
-    private static string Problem(SqliteException ex) => ex.SqliteErrorCode switch
+    /// <summary>One line: the file, what went wrong in the user's terms (SQLite's own words in brackets, for a bug report), and the fix.</summary>
+    private static string Explain(string path, SqliteException ex, string afterwards)
     {
-        26 => $"results database is not a SQLite database ({ex.Message.TrimEnd('.')})", // SQLITE_NOTADB
-        11 => $"results database is damaged ({ex.Message.TrimEnd('.')})", // SQLITE_CORRUPT
-        14 => $"results database cannot be opened ({ex.Message.TrimEnd('.')}); check that the directory exists and is writable", // SQLITE_CANTOPEN
-        _ => $"results database failed ({ex.Message.TrimEnd('.')})",
-    };
+        var sqlite = ex.Message.TrimEnd('.');
+        const string elsewhere = "pass --db PATH to use another database";
+        return ex.SqliteErrorCode switch
+        {
+            26 => $"{path}: results database is not a SQLite database ({sqlite}){afterwards}; move it aside, or {elsewhere}.", // SQLITE_NOTADB
+            11 => $"{path}: results database is damaged ({sqlite}){afterwards}; move it aside, or {elsewhere}.", // SQLITE_CORRUPT
+            14 => $"{path}: results database cannot be opened ({sqlite}){afterwards}; check that its directory exists and is writable, or {elsewhere}.", // SQLITE_CANTOPEN
+            _ => $"{path}: results database failed ({sqlite}){afterwards}; if the file is damaged, move it aside, or {elsewhere}.",
+        };
+    }
 
     private static void RefuseNonSqlite(string path)
     {

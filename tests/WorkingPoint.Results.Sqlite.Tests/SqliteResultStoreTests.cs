@@ -24,7 +24,7 @@ public sealed class SqliteResultStoreTests : IDisposable
         new PlatformFingerprint("AMD EPYC", "x64", 2, 24L << 30, "Linux 6.1", "bench-1", new SortedDictionary<string, string> { [".NET"] = "10.0.0", ["ONNX Runtime"] = "1.31.1" }),
         model,
         "ab12",
-        new Dictionary<string, string> { ["scenario"] = "single-stream", ["input"] = "1x3x640x640 — µ" },
+        new Dictionary<string, string> { ["scenario"] = "single-stream", ["input"] = "1x3x640x640 — µ", ["prompt"] = "日本語 😀 \"quoted\", comma" },
         [new Metric("latency.p90", 12.25, "ms"), new Metric("throughput", 81.6, "samples/s")],
         [new SampleSeries("latency", "ms", [12.0, 12.5, 11.9], [0.0, 0.012, 0.025]), new SampleSeries("telemetry.thermal.cpu", "°C", [45.5])],
         "note ✓");
@@ -81,18 +81,84 @@ public sealed class SqliteResultStoreTests : IDisposable
     {
         using var store = new SqliteResultStore(DbPath);
         var earlier = store.Save(Record(minute: 1));
-        var broken = Record(minute: 2) with { Samples = [new SampleSeries("latency", "ms", [1, 2, 3], [0, 1])] };
 
-        Assert.Throws<ArgumentException>(() => store.Save(broken));
+        // The measurement row and its two metrics are written, then the "crash".
+        store.AfterRowWritten = rows => { if (rows == 3) { throw new IOException("disk pulled"); } };
+        Assert.Throws<IOException>(() => store.Save(Record(minute: 2)));
+        store.AfterRowWritten = null;
 
-        var all = store.List();
-        Assert.Single(all);
-        Assert.Equal(earlier, all[0].Id);
+        Assert.Equal(1, store.Count());
+        Assert.Equal(earlier, Assert.Single(store.List()).Id);
+        Assert.Equal(4L, RowsInMetricsAndSamples()); // The earlier record's two metrics and two series only.
+        Assert.Equal(2, store.Find(store.Save(Record(minute: 3)))!.Record.Metrics.Count);
+    }
+
+    [Fact]
+    public void A_record_with_a_nan_metric_or_mismatched_sample_times_is_refused_naming_it_and_nothing_is_saved()
+    {
+        using var store = new SqliteResultStore(DbPath);
+        store.Save(Record(minute: 1));
+
+        var nan = Assert.Throws<ArgumentException>(() => store.Save(Record(minute: 2) with { Metrics = [new Metric("throughput", 1, "samples/s"), new Metric("power.mean", double.NaN, "W")] }));
+        var times = Assert.Throws<ArgumentException>(() => store.Save(Record(minute: 3) with { Samples = [new SampleSeries("latency", "ms", [1, 2, 3], [0, 1])] }));
+
+        Assert.Contains("'power.mean' is NaN", nan.Message, StringComparison.Ordinal);
+        Assert.Contains("'latency' has 3 values but 2 times", times.Message, StringComparison.Ordinal);
+        Assert.Equal(1, store.Count());
+        Assert.Equal(4L, RowsInMetricsAndSamples());
+    }
+
+    [Fact]
+    public void Infinite_values_and_empty_series_read_back_as_they_were_saved()
+    {
+        using var store = new SqliteResultStore(DbPath);
+        var record = Record() with
+        {
+            Metrics = [new Metric("ratio", double.PositiveInfinity, "x")],
+            Samples = [new SampleSeries("empty", "ms", []), new SampleSeries("edges", "ms", [double.NegativeInfinity, double.NaN, double.Epsilon, double.MaxValue])],
+        };
+
+        var found = store.Find(store.Save(record))!.Record;
+
+        Assert.Equal(double.PositiveInfinity, Assert.Single(found.Metrics).Value);
+        Assert.Empty(found.Samples[0].Values);
+        Assert.Equal(record.Samples[1].Values, found.Samples[1].Values);
+    }
+
+    [Fact]
+    public void Count_counts_all_records_or_those_of_one_kind()
+    {
+        using var store = new SqliteResultStore(DbPath);
+        store.Save(Record(MeasurementKind.Onnx, minute: 1));
+        store.Save(Record(MeasurementKind.Onnx, minute: 2));
+        store.Save(Record(MeasurementKind.Roofline, minute: 3));
+
+        Assert.Equal(3, store.Count());
+        Assert.Equal(2, store.Count(MeasurementKind.Onnx));
+        Assert.Equal(0, store.Count(MeasurementKind.Llm));
+    }
+
+    [Fact]
+    public void Each_record_remembers_the_wpt_version_that_saved_it()
+    {
+        using (var store = new SqliteResultStore(DbPath, "1.2.3"))
+        {
+            store.Save(Record(minute: 1));
+        }
+
+        using var later = new SqliteResultStore(DbPath, "1.3.0");
+        later.Save(Record(minute: 2));
+
+        Assert.Equal(["1.3.0", "1.2.3"], later.List().Select(r => r.WptVersion));
+    }
+
+    private long RowsInMetricsAndSamples()
+    {
         using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
         connection.Open();
         using var count = connection.CreateCommand();
         count.CommandText = "SELECT (SELECT COUNT(*) FROM metrics) + (SELECT COUNT(*) FROM samples);";
-        Assert.Equal(4L, (long)count.ExecuteScalar()!); // The earlier record's two metrics and two series only.
+        return (long)count.ExecuteScalar()!;
     }
 
     [Fact]
@@ -154,7 +220,36 @@ public sealed class SqliteResultStoreTests : IDisposable
         var old = Assert.Single(store.List());
         Assert.Equal("old cpu", old.Record.Platform.CpuModel);
         Assert.Equal(12.5, Assert.Single(old.Record.Metrics).Value);
-        Assert.True(store.Save(Record()) > old.Id);
+        Assert.Null(old.WptVersion);
+        var id = store.Save(Record());
+        Assert.True(id > old.Id);
+        Assert.Equal("test", store.Find(id)!.WptVersion);
+        Assert.Equal("measurements_by_kind_and_time", SchemaObject("index", "measurements_by_kind_and_time"));
+    }
+
+    [Fact]
+    public void Opening_a_current_database_again_migrates_nothing_and_keeps_its_records()
+    {
+        using (var store = new SqliteResultStore(DbPath))
+        {
+            store.Save(Record());
+        }
+
+        using var again = new SqliteResultStore(DbPath);
+        using var third = new SqliteResultStore(DbPath);
+        Assert.Equal(1, third.Count());
+        Assert.Equal(SqliteResultStore.SchemaVersion, third.OpenSchemaVersion);
+    }
+
+    private string? SchemaObject(string type, string name)
+    {
+        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        connection.Open();
+        using var select = connection.CreateCommand();
+        select.CommandText = "SELECT name FROM sqlite_master WHERE type = $type AND name = $name;";
+        select.Parameters.AddWithValue("$type", type);
+        select.Parameters.AddWithValue("$name", name);
+        return (string?)select.ExecuteScalar();
     }
 
     [Fact]
@@ -194,7 +289,39 @@ public sealed class SqliteResultStoreTests : IDisposable
             using var store = new SqliteResultStore(DbPath);
             store.List();
         });
-        Assert.Contains(DbPath, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith(DbPath + ": ", error.Message, StringComparison.Ordinal);
+        Assert.Contains("move it aside, or pass --db PATH", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+    }
+
+    [Fact]
+    public void Another_programs_sqlite_database_is_refused_and_left_untouched()
+    {
+        using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            using var create = connection.CreateCommand();
+            create.CommandText = "CREATE TABLE contacts (name TEXT); INSERT INTO contacts VALUES ('Ada');";
+            create.ExecuteNonQuery();
+        }
+
+        var before = File.ReadAllBytes(DbPath);
+
+        var error = Assert.Throws<ResultStoreException>(() => new SqliteResultStore(DbPath));
+
+        Assert.Contains("not a wpt results database", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--db PATH", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(DbPath));
+        Assert.False(File.Exists(DbPath + "-wal"));
+    }
+
+    [Fact]
+    public void A_directory_given_as_the_database_is_refused_suggesting_a_file_inside_it()
+    {
+        var error = Assert.Throws<ResultStoreException>(() => new SqliteResultStore(_directory));
+
+        Assert.Contains("is a directory", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"--db {Path.Combine(_directory, "results.db")}", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -208,9 +335,12 @@ public sealed class SqliteResultStoreTests : IDisposable
             command.ExecuteNonQuery();
         }
 
+        var before = File.ReadAllBytes(DbPath);
+
         var error = Assert.Throws<ResultStoreException>(() => new SqliteResultStore(DbPath));
 
-        Assert.Contains("99", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(DbPath));
+        Assert.Contains("schema version 99", error.Message, StringComparison.Ordinal);
         Assert.Contains($"({SqliteResultStore.SchemaVersion})", error.Message, StringComparison.Ordinal);
         Assert.Contains("upgrade wpt", error.Message, StringComparison.Ordinal);
     }

@@ -39,6 +39,18 @@ internal static class ResultsText
             ? id
             : throw new ArgumentException($"'{text}' is not a result id; ids are whole numbers from 1, as 'wpt results list' shows.");
 
+    /// <summary>A stored record as JSON (show --json, export --json): the record's own fields, the duration in seconds rather than a TimeSpan string.</summary>
+    public static object JsonOf(StoredMeasurement stored)
+    {
+        var r = stored.Record;
+        return new
+        {
+            id = stored.Id,
+            wptVersion = stored.WptVersion,
+            record = new { r.Kind, r.StartedAt, durationSeconds = r.Duration.TotalSeconds, r.Platform, r.ModelName, r.ModelSha256, r.Parameters, r.Metrics, r.Samples, r.Notes },
+        };
+    }
+
     public static string When(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     public static string Value(double value, string unit) => $"{Output.Number(value)} {unit}".TrimEnd();
@@ -81,8 +93,25 @@ public sealed class ResultsListCommand(IAnsiConsole console) : Command<ResultsLi
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        var kind = ResultsText.ParseKind(settings.Kind);
+        var path = ResultsDatabase.PathFor(settings.Db);
+        if (!ResultsDatabase.Exists(path))
+        {
+            // Listing never creates the file: a mistyped --db must not leave an empty database behind.
+            if (settings.Json)
+            {
+                Output.Json(console, Array.Empty<object>());
+            }
+            else
+            {
+                NoResults(path);
+            }
+
+            return 0;
+        }
+
         using var store = ResultsDatabase.Open(settings.Db);
-        var results = store.List(ResultsText.ParseKind(settings.Kind), settings.Limit);
+        var results = store.List(kind, settings.Limit);
         if (settings.Json)
         {
             Output.Json(console, results.Select(r => new { r.Id, startedAt = r.Record.StartedAt, kind = r.Record.Kind, model = r.Record.ModelName, headline = r.Record.Metrics.Count > 0 ? r.Record.Metrics[0] : null, machine = r.Record.Platform.CpuModel }));
@@ -91,7 +120,7 @@ public sealed class ResultsListCommand(IAnsiConsole console) : Command<ResultsLi
 
         if (results.Count == 0)
         {
-            console.MarkupLine($"No results in {Markup.Escape(store.Path)} yet; 'wpt measure roofline' or 'wpt bench onnx' make some.");
+            NoResults(store.Path);
             return 0;
         }
 
@@ -108,7 +137,7 @@ public sealed class ResultsListCommand(IAnsiConsole console) : Command<ResultsLi
         }
 
         console.Write(table);
-        var total = store.Count(ResultsText.ParseKind(settings.Kind));
+        var total = store.Count(kind);
         if (total > results.Count)
         {
             console.MarkupLine($"Showing the newest {results.Count} of {total}; --limit N shows more.");
@@ -116,6 +145,9 @@ public sealed class ResultsListCommand(IAnsiConsole console) : Command<ResultsLi
 
         return 0;
     }
+
+    private void NoResults(string path) =>
+        console.MarkupLine($"No results in {Markup.Escape(path)} yet; 'wpt measure roofline', 'wpt bench onnx' or 'wpt validate' make some.");
 }
 
 public sealed class ResultsShowCommand(IAnsiConsole console) : Command<ResultsShowCommand.Settings>
@@ -129,12 +161,12 @@ public sealed class ResultsShowCommand(IAnsiConsole console) : Command<ResultsSh
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var store = ResultsDatabase.Open(settings.Db);
+        using var store = ResultsDatabase.OpenExisting(settings.Db);
         var stored = ResultsText.Require(store, settings.Id);
         var (id, record) = stored;
         if (settings.Json)
         {
-            Output.Json(console, new { id, stored.WptVersion, record });
+            Output.Json(console, ResultsText.JsonOf(stored));
             return 0;
         }
 
@@ -210,7 +242,7 @@ public sealed class ResultsExportCommand(IAnsiConsole console) : Command<Results
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var store = ResultsDatabase.Open(settings.Db);
+        using var store = ResultsDatabase.OpenExisting(settings.Db);
         var results = store.List(ResultsText.ParseKind(settings.Kind), int.MaxValue).OrderBy(r => r.Id).ToArray();
         var text = settings.Json ? JsonText(results) : Csv(results);
         if (settings.OutputPath is { } path)
@@ -255,7 +287,7 @@ public sealed class ResultsExportCommand(IAnsiConsole console) : Command<Results
     {
         var console = new StringWriter();
         var ansi = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(console), Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors });
-        Output.Json(ansi, results.Select(r => new { id = r.Id, wptVersion = r.WptVersion, record = r.Record }));
+        Output.Json(ansi, results.Select(ResultsText.JsonOf));
         return console.ToString();
     }
 
@@ -299,7 +331,7 @@ public sealed class ResultsCompareCommand(IAnsiConsole console) : Command<Result
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var store = ResultsDatabase.Open(settings.Db);
+        using var store = ResultsDatabase.OpenExisting(settings.Db);
         var (idA, a) = ResultsText.Require(store, settings.A);
         var (idB, b) = ResultsText.Require(store, settings.B);
         var metrics = a.Metrics.Select(m => m.Name).Union(b.Metrics.Select(m => m.Name)).Select(name =>
