@@ -233,6 +233,11 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         {
             throw new ResultStoreException(Explain(Path, ex, "; nothing was changed by this operation"), ex);
         }
+        catch (JsonException ex)
+        {
+            // Only a hand-edited or foreign row gets here: wpt writes these columns from its own records.
+            throw new ResultStoreException($"{Path}: results database holds a record this wpt cannot read ({ex.Message.TrimEnd('.')}); upgrade wpt, or pass --db PATH to use another database.", ex);
+        }
     }
 
     /// <summary>One line: the file, what went wrong in the user's terms (SQLite's own words in brackets, for a bug report), and the fix.</summary>
@@ -312,7 +317,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             {
                 var id = reader.GetInt64(0);
                 var record = new MeasurementRecord(
-                    Enum.Parse<MeasurementKind>(reader.GetString(1)),
+                    KindOf(id, reader.GetString(1)),
                     DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
                     TimeSpan.FromSeconds(reader.GetDouble(3)),
                     JsonSerializer.Deserialize<PlatformFingerprint>(reader.GetString(4), Json)!,
@@ -328,6 +333,11 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
 
         return rows.Select(r => new StoredMeasurement(r.Id, r.Record with { Metrics = MetricsOf(r.Id), Samples = SamplesOf(r.Id) }) { WptVersion = r.WptVersion }).ToList();
     }
+
+    private MeasurementKind KindOf(long id, string text) =>
+        Enum.TryParse<MeasurementKind>(text, out var kind) && Enum.IsDefined(kind)
+            ? kind
+            : throw new ResultStoreException($"{Path}: result {id} is of kind '{text}', which this wpt does not know; upgrade wpt, or pass --db PATH to use another database.");
 
     private List<Metric> MetricsOf(long id)
     {

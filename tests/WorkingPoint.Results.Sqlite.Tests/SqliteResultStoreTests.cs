@@ -152,6 +152,54 @@ public sealed class SqliteResultStoreTests : IDisposable
         Assert.Equal(["1.3.0", "1.2.3"], later.List().Select(r => r.WptVersion));
     }
 
+    [Fact]
+    public void Two_stores_on_one_file_both_save_and_see_each_others_records()
+    {
+        using var first = new SqliteResultStore(DbPath);
+        using var second = new SqliteResultStore(DbPath);
+
+        var a = first.Save(Record(minute: 1));
+        var b = second.Save(Record(minute: 2));
+
+        Assert.NotEqual(a, b);
+        Assert.Equal(2, first.Count());
+        Assert.NotNull(second.Find(a));
+    }
+
+    [Fact]
+    public void A_row_of_a_kind_this_wpt_does_not_know_is_reported_by_id_not_as_a_crash()
+    {
+        using var store = new SqliteResultStore(DbPath);
+        var id = store.Save(Record());
+        Execute($"UPDATE measurements SET kind = 'Thermal' WHERE id = {id};");
+
+        var error = Assert.Throws<ResultStoreException>(() => store.List());
+
+        Assert.Contains($"result {id} is of kind 'Thermal'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("upgrade wpt", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_hand_edited_fingerprint_that_is_not_json_gives_one_clear_error()
+    {
+        using var store = new SqliteResultStore(DbPath);
+        var id = store.Save(Record());
+        Execute($"UPDATE measurements SET fingerprint_json = 'not json' WHERE id = {id};");
+
+        var error = Assert.Throws<ResultStoreException>(() => store.Find(id));
+
+        Assert.StartsWith($"{DbPath}: results database holds a record this wpt cannot read", error.Message, StringComparison.Ordinal);
+    }
+
+    private void Execute(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     private long RowsInMetricsAndSamples()
     {
         using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
