@@ -55,8 +55,10 @@ internal static class ResultsText
 
     public static string Value(double value, string unit) => $"{Output.Number(value)} {unit}".TrimEnd();
 
-    public static StoredMeasurement Require(IResultStore store, string id) =>
-        store.Find(ParseId(id)) ?? throw new ResultStoreException($"No result with id {id} in the results database; run 'wpt results list' for the ids.");
+    public static StoredMeasurement Require(IResultStore store, string text) =>
+        ParseId(text) is var id && store.Find(id) is { } found
+            ? found
+            : throw new ResultStoreException($"No result with id {id} in the results database; run 'wpt results list' for the ids.");
 
     /// <summary>Saves unless --no-save, and says where; the id is what 'wpt results show' takes.</summary>
     public static void Save(IAnsiConsole console, MeasureSettings settings, MeasurementRecord record, bool quiet)
