@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using WorkingPoint.Core.Workloads;
@@ -127,13 +126,6 @@ public sealed class OnnxRuntimeTarget : IInferenceTarget, IDisposable
             sessionOptions.Dispose();
             throw;
         }
-    }
-
-    /// <summary>SHA-256 of the model file, hex: results name models by content, so a changed file is a different model.</summary>
-    public static string Sha256Of(string path)
-    {
-        using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 
     public void Infer()

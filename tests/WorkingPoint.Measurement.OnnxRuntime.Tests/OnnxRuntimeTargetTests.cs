@@ -1,5 +1,6 @@
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement.Scenarios;
+using WorkingPoint.Measurement.Results;
 using WorkingPoint.Tests.Shared;
 
 namespace WorkingPoint.Measurement.OnnxRuntime.Tests;
@@ -94,10 +95,10 @@ public sealed class OnnxRuntimeTargetTests
     [Fact]
     public void The_model_hash_identifies_the_file_content()
     {
-        var hash = OnnxRuntimeTarget.Sha256Of(TestModels.OcrDirectionClassifier);
+        var hash = ModelHash.Sha256Of(TestModels.OcrDirectionClassifier);
         Assert.Equal(64, hash.Length);
-        Assert.Equal(hash, OnnxRuntimeTarget.Sha256Of(TestModels.OcrDirectionClassifier));
-        Assert.NotEqual(hash, OnnxRuntimeTarget.Sha256Of(TestModels.OcrDetection));
+        Assert.Equal(hash, ModelHash.Sha256Of(TestModels.OcrDirectionClassifier));
+        Assert.NotEqual(hash, ModelHash.Sha256Of(TestModels.OcrDetection));
     }
 
     [Fact]

@@ -120,7 +120,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCo
         var model = ModelFiles.Resolve(settings.Model, settings.Input);
         var options = new OnnxRuntimeOptions(settings.Provider, settings.Threads, optimization, settings.Seed);
         using var target = OnnxRuntimeTarget.Load(model.Path, model.Shapes, options);
-        var sha = OnnxRuntimeTarget.Sha256Of(model.Path);
+        var sha = ModelHash.Sha256Of(model.Path);
         var fingerprint = PlatformFingerprint.OfThisMachine().WithRuntime("ONNX Runtime", OnnxRuntimeTarget.RuntimeVersion);
         var sources = TelemetryDiscovery.Discover();
         var runs = new List<ScenarioRun>();

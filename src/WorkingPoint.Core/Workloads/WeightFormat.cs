@@ -49,9 +49,41 @@ public sealed record WeightFormat(string Id, string Description, Precision Compu
     /// <summary>Bytes per activation element when computing in this format.</summary>
     public double ActivationBytes => ComputePrecision.ActivationBytes();
 
+    /// <summary>
+    /// Each tensor's encoding as a file states it (a GGUF file's own tensor types), by GGUF tensor name; such a format describes
+    /// one file exactly instead of applying a rule.
+    /// </summary>
+    public IReadOnlyDictionary<string, TensorEncoding>? TensorEncodings { get; init; }
+
+    /// <summary>A format read from a file: every tensor's encoding given; the arithmetic precision follows the encoding holding most bytes.</summary>
+    public static WeightFormat FromFile(string id, string description, IReadOnlyDictionary<string, TensorEncoding> encodings, IEnumerable<LlmTensor> tensors)
+    {
+        var dominant = tensors
+            .Where(t => encodings.ContainsKey(t.Name))
+            .GroupBy(t => encodings[t.Name])
+            .OrderByDescending(g => g.Sum(t => g.Key.BytesFor(t.RowLength, t.Rows)))
+            .Select(g => g.Key)
+            .FirstOrDefault() ?? TensorEncoding.F32;
+        return new WeightFormat(id, description, PrecisionOf(dominant), dominant, QuantizationMix.Uniform) { TensorEncodings = encodings };
+    }
+
+    /// <summary>The arithmetic a runtime does on weights stored this way: float formats as themselves, blocks of 5 bits or more in int8, fewer in int4.</summary>
+    public static Precision PrecisionOf(TensorEncoding encoding) => encoding.Id switch
+    {
+        "f32" => Precision.Fp32,
+        "f16" => Precision.Fp16,
+        "bf16" => Precision.Bf16,
+        _ => encoding.BitsPerWeight >= 5 ? Precision.Int8 : Precision.Int4,
+    };
+
     /// <summary>The encoding of an LLM tensor under this format's mix (1-D tensors stay f32 as in GGUF files).</summary>
     public TensorEncoding EncodingFor(LlmTensor tensor)
     {
+        if (TensorEncodings is not null && TensorEncodings.TryGetValue(tensor.Name, out var stated))
+        {
+            return stated;
+        }
+
         if (tensor.Rows == 1)
         {
             return TensorEncoding.F32;

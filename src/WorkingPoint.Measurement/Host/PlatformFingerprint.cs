@@ -25,7 +25,7 @@ public sealed record PlatformFingerprint(
         ReadCpuModel(),
         RuntimeInformation.OSArchitecture.ToString().ToLowerInvariant(),
         Environment.ProcessorCount,
-        ReadMemoryBytes(),
+        ReadMeminfoBytes("MemTotal:"),
         RuntimeInformation.OSDescription,
         Environment.MachineName,
         new SortedDictionary<string, string>(StringComparer.Ordinal) { [".NET"] = RuntimeInformation.FrameworkDescription });
@@ -72,7 +72,10 @@ public sealed record PlatformFingerprint(
         return $"unknown {RuntimeInformation.ProcessArchitecture} CPU";
     }
 
-    private static long ReadMemoryBytes()
+    /// <summary>Memory the OS could give a new process now without swapping (Linux MemAvailable); null where the OS does not say.</summary>
+    public static long? AvailableMemoryBytes() => ReadMeminfoBytes("MemAvailable:") is > 0 and var bytes ? bytes : null;
+
+    private static long ReadMeminfoBytes(string key)
     {
         const string meminfo = "/proc/meminfo";
         if (!File.Exists(meminfo))
@@ -82,7 +85,7 @@ public sealed record PlatformFingerprint(
 
         foreach (var line in File.ReadLines(meminfo))
         {
-            if (line.StartsWith("MemTotal:", StringComparison.Ordinal))
+            if (line.StartsWith(key, StringComparison.Ordinal))
             {
                 var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 return long.Parse(parts[1], CultureInfo.InvariantCulture) * 1024;

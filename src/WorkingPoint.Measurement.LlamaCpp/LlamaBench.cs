@@ -1,0 +1,178 @@
+namespace WorkingPoint.Measurement.LlamaCpp;
+
+/// <summary>What to run, in llama-bench's terms: -p prompt tokens, -n generated tokens, -r repetitions, -d depths.</summary>
+/// <param name="Depths">Context depths at which to measure generation separately (llama-bench's -d): the KV cache is filled to each depth first.</param>
+public sealed record LlmBenchSettings(int PromptTokens = 512, int GenTokens = 128, int Repetitions = 5, IReadOnlyList<int>? Depths = null, bool Warmup = true)
+{
+    public IReadOnlyList<int> DepthList => Depths ?? [];
+
+    /// <summary>The context the runs need: the longest of prompt + generation and each depth + generation.</summary>
+    public int ContextTokens => Math.Max(PromptTokens + GenTokens, DepthList.DefaultIfEmpty(0).Max() + GenTokens) + 1;
+
+    public LlmBenchSettings Validate()
+    {
+        if (PromptTokens < 0 || GenTokens < 0 || PromptTokens + GenTokens == 0 || Repetitions < 1 || DepthList.Any(d => d < 0))
+        {
+            throw new ArgumentException($"--prompt {PromptTokens} --gen {GenTokens} --reps {Repetitions}: prompt and gen must be ≥ 0 and not both 0, reps ≥ 1, depths ≥ 0.");
+        }
+
+        return this;
+    }
+}
+
+/// <summary>One llama-bench test: its name (pp512, tg128, pp512+tg128, tg128@d1024), tokens, and the seconds each repetition took.</summary>
+public sealed record LlmTestResult(string Name, int PromptTokens, int GenTokens, int Depth, IReadOnlyList<double> Seconds)
+{
+    public int Tokens => PromptTokens + GenTokens;
+
+    /// <summary>Tokens per second of each repetition; the mean and standard deviation are over these, as llama-bench reports.</summary>
+    public IReadOnlyList<double> TokensPerSecondSamples => Seconds.Select(s => Tokens / s).ToArray();
+
+    public double MeanTokensPerSecond => TokensPerSecondSamples.Average();
+
+    public double StdDevTokensPerSecond => StdDev(TokensPerSecondSamples);
+
+    internal static double StdDev(IReadOnlyList<double> values)
+    {
+        if (values.Count < 2)
+        {
+            return 0;
+        }
+
+        var mean = values.Average();
+        return Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Count - 1));
+    }
+}
+
+/// <summary>Decode speed at one context length: the KV cache's growth shows as a falling rate.</summary>
+public sealed record DecodeAtContext(int ContextTokens, double TokensPerSecond);
+
+/// <summary>All tests of one benchmark run.</summary>
+public sealed record LlmBenchResult(
+    LlmBenchSettings Settings,
+    int Threads,
+    int BatchSize,
+    int MicroBatchSize,
+    IReadOnlyList<LlmTestResult> Tests,
+    IReadOnlyList<double> TimeToFirstTokenSeconds,
+    IReadOnlyList<DecodeAtContext> DecodeByContext)
+{
+    public LlmTestResult? Prompt => Tests.FirstOrDefault(t => t.GenTokens == 0);
+
+    public LlmTestResult? Generation => Tests.FirstOrDefault(t => t.PromptTokens == 0 && t.Depth == 0);
+
+    public double? MeanTimeToFirstTokenSeconds => TimeToFirstTokenSeconds.Count > 0 ? TimeToFirstTokenSeconds.Average() : null;
+}
+
+/// <summary>
+/// llama-bench's tests through <see cref="LlamaCppModel"/>: ppP (prompt processing of P random tokens from an empty cache), tgN
+/// (N single-token decodes from an empty cache), ppP+tgN (both, one after the other), and tgN@dD (N decodes after D tokens of
+/// context). Each test repeats; a warm-up run comes first and is not counted. Time to first token is the prompt's processing plus
+/// picking the first token from its logits.
+/// </summary>
+public static class LlamaBench
+{
+    /// <summary>Runs the tests; <paramref name="progress"/> gets a description and the fraction done.</summary>
+    public static LlmBenchResult Run(LlamaCppModel model, LlmBenchSettings settings, Action<string, double>? progress = null, CancellationToken cancellation = default)
+    {
+        settings.Validate();
+        var (p, n, r) = (settings.PromptTokens, settings.GenTokens, settings.Repetitions);
+        var tests = new List<LlmTestResult>();
+        var ttft = new List<double>();
+        var decodeByPosition = new Dictionary<int, List<double>>();
+        var steps = (r * ((p > 0 ? 1 : 0) + (n > 0 ? 1 : 0) + (p > 0 && n > 0 ? 1 : 0) + settings.DepthList.Count)) + 1;
+        var step = 0;
+        void Report(string what) => progress?.Invoke(what, (double)step++ / steps);
+
+        if (settings.Warmup)
+        {
+            Report("warm-up");
+            model.ClearCache();
+            model.Prefill(Math.Clamp(p, 1, 32));
+            model.Generate(1, Math.Clamp(p, 1, 32));
+        }
+
+        if (p > 0)
+        {
+            tests.Add(Repeat($"pp{p}", p, 0, 0, () =>
+            {
+                model.ClearCache();
+                return model.Prefill(p);
+            }));
+        }
+
+        if (n > 0)
+        {
+            tests.Add(Repeat($"tg{n}", 0, n, 0, () =>
+            {
+                model.ClearCache();
+                var perToken = model.Generate(n, 0);
+                Record(0, perToken);
+                return perToken.Sum();
+            }));
+        }
+
+        if (p > 0 && n > 0)
+        {
+            tests.Add(Repeat($"pp{p}+tg{n}", p, n, 0, () =>
+            {
+                model.ClearCache();
+                var first = System.Diagnostics.Stopwatch.StartNew();
+                var prefill = model.Prefill(p);
+                _ = model.GreedyToken();
+                ttft.Add(first.Elapsed.TotalSeconds);
+                var perToken = model.Generate(n, p);
+                Record(p, perToken);
+                return prefill + perToken.Sum();
+            }));
+        }
+
+        foreach (var depth in settings.DepthList.Where(d => n > 0))
+        {
+            tests.Add(Repeat($"tg{n}@d{depth}", 0, n, depth, () =>
+            {
+                model.ClearCache();
+                if (depth > 0)
+                {
+                    model.Prefill(depth);
+                }
+
+                var perToken = model.Generate(n, depth);
+                Record(depth, perToken);
+                return perToken.Sum();
+            }));
+        }
+
+        progress?.Invoke("done", 1);
+        var byContext = decodeByPosition.OrderBy(kv => kv.Key).Select(kv => new DecodeAtContext(kv.Key, 1 / kv.Value.Average())).ToArray();
+        return new LlmBenchResult(settings, model.Options.ThreadCount, model.Options.BatchSize, model.Options.MicroBatchSize, tests, ttft, byContext);
+
+        LlmTestResult Repeat(string name, int prompt, int gen, int depth, Func<double> once)
+        {
+            var seconds = new double[r];
+            for (var i = 0; i < r; i++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                Report($"{name} ({i + 1}/{r})");
+                seconds[i] = once();
+            }
+
+            return new LlmTestResult(name, prompt, gen, depth, seconds);
+        }
+
+        // Per-token decode times bucketed by context length (to the nearest 64 tokens), for the decode-vs-context curve.
+        void Record(int start, double[] perToken)
+        {
+            for (var i = 0; i < perToken.Length; i++)
+            {
+                var bucket = (start + i) / 64 * 64;
+                if (!decodeByPosition.TryGetValue(bucket, out var list))
+                {
+                    decodeByPosition[bucket] = list = [];
+                }
+
+                list.Add(perToken[i]);
+            }
+        }
+    }
+}

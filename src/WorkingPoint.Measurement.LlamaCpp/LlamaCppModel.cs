@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using LLama;
+using LLama.Common;
+using LLama.Native;
+
+namespace WorkingPoint.Measurement.LlamaCpp;
+
+/// <summary>How llama.cpp runs a model: threads, the logical and physical batch sizes (llama-bench's -b and -ub), GPU layers.</summary>
+/// <param name="Threads">Threads for generation and prompt processing; null uses one per logical core, as llama-bench does.</param>
+public sealed record LlamaCppOptions(int? Threads = null, int BatchSize = 2048, int MicroBatchSize = 512, int GpuLayers = 0, int Seed = 1234)
+{
+    public int ThreadCount => Threads ?? Environment.ProcessorCount;
+
+    public LlamaCppOptions Validate()
+    {
+        if (Threads is < 1 || BatchSize < 1 || MicroBatchSize < 1 || GpuLayers < 0)
+        {
+            throw new ArgumentException($"llama.cpp options: threads {Threads}, batch {BatchSize}, ubatch {MicroBatchSize}, GPU layers {GpuLayers}; threads and batch sizes must be ≥ 1, GPU layers ≥ 0.");
+        }
+
+        return this;
+    }
+}
+
+/// <summary>
+/// A GGUF model loaded into llama.cpp with one context, driven by token ids the way llama-bench drives it: prompt processing as
+/// batches of random tokens, generation as one token per decode. Timings are wall-clock around decode and synchronize.
+/// </summary>
+public sealed class LlamaCppModel : IDisposable
+{
+    private static readonly object LogLock = new();
+    private static string? _lastNativeError;
+    private readonly LLamaWeights _weights;
+    private readonly LLamaContext _context;
+    private readonly LLamaBatch _batch = new();
+    private readonly Random _random;
+
+    static LlamaCppModel()
+    {
+        // llama.cpp logs every tensor it loads; keep only the last error, to name it when a load fails.
+        NativeLogConfig.llama_log_set((level, message) =>
+        {
+            if (level == LLamaLogLevel.Error)
+            {
+                lock (LogLock)
+                {
+                    _lastNativeError = message.Trim();
+                }
+            }
+        });
+    }
+
+    private LlamaCppModel(string path, LLamaWeights weights, LLamaContext context, LlamaCppOptions options)
+    {
+        Path = path;
+        _weights = weights;
+        _context = context;
+        Options = options;
+        _random = new Random(options.Seed);
+    }
+
+    public string Path { get; }
+
+    public LlamaCppOptions Options { get; }
+
+    public int ContextTokens => (int)_context.ContextSize;
+
+    public int VocabSize => _weights.Vocab.Count;
+
+    public long ParameterCount => (long)_weights.ParameterCount;
+
+    public long ModelBytes => (long)_weights.SizeInBytes;
+
+    public string Description => _weights.NativeHandle.Description;
+
+    /// <summary>The LLamaSharp release that carries the llama.cpp build in use.</summary>
+    public static string RuntimeVersion =>
+        typeof(LLamaWeights).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "unknown";
+
+    /// <summary>The CPU features the loaded llama.cpp build uses (AVX2, AVX512, NEON, …).</summary>
+    public static string SystemInfo => System.Runtime.InteropServices.Marshal.PtrToStringAnsi(NativeApi.llama_print_system_info())?.Trim() ?? string.Empty;
+
+    public static LlamaCppModel Load(string path, int contextTokens, LlamaCppOptions options)
+    {
+        options.Validate();
+        if (!File.Exists(path))
+        {
+            throw new MeasurementException($"{path}: no such GGUF file. Check the path, or give a catalog model id (wpt models synth writes one).");
+        }
+
+        var parameters = new ModelParams(path)
+        {
+            ContextSize = (uint)contextTokens,
+            BatchSize = (uint)options.BatchSize,
+            UBatchSize = (uint)options.MicroBatchSize,
+            Threads = options.ThreadCount,
+            BatchThreads = options.ThreadCount,
+            GpuLayerCount = options.GpuLayers,
+        };
+        lock (LogLock)
+        {
+            _lastNativeError = null;
+        }
+
+        LLamaWeights weights;
+        try
+        {
+            weights = LLamaWeights.LoadFromFile(parameters);
+        }
+        catch (Exception ex) when (ex is LLama.Exceptions.LoadWeightsFailedException or LLama.Exceptions.RuntimeError)
+        {
+            throw new MeasurementException($"{path}: llama.cpp cannot load this model ({LastNativeError() ?? ex.Message}). Check that it is a complete GGUF file of an architecture this llama.cpp build supports.", ex);
+        }
+
+        try
+        {
+            return new LlamaCppModel(path, weights, weights.CreateContext(parameters), options);
+        }
+        catch (Exception ex) when (ex is LLama.Exceptions.RuntimeError)
+        {
+            weights.Dispose();
+            throw new MeasurementException($"{path}: llama.cpp cannot create a context of {contextTokens} tokens ({LastNativeError() ?? ex.Message}). Use a shorter prompt or fewer generated tokens.", ex);
+        }
+    }
+
+    /// <summary>Empties the KV cache, so the next test starts from an empty context.</summary>
+    public void ClearCache() => _context.NativeHandle.MemoryClear(true);
+
+    /// <summary>Processes <paramref name="tokens"/> random tokens from <paramref name="startPosition"/> in batches; returns seconds.</summary>
+    public double Prefill(int tokens, int startPosition = 0)
+    {
+        var watch = Stopwatch.StartNew();
+        for (var done = 0; done < tokens;)
+        {
+            var count = Math.Min(Options.BatchSize, tokens - done);
+            _batch.Clear();
+            for (var i = 0; i < count; i++)
+            {
+                _batch.Add(RandomToken(), startPosition + done + i, LLamaSeqId.Zero, done + i == tokens - 1);
+            }
+
+            Decode();
+            done += count;
+        }
+
+        return watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>Generates <paramref name="tokens"/> tokens one decode at a time from <paramref name="startPosition"/>; returns seconds per token.</summary>
+    public double[] Generate(int tokens, int startPosition)
+    {
+        var seconds = new double[tokens];
+        for (var i = 0; i < tokens; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            _batch.Clear();
+            _batch.Add(RandomToken(), startPosition + i, LLamaSeqId.Zero, true);
+            Decode();
+            seconds[i] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+
+        return seconds;
+    }
+
+    /// <summary>The most likely next token after the last decode: what a greedy sampler returns first.</summary>
+    public int GreedyToken()
+    {
+        var logits = _context.NativeHandle.GetLogitsIth(_batch.TokenCount - 1);
+        var best = 0;
+        for (var i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > logits[best])
+            {
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    public void Dispose()
+    {
+        _context.Dispose();
+        _weights.Dispose();
+    }
+
+    private LLamaToken RandomToken() => _random.Next(VocabSize);
+
+    private void Decode()
+    {
+        var result = _context.NativeHandle.Decode(_batch);
+        if (result != DecodeResult.Ok)
+        {
+            throw new MeasurementException($"{Path}: llama.cpp decode failed ({result}{(LastNativeError() is { } e ? ": " + e : string.Empty)}). The context may be too small for the prompt and generation.");
+        }
+
+        _context.NativeHandle.Synchronize();
+    }
+
+    private static string? LastNativeError()
+    {
+        lock (LogLock)
+        {
+            return _lastNativeError;
+        }
+    }
+}
