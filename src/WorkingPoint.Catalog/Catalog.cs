@@ -7,7 +7,8 @@ namespace WorkingPoint.Catalog;
 /// <summary>A model as the CLI resolves it: an LLM architecture or a graph network.</summary>
 public abstract record CatalogModel(string Id, string Name, WorkloadCategory Category, string? Source);
 
-public sealed record LlmCatalogModel(LlmArchitecture Architecture)
+/// <summary>An LLM; <paramref name="FileWeights"/> is the weight layout a GGUF file stores, used when no format is asked for.</summary>
+public sealed record LlmCatalogModel(LlmArchitecture Architecture, WeightFormat? FileWeights = null)
     : CatalogModel(Architecture.Id, Architecture.Name, WorkloadCategory.Generative, Architecture.Source);
 
 public sealed record GraphCatalogModel(GraphModel Model)
@@ -64,7 +65,8 @@ public sealed class Catalog
 
             if (extension is ".gguf")
             {
-                throw new CatalogException($"{idOrPath}: {extension[1..].ToUpperInvariant()} import is not available yet; describe the architecture in a model YAML file (see docs/model-schema.md).");
+                var gguf = GgufModels.Load(idOrPath);
+                return new LlmCatalogModel(gguf.Architecture, gguf.Weights);
             }
 
             return new LlmCatalogModel(LlmYaml.Parse(idOrPath, ReadFile(idOrPath, "model")));

@@ -15,8 +15,13 @@ public sealed record PredictionRequest(
     int Batch = 1,
     AchievableFractions? Fractions = null)
 {
-    /// <summary>LLMs default to llama.cpp's Q4_0, networks to int8: the formats edge deployments ship.</summary>
-    public WeightFormat WeightsFor(CatalogModel model) => Weights ?? (model is LlmCatalogModel ? WeightFormat.Q4_0 : WeightFormat.Int8);
+    /// <summary>A GGUF file's own tensors; otherwise LLMs default to llama.cpp's Q4_0, networks to int8: the formats edge deployments ship.</summary>
+    public WeightFormat WeightsFor(CatalogModel model) => Weights ?? model switch
+    {
+        LlmCatalogModel { FileWeights: { } stored } => stored,
+        LlmCatalogModel => WeightFormat.Q4_0,
+        _ => WeightFormat.Int8,
+    };
 }
 
 /// <summary>A prediction for either kind of model.</summary>

@@ -74,4 +74,23 @@ internal static class Output
             console.MarkupLine($"  • {Markup.Escape(line)}");
         }
     }
+
+    /// <summary>Runs <paramref name="run"/> under a progress bar on an interactive console; plainly otherwise (pipes, tests).</summary>
+    public static T WithProgress<T>(IAnsiConsole console, string description, Func<IProgress<double>?, T> run)
+    {
+        if (!console.Profile.Capabilities.Interactive)
+        {
+            return run(null);
+        }
+
+        T result = default!;
+        console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .Start(ctx =>
+            {
+                var task = ctx.AddTask(Markup.Escape(description), maxValue: 1);
+                result = run(new Progress<double>(fraction => task.Value = fraction));
+                task.Value = 1;
+            });
+        return result;
+    }
 }

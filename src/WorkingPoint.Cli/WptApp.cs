@@ -24,11 +24,13 @@ public static class WptApp
             config.AddCommand<PlatformsCommand>("platforms").WithDescription("List the platform catalog, or show one platform with its sources.").WithExample("platforms", "hailo-10h");
             config.AddBranch("models", models =>
             {
-                models.SetDescription("List the model catalog, or show one model's architecture and counts; import ONNX files; export catalog networks to ONNX.");
+                models.SetDescription("List the model catalog, or show one model's architecture and counts; import ONNX and GGUF files; export catalog networks to ONNX; synthesize catalog LLMs as GGUF.");
                 models.SetDefaultCommand<ModelsCommand>();
                 models.AddCommand<ModelsCommand>("show").WithDescription("One model's architecture and counts (also: wpt models ID).").WithExample("models", "show", "llama-3.2-1b");
-                models.AddCommand<ImportModelCommand>("import").WithDescription("Read an ONNX file: inputs, layers, operations, parameters, operators and what is unsupported.")
+                models.AddCommand<ImportModelCommand>("import").WithDescription("Read an ONNX file (inputs, layers, operations, parameters, unsupported operators) or a GGUF file (architecture, tensors, bytes per weight).")
                     .WithExample("models", "import", "model.onnx", "--input", "x=1x3x960x960");
+                models.AddCommand<SynthModelCommand>("synth").WithDescription("Write a catalog LLM as a GGUF file with its exact tensor shapes and random weights (f16, q8_0, q4_0, …), streamed to disk.")
+                    .WithExample("models", "synth", "llama-3.2-1b", "--weights", "q4_0", "-o", "model.gguf");
                 models.AddCommand<ExportModelCommand>("export").WithDescription("Write a catalog network as a runnable ONNX file with random weights.").WithExample("models", "export", "yolov8s", "--input", "640x640");
             });
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict latency, throughput, energy and the bottleneck of a model on a platform.")
@@ -56,6 +58,9 @@ public static class WptApp
                 bench.AddCommand<BenchOnnxCommand>("onnx").WithDescription("Run an ONNX model (or a catalog network) through ONNX Runtime under MLPerf-style scenarios, with sensors sampled.")
                     .WithExample("bench", "onnx", "model.onnx", "--input", "x=1x3x960x960", "--scenario", "all")
                     .WithExample("bench", "onnx", "yolov8s", "--input", "640x640", "--plot", "latency.png");
+                bench.AddCommand<BenchLlmCommand>("llm").WithDescription("Prompt processing and generation of a GGUF file (or a synthesized catalog LLM) through llama.cpp, reported as llama-bench does.")
+                    .WithExample("bench", "llm", "model.gguf", "--prompt", "512", "--gen", "128", "--reps", "5")
+                    .WithExample("bench", "llm", "qwen2.5-0.5b", "--weights", "q8_0", "--depths", "512,1024");
             });
             config.AddBranch("results", results =>
             {
@@ -73,7 +78,7 @@ public static class WptApp
         {
             return app.Run(WithModelsShow(args));
         }
-        catch (Exception ex) when (ex is CatalogException or MissingFigureException or MeasurementException or ResultStoreException or ArgumentException or CommandParseException or CommandRuntimeException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is CatalogException or WorkingPoint.Gguf.GgufFormatException or MissingFigureException or MeasurementException or ResultStoreException or ArgumentException or CommandParseException or CommandRuntimeException or IOException or UnauthorizedAccessException)
         {
             errors.WriteLine($"wpt: error: {OneLine(ex.Message)}");
             return ErrorExitCode;
@@ -85,7 +90,7 @@ public static class WptApp
     /// subcommands only, so a model id is routed to <c>show</c> explicitly.
     /// </summary>
     private static string[] WithModelsShow(string[] args) =>
-        args.Length > 1 && args[0] == "models" && !args[1].StartsWith('-') && args[1] is not ("show" or "import" or "export")
+        args.Length > 1 && args[0] == "models" && !args[1].StartsWith('-') && args[1] is not ("show" or "import" or "export" or "synth")
             ? ["models", "show", .. args[1..]]
             : args;
 

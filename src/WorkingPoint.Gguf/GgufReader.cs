@@ -123,7 +123,7 @@ public static class GgufReader
         return new GgufFile(path, version, metadata, tensors, alignment, dataOffset, fileBytes);
     }
 
-    internal static long Align(long position, long alignment) => (position + alignment - 1) / alignment * alignment;
+    public static long Align(long position, long alignment) => (position + alignment - 1) / alignment * alignment;
 
     private sealed class HeaderReader(Stream stream, string path)
     {

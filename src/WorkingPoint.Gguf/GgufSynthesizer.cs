@@ -62,21 +62,22 @@ public static class GgufSynthesizer
     {
         var index = plan.Tensors.Select((t, i) => (t.Name, i)).ToDictionary(p => p.Name, p => p.i, StringComparer.Ordinal);
         var roles = plan.Architecture.Tensors.ToDictionary(t => t.Name, t => t.Role, StringComparer.Ordinal);
+        var buffer = new byte[ChunkBytes]; // one buffer for the whole file: memory stays flat however large the model
         GgufWriter.Write(path, plan.Metadata, plan.Tensors, (tensor, stream) =>
         {
             var random = new SplitMix64(seed ^ ((ulong)index[tensor.Name] * 0x9E3779B97F4A7C15UL));
-            WriteTensor(tensor, roles[tensor.Name], stream, random);
+            WriteTensor(tensor, roles[tensor.Name], stream, random, buffer);
         }, progress);
     }
 
-    private static void WriteTensor(GgufTensorSpec tensor, LlmTensorRole role, Stream stream, SplitMix64 random)
+    private static void WriteTensor(GgufTensorSpec tensor, LlmTensorRole role, Stream stream, SplitMix64 random, byte[] buffer)
     {
         var layout = GgmlTypeLayout.Of(tensor.Type);
-        var buffer = new byte[ChunkBytes / layout.BlockBytes * layout.BlockBytes];
+        var chunk = buffer.Length / layout.BlockBytes * layout.BlockBytes;
         var remaining = tensor.Bytes;
         while (remaining > 0)
         {
-            var length = (int)Math.Min(buffer.Length, remaining);
+            var length = (int)Math.Min(chunk, remaining);
             var span = buffer.AsSpan(0, length);
             if (layout.BlockElements > 1)
             {

@@ -75,8 +75,8 @@ public sealed class LlamaCppModel : IDisposable
 
     /// <summary>The LLamaSharp release that carries the llama.cpp build in use.</summary>
     public static string RuntimeVersion =>
-        typeof(LLamaWeights).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion.Split('+')[0] ?? "unknown";
+        typeof(LlamaCppModel).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .OfType<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "LLamaSharpVersion")?.Value ?? "unknown";
 
     /// <summary>The CPU features the loaded llama.cpp build uses (AVX2, AVX512, NEON, …).</summary>
     public static string SystemInfo => System.Runtime.InteropServices.Marshal.PtrToStringAnsi(NativeApi.llama_print_system_info())?.Trim() ?? string.Empty;

@@ -131,6 +131,36 @@ public sealed class MeasurementPlotter
         Save(plot, path, format);
     }
 
+    /// <summary>
+    /// Decode speed against context length: measured points (one line per run) and, where given, the analytic model's prediction
+    /// dashed, so the KV cache's cost shows as the slope.
+    /// </summary>
+    public void SaveDecodeByContext(string title, IReadOnlyList<(int ContextTokens, double TokensPerSecond)> measured, IReadOnlyList<(int ContextTokens, double TokensPerSecond)>? predicted, string path)
+    {
+        ArgumentNullException.ThrowIfNull(measured);
+        var format = RooflinePlotter.FormatOf(path);
+        using var plot = new Plot();
+        var palette = new global::ScottPlot.Palettes.Category10();
+        var line = plot.Add.Scatter(measured.Select(p => (double)p.ContextTokens).ToArray(), measured.Select(p => p.TokensPerSecond).ToArray(), palette.GetColor(0));
+        line.LegendText = "measured";
+        line.LineWidth = 2;
+        if (predicted is { Count: > 0 })
+        {
+            var model = plot.Add.Scatter(predicted.Select(p => (double)p.ContextTokens).ToArray(), predicted.Select(p => p.TokensPerSecond).ToArray(), palette.GetColor(1));
+            model.LegendText = "predicted";
+            model.LinePattern = LinePattern.Dashed;
+            model.LineWidth = 2;
+            model.MarkerSize = 0;
+        }
+
+        plot.Title(title);
+        plot.XLabel("Context (tokens in the KV cache)");
+        plot.YLabel("Decode (tokens/s)");
+        plot.Axes.SetLimitsY(0, Math.Max(measured.Concat(predicted ?? []).Select(p => p.TokensPerSecond).DefaultIfEmpty(1).Max() * 1.15, 1e-9));
+        plot.ShowLegend(Alignment.UpperRight);
+        Save(plot, path, format);
+    }
+
     private void Save(Plot plot, string path, string format)
     {
         if (format == ".png")

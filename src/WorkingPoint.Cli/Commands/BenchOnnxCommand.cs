@@ -129,7 +129,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCo
             var scenarioSettings = SettingsFor(scenario, settings, target, cancellationToken);
             var startedAt = DateTimeOffset.UtcNow;
             using var sampler = new TelemetrySampler(sources, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs));
-            var result = WithProgress($"{Name(scenario)}{(settings.SustainedMinutes is { } m ? $" (sustained {Output.Number(m)} min)" : string.Empty)}", p => new LoadGenerator(target).Run(scenarioSettings, p, cancellationToken));
+            var result = Output.WithProgress(console, $"{Name(scenario)}{(settings.SustainedMinutes is { } m ? $" (sustained {Output.Number(m)} min)" : string.Empty)}", p => new LoadGenerator(target).Run(scenarioSettings, p, cancellationToken));
             runs.Add(new ScenarioRun(result, sampler.Stop(), startedAt));
         }
 
@@ -146,7 +146,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCo
                 provider = settings.Provider,
                 onnxRuntime = OnnxRuntimeTarget.RuntimeVersion,
                 runs = records.Select(r => new { scenario = r.Parameters["scenario"], metrics = r.Metrics.ToDictionary(m => m.Name, m => new { m.Value, m.Unit }) }),
-                telemetry = TelemetryLines(runs[^1].Telemetry),
+                telemetry = TelemetryText.Lines(runs[^1].Telemetry),
                 plots,
             });
         }
@@ -219,24 +219,6 @@ public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCo
         return baseSettings with { TargetQps = Math.Max(0.1, 0.8 * probe.SamplesPerSecond * settings.Concurrency) };
     }
 
-    private T WithProgress<T>(string description, Func<IProgress<double>?, T> run)
-    {
-        if (!console.Profile.Capabilities.Interactive)
-        {
-            return run(null);
-        }
-
-        T result = default!;
-        console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask(Markup.Escape(description), maxValue: 1);
-                result = run(new Progress<double>(fraction => task.Value = fraction));
-                task.Value = 1;
-            });
-        return result;
-    }
-
     private static MeasurementRecord ToRecord(ScenarioRun run, Settings settings, ModelFile model, string sha, PlatformFingerprint fingerprint, OnnxRuntimeTarget target)
     {
         var (result, telemetry, startedAt) = run;
@@ -282,7 +264,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCo
         }
 
         samples.AddRange(telemetry.ToSampleSeries());
-        var notes = string.Join('\n', TelemetryLines(telemetry).Where(l => l.Value == TelemetryCapture.NotMeasurable).Select(l => $"{l.Key}: {l.Value}"));
+        var notes = string.Join('\n', TelemetryText.Lines(telemetry).Where(l => l.Value == TelemetryCapture.NotMeasurable).Select(l => $"{l.Key}: {l.Value}"));
         return new MeasurementRecord(MeasurementKind.Onnx, startedAt, TimeSpan.FromSeconds(result.Duration.Value), fingerprint, model.DisplayName, sha, parameters, metrics, samples, notes.Length == 0 ? null : notes);
     }
 
@@ -335,18 +317,6 @@ public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCo
         {
             yield return new Metric("clock.mean", clocks[0].Values.Average(), "MHz");
         }
-    }
-
-    /// <summary>Each sensor quantity with its reading, or the plain statement that this machine does not expose it.</summary>
-    private static Dictionary<string, string> TelemetryLines(TelemetryCapture telemetry)
-    {
-        string Of(TelemetryQuantity quantity, Func<double> value) => telemetry.Has(quantity) ? $"{Output.Number(value())} {quantity.Unit()}" : TelemetryCapture.NotMeasurable;
-        return new Dictionary<string, string>
-        {
-            ["power (mean)"] = telemetry.MeanTotalPower is { } p ? $"{Output.Number(p.Value)} W" : TelemetryCapture.NotMeasurable,
-            ["temperature (max)"] = Of(TelemetryQuantity.Temperature, () => telemetry.Max(TelemetryQuantity.Temperature)!.Value),
-            ["clock (mean)"] = Of(TelemetryQuantity.ClockFrequency, () => telemetry.Series.First(s => s.Quantity == TelemetryQuantity.ClockFrequency && s.Values.Count > 0).Values.Average()),
-        };
     }
 
     private static TimeSpan WindowOf(Settings settings, ScenarioResult result) =>
@@ -405,7 +375,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCo
 
         console.Write(table);
         var telemetry = Output.KeyValueTable("Sensors during the last run");
-        foreach (var (name, value) in TelemetryLines(runs[^1].Telemetry))
+        foreach (var (name, value) in TelemetryText.Lines(runs[^1].Telemetry))
         {
             telemetry.Row(name, value == TelemetryCapture.NotMeasurable ? $"[grey]{value}[/]" : Markup.Escape(value));
         }

@@ -16,7 +16,7 @@ public sealed class ImportModelCommand(IAnsiConsole console) : Command<ImportMod
     public sealed class Settings : JsonSettings
     {
         [CommandArgument(0, "<FILE>")]
-        [Description("An .onnx file.")]
+        [Description("An .onnx or .gguf file.")]
         public string File { get; init; } = string.Empty;
 
         [CommandOption("-i|--input <SHAPE>")]
@@ -32,7 +32,12 @@ public sealed class ImportModelCommand(IAnsiConsole console) : Command<ImportMod
     {
         if (Path.GetExtension(settings.File).Equals(".gguf", StringComparison.OrdinalIgnoreCase))
         {
-            throw new CatalogException($"{settings.File}: GGUF import is not available yet; 'wpt models import' reads .onnx files.");
+            if (settings.Input.Length > 0)
+            {
+                throw new ArgumentException("--input sets ONNX input shapes; a GGUF model has none (its context is set when it runs).");
+            }
+
+            return GgufImportView.Show(console, settings.File, settings.Json);
         }
 
         OnnxImport import;
@@ -158,7 +163,7 @@ public sealed class ExportModelCommand(IAnsiConsole console) : Command<ExportMod
     {
         if (WorkingPoint.Catalog.Catalog.BuiltIn.ResolveModel(settings.Id) is not GraphCatalogModel { Model: var model })
         {
-            throw new ArgumentException($"'{settings.Id}' is a language model; 'wpt models export' writes networks to ONNX (GGUF synthesis is a separate command).");
+            throw new ArgumentException($"'{settings.Id}' is a language model; 'wpt models export' writes networks to ONNX. Use 'wpt models synth {settings.Id}' for a GGUF file.");
         }
 
         var (width, height) = settings.Input is null ? (model.DefaultWidth, model.DefaultHeight) : Parsing.Size(settings.Input, "--input");

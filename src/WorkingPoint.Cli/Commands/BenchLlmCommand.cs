@@ -1,0 +1,310 @@
+using System.ComponentModel;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using WorkingPoint.Catalog;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Workloads;
+using WorkingPoint.Measurement;
+using WorkingPoint.Measurement.LlamaCpp;
+using WorkingPoint.Measurement.Results;
+using WorkingPoint.Measurement.Telemetry;
+using WorkingPoint.Reporting.ScottPlot;
+
+namespace WorkingPoint.Cli.Commands;
+
+/// <summary><c>wpt bench llm</c>: prompt processing and generation through llama.cpp, reported as llama-bench reports them.</summary>
+public sealed class BenchLlmCommand(IAnsiConsole console) : Command<BenchLlmCommand.Settings>
+{
+    public class Settings : MeasureSettings
+    {
+        [CommandArgument(0, "<MODEL>")]
+        [Description("A .gguf file, or a catalog LLM id (synthesized with random weights and cached, see 'wpt models synth').")]
+        public string Model { get; init; } = string.Empty;
+
+        [CommandOption("-w|--weights <FORMAT>")]
+        [Description("Format of a synthesized catalog model: q4_0 (default), q8_0, fp16, q4_k_m, … (a .gguf file runs as stored).")]
+        public string? Weights { get; init; }
+
+        [CommandOption("-p|--prompt <TOKENS>")]
+        [Description("Prompt tokens of the ppP test (llama-bench -p). Default 512; 0 skips it.")]
+        [DefaultValue(512)]
+        public int Prompt { get; init; } = 512;
+
+        [CommandOption("-n|--gen <TOKENS>")]
+        [Description("Generated tokens of the tgN test (llama-bench -n). Default 128; 0 skips it.")]
+        [DefaultValue(128)]
+        public int Gen { get; init; } = 128;
+
+        [CommandOption("-r|--reps <N>")]
+        [Description("Repetitions of each test; t/s is the mean ± standard deviation over them. Default 5.")]
+        [DefaultValue(5)]
+        public int Reps { get; init; } = 5;
+
+        [CommandOption("-t|--threads <N>")]
+        [Description("Threads. Default: one per logical core.")]
+        public int? Threads { get; init; }
+
+        [CommandOption("-b|--batch-size <N>")]
+        [Description("Logical batch size (llama-bench -b). Default 2048.")]
+        [DefaultValue(2048)]
+        public int BatchSize { get; init; } = 2048;
+
+        [CommandOption("--ubatch-size <N>")]
+        [Description("Physical batch size (llama-bench -ub). Default 512.")]
+        [DefaultValue(512)]
+        public int MicroBatchSize { get; init; } = 512;
+
+        [CommandOption("-d|--depths <LIST>")]
+        [Description("Also measure generation after this many tokens of context (llama-bench -d), e.g. 512,1024,2048.")]
+        public string? Depths { get; init; }
+
+        [CommandOption("--gpu-layers <N>")]
+        [Description("Layers offloaded to a GPU where the llama.cpp backend has one. Default 0 (CPU).")]
+        [DefaultValue(0)]
+        public int GpuLayers { get; init; }
+
+        [CommandOption("--telemetry-interval-ms <MS>")]
+        [Description("How often sensors are read. Default 250.")]
+        [DefaultValue(250)]
+        public int TelemetryIntervalMs { get; init; } = 250;
+
+        [CommandOption("--plot <FILE>")]
+        [Description("Decode speed against context length as .png or .svg (with the host prediction once 'wpt measure roofline' has run).")]
+        public string? Plot { get; init; }
+
+        public override ValidationResult Validate() =>
+            string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("Give a model: a .gguf file or a catalog LLM id.")
+            : Prompt < 0 || Gen < 0 || Prompt + Gen == 0 ? ValidationResult.Error("--prompt and --gen must be ≥ 0 and not both 0.")
+            : Reps < 1 || BatchSize < 1 || MicroBatchSize < 1 || Threads is < 1 || GpuLayers < 0 || TelemetryIntervalMs < 10 ? ValidationResult.Error("--reps, --batch-size, --ubatch-size and --threads must be ≥ 1, --gpu-layers ≥ 0, --telemetry-interval-ms ≥ 10.")
+            : Plot is not null && !RooflinePlotter.SupportedExtensions.Contains(Path.GetExtension(Plot).ToLowerInvariant()) ? ValidationResult.Error($"--plot must end in .png or .svg, got '{Plot}'.")
+            : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var bench = new LlmBenchSettings(settings.Prompt, settings.Gen, settings.Reps, settings.Depths is null ? null : Parsing.IntList(settings.Depths, "--depths")).Validate();
+        var options = new LlamaCppOptions(settings.Threads, settings.BatchSize, settings.MicroBatchSize, settings.GpuLayers).Validate();
+        var model = LlmModelFiles.Resolve(console, settings.Model, settings.Weights, bench.ContextTokens);
+        var run = LlmRun.Measure(console, model, bench, options, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs), cancellationToken);
+        var prediction = LlmRun.HostPrediction(model, bench);
+        var plot = settings.Plot is null ? null : LlmRun.SavePlot(settings.Plot, model, run, prediction);
+        if (settings.Json)
+        {
+            Output.Json(console, new
+            {
+                model = model.DisplayName,
+                file = model.Path,
+                modelSha256 = run.Record.ModelSha256,
+                llamaSharp = LlamaCppModel.RuntimeVersion,
+                threads = run.Result.Threads,
+                batchSize = run.Result.BatchSize,
+                ubatchSize = run.Result.MicroBatchSize,
+                tests = run.Result.Tests.Select(t => new { test = t.Name, t.PromptTokens, t.GenTokens, t.Depth, tokensPerSecond = t.MeanTokensPerSecond, stddev = t.StdDevTokensPerSecond, seconds = t.Seconds }),
+                timeToFirstTokenMs = run.Result.MeanTimeToFirstTokenSeconds * 1000,
+                decodeByContext = run.Result.DecodeByContext,
+                telemetry = TelemetryText.Lines(run.Telemetry),
+                plot,
+            });
+        }
+        else
+        {
+            LlmRun.Render(console, model, run, prediction);
+            if (plot is not null)
+            {
+                console.MarkupLine($"Plot: {Markup.Escape(plot)}");
+            }
+        }
+
+        ResultsText.Save(console, settings, run.Record, settings.Json);
+        return 0;
+    }
+}
+
+/// <summary>One llama.cpp benchmark run with its telemetry and the record it saves; shared by bench llm, validate llm and bench mix.</summary>
+internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry, MeasurementRecord Record)
+{
+    public static LlmRun Measure(IAnsiConsole console, LlmModelFile model, LlmBenchSettings bench, LlamaCppOptions options, TimeSpan telemetryInterval, CancellationToken cancellation, IReadOnlyDictionary<string, string>? extraParameters = null)
+    {
+        var sha = ModelHash.Sha256Of(model.Path);
+        var fingerprint = PlatformFingerprint.OfThisMachine().WithRuntime("LLamaSharp (llama.cpp)", LlamaCppModel.RuntimeVersion);
+        using var loaded = LlamaCppModel.Load(model.Path, bench.ContextTokens, options);
+        var startedAt = DateTimeOffset.UtcNow;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var sampler = new TelemetrySampler(TelemetryDiscovery.Discover(), telemetryInterval);
+        var result = Output.WithProgress(console, $"llama.cpp: {model.DisplayName}", progress => LlamaBench.Run(loaded, bench, (_, fraction) => progress?.Report(fraction), cancellation));
+        var telemetry = sampler.Stop();
+        var parameters = new Dictionary<string, string>
+        {
+            ["prompt"] = bench.PromptTokens.ToString(CultureInfo.InvariantCulture),
+            ["gen"] = bench.GenTokens.ToString(CultureInfo.InvariantCulture),
+            ["reps"] = bench.Repetitions.ToString(CultureInfo.InvariantCulture),
+            ["depths"] = string.Join(",", bench.DepthList),
+            ["threads"] = result.Threads.ToString(CultureInfo.InvariantCulture),
+            ["batch-size"] = result.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["ubatch-size"] = result.MicroBatchSize.ToString(CultureInfo.InvariantCulture),
+            ["gpu-layers"] = options.GpuLayers.ToString(CultureInfo.InvariantCulture),
+            ["file"] = model.Path,
+            ["architecture"] = model.Model.File.Architecture ?? "unknown",
+            ["weights"] = model.Model.Weights.Id,
+            ["parameters"] = model.Model.Architecture.Parameters.ToString(CultureInfo.InvariantCulture),
+            ["weight-bytes"] = model.Model.TensorBytes.ToString(CultureInfo.InvariantCulture),
+            ["synthetic"] = model.Synthesized ? "true" : "false",
+            ["cpu-features"] = LlamaCppModel.SystemInfo,
+        };
+        foreach (var (key, value) in extraParameters ?? new Dictionary<string, string>())
+        {
+            parameters[key] = value;
+        }
+
+        var record = new MeasurementRecord(MeasurementKind.Llm, startedAt, clock.Elapsed, fingerprint, model.DisplayName, sha, parameters, Metrics(result, telemetry).ToArray(), Samples(result, telemetry).ToArray(), Notes(telemetry));
+        return new LlmRun(result, telemetry, record);
+    }
+
+    /// <summary>What the analytic model predicts for this file on the measured host, where the host has been measured.</summary>
+    public static LlmPrediction? HostPrediction(LlmModelFile model, LlmBenchSettings bench, int? context = null)
+    {
+        if (!File.Exists(HostPlatform.DefaultPath))
+        {
+            return null;
+        }
+
+        var host = WorkingPoint.Catalog.Catalog.BuiltIn.ResolvePlatform(HostPlatform.Id);
+        var workload = new LlmWorkload(model.Model.Architecture, model.Model.Weights, KvCacheFormat.F16);
+        return LlmPredictor.Predict(workload, new Ceilings(host), new LlmScenario(context ?? bench.PromptTokens, Math.Max(bench.GenTokens, 1)));
+    }
+
+    public static string SavePlot(string path, LlmModelFile model, LlmRun run, LlmPrediction? prediction)
+    {
+        var measured = run.Result.DecodeByContext.Select(d => (d.ContextTokens, d.TokensPerSecond)).ToArray();
+        IReadOnlyList<(int, double)>? predicted = null;
+        if (prediction is not null && measured.Length > 0)
+        {
+            var host = WorkingPoint.Catalog.Catalog.BuiltIn.ResolvePlatform(HostPlatform.Id);
+            var workload = new LlmWorkload(model.Model.Architecture, model.Model.Weights, KvCacheFormat.F16);
+            var ceilings = new Ceilings(host);
+            predicted = measured.Select(m => (m.ContextTokens, 1 / LlmPredictor.DecodeStep(workload, ceilings, m.ContextTokens).Seconds)).ToArray();
+        }
+
+        new MeasurementPlotter().SaveDecodeByContext($"{model.DisplayName}: decode speed by context (llama.cpp, {run.Result.Threads} threads)", measured, predicted, path);
+        return path;
+    }
+
+    public static void Render(IAnsiConsole console, LlmModelFile model, LlmRun run, LlmPrediction? prediction)
+    {
+        var result = run.Result;
+        var arch = model.Model.Architecture;
+        var table = new Table().Border(TableBorder.Markdown)
+            .Title($"[bold]llama.cpp[/] (LLamaSharp {Markup.Escape(LlamaCppModel.RuntimeVersion)}, CPU, n_batch {result.BatchSize}, n_ubatch {result.MicroBatchSize}, {result.Settings.Repetitions} reps)");
+        foreach (var column in new[] { "model", "size", "params", "threads", "test", "t/s" })
+        {
+            table.AddColumn(new TableColumn(column) { Alignment = column is "model" or "test" ? Justify.Left : Justify.Right, NoWrap = true });
+        }
+
+        foreach (var test in result.Tests)
+        {
+            table.AddRow(
+                Markup.Escape($"{model.Model.File.Architecture} {model.Model.Weights.Id}"),
+                $"{Output.Number(model.Model.TensorBytes / (double)(1L << 30))} GiB",
+                $"{Output.Number(arch.Parameters / 1e9)} B",
+                result.Threads.ToString(CultureInfo.InvariantCulture),
+                test.Name,
+                $"{test.MeanTokensPerSecond:0.00} ± {test.StdDevTokensPerSecond:0.00}");
+        }
+
+        console.Write(table);
+        var summary = Output.KeyValueTable($"{model.DisplayName}");
+        if (result.MeanTimeToFirstTokenSeconds is { } ttft)
+        {
+            summary.Row("Time to first token", $"{Output.Ms(ttft)} for a {result.Settings.PromptTokens}-token prompt (mean of {result.TimeToFirstTokenSeconds.Count})");
+        }
+
+        if (result.DecodeByContext.Count > 0)
+        {
+            summary.Row("Decode by context", string.Join(", ", result.DecodeByContext.Where((_, i) => i % Math.Max(1, result.DecodeByContext.Count / 8) == 0).Select(d => $"{d.ContextTokens}: {Output.Number(d.TokensPerSecond)} t/s")));
+        }
+
+        if (prediction is not null)
+        {
+            summary.Row("Predicted on 'host'", $"prefill {Output.Number(prediction.PrefillTokensPerSecond)} t/s, decode {Output.Number(prediction.DecodeTokensPerSecond)} t/s (measured roofline, default fractions; wpt validate llm compares)");
+        }
+
+        foreach (var (name, value) in TelemetryText.Lines(run.Telemetry))
+        {
+            summary.Row(name, value == TelemetryCapture.NotMeasurable ? $"[grey]{value}[/]" : Markup.Escape(value));
+        }
+
+        summary.Row("energy per generated token", EnergyPerToken(result, run.Telemetry) is { } joules ? $"{Output.Number(joules * 1000)} mJ" : $"[grey]{TelemetryCapture.NotMeasurable} (no power sensor)[/]");
+        console.Write(summary);
+    }
+
+    private static double? EnergyPerToken(LlmBenchResult result, TelemetryCapture telemetry) =>
+        telemetry.MeanTotalPower is { } power && result.Generation is { } tg ? power.Value / tg.MeanTokensPerSecond : null;
+
+    private static IEnumerable<Metric> Metrics(LlmBenchResult result, TelemetryCapture telemetry)
+    {
+        foreach (var test in result.Tests)
+        {
+            yield return new Metric($"{test.Name}.tokens-per-second", test.MeanTokensPerSecond, "tok/s");
+            yield return new Metric($"{test.Name}.stddev", test.StdDevTokensPerSecond, "tok/s");
+        }
+
+        if (result.Prompt is { } pp)
+        {
+            yield return new Metric("prefill.tokens-per-second", pp.MeanTokensPerSecond, "tok/s");
+        }
+
+        if (result.Generation is { } tg)
+        {
+            yield return new Metric("decode.tokens-per-second", tg.MeanTokensPerSecond, "tok/s");
+        }
+
+        if (result.MeanTimeToFirstTokenSeconds is { } ttft)
+        {
+            yield return new Metric("ttft.mean", ttft * 1000, "ms");
+        }
+
+        if (telemetry.MeanTotalPower is { } power)
+        {
+            yield return new Metric("power.mean", power.Value, "W");
+            if (EnergyPerToken(result, telemetry) is { } joules)
+            {
+                yield return new Metric("energy.per-token", joules * 1000, "mJ");
+            }
+        }
+
+        if (telemetry.Max(TelemetryQuantity.Temperature) is { } temperature)
+        {
+            yield return new Metric("temperature.max", temperature, "°C");
+        }
+    }
+
+    private static IEnumerable<SampleSeries> Samples(LlmBenchResult result, TelemetryCapture telemetry)
+    {
+        foreach (var test in result.Tests)
+        {
+            yield return new SampleSeries($"{test.Name}.seconds", "s", test.Seconds);
+        }
+
+        if (result.TimeToFirstTokenSeconds.Count > 0)
+        {
+            yield return new SampleSeries("ttft", "ms", result.TimeToFirstTokenSeconds.Select(s => s * 1000).ToArray());
+        }
+
+        if (result.DecodeByContext.Count > 0)
+        {
+            yield return new SampleSeries("decode-by-context", "tok/s", result.DecodeByContext.Select(d => d.TokensPerSecond).ToArray(), result.DecodeByContext.Select(d => (double)d.ContextTokens).ToArray());
+        }
+
+        foreach (var series in telemetry.ToSampleSeries())
+        {
+            yield return series;
+        }
+    }
+
+    private static string? Notes(TelemetryCapture telemetry)
+    {
+        var notes = string.Join('\n', TelemetryText.Lines(telemetry).Where(l => l.Value == TelemetryCapture.NotMeasurable).Select(l => $"{l.Key}: {l.Value}"));
+        return notes.Length == 0 ? null : notes;
+    }
+}

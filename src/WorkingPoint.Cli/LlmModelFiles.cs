@@ -1,0 +1,119 @@
+using Spectre.Console;
+using WorkingPoint.Catalog;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Workloads;
+using WorkingPoint.Gguf;
+using WorkingPoint.Measurement;
+
+namespace WorkingPoint.Cli;
+
+/// <summary>An LLM to run: the GGUF file, what to call it, and the model as the analytic model sees it.</summary>
+internal sealed record LlmModelFile(string Path, string DisplayName, GgufModel Model, bool Synthesized);
+
+/// <summary>
+/// GGUF files for the LLM commands: a user's file as given, or a catalog architecture synthesized with random weights into a
+/// cache under the data directory (once per model, format and seed), after checking the machine can hold it.
+/// </summary>
+internal static class LlmModelFiles
+{
+    public const ulong Seed = 42;
+
+    public static string CacheDirectory => System.IO.Path.Combine(DataDirectory.Path, "models");
+
+    public static LlmModelFile Resolve(IAnsiConsole console, string model, string? weights, int contextTokens)
+    {
+        if (File.Exists(model) || model.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) || model.Contains('/', StringComparison.Ordinal))
+        {
+            if (weights is not null)
+            {
+                throw new ArgumentException($"--weights applies to catalog models, which are synthesized in that format; {model} is a file and runs as stored.");
+            }
+
+            var gguf = GgufModels.Load(model);
+            RequireMemory(gguf.Architecture, gguf.Weights, contextTokens, model);
+            return new LlmModelFile(model, System.IO.Path.GetFileName(model), gguf, Synthesized: false);
+        }
+
+        var resolved = WorkingPoint.Catalog.Catalog.BuiltIn.ResolveModel(model);
+        if (resolved is not LlmCatalogModel llm)
+        {
+            throw new ArgumentException($"'{model}' is a network; 'wpt bench llm' runs language models (a .gguf file or a catalog LLM such as llama-3.2-1b). Use 'wpt bench onnx {model}'.");
+        }
+
+        var format = weights is null ? WeightFormat.Q4_0 : WeightFormat.Parse(weights);
+        var path = Synthesize(console, llm.Architecture, format, contextTokens);
+        return new LlmModelFile(path, $"{llm.Id} {format.Id} (synthetic, random weights)", GgufModels.Load(path), Synthesized: true);
+    }
+
+    /// <summary>The cached synthetic file for an architecture and format, written (with a progress bar) if it is not there yet.</summary>
+    public static string Synthesize(IAnsiConsole console, LlmArchitecture architecture, WeightFormat format, int contextTokens)
+    {
+        var plan = Plan(architecture, format);
+        RequireMemory(architecture, format, contextTokens, $"{architecture.Id} {format.Id}");
+        Directory.CreateDirectory(CacheDirectory);
+        var path = System.IO.Path.Combine(CacheDirectory, $"{architecture.Id}-{format.Id}-seed{Seed}.gguf");
+        if (File.Exists(path) && new FileInfo(path).Length == plan.FileBytes)
+        {
+            return path;
+        }
+
+        Write(console, plan, path, $"Synthesizing {architecture.Id} {format.Id}");
+        return path;
+    }
+
+    public static SynthesisPlan Plan(LlmArchitecture architecture, WeightFormat format)
+    {
+        try
+        {
+            return GgufSynthesizer.Plan(architecture, format);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new ArgumentException($"{architecture.Id}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Writes a planned file after checking the disk has room, with progress in bytes.</summary>
+    public static void Write(IAnsiConsole console, SynthesisPlan plan, string path, string description, ulong seed = Seed)
+    {
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        if (!Directory.Exists(directory))
+        {
+            throw new ArgumentException($"-o {path}: the directory {directory} does not exist. Create it, or write elsewhere.");
+        }
+
+        var bytes = plan.FileBytes;
+        var free = new DriveInfo(directory).AvailableFreeSpace;
+        if (bytes > free)
+        {
+            throw new IOException($"{path}: the model takes {Output.Bytes(bytes)} and {directory} has {Output.Bytes(free)} free. Free some space, or write elsewhere.");
+        }
+
+        var total = (double)plan.Tensors.Sum(t => GgufReader.Align(t.Bytes, GgufFile.DefaultAlignment));
+        Output.WithProgress<object?>(console, $"{description} ({Output.Bytes(bytes)})", progress =>
+        {
+            GgufSynthesizer.Write(plan, path, seed, written => progress?.Report(written / total));
+            return null;
+        });
+    }
+
+    /// <summary>
+    /// Refuses, before loading or writing anything, a model this machine cannot hold: weights, KV cache for the context and
+    /// llama.cpp's compute buffers against the memory the OS reports available.
+    /// </summary>
+    public static void RequireMemory(LlmArchitecture architecture, WeightFormat format, int contextTokens, string what)
+    {
+        var needed = MemoryNeeded(architecture, format, contextTokens);
+        if (PlatformFingerprint.AvailableMemoryBytes() is { } available && needed > available)
+        {
+            throw new MeasurementException($"{what} needs {Output.Bytes(needed)} (weights, KV cache for {contextTokens} tokens, buffers) and this machine has {Output.Bytes(available)} available. Use a smaller model or a lower-bit format (e.g. --weights q4_0), or a machine with more memory.");
+        }
+    }
+
+    public static double MemoryNeeded(LlmArchitecture architecture, WeightFormat format, int contextTokens)
+    {
+        var workload = new LlmWorkload(architecture, format, KvCacheFormat.F16);
+        const double computeBuffers = 512.0 * 1024 * 1024; // llama.cpp's scratch for a 512-token micro-batch, with margin
+        return workload.WeightBytes + (workload.KvBytesPerToken * contextTokens) + computeBuffers;
+    }
+}

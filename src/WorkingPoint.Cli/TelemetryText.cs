@@ -1,0 +1,19 @@
+using WorkingPoint.Measurement.Telemetry;
+
+namespace WorkingPoint.Cli;
+
+/// <summary>Sensor readings of a run as the commands print them.</summary>
+internal static class TelemetryText
+{
+    /// <summary>Each sensor quantity with its reading, or the plain statement that this machine does not expose it.</summary>
+    public static Dictionary<string, string> Lines(TelemetryCapture telemetry)
+    {
+        string Of(TelemetryQuantity quantity, Func<double> value) => telemetry.Has(quantity) ? $"{Output.Number(value())} {quantity.Unit()}" : TelemetryCapture.NotMeasurable;
+        return new Dictionary<string, string>
+        {
+            ["power (mean)"] = telemetry.MeanTotalPower is { } p ? $"{Output.Number(p.Value)} W" : TelemetryCapture.NotMeasurable,
+            ["temperature (max)"] = Of(TelemetryQuantity.Temperature, () => telemetry.Max(TelemetryQuantity.Temperature)!.Value),
+            ["clock (mean)"] = Of(TelemetryQuantity.ClockFrequency, () => telemetry.Series.First(s => s.Quantity == TelemetryQuantity.ClockFrequency && s.Values.Count > 0).Values.Average()),
+        };
+    }
+}
