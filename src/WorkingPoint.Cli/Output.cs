@@ -93,4 +93,17 @@ internal static class Output
             });
         return result;
     }
+
+    /// <summary>Runs <paramref name="run"/> under a spinner with <paramref name="text"/> on an interactive console; plainly otherwise.</summary>
+    public static T WithStatus<T>(IAnsiConsole console, string text, Func<T> run)
+    {
+        if (!console.Profile.Capabilities.Interactive)
+        {
+            return run();
+        }
+
+        T result = default!;
+        console.Status().Start(Markup.Escape(text), _ => result = run());
+        return result;
+    }
 }

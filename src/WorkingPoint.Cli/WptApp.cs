@@ -61,6 +61,8 @@ public static class WptApp
                 bench.AddCommand<BenchLlmCommand>("llm").WithDescription("Prompt processing and generation of a GGUF file (or a synthesized catalog LLM) through llama.cpp, reported as llama-bench does.")
                     .WithExample("bench", "llm", "model.gguf", "--prompt", "512", "--gen", "128", "--reps", "5")
                     .WithExample("bench", "llm", "qwen2.5-0.5b", "--weights", "q8_0", "--depths", "512,1024");
+                bench.AddCommand<BenchMixCommand>("mix").WithDescription("A vision model at a fixed frame rate and an LLM generating at once: each alone and together, with the predicted interference.")
+                    .WithExample("bench", "mix", "--vision", "yolov8n", "--input", "320x320", "--fps", "5", "--llm", "qwen2.5-0.5b");
             });
             config.AddBranch("results", results =>
             {
@@ -70,8 +72,15 @@ public static class WptApp
                 results.AddCommand<ResultsExportCommand>("export").WithDescription("All results as CSV (one row per metric) or JSON (full records).").WithExample("results", "export", "--csv", "-o", "results.csv");
                 results.AddCommand<ResultsCompareCommand>("compare").WithDescription("Two results side by side, with ratios and what differs.").WithExample("results", "compare", "3", "7");
             });
-            config.AddCommand<ValidateCommand>("validate").WithDescription("Check the analytic model against this machine: catalog networks predicted on the measured host and run through ONNX Runtime.")
-                .WithExample("validate").WithExample("validate", "--models", "yolov8n,resnet-50@224x224", "--duration", "5");
+            config.AddBranch("validate", validate =>
+            {
+                validate.SetDescription("Check the analytic model against this machine: catalog networks through ONNX Runtime (default), or LLMs through llama.cpp (validate llm).");
+                validate.SetDefaultCommand<ValidateCommand>();
+                validate.AddCommand<ValidateCommand>("networks").WithDescription("Catalog networks predicted on the measured host and run through ONNX Runtime (also: wpt validate).")
+                    .WithExample("validate", "networks", "--models", "yolov8n,resnet-50@224x224", "--duration", "5");
+                validate.AddCommand<ValidateLlmCommand>("llm").WithDescription("Catalog LLMs synthesized in several sizes and formats, run through llama.cpp, prefill and decode predicted on the measured host.")
+                    .WithExample("validate", "llm").WithExample("validate", "llm", "--models", "qwen2.5-0.5b,llama-3.2-1b", "--weights", "q4_0");
+            });
         });
 
         try

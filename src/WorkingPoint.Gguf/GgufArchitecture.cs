@@ -145,7 +145,7 @@ public static class GgufArchitecture
             Add($"{arch}.final_logit_softcapping", GgufValue.Of(30f));
         }
 
-        list.AddRange(SyntheticTokenizer.Metadata(architecture.VocabSize));
+        list.AddRange(SyntheticTokenizer.Metadata(architecture.VocabSize, architecture.Family));
         return list;
     }
 
@@ -173,7 +173,11 @@ public static class SyntheticTokenizer
     public const int EndToken = 2;
     public const int FirstOrdinaryToken = 3 + 256;
 
-    public static IReadOnlyList<KeyValuePair<string, GgufValue>> Metadata(int vocabSize)
+    /// <summary>Phi-3's chat tokens, from id 32000 in the real vocabulary; llama.cpp looks some of them up by text when it loads a phi3 model.</summary>
+    private static readonly string[] Phi3ChatTokens =
+        ["<|endoftext|>", "<|assistant|>", "<|placeholder1|>", "<|placeholder2|>", "<|placeholder3|>", "<|placeholder4|>", "<|system|>", "<|end|>", "<|placeholder5|>", "<|placeholder6|>", "<|user|>"];
+
+    public static IReadOnlyList<KeyValuePair<string, GgufValue>> Metadata(int vocabSize, LlmFamily family = LlmFamily.Llama)
     {
         if (vocabSize < FirstOrdinaryToken + 1)
         {
@@ -201,10 +205,20 @@ public static class SyntheticTokenizer
             types[i] = 1L; // normal
         }
 
+        if (family == LlmFamily.Phi3)
+        {
+            // Where the real vocabulary has them (32000…), or at its end in a smaller test vocabulary.
+            var first = vocabSize >= 32000 + Phi3ChatTokens.Length ? 32000 : vocabSize - Phi3ChatTokens.Length;
+            for (var k = 0; k < Phi3ChatTokens.Length; k++)
+            {
+                tokens[first + k] = Phi3ChatTokens[k];
+                types[first + k] = 3L; // control
+            }
+        }
+
         for (var i = 0; i < vocabSize; i++)
         {
             scores[i] = i < FirstOrdinaryToken ? 0.0 : -(double)(i - FirstOrdinaryToken);
-            types[i] ??= 1L;
         }
 
         return

@@ -1,8 +1,9 @@
 namespace WorkingPoint.Measurement.LlamaCpp;
 
 /// <summary>What to run, in llama-bench's terms: -p prompt tokens, -n generated tokens, -r repetitions, -d depths.</summary>
+/// <param name="Combined">Whether to run the ppP+tgN test (which also gives time to first token).</param>
 /// <param name="Depths">Context depths at which to measure generation separately (llama-bench's -d): the KV cache is filled to each depth first.</param>
-public sealed record LlmBenchSettings(int PromptTokens = 512, int GenTokens = 128, int Repetitions = 5, IReadOnlyList<int>? Depths = null, bool Warmup = true)
+public sealed record LlmBenchSettings(int PromptTokens = 512, int GenTokens = 128, int Repetitions = 5, IReadOnlyList<int>? Depths = null, bool Warmup = true, bool Combined = true)
 {
     public IReadOnlyList<int> DepthList => Depths ?? [];
 
@@ -80,7 +81,7 @@ public static class LlamaBench
         var tests = new List<LlmTestResult>();
         var ttft = new List<double>();
         var decodeByPosition = new Dictionary<int, List<double>>();
-        var steps = (r * ((p > 0 ? 1 : 0) + (n > 0 ? 1 : 0) + (p > 0 && n > 0 ? 1 : 0) + settings.DepthList.Count)) + 1;
+        var steps = (r * ((p > 0 ? 1 : 0) + (n > 0 ? 1 : 0) + (p > 0 && n > 0 && settings.Combined ? 1 : 0) + settings.DepthList.Count)) + 1;
         var step = 0;
         void Report(string what) => progress?.Invoke(what, (double)step++ / steps);
 
@@ -112,7 +113,7 @@ public static class LlamaBench
             }));
         }
 
-        if (p > 0 && n > 0)
+        if (p > 0 && n > 0 && settings.Combined)
         {
             tests.Add(Repeat($"pp{p}+tg{n}", p, n, 0, () =>
             {

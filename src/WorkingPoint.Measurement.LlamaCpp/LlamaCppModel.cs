@@ -34,6 +34,7 @@ public sealed class LlamaCppModel : IDisposable
     private readonly LLamaContext _context;
     private readonly LLamaBatch _batch = new();
     private readonly Random _random;
+    private int _streamPosition;
 
     static LlamaCppModel()
     {
@@ -44,7 +45,7 @@ public sealed class LlamaCppModel : IDisposable
             {
                 lock (LogLock)
                 {
-                    _lastNativeError = message.Trim();
+                    _lastNativeError ??= message.Trim(); // the first error names the cause; later ones only report the failure
                 }
             }
         });
@@ -161,6 +162,35 @@ public sealed class LlamaCppModel : IDisposable
         }
 
         return seconds;
+    }
+
+    /// <summary>
+    /// One more generated token in an endless generation: decodes at the next position and, when the context is full, empties
+    /// the cache and starts again from position 0, so a long run cycles through the same contexts.
+    /// </summary>
+    public void NextStreamToken()
+    {
+        if (_streamPosition >= ContextTokens - 1)
+        {
+            ClearCache();
+            _streamPosition = 0;
+        }
+
+        Generate(1, _streamPosition++);
+    }
+
+    /// <summary>Whether every logit of the last decoded position is a finite number (random weights must not produce NaN or ∞).</summary>
+    public bool LastLogitsAreFinite()
+    {
+        foreach (var logit in _context.NativeHandle.GetLogitsIth(_batch.TokenCount - 1))
+        {
+            if (!float.IsFinite(logit))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The most likely next token after the last decode: what a greedy sampler returns first.</summary>

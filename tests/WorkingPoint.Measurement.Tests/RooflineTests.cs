@@ -5,7 +5,7 @@ namespace WorkingPoint.Measurement.Tests;
 
 public sealed unsafe class RooflineTests
 {
-    private static readonly RooflineOptions Tiny = new(TimeSpan.FromMilliseconds(1), 1, 1, Threads: 2);
+    private static readonly RooflineOptions Tiny = new(TimeSpan.FromMilliseconds(1), 1, 1, Threads: 2, DramFloorBytes: 0);
 
     private static (double Result, double[] A) RunKernel(MemoryKernel kernel, KernelPath path, int n)
     {
@@ -144,6 +144,19 @@ public sealed unsafe class RooflineTests
         Assert.InRange(sizes[0], 12 * 1024, 16 * 1024);
         Assert.InRange(sizes[^1], 3.0 * 1024 * 1024, 4.0 * 1024 * 1024);
         Assert.Equal(sizes.Order(), sizes);
+    }
+
+    [Fact]
+    public void Dram_is_measured_beyond_the_floor_even_when_the_reported_last_level_cache_is_small()
+    {
+        // A VM that reports 8 MiB of L3 on a part with 96 MiB per die: 4× the reported level would still be cache.
+        var topology = new CacheTopology([new CacheLevel(1, "Data", Bytes.FromKiB(32), 1), new CacheLevel(3, "Unified", Bytes.FromMiB(8), 2)], true);
+        var sizes = RooflineMeasurer.WorkingSets(topology, 2, 1, 4, RooflineOptions.DefaultDramFloorBytes);
+        Assert.True(sizes[^1] >= 0.99 * Math.Min(RooflineOptions.DefaultDramFloorBytes, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4));
+
+        var curve = sizes.Select(s => new BandwidthPoint(MemoryKernel.Triad, new Bytes(s), new BytesPerSecond(s < 200L * 1024 * 1024 ? 150e9 : 40e9))).ToArray();
+        var dram = RooflineMeasurer.Levels(curve, topology, 2, RooflineOptions.DefaultDramFloorBytes).Single(l => l.Level == "DRAM");
+        Assert.Equal(40e9, dram.Triad.Value);
     }
 
     [Fact]

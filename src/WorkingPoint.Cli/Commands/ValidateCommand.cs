@@ -59,7 +59,7 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
     {
         var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var models = ParseModels(settings.Models, catalog);
-        var host = settings.Platform == HostPlatform.Id ? HostPlatformOrMeasure(catalog, cancellationToken) : catalog.ResolvePlatform(settings.Platform);
+        var host = settings.Platform == HostPlatform.Id ? HostPlatformOrMeasure(console, catalog, cancellationToken) : catalog.ResolvePlatform(settings.Platform);
         var request = new PredictionRequest(Weights: WeightFormat.Parse("fp32"));
         var rows = new List<ValidationRow>();
         var started = DateTimeOffset.UtcNow;
@@ -71,7 +71,7 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
             var file = CatalogExport.Export(model, InputShapes.Parse([$"{width}x{height}"]));
             using var target = OnnxRuntimeTarget.Load(file.Path, file.Shapes, new OnnxRuntimeOptions(IntraOpThreads: settings.Threads));
             var scenario = new ScenarioSettings { MinDuration = TimeSpan.FromSeconds(settings.Duration), MinQueryCount = settings.MinQueries, WarmupQueries = 3 };
-            var result = Status($"Running {model.Id} at {width}x{height}…", () => new LoadGenerator(target).Run(scenario, null, cancellationToken));
+            var result = Output.WithStatus(console, $"Running {model.Id} at {width}x{height}…", () => new LoadGenerator(target).Run(scenario, null, cancellationToken));
             var predicted = prediction.Latency.Milliseconds;
             var measured = result.Latency.P50.Milliseconds;
             var (w, h) = model.AlignedSize(width, height);
@@ -80,7 +80,7 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
 
         var medianAbsoluteError = MedianAbsoluteError(rows.Select(r => r.ErrorPercent));
         var fit = FitComputeFraction(models, host, request, rows);
-        var gemmFraction = Status("Timing a 1024³ GEMM for the compute fraction…", () => MeasureGemmFraction(host, settings.Threads, cancellationToken));
+        var gemmFraction = Output.WithStatus(console, "Timing a 1024³ GEMM for the compute fraction…", () => MeasureGemmFraction(host, settings.Threads, cancellationToken));
         var gemm = (Fraction: gemmFraction, Error: ErrorsAt(models, host, request, rows, gemmFraction));
         if (settings.Json)
         {
@@ -175,7 +175,7 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
         }).ToList();
 
     /// <summary>The measured host, measuring it first (quick sweep) when this machine has never been measured.</summary>
-    private Platform HostPlatformOrMeasure(WorkingPoint.Catalog.Catalog catalog, CancellationToken cancellation)
+    internal static Platform HostPlatformOrMeasure(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog, CancellationToken cancellation)
     {
         var host = catalog.ResolvePlatform(HostPlatform.Id);
         if (host.Compute.HasAnyPeak)
@@ -184,21 +184,9 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
         }
 
         console.MarkupLine("[grey]This machine has no measured roofline yet; measuring a quick one first (wpt measure roofline for a full one).[/]");
-        var roofline = Status("Measuring the roofline…", () => RooflineMeasurer.Measure(RooflineOptions.Quick, null, null, cancellation));
+        var roofline = Output.WithStatus(console, "Measuring the roofline…", () => RooflineMeasurer.Measure(RooflineOptions.Quick, null, null, cancellation));
         HostPlatform.Write(HostPlatform.DefaultPath, MeasureRooflineCommand.FiguresOf(roofline));
         return catalog.ResolvePlatform(HostPlatform.Id);
-    }
-
-    private T Status<T>(string text, Func<T> run)
-    {
-        if (!console.Profile.Capabilities.Interactive)
-        {
-            return run();
-        }
-
-        T result = default!;
-        console.Status().Start(Markup.Escape(text), _ => result = run());
-        return result;
     }
 
     private void Render(Platform host, IReadOnlyList<ValidationRow> rows, double medianAbsoluteError, (double Fraction, double Error) gemm, (double Fraction, double Error) fit)

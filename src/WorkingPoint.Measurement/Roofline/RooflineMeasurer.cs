@@ -11,8 +11,14 @@ namespace WorkingPoint.Measurement.Roofline;
 /// <param name="Repetitions">Timed repetitions per point; the best is kept (noise only ever slows a run down).</param>
 /// <param name="PointsPerDoubling">Working-set sizes per factor of two in the sweep.</param>
 /// <param name="LargestLastLevelMultiple">The sweep ends at this many times the last-level cache (all threads' arrays together).</param>
-public sealed record RooflineOptions(TimeSpan TargetRepetitionTime, int Repetitions, int PointsPerDoubling, int? Threads = null, KernelPath MemoryPath = KernelPath.Vector, FmaPath? FmaPath = null, Int8Path? Int8Path = null, double LargestLastLevelMultiple = 4)
+/// <param name="DramFloorBytes">
+/// The least working set DRAM is measured at, whatever the caches report: virtual machines often hide or misstate the
+/// last-level cache, and server parts carry hundreds of MiB of it, so "4× the last level" alone can still be cache.
+/// </param>
+public sealed record RooflineOptions(TimeSpan TargetRepetitionTime, int Repetitions, int PointsPerDoubling, int? Threads = null, KernelPath MemoryPath = KernelPath.Vector, FmaPath? FmaPath = null, Int8Path? Int8Path = null, double LargestLastLevelMultiple = 4, long DramFloorBytes = RooflineOptions.DefaultDramFloorBytes)
 {
+    public const long DefaultDramFloorBytes = 512L * 1024 * 1024;
+
     /// <summary>Up to 12× the last-level cache, so each of triad's three arrays is at least 4× it (STREAM's rule).</summary>
     public static RooflineOptions Full { get; } = new(TimeSpan.FromMilliseconds(20), 5, 2, LargestLastLevelMultiple: 12);
 
@@ -25,13 +31,21 @@ public static unsafe class RooflineMeasurer
 {
     public const long SmallestWorkingSetBytes = 16 * 1024;
 
+    /// <summary>The working set of the DRAM measurement: 4× the last level, at least the floor, the floor at most a quarter of memory.</summary>
+    public static long DramWorkingSet(CacheTopology caches, int threads, long floorBytes)
+    {
+        var memoryQuarter = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4;
+        var floor = memoryQuarter > 0 ? Math.Min(floorBytes, memoryQuarter) : floorBytes;
+        return Math.Max((long)(caches.LastLevel.TotalSize(threads).Value * 4), floor);
+    }
+
     public static HostRoofline Measure(RooflineOptions options, IProgress<(string Stage, double Fraction)>? progress = null, CacheTopology? caches = null, CancellationToken cancellation = default)
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var threads = options.Threads ?? Environment.ProcessorCount;
         caches ??= CacheTopology.Read();
-        var sizes = WorkingSets(caches, threads, options.PointsPerDoubling, options.LargestLastLevelMultiple);
+        var sizes = WorkingSets(caches, threads, options.PointsPerDoubling, options.LargestLastLevelMultiple, options.DramFloorBytes);
         var curve = new List<BandwidthPoint>();
         var kernels = Enum.GetValues<MemoryKernel>();
         for (var k = 0; k < kernels.Length; k++)
@@ -59,13 +73,13 @@ public static unsafe class RooflineMeasurer
         var latencies = MeasureLatencies(caches, threads, options, cancellation);
         progress?.Report(("done", 1));
         var machine = PlatformFingerprint.OfThisMachine();
-        return new HostRoofline(machine, caches, threads, options.MemoryPath, Vector<byte>.Count * 8, curve, Levels(curve, caches, threads), compute, latencies, clock.Elapsed, started);
+        return new HostRoofline(machine, caches, threads, options.MemoryPath, Vector<byte>.Count * 8, curve, Levels(curve, caches, threads, options.DramFloorBytes), compute, latencies, clock.Elapsed, started);
     }
 
-    /// <summary>16 KiB up to <paramref name="lastLevelMultiple"/> × the total last-level cache, geometrically, 64-byte multiples.</summary>
-    public static IReadOnlyList<long> WorkingSets(CacheTopology caches, int threads, int pointsPerDoubling, double lastLevelMultiple = 4)
+    /// <summary>16 KiB up to <paramref name="lastLevelMultiple"/> × the total last-level cache (and at least the DRAM working set), geometrically, 64-byte multiples.</summary>
+    public static IReadOnlyList<long> WorkingSets(CacheTopology caches, int threads, int pointsPerDoubling, double lastLevelMultiple = 4, long dramFloorBytes = 0)
     {
-        var largest = (long)(caches.LastLevel.TotalSize(threads).Value * lastLevelMultiple);
+        var largest = Math.Max((long)(caches.LastLevel.TotalSize(threads).Value * lastLevelMultiple), DramWorkingSet(caches, threads, dramFloorBytes));
         var sizes = new List<long>();
         for (var step = 0; ; step++)
         {
@@ -85,8 +99,8 @@ public static unsafe class RooflineMeasurer
         return sizes;
     }
 
-    /// <summary>The plateau of each level: the best of each kernel with the working set well inside it and beyond the level below; DRAM at 4× the last level and beyond (or the largest sets measured).</summary>
-    public static IReadOnlyList<LevelBandwidth> Levels(IReadOnlyList<BandwidthPoint> curve, CacheTopology caches, int threads)
+    /// <summary>The plateau of each level: the best of each kernel with the working set well inside it and beyond the level below; DRAM at the DRAM working set and beyond (or the largest sets measured).</summary>
+    public static IReadOnlyList<LevelBandwidth> Levels(IReadOnlyList<BandwidthPoint> curve, CacheTopology caches, int threads, long dramFloorBytes = 0)
     {
         var levels = new List<LevelBandwidth>();
         var below = 0.0;
@@ -107,7 +121,7 @@ public static unsafe class RooflineMeasurer
             below = capacity.Value;
         }
 
-        var dram = curve.Where(p => p.WorkingSet.Value >= below * 3.99).ToArray();
+        var dram = curve.Where(p => p.WorkingSet.Value >= Math.Max(below * 3.99, DramWorkingSet(caches, threads, dramFloorBytes) * 0.99)).ToArray();
         levels.Add(new LevelBandwidth("DRAM", Bytes.Zero, Best(dram.Length > 0 ? dram : curve.Where(p => p.WorkingSet.Value >= curve.Max(c => c.WorkingSet.Value)).ToArray())));
         return levels;
     }
@@ -226,7 +240,7 @@ public static unsafe class RooflineMeasurer
             list.Add(new LoadLatency(cache.Name, new Bytes(size), MeasureLatency(size, options)));
         }
 
-        var dram = (long)Math.Min(caches.LastLevel.TotalSize(threads).Value * 4, 512.0 * 1024 * 1024);
+        var dram = DramWorkingSet(caches, threads, options.DramFloorBytes);
         list.Add(new LoadLatency("DRAM", new Bytes(dram), MeasureLatency(dram, options)));
         return list;
     }

@@ -1,0 +1,254 @@
+using System.ComponentModel;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using WorkingPoint.Catalog;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Workloads;
+using WorkingPoint.Measurement;
+using WorkingPoint.Measurement.LlamaCpp;
+using WorkingPoint.Measurement.Results;
+using WorkingPoint.Measurement.Scenarios;
+
+namespace WorkingPoint.Cli.Commands;
+
+/// <summary>
+/// <c>wpt validate llm</c>: catalog LLMs synthesized in several sizes and formats, run through llama.cpp, and their prefill and
+/// decode rates compared with the analytic model's prediction for the measured <c>host</c> at the default achievable fractions.
+/// </summary>
+public sealed class ValidateLlmCommand(IAnsiConsole console) : Command<ValidateLlmCommand.Settings>
+{
+    /// <summary>0.5 B to 3 B, in the two formats edge deployments ship most: each fits an 8 GB board.</summary>
+    public const string DefaultModels = "qwen2.5-0.5b,llama-3.2-1b,qwen2.5-1.5b,llama-3.2-3b";
+    public const string DefaultFormats = "q8_0,q4_0";
+
+    public sealed class Settings : MeasureSettings
+    {
+        [CommandOption("-m|--models <LIST>")]
+        [Description("Comma-separated catalog LLMs. Default: " + DefaultModels + ".")]
+        public string Models { get; init; } = DefaultModels;
+
+        [CommandOption("-w|--weights <LIST>")]
+        [Description("Comma-separated formats, each model synthesized in each. Default: " + DefaultFormats + ".")]
+        public string Weights { get; init; } = DefaultFormats;
+
+        [CommandOption("-p|--prompt <TOKENS>")]
+        [Description("Prompt tokens of the prefill test. Default 256.")]
+        [DefaultValue(256)]
+        public int Prompt { get; init; } = 256;
+
+        [CommandOption("-n|--gen <TOKENS>")]
+        [Description("Generated tokens of the decode test. Default 32.")]
+        [DefaultValue(32)]
+        public int Gen { get; init; } = 32;
+
+        [CommandOption("-r|--reps <N>")]
+        [Description("Repetitions of each test. Default 3.")]
+        [DefaultValue(3)]
+        public int Reps { get; init; } = 3;
+
+        [CommandOption("-t|--threads <N>")]
+        [Description("llama.cpp threads. Default: one per logical core.")]
+        public int? Threads { get; init; }
+
+        [CommandOption("--platform <ID>")]
+        [Description("The platform to predict with: 'host' (default; measured first if it never was) or a platform YAML file describing this machine.")]
+        [DefaultValue("host")]
+        public string Platform { get; init; } = HostPlatform.Id;
+
+        public override ValidationResult Validate() =>
+            Prompt < 1 || Gen < 1 || Reps < 1 || Threads is < 1 ? ValidationResult.Error("--prompt, --gen, --reps and --threads must be ≥ 1.") : ValidationResult.Success();
+    }
+
+    public sealed record LlmValidationRow(
+        string Model,
+        string Weights,
+        double WeightGigabytes,
+        double PredictedPrefill,
+        double MeasuredPrefill,
+        double PrefillErrorPercent,
+        string PrefillBoundBy,
+        double PredictedDecode,
+        double MeasuredDecode,
+        double DecodeErrorPercent,
+        string DecodeBoundBy);
+
+    public const double DecodeTargetPercent = 10;
+    public const double PrefillTargetPercent = 25;
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
+        var architectures = settings.Models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(id => catalog.ResolveModel(id) as LlmCatalogModel ?? throw new ArgumentException($"--models: '{id}' is a network; validate llm runs language models (e.g. qwen2.5-0.5b, llama-3.2-1b)."))
+            .Select(m => m.Architecture).ToArray();
+        var formats = settings.Weights.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(WeightFormat.Parse).ToArray();
+        var bench = new LlmBenchSettings(settings.Prompt, settings.Gen, settings.Reps, Combined: false).Validate();
+
+        // Everything is checked before the first model is written: a set that cannot run here fails now, not an hour in.
+        foreach (var arch in architectures)
+        {
+            foreach (var format in formats)
+            {
+                _ = LlmModelFiles.Plan(arch, format);
+                LlmModelFiles.RequireMemory(arch, format, bench.ContextTokens, $"{arch.Id} {format.Id}");
+            }
+        }
+
+        var host = settings.Platform == HostPlatform.Id ? ValidateCommand.HostPlatformOrMeasure(console, catalog, cancellationToken) : catalog.ResolvePlatform(settings.Platform);
+        var ceilings = new Ceilings(host);
+        var options = new LlamaCppOptions(settings.Threads).Validate();
+        var rows = new List<LlmValidationRow>();
+        var runs = new List<(LlmWorkload Workload, LlmBenchResult Result)>();
+        var started = DateTimeOffset.UtcNow;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var arch in architectures)
+        {
+            foreach (var format in formats)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var path = LlmModelFiles.Synthesize(console, arch, format, bench.ContextTokens);
+                var file = new LlmModelFile(path, $"{arch.Id} {format.Id}", GgufModels.Load(path), Synthesized: true);
+                var run = LlmRun.Measure(console, file, bench, options, TimeSpan.FromMilliseconds(250), cancellationToken);
+                var workload = new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16);
+                runs.Add((workload, run.Result));
+                rows.Add(RowOf(arch.Id, format.Id, workload, ceilings, bench, run.Result));
+            }
+        }
+
+        var decodeError = MedianAbsolute(rows.Select(r => r.DecodeErrorPercent));
+        var prefillError = MedianAbsolute(rows.Select(r => r.PrefillErrorPercent));
+        double DecodeError(int i, double dram) => Error(Predict(runs[i].Workload, new Ceilings(host, ceilings.Fractions with { Dram = dram }), bench).Decode, runs[i].Result.Generation!.MeanTokensPerSecond);
+        double PrefillError(int i, double compute) => Error(Predict(runs[i].Workload, new Ceilings(host, ceilings.Fractions with { Compute = compute }), bench).Prefill, runs[i].Result.Prompt!.MeanTokensPerSecond);
+        var all = Enumerable.Range(0, runs.Count).ToArray();
+        var fittedDram = Fit(f => MedianAbsolute(all.Select(i => DecodeError(i, f))));
+        var fittedCompute = Fit(f => MedianAbsolute(all.Select(i => PrefillError(i, f))));
+
+        // Leave one out: each model predicted with the fraction fitted on the others, an out-of-sample figure for a calibrated host.
+        var crossDecode = runs.Count < 2 ? double.NaN : MedianAbsolute(all.Select(i => DecodeError(i, Fit(f => MedianAbsolute(all.Where(j => j != i).Select(j => DecodeError(j, f)))).Fraction)));
+        var crossPrefill = runs.Count < 2 ? double.NaN : MedianAbsolute(all.Select(i => PrefillError(i, Fit(f => MedianAbsolute(all.Where(j => j != i).Select(j => PrefillError(j, f)))).Fraction)));
+        if (settings.Json)
+        {
+            Output.Json(console, new
+            {
+                platform = host.Name,
+                fractions = ceilings.Fractions,
+                prompt = bench.PromptTokens,
+                gen = bench.GenTokens,
+                threads = options.ThreadCount,
+                rows,
+                decodeMedianAbsoluteErrorPercent = decodeError,
+                prefillMedianAbsoluteErrorPercent = prefillError,
+                decodeTargetPercent = DecodeTargetPercent,
+                prefillTargetPercent = PrefillTargetPercent,
+                fittedDramFraction = fittedDram.Fraction,
+                fittedDramDecodeErrorPercent = fittedDram.Error,
+                fittedComputeFraction = fittedCompute.Fraction,
+                fittedComputePrefillErrorPercent = fittedCompute.Error,
+                leaveOneOutDecodeErrorPercent = double.IsNaN(crossDecode) ? (double?)null : crossDecode,
+                leaveOneOutPrefillErrorPercent = double.IsNaN(crossPrefill) ? (double?)null : crossPrefill,
+            });
+        }
+        else
+        {
+            Render(host, ceilings, bench, rows, decodeError, prefillError, fittedDram, fittedCompute, (crossDecode, crossPrefill));
+        }
+
+        var record = new MeasurementRecord(
+            MeasurementKind.Validate,
+            started,
+            clock.Elapsed,
+            PlatformFingerprint.OfThisMachine().WithRuntime("LLamaSharp (llama.cpp)", LlamaCppModel.RuntimeVersion),
+            string.Join(",", rows.Select(r => $"{r.Model} {r.Weights}")),
+            null,
+            new Dictionary<string, string>
+            {
+                ["validate"] = "llm",
+                ["models"] = settings.Models,
+                ["weights"] = settings.Weights,
+                ["prompt"] = bench.PromptTokens.ToString(CultureInfo.InvariantCulture),
+                ["gen"] = bench.GenTokens.ToString(CultureInfo.InvariantCulture),
+                ["reps"] = bench.Repetitions.ToString(CultureInfo.InvariantCulture),
+                ["threads"] = options.ThreadCount.ToString(CultureInfo.InvariantCulture),
+                ["platform"] = host.Name,
+            },
+            [
+                new Metric("decode.median-abs-error", decodeError, "%"),
+                new Metric("prefill.median-abs-error", prefillError, "%"),
+                new Metric("fitted-dram-fraction", fittedDram.Fraction, "fraction"),
+                new Metric("fitted-compute-fraction", fittedCompute.Fraction, "fraction"),
+                .. (runs.Count < 2 ? Array.Empty<Metric>() : [new Metric("decode.leave-one-out-error", crossDecode, "%"), new Metric("prefill.leave-one-out-error", crossPrefill, "%")]),
+                .. rows.SelectMany(r => new[]
+                {
+                    new Metric($"{r.Model}.{r.Weights}.decode.predicted", r.PredictedDecode, "tok/s"),
+                    new Metric($"{r.Model}.{r.Weights}.decode.measured", r.MeasuredDecode, "tok/s"),
+                    new Metric($"{r.Model}.{r.Weights}.prefill.predicted", r.PredictedPrefill, "tok/s"),
+                    new Metric($"{r.Model}.{r.Weights}.prefill.measured", r.MeasuredPrefill, "tok/s"),
+                }),
+            ],
+            []);
+        ResultsText.Save(console, settings, record, settings.Json);
+        return 0;
+    }
+
+    /// <summary>Prefill of the prompt from an empty cache, and decode over the generated tokens from an empty cache: the tests as run.</summary>
+    internal static (double Prefill, Resource PrefillBinding, double Decode, Resource DecodeBinding) Predict(LlmWorkload workload, Ceilings ceilings, LlmBenchSettings bench)
+    {
+        var prefill = LlmPredictor.Predict(workload, ceilings, new LlmScenario(bench.PromptTokens, 0));
+        var decode = LlmPredictor.Predict(workload, ceilings, new LlmScenario(0, bench.GenTokens));
+        return (prefill.PrefillTokensPerSecond, prefill.PrefillBinding, decode.DecodeTokensPerSecond, decode.DecodeBinding);
+    }
+
+    private static LlmValidationRow RowOf(string model, string weights, LlmWorkload workload, Ceilings ceilings, LlmBenchSettings bench, LlmBenchResult result)
+    {
+        var predicted = Predict(workload, ceilings, bench);
+        var measuredPrefill = result.Prompt!.MeanTokensPerSecond;
+        var measuredDecode = result.Generation!.MeanTokensPerSecond;
+        return new LlmValidationRow(
+            model, weights, workload.WeightBytes / 1e9,
+            predicted.Prefill, measuredPrefill, Error(predicted.Prefill, measuredPrefill), predicted.PrefillBinding.ToString().ToLowerInvariant(),
+            predicted.Decode, measuredDecode, Error(predicted.Decode, measuredDecode), predicted.DecodeBinding.ToString().ToLowerInvariant());
+    }
+
+    private static double Error(double predicted, double measured) => (predicted - measured) / measured * 100;
+
+    private static double MedianAbsolute(IEnumerable<double> errors) => LatencyStatistics.Percentile(errors.Select(Math.Abs).Order().ToArray(), 50);
+
+    /// <summary>The fraction from 0.05 to 1 that would have fitted best: reported, never applied (fitted on the runs it is judged on).</summary>
+    private static (double Fraction, double Error) Fit(Func<double, double> errorAt) =>
+        Enumerable.Range(5, 96).Select(step => step / 100.0).Select(f => (f, errorAt(f))).MinBy(t => t.Item2);
+
+    private void Render(Platform host, Ceilings ceilings, LlmBenchSettings bench, IReadOnlyList<LlmValidationRow> rows, double decodeError, double prefillError, (double Fraction, double Error) fittedDram, (double Fraction, double Error) fittedCompute, (double Decode, double Prefill) crossValidated)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Expand().Title($"[bold]LLMs predicted vs measured on {Markup.Escape(host.Name)}[/] (tokens/s; pp{bench.PromptTokens}, tg{bench.GenTokens})");
+        foreach (var column in new[] { "Model", "Format", "Weights", "pp pred", "pp meas", "pp err", "tg pred", "tg meas", "tg err", "tg bound" })
+        {
+            table.AddColumn(new TableColumn(column) { Alignment = column is "Model" or "Format" or "tg bound" ? Justify.Left : Justify.Right });
+        }
+
+        foreach (var r in rows)
+        {
+            table.AddRow(
+                r.Model, r.Weights, $"{Output.Number(r.WeightGigabytes)} GB",
+                Output.Number(r.PredictedPrefill), Output.Number(r.MeasuredPrefill), Percent(r.PrefillErrorPercent, PrefillTargetPercent),
+                Output.Number(r.PredictedDecode), Output.Number(r.MeasuredDecode), Percent(r.DecodeErrorPercent, DecodeTargetPercent),
+                r.DecodeBoundBy);
+        }
+
+        console.Write(table);
+        var f = ceilings.Fractions;
+        console.MarkupLine($"Median absolute error: decode [bold]{Output.Number(decodeError, 2)} %[/] (target ≤ {DecodeTargetPercent} %), prefill [bold]{Output.Number(prefillError, 2)} %[/] (target ≤ {PrefillTargetPercent} %); achievable fractions compute {f.Compute:0.##}, DRAM {f.Dram:0.##}; measured = llama.cpp CPU, mean of {bench.Repetitions}.");
+        console.MarkupLine($"[grey]Fractions that would fit these runs best: DRAM {fittedDram.Fraction:0.00} (decode error {Output.Number(fittedDram.Error, 2)} %), compute {fittedCompute.Fraction:0.00} (prefill error {Output.Number(fittedCompute.Error, 2)} %). Reported only; the defaults are not changed.[/]");
+        if (!double.IsNaN(crossValidated.Decode))
+        {
+            console.MarkupLine($"[grey]Out of sample (each model predicted with the fractions fitted on the others): decode {Output.Number(crossValidated.Decode, 2)} %, prefill {Output.Number(crossValidated.Prefill, 2)} %.[/]");
+        }
+
+        static string Percent(double error, double target)
+        {
+            var text = $"{(error >= 0 ? "+" : string.Empty)}{Output.Number(error, 2)} %";
+            return Math.Abs(error) <= target ? text : $"[yellow]{text}[/]";
+        }
+    }
+}
