@@ -66,6 +66,12 @@ public sealed class LlamaCppModel : IDisposable
 
     public int ContextTokens => (int)_context.ContextSize;
 
+    /// <summary>
+    /// The llama.cpp context itself, for code that drives it directly: the harness-overhead benchmark runs its minimal loop on
+    /// this same context, so both see the same memory placement (two loaded copies differ by several percent on their own).
+    /// </summary>
+    public LLamaContext NativeContext => _context;
+
     public int VocabSize => _weights.Vocab.Count;
 
     public long ParameterCount => (long)_weights.ParameterCount;

@@ -61,9 +61,23 @@ public sealed class ModelCatalogTests
     }
 
     [Fact]
-    public void An_onnx_or_gguf_path_is_refused_until_its_importer_exists()
+    public void A_missing_gguf_path_is_named_with_the_fix()
     {
         var ex = Assert.Throws<CatalogException>(() => Catalog.BuiltIn.ResolveModel("model.gguf"));
-        Assert.Contains("GGUF import is not available yet", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("model.gguf: no such GGUF file", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_gguf_file_resolves_to_an_llm_that_carries_the_files_own_weight_layout()
+    {
+        var plan = WorkingPoint.Gguf.GgufSynthesizer.Plan(Catalog.BuiltIn.ResolveModel("qwen2.5-0.5b") is LlmCatalogModel m ? m.Architecture with { Layers = 2 } : throw new InvalidOperationException(), WeightFormat.Q8_0);
+        var path = Path.Combine(Directory.CreateTempSubdirectory("wpt-catalog-gguf-").FullName, "two-blocks.gguf");
+        WorkingPoint.Gguf.GgufSynthesizer.Write(plan, path);
+
+        var model = Assert.IsType<LlmCatalogModel>(Catalog.BuiltIn.ResolveModel(path));
+        Assert.Equal(2, model.Architecture.Layers);
+        Assert.NotNull(model.FileWeights);
+        Assert.Same(model.FileWeights, new PredictionRequest().WeightsFor(model));
+        Assert.Equal(WeightFormat.Q4_0, new PredictionRequest().WeightsFor(Catalog.BuiltIn.ResolveModel("qwen2.5-0.5b")));
     }
 }
