@@ -33,6 +33,8 @@ public static class WptApp
                     .WithExample("models", "synth", "llama-3.2-1b", "--weights", "q4_0", "-o", "model.gguf");
                 models.AddCommand<ExportModelCommand>("export").WithDescription("Write a catalog network as a runnable ONNX file with random weights.").WithExample("models", "export", "yolov8s", "--input", "640x640");
             });
+            config.AddCommand<EvaluateCommand>("evaluate").WithDescription("A product's use case (workloads, rates, input sizes, targets, constraints) on every platform: verdicts, headroom, binding resource, power, cost, score, ranking, sensitivity.")
+                .WithExample("evaluate", "examples/smart-camera.yaml").WithExample("evaluate", "examples/robot.yaml", "--platforms", "jetson-orin-nano-8gb-super,rk3588");
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict latency, throughput, energy and the bottleneck of a model on a platform.")
                 .WithExample("predict", "--platform", "hailo-10h", "--model", "llama-3.2-1b")
                 .WithExample("predict", "--platform", "jetson-orin-nano-8gb-super", "--model", "yolov8s", "--input", "1280x720", "--layers");

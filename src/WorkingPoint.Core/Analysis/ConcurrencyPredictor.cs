@@ -25,6 +25,28 @@ public sealed record ResourceDemand(double ComputeSeconds, double DramSeconds, d
         return new ResourceDemand(compute, dram, onChip, link, unit);
     }
 
+    public static ResourceDemand Zero { get; } = new(0, 0, 0, 0, 0);
+
+    /// <summary>Seconds of <paramref name="resource"/> one unit needs.</summary>
+    public double Get(Resource resource) => resource switch
+    {
+        Resource.Compute => ComputeSeconds,
+        Resource.Dram => DramSeconds,
+        Resource.OnChip => OnChipSeconds,
+        _ => HostLinkSeconds,
+    };
+
+    /// <summary>The same demands with the unit's own time set (e.g. a prediction's latency, which includes overlapped transfers).</summary>
+    public ResourceDemand WithUnitSeconds(double seconds) => this with { UnitSeconds = seconds };
+
+    /// <summary>Two units run one after the other.</summary>
+    public static ResourceDemand operator +(ResourceDemand a, ResourceDemand b) =>
+        new(a.ComputeSeconds + b.ComputeSeconds, a.DramSeconds + b.DramSeconds, a.OnChipSeconds + b.OnChipSeconds, a.HostLinkSeconds + b.HostLinkSeconds, a.UnitSeconds + b.UnitSeconds);
+
+    /// <summary><paramref name="count"/> units (or a share of one).</summary>
+    public static ResourceDemand operator *(ResourceDemand a, double count) =>
+        new(a.ComputeSeconds * count, a.DramSeconds * count, a.OnChipSeconds * count, a.HostLinkSeconds * count, a.UnitSeconds * count);
+
     internal IEnumerable<(Resource Resource, double Seconds)> PerResource =>
         [(Resource.Compute, ComputeSeconds), (Resource.Dram, DramSeconds), (Resource.OnChip, OnChipSeconds), (Resource.HostLink, HostLinkSeconds)];
 }

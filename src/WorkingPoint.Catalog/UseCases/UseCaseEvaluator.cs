@@ -1,0 +1,468 @@
+using System.Collections.Concurrent;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Workloads;
+
+namespace WorkingPoint.Catalog.UseCases;
+
+/// <summary>
+/// Schedules a use case's workloads together on each platform and judges the result (docs/usecase.md).
+/// Each workload's unit of work (a frame at each input size, weighted by its share; a request: vision encoding, prefill and
+/// the generated tokens) is reduced to seconds of demand on each shared resource (<see cref="ResourceDemand"/>). The load on a
+/// resource is the sum over workloads of rate × demand; more than 1 is more than the platform can do. Each workload's latency
+/// together with the others stretches by the share of each resource the others leave it, but never below an even split.
+/// </summary>
+public sealed class UseCaseEvaluator
+{
+    private static readonly ConcurrentDictionary<(string Model, int Width, int Height), Core.Workloads.Graphs.Graph> Graphs = new();
+    private readonly Catalog _catalog;
+
+    public UseCaseEvaluator(Catalog catalog) => _catalog = catalog;
+
+    /// <summary>Every platform (default: the catalog's predictable ones), then the feasible set, Pareto front, ranking and sensitivity.</summary>
+    public UseCaseReport Evaluate(UseCase useCase, IReadOnlyList<Platform>? platforms = null, bool sensitivity = true)
+    {
+        platforms ??= _catalog.ResolvePlatforms("all");
+        var reference = _catalog.ResolvePlatform(useCase.ReferencePlatform);
+        var referenceProfile = ScoreProfile(useCase, reference);
+        var evaluations = platforms.Select(p => EvaluateOn(useCase, p, referenceProfile)).ToArray();
+        var feasible = evaluations.Where(e => e.Verdict == Verdict.Meets).ToArray();
+        var pareto = ParetoFront(feasible);
+        var ranking = Rank(feasible, useCase.Priorities.Normalized());
+        var findings = sensitivity ? evaluations.Where(e => e.Verdict == Verdict.Fails && e.Predicted).SelectMany(e => Sensitivity(useCase, e.Platform)).ToArray() : [];
+        var assumptions = evaluations.SelectMany(e => e.Platform.Provenance.Assumptions.Select(a => $"{e.Platform.Id} {a.Field}: assumed ({a.Note})")).Distinct().ToList();
+        assumptions.Add("Workloads share each resource in proportion to their load; a workload running beside others is served at least an even split of a contended resource.");
+        assumptions.Add("On CPUs a thread holds its core while it waits on memory, so CPU workloads time-share the cores.");
+        assumptions.Add("A frame workload without a latency target must finish within one frame period (one frame in flight).");
+        var noIdle = evaluations.Where(e => e.PowerIsLowerBound).Select(e => e.Platform.Id).ToArray();
+        if (noIdle.Length > 0)
+        {
+            assumptions.Add($"Idle power unpublished for {string.Join(", ", noIdle)}: counted as 0 W, so their average power and energy per day are low for a mostly idle product (no battery life is given for them).");
+        }
+        return new UseCaseReport(useCase, evaluations, feasible, pareto, ranking, findings, assumptions);
+    }
+
+    /// <summary>One platform, with the reference profile for the score (null: no score).</summary>
+    public PlatformEvaluation EvaluateOn(UseCase useCase, Platform platform, IReadOnlyList<double>? referenceProfile = null, AchievableFractions? fractions = null)
+    {
+        Ceilings ceilings;
+        List<UnitProfile> profiles;
+        try
+        {
+            ceilings = new Ceilings(platform, fractions).RequireComputeAndMemory();
+            profiles = useCase.Workloads.Select(w => Profile(w, ceilings)).ToList();
+        }
+        catch (MissingFigureException ex)
+        {
+            return PlatformEvaluation.NotPredicted(platform, $"not predicted: {ex.Message}");
+        }
+
+        var resources = Enum.GetValues<Resource>();
+        var utilization = resources.ToDictionary(r => r, r => profiles.Select((p, i) => useCase.Workloads[i].UnitsPerSecond * p.Demand.Get(r)).Sum());
+        var binding = utilization.MaxBy(kv => kv.Value).Key;
+        var peakLoad = utilization[binding];
+        var violations = new List<string>();
+        var unknowns = new List<string>();
+        if (peakLoad > 1)
+        {
+            violations.Add($"overloaded: the workloads need {peakLoad:P0} of its {Name(binding)}");
+        }
+
+        var outcomes = new List<WorkloadOutcome>();
+        var n = useCase.Workloads.Count;
+        for (var i = 0; i < n; i++)
+        {
+            var w = useCase.Workloads[i];
+            var p = profiles[i];
+            var others = resources.ToDictionary(r => r, r => utilization[r] - (w.UnitsPerSecond * p.Demand.Get(r)));
+            double Stretch(ResourceDemand d) => d.UnitSeconds <= 0 ? 1 : Math.Max(1, resources.Max(r => d.Get(r) / Math.Max(1 - others[r], 1.0 / n)) / d.UnitSeconds);
+            var misses = new List<string>();
+            var ownShare = w.UnitsPerSecond * p.Demand.Get(binding);
+            var ownBinding = resources.MaxBy(r => p.Demand.Get(r));
+            double? dynamicWatts = p.DynamicJoules is { } j ? j * w.UnitsPerSecond : null;
+            if (w.Arrival == ArrivalKind.Frames)
+            {
+                var latency = p.WorstSeconds * Stretch(p.WorstDemand);
+                var rate = w.UnitsPerSecond / Math.Max(1, peakLoad);
+                var latencyTarget = w.Targets.LatencyMs ?? (1000 / w.FramesPerSecond);
+                if (latency * 1000 > latencyTarget * 1.0001)
+                {
+                    misses.Add($"{w.Id}: {latency * 1000:0.#} ms per frame together, target {latencyTarget:0.#} ms{(w.Targets.LatencyMs is null ? " (one frame period)" : string.Empty)}");
+                }
+
+                if (w.Targets.Fps is { } fps && rate < fps * 0.9999)
+                {
+                    misses.Add($"{w.Id}: {rate:0.#} FPS, target {fps:0.#}");
+                }
+
+                outcomes.Add(new WorkloadOutcome(w.Id, w.Model.Id, w.Category, w.Arrival, p.Weights, p.WorstSeconds * 1000, latency * 1000, latencyTarget, 1 / p.MeanLatency, rate, w.Targets.Fps, "FPS", ownShare, ownBinding, p.MemoryBytes, dynamicWatts, misses));
+            }
+            else
+            {
+                var ttft = p.FirstToken.UnitSeconds * Stretch(p.FirstToken);
+                var decode = 1 / (p.DecodeStep.UnitSeconds * Stretch(p.DecodeStep));
+                if (w.Targets.TimeToFirstTokenMs is { } ttftTarget && ttft * 1000 > ttftTarget * 1.0001)
+                {
+                    misses.Add($"{w.Id}: time to first token {ttft * 1000:0} ms together, target {ttftTarget:0} ms");
+                }
+
+                if (w.Targets.TokensPerSecond is { } tps && decode < tps * 0.9999)
+                {
+                    misses.Add($"{w.Id}: {decode:0.#} tok/s together, target {tps:0.#}");
+                }
+
+                outcomes.Add(new WorkloadOutcome(w.Id, w.Model.Id, w.Category, w.Arrival, p.Weights, p.FirstToken.UnitSeconds * 1000, ttft * 1000, w.Targets.TimeToFirstTokenMs, 1 / p.DecodeStep.UnitSeconds, decode, w.Targets.TokensPerSecond, "tok/s", ownShare, ownBinding, p.MemoryBytes, dynamicWatts, misses));
+            }
+
+            violations.AddRange(misses);
+        }
+
+        // Memory: everything resident at once.
+        var memory = profiles.Sum(p => p.MemoryBytes);
+        double? available = ceilings.HasDram ? ceilings.UsableDramBytes : ceilings.OnChipCapacityBytes;
+        if (memory > available)
+        {
+            violations.Add($"memory: needs {memory / 1e9:0.##} GB, {available / 1e9:0.##} GB usable");
+        }
+
+        if (useCase.Constraints.MemoryGiB is { } budget && memory > budget * (1L << 30))
+        {
+            violations.Add($"memory: needs {memory / (1L << 30):0.##} GiB, the product's budget is {budget:0.##} GiB");
+        }
+
+        // Power: idle plus each workload's dynamic energy at its rate; the peak is every workload running at once.
+        double? averageW = null, peakW = null, energyPerDay = null, batteryDays = null;
+        var idleKnown = platform.Power.Idle is not null;
+        if (ceilings.EnergyKnown)
+        {
+            var dynamic = outcomes.Sum(o => o.AverageDynamicWatts ?? 0) / Math.Max(1, peakLoad);
+            averageW = ceilings.IdleWatts + dynamic;
+            peakW = ceilings.IdleWatts + profiles.Sum(p => p.DynamicJoules is { } j && p.UnitSeconds > 0 ? j / p.UnitSeconds : 0);
+            if (ceilings.MaxWatts is { } max)
+            {
+                peakW = Math.Min(peakW.Value, max);
+            }
+
+            energyPerDay = (averageW * useCase.ActiveHoursPerDay) + (ceilings.IdleWatts * (24 - useCase.ActiveHoursPerDay));
+            // Without a published idle figure idle counts as 0 W (energy per operation then comes from the maximum power, an upper
+            // bound at full load): fine for a busy chip, too low for one that mostly waits, so no battery life is claimed.
+            batteryDays = useCase.BatteryWh is { } wh && idleKnown ? wh / energyPerDay : null;
+            if (useCase.Constraints.SustainedPowerW is { } limit && averageW > limit)
+            {
+                violations.Add($"power: {averageW:0.##} W on average, the {(useCase.Constraints.Passive ? "passive " : string.Empty)}budget is {limit:0.##} W");
+            }
+
+            if (ceilings.SustainableWatts is { } sustainable && averageW > sustainable)
+            {
+                violations.Add($"power: {averageW:0.##} W on average, more than the {sustainable:0.##} W the part sustains");
+            }
+
+            if (useCase.Constraints.EnergyPerDayWh is { } daily && energyPerDay > daily)
+            {
+                violations.Add($"energy: {energyPerDay:0.#} Wh a day, budget {daily:0.#} Wh{(useCase.BatteryWh is not null ? " (one charge a day)" : string.Empty)}");
+            }
+        }
+        else if (useCase.Constraints.SustainedPowerW is not null || useCase.Constraints.EnergyPerDayWh is not null)
+        {
+            unknowns.Add("power: no published power figure, so the power budget cannot be checked");
+        }
+
+        var cost = platform.Price?.Amount.Value;
+        if (useCase.Constraints.UnitCostUsd is { } maxCost)
+        {
+            if (cost is null)
+            {
+                unknowns.Add("cost: no published price, so the unit-cost limit cannot be checked");
+            }
+            else if (cost > maxCost)
+            {
+                violations.Add($"cost: ${cost:0} against a ${maxCost:0} limit");
+            }
+        }
+
+        var headroom = peakLoad > 0 ? 1 / peakLoad : double.PositiveInfinity;
+        var score = referenceProfile is null ? null : CompositeScore.Of(useCase, ScoreProfile(useCase, platform, ceilings, profiles), referenceProfile);
+        var verdict = violations.Count > 0 ? Verdict.Fails : unknowns.Count > 0 ? Verdict.Unknown : Verdict.Meets;
+        var reason = verdict switch
+        {
+            Verdict.Meets => $"meets every target and constraint; {Name(binding)} binds at {peakLoad:P0} (headroom ×{headroom:0.##})",
+            Verdict.Fails => violations[0],
+            _ => unknowns[0],
+        };
+        return new PlatformEvaluation(platform, verdict, reason, [.. violations, .. unknowns], outcomes, utilization, binding, headroom, averageW, peakW, energyPerDay, batteryDays, memory, available, cost, score, ceilings.EnergyKnown && !idleKnown);
+    }
+
+    public static string Name(Resource resource) => resource switch
+    {
+        Resource.Compute => "compute",
+        Resource.Dram => "DRAM bandwidth",
+        Resource.OnChip => "on-chip bandwidth",
+        _ => "host link",
+    };
+
+    /// <summary>What one unit of a workload costs on a platform.</summary>
+    private sealed record UnitProfile(
+        string Weights,
+        ResourceDemand Demand,
+        double UnitSeconds,
+        double MeanLatency,
+        double WorstSeconds,
+        ResourceDemand WorstDemand,
+        ResourceDemand FirstToken,
+        ResourceDemand DecodeStep,
+        double MemoryBytes,
+        double? DynamicJoules);
+
+    private UnitProfile Profile(UseCaseWorkload w, Ceilings c, double inputScale = 1)
+    {
+        var cpu = c.Platform.Kind == "cpu";
+        switch (w.Model)
+        {
+            case GraphCatalogModel graph:
+            {
+                var weights = w.Weights ?? WeightFormat.Int8;
+                var demand = ResourceDemand.Zero;
+                double meanLatency = 0, joules = 0, memory = 0;
+                (double Seconds, ResourceDemand Demand) worst = (0, ResourceDemand.Zero);
+                var energyKnown = c.EnergyKnown;
+                foreach (var input in w.Inputs)
+                {
+                    var (iw, ih) = ((int)Math.Max(1, input.Width * inputScale), (int)Math.Max(1, input.Height * inputScale));
+                    var built = Graphs.GetOrAdd((graph.Model.Id + "|" + graph.Model.Source, iw, ih), key => graph.Model.Build(key.Width, key.Height));
+                    var prediction = GraphPredictor.Predict(built, c, weights);
+                    var d = ResourceDemand.Of(prediction.Layers.Select(l => l.Cost), cpu).WithUnitSeconds(prediction.Latency.Value);
+                    demand += d * input.Share;
+                    meanLatency += prediction.Latency.Value * input.Share;
+                    if (prediction.Latency.Value > worst.Seconds)
+                    {
+                        worst = (prediction.Latency.Value, d);
+                    }
+
+                    if (energyKnown)
+                    {
+                        joules += input.Share * prediction.Layers.Sum(l => l.Cost.DynamicJoules(c, weights.ComputePrecision));
+                    }
+
+                    memory = Math.Max(memory, prediction.WeightBytes.Value + (prediction.PeakLiveActivations.Value * (prediction.ActivationsOnChip ? 0 : 1)));
+                }
+
+                return new UnitProfile(weights.Id, demand, demand.UnitSeconds, meanLatency, worst.Seconds, worst.Demand, ResourceDemand.Zero, ResourceDemand.Zero, memory, energyKnown ? joules : null);
+            }
+
+            case LlmCatalogModel llm:
+            {
+                var weights = w.Weights ?? llm.FileWeights ?? WeightFormat.Q4_0;
+                var workload = new LlmWorkload(llm.Architecture, weights, KvCacheFormat.F16);
+                var scenario = w.Request;
+                var prediction = LlmPredictor.Predict(workload, c, scenario);
+                var vision = ResourceDemand.Zero;
+                double visionJoules = 0;
+                if (scenario.Images > 0 && llm.Architecture.Vision is { } spec)
+                {
+                    var built = Graphs.GetOrAdd((llm.Id + "|vision", scenario.ImageWidth, scenario.ImageHeight), key => spec.AsGraphModel(llm.Id).Build(key.Width, key.Height));
+                    var encode = GraphPredictor.Predict(built, c, weights);
+                    vision = ResourceDemand.Of(encode.Layers.Select(l => l.Cost), cpu).WithUnitSeconds(encode.Latency.Value) * scenario.Images;
+                    visionJoules = c.EnergyKnown ? scenario.Images * encode.Layers.Sum(l => l.Cost.DynamicJoules(c, weights.ComputePrecision)) : 0;
+                }
+
+                var prefillCost = LlmPredictor.PrefillPass(workload, c, prediction.PromptTokensWithImages, 1, scenario.PrefillChunkTokens);
+                var prefill = prefillCost.Ops > 0 ? ResourceDemand.Of([prefillCost], cpu) : ResourceDemand.Zero;
+                var stepCost = LlmPredictor.DecodeStep(workload, c, prediction.PromptTokensWithImages + (scenario.GeneratedTokens / 2.0));
+                var step = ResourceDemand.Of([stepCost], cpu);
+                var firstToken = vision + prefill;
+                var request = firstToken + (step * scenario.GeneratedTokens);
+                double? joules = c.EnergyKnown
+                    ? visionJoules + (prefillCost.Ops > 0 ? prefillCost.DynamicJoules(c, weights.ComputePrecision) : 0) + (scenario.GeneratedTokens * stepCost.DynamicJoules(c, weights.ComputePrecision))
+                    : null;
+                return new UnitProfile(weights.Id, request, request.UnitSeconds, request.UnitSeconds, request.UnitSeconds, request, firstToken, step, prediction.MemoryRequired.Value, joules);
+            }
+
+            default:
+                throw new ArgumentException($"Workload '{w.Id}': model '{w.Model.Id}' has no predictor.");
+        }
+    }
+
+    /// <summary>The suite's per-workload performance at the working point and at peak conditions, in the order of the workloads.</summary>
+    internal IReadOnlyList<double>? ScoreProfile(UseCase useCase, Platform platform)
+    {
+        try
+        {
+            var c = new Ceilings(platform).RequireComputeAndMemory();
+            return ScoreProfile(useCase, platform, c, useCase.Workloads.Select(w => Profile(w, c)).ToList());
+        }
+        catch (MissingFigureException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// For each workload: performance at the working point (frames: 1 / mean latency at the use case's sizes, batch 1;
+    /// requests: the geometric mean of decode tok/s and 1 / time to first token at its request), then the same at peak
+    /// conditions (networks: throughput at batch 8 at the model's reference size; LLMs: a 128-token prompt, no image).
+    /// </summary>
+    private IReadOnlyList<double> ScoreProfile(UseCase useCase, Platform platform, Ceilings c, IReadOnlyList<UnitProfile> profiles)
+    {
+        var workingPoint = new List<double>();
+        var peak = new List<double>();
+        for (var i = 0; i < useCase.Workloads.Count; i++)
+        {
+            var w = useCase.Workloads[i];
+            var p = profiles[i];
+            var fits = p.MemoryBytes <= (c.HasDram ? c.UsableDramBytes : c.OnChipCapacityBytes);
+            if (w.Model is GraphCatalogModel graph)
+            {
+                workingPoint.Add(fits ? 1 / p.MeanLatency : 0);
+                var g = graph.Model;
+                var built = Graphs.GetOrAdd((g.Id + "|" + g.Source, g.DefaultWidth, g.DefaultHeight), key => g.Build(key.Width, key.Height));
+                peak.Add(GraphPredictor.Predict(built, c, w.Weights ?? WeightFormat.Int8, batch: 8).FramesPerSecond);
+            }
+            else
+            {
+                workingPoint.Add(fits ? Math.Sqrt((1 / p.DecodeStep.UnitSeconds) * (1 / p.FirstToken.UnitSeconds)) : 0);
+                var llm = (LlmCatalogModel)w.Model;
+                var workload = new LlmWorkload(llm.Architecture, w.Weights ?? llm.FileWeights ?? WeightFormat.Q4_0, KvCacheFormat.F16);
+                var short_ = LlmPredictor.Predict(workload, c, new LlmScenario(128, 128));
+                peak.Add(short_.Fits ? Math.Sqrt(short_.DecodeTokensPerSecond / short_.TimeToFirstToken.Value) : 0);
+            }
+        }
+
+        return [.. workingPoint, .. peak];
+    }
+
+    private static List<PlatformEvaluation> ParetoFront(IReadOnlyList<PlatformEvaluation> feasible)
+    {
+        // Lower cost and power and higher working-point score are better; unknown cost or power cannot dominate or be dominated on that axis.
+        static (double Cost, double Power, double Perf) Axes(PlatformEvaluation e) => (e.CostUsd ?? double.PositiveInfinity, e.AveragePowerW ?? double.PositiveInfinity, e.Score?.WorkingPoint ?? 0);
+        return feasible.Where(a => !feasible.Any(b => !ReferenceEquals(a, b) && Dominates(Axes(b), Axes(a)))).ToList();
+
+        static bool Dominates((double Cost, double Power, double Perf) b, (double Cost, double Power, double Perf) a) =>
+            b.Cost <= a.Cost && b.Power <= a.Power && b.Perf >= a.Perf && (b.Cost < a.Cost || b.Power < a.Power || b.Perf > a.Perf);
+    }
+
+    private static List<RankedPlatform> Rank(IReadOnlyList<PlatformEvaluation> feasible, Priorities weights)
+    {
+        if (feasible.Count == 0)
+        {
+            return [];
+        }
+
+        // Each axis normalized to the best of the feasible set (1 = best); unknown cost or power counts as the worst.
+        var bestPerf = feasible.Max(e => e.Score?.WorkingPoint ?? 0);
+        var bestPower = feasible.Where(e => e.AveragePowerW is not null).Select(e => e.AveragePowerW!.Value).DefaultIfEmpty(0).Min();
+        var bestCost = feasible.Where(e => e.CostUsd is not null).Select(e => e.CostUsd!.Value).DefaultIfEmpty(0).Min();
+        return feasible
+            .Select(e =>
+            {
+                var perf = bestPerf > 0 ? (e.Score?.WorkingPoint ?? 0) / bestPerf : 0;
+                var power = e.AveragePowerW is { } w && w > 0 ? bestPower / w : 0;
+                var cost = e.CostUsd is { } c && c > 0 ? bestCost / c : 0;
+                return (e, score: (weights.Performance * perf) + (weights.Power * power) + (weights.Cost * cost), perf, power, cost);
+            })
+            .OrderByDescending(t => t.score).ThenBy(t => t.e.Platform.Id, StringComparer.Ordinal)
+            .Select((t, i) => new RankedPlatform(i + 1, t.e, t.score, t.perf, t.power, t.cost))
+            .ToList();
+    }
+
+    /// <summary>
+    /// Single changes that would turn an infeasible platform feasible: more DRAM bandwidth (the factor needed, by bisection),
+    /// every workload one format lower in bits, the next smaller model of a failing workload's family, or lower resolution.
+    /// </summary>
+    public IReadOnlyList<SensitivityFinding> Sensitivity(UseCase useCase, Platform platform)
+    {
+        var findings = new List<SensitivityFinding>();
+        bool Meets(UseCase u, AchievableFractions? f = null) => EvaluateOn(u, platform, null, f).Verdict == Verdict.Meets;
+        var baseFractions = platform.Achievable;
+        if (platform.Dram is not null)
+        {
+            var factor = Bisect(k => Meets(useCase, baseFractions with { Dram = baseFractions.Dram * k }), 1, 16);
+            if (factor is { } k)
+            {
+                var gbps = (platform.Dram.PeakBandwidth?.Value ?? 0) * k / 1e9;
+                findings.Add(new SensitivityFinding(platform.Id, "more DRAM bandwidth", $"feasible with ×{k:0.##} the DRAM bandwidth (≈{gbps:0} GB/s peak)", k));
+            }
+        }
+
+        var lower = useCase with
+        {
+            Workloads = useCase.Workloads.Select(w => w with { Weights = LowerBits(w) }).ToArray(),
+        };
+        if (lower.Workloads.Zip(useCase.Workloads).Any(p => p.First.Weights != p.Second.Weights) && Meets(lower))
+        {
+            findings.Add(new SensitivityFinding(platform.Id, "lower-bit weights", "feasible with " + string.Join(", ", lower.Workloads.Zip(useCase.Workloads).Where(p => p.First.Weights != p.Second.Weights).Select(p => $"{p.First.Id} in {p.First.Weights!.Id}")), null));
+        }
+
+        foreach (var (w, index) in useCase.Workloads.Select((w, i) => (w, i)))
+        {
+            foreach (var smaller in SmallerModels(w.Model))
+            {
+                var swapped = useCase with { Workloads = useCase.Workloads.Select((x, i) => i == index ? x with { Model = smaller } : x).ToArray() };
+                if (Meets(swapped))
+                {
+                    findings.Add(new SensitivityFinding(platform.Id, "smaller model", $"feasible with {w.Id} on {smaller.Id} instead of {w.Model.Id}", null));
+                    break;
+                }
+            }
+        }
+
+        if (useCase.Workloads.Any(w => w.Arrival == ArrivalKind.Frames))
+        {
+            foreach (var scale in new[] { 0.75, 0.5 })
+            {
+                var scaled = useCase with
+                {
+                    Workloads = useCase.Workloads.Select(w => w with { Inputs = w.Inputs.Select(s => s with { Width = (int)(s.Width * scale), Height = (int)(s.Height * scale) }).ToArray() }).ToArray(),
+                };
+                if (Meets(scaled))
+                {
+                    findings.Add(new SensitivityFinding(platform.Id, "lower resolution", $"feasible with every camera input at {scale:P0} of its width and height", scale));
+                    break;
+                }
+            }
+        }
+
+        return findings;
+    }
+
+    private static WeightFormat? LowerBits(UseCaseWorkload w) => w.Model switch
+    {
+        LlmCatalogModel => (w.Weights ?? WeightFormat.Q4_0).Main.BitsPerWeight > WeightFormat.Q4_0.Main.BitsPerWeight ? WeightFormat.Q4_0 : w.Weights,
+        _ => (w.Weights ?? WeightFormat.Int8).Main.BitsPerWeight > 8 ? WeightFormat.Int8 : (w.Weights ?? WeightFormat.Int8) == WeightFormat.Int8 ? WeightFormat.Int4 : w.Weights,
+    };
+
+    /// <summary>Catalog models of the same kind and family with fewer parameters, largest first (yolov8s → yolov8n; Qwen2.5-3B → 1.5B → 0.5B).</summary>
+    private IEnumerable<CatalogModel> SmallerModels(CatalogModel model) => model switch
+    {
+        LlmCatalogModel llm => _catalog.Models.OfType<LlmCatalogModel>()
+            .Where(m => m.Architecture.Family == llm.Architecture.Family && (m.Architecture.Vision is null) == (llm.Architecture.Vision is null) && m.Architecture.Parameters < llm.Architecture.Parameters)
+            .OrderByDescending(m => m.Architecture.Parameters),
+        GraphCatalogModel graph => _catalog.Models.OfType<GraphCatalogModel>()
+            .Where(m => m.Id != graph.Id && m.Id.Length == graph.Id.Length && m.Id[..^1] == graph.Id[..^1] && m.Model.Build().TotalParameters < graph.Model.Build().TotalParameters)
+            .OrderByDescending(m => m.Model.Build().TotalParameters),
+        _ => [],
+    };
+
+    /// <summary>The least factor in [low, high] for which <paramref name="ok"/> holds (to 1 %), or null if even the high end fails.</summary>
+    private static double? Bisect(Func<double, bool> ok, double low, double high)
+    {
+        if (!ok(high))
+        {
+            return null;
+        }
+
+        for (var i = 0; i < 12 && high / low > 1.01; i++)
+        {
+            var mid = Math.Sqrt(low * high);
+            if (ok(mid))
+            {
+                high = mid;
+            }
+            else
+            {
+                low = mid;
+            }
+        }
+
+        return high;
+    }
+}
