@@ -371,7 +371,8 @@ public sealed class UseCaseEvaluator
     public IReadOnlyList<SensitivityFinding> Sensitivity(UseCase useCase, Platform platform)
     {
         var findings = new List<SensitivityFinding>();
-        bool Meets(UseCase u, AchievableFractions? f = null) => EvaluateOn(u, platform, null, f).Verdict == Verdict.Meets;
+        // A change "works" when nothing fails any more; unknown figures (price, power) stay unknown whatever changes.
+        bool Meets(UseCase u, AchievableFractions? f = null) => EvaluateOn(u, platform, null, f).Verdict != Verdict.Fails;
         var baseFractions = platform.Achievable;
         if (platform.Dram is not null)
         {

@@ -1,0 +1,194 @@
+using FsCheck;
+using FsCheck.Xunit;
+using WorkingPoint.Catalog.UseCases;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Workloads;
+using WorkingPoint.Tests.Shared;
+
+namespace WorkingPoint.Catalog.Tests;
+
+public sealed class UseCaseTests
+{
+    private static readonly UseCaseEvaluator Evaluator = new(Catalog.BuiltIn);
+
+    private static string Example(string name) => Path.Combine(TestModels.RepositoryRoot, "examples", name);
+
+    private static UseCase Parse(string yaml) => UseCaseYaml.Parse("case.yaml", yaml, Catalog.BuiltIn);
+
+    private const string Camera = """
+        name: Camera
+        workloads:
+          - id: detector
+            model: yolov8s
+            weights: int8
+            fps: 30
+            inputs:
+              - { size: 1280x720, share: 0.75 }
+              - { size: 1920x1080, share: 0.25 }
+            targets: { latencyMs: 50 }
+          - id: assistant
+            model: llama-3.2-1b
+            requestsPerHour: 60
+            prompt: 256
+            gen: 64
+            targets: { tokensPerSecond: 10 }
+        """;
+
+    [Theory]
+    [InlineData("smart-camera.yaml")]
+    [InlineData("home-assistant.yaml")]
+    [InlineData("robot.yaml")]
+    [InlineData("battery-sensor.yaml")]
+    public void Every_shipped_example_is_valid_and_some_platform_meets_it(string file)
+    {
+        var report = Evaluator.Evaluate(UseCaseYaml.Load(Example(file)));
+        Assert.NotEmpty(report.Feasible);
+        Assert.Equal(report.Feasible.Count, report.Ranking.Count);
+        Assert.All(report.ParetoFront, e => Assert.Contains(e, report.Feasible));
+        Assert.NotEmpty(report.ParetoFront);
+        Assert.Equal(Enumerable.Range(1, report.Ranking.Count), report.Ranking.Select(r => r.Rank));
+    }
+
+    [Fact]
+    public void The_reference_platform_scores_100_at_the_working_point_and_at_peak()
+    {
+        var useCase = Parse(Camera);
+        var reference = Evaluator.Evaluate(useCase).Platforms.Single(p => p.Platform.Id == useCase.ReferencePlatform);
+        Assert.Equal(100, reference.Score!.WorkingPoint, 6);
+        Assert.Equal(100, reference.Score.Peak, 6);
+        Assert.All(reference.Score.Categories.Values, v => Assert.Equal(100, v, 6));
+    }
+
+    [Fact]
+    public void The_input_distribution_sets_the_load_not_the_peak_size()
+    {
+        var at720 = Parse(Camera.Replace("- { size: 1920x1080, share: 0.25 }", string.Empty, StringComparison.Ordinal).Replace("share: 0.75", "share: 1", StringComparison.Ordinal));
+        var mixed = Parse(Camera);
+        var platform = Catalog.BuiltIn.ResolvePlatform("jetson-orin-nano-8gb-super");
+        var light = Evaluator.EvaluateOn(at720, platform);
+        var heavy = Evaluator.EvaluateOn(mixed, platform);
+        Assert.True(heavy.Utilization[heavy.Binding] > light.Utilization[light.Binding]);
+        Assert.True(heavy.Workloads[0].LatencyMs > light.Workloads[0].LatencyMs);
+    }
+
+    [Fact]
+    public void A_workload_running_beside_others_is_never_faster_than_alone()
+    {
+        var report = Evaluator.Evaluate(Parse(Camera));
+        foreach (var outcome in report.Platforms.SelectMany(p => p.Workloads))
+        {
+            Assert.True(outcome.LatencyMs >= outcome.LatencyAloneMs - 1e-9, outcome.Id);
+            Assert.True(outcome.Rate <= outcome.RateAlone + 1e-9 || outcome.RateUnit == "FPS", outcome.Id);
+        }
+    }
+
+    [Property(MaxTest = 30)]
+    public bool More_frames_per_second_never_lowers_the_load(PositiveInt fps, PositiveInt more)
+    {
+        var low = fps.Get % 60 + 1;
+        var high = low + (more.Get % 60) + 1;
+        var platform = Catalog.BuiltIn.ResolvePlatform("rk3588");
+        var a = Evaluator.EvaluateOn(Parse(Camera.Replace("fps: 30", $"fps: {low}", StringComparison.Ordinal)), platform);
+        var b = Evaluator.EvaluateOn(Parse(Camera.Replace("fps: 30", $"fps: {high}", StringComparison.Ordinal)), platform);
+        return Enum.GetValues<Resource>().All(r => b.Utilization[r] >= a.Utilization[r] - 1e-12);
+    }
+
+    [Fact]
+    public void A_use_case_that_fits_nowhere_says_why_for_every_platform_and_what_would_help()
+    {
+        var report = Evaluator.Evaluate(Parse("""
+            name: Too much
+            workloads:
+              - id: big-detector
+                model: yolov8x
+                weights: fp16
+                fps: 60
+                input: 3840x2160
+                targets: { latencyMs: 10 }
+            constraints:
+              power: { sustainedW: 5, passive: true }
+            """));
+        Assert.Empty(report.Feasible);
+        Assert.Empty(report.Ranking);
+        Assert.All(report.Platforms, p => Assert.False(string.IsNullOrWhiteSpace(p.Reason)));
+        Assert.All(report.Platforms.Where(p => p.Verdict == Verdict.Fails), p => Assert.NotEmpty(p.Violations));
+    }
+
+    [Fact]
+    public void Sensitivity_finds_the_bandwidth_that_would_make_a_bandwidth_bound_platform_feasible()
+    {
+        var useCase = Parse("""
+            name: Chat
+            workloads:
+              - id: chat
+                model: llama-3.2-3b
+                weights: q4_0
+                requestsPerHour: 10
+                prompt: 128
+                gen: 128
+                targets: { tokensPerSecond: 40 }
+            """);
+        var platform = Catalog.BuiltIn.ResolvePlatform("raspberry-pi-5");
+        Assert.Equal(Verdict.Fails, Evaluator.EvaluateOn(useCase, platform).Verdict);
+        var finding = Evaluator.Sensitivity(useCase, platform).FirstOrDefault(f => f.Change == "more DRAM bandwidth");
+        if (finding is not null)
+        {
+            Assert.True(finding.Factor > 1);
+            var fixedPlatform = Evaluator.EvaluateOn(useCase, platform, fractions: platform.Achievable with { Dram = platform.Achievable.Dram * finding.Factor!.Value });
+            Assert.NotEqual(Verdict.Fails, fixedPlatform.Verdict);
+        }
+
+        Assert.Contains(Evaluator.Sensitivity(useCase, platform), f => f.Change is "more DRAM bandwidth" or "smaller model");
+    }
+
+    [Fact]
+    public void A_battery_product_gets_energy_per_day_and_battery_life_where_idle_power_is_known()
+    {
+        var report = Evaluator.Evaluate(UseCaseYaml.Load(Example("battery-sensor.yaml")));
+        Assert.All(report.Platforms.Where(p => p.AveragePowerW is not null), p => Assert.NotNull(p.EnergyPerDayWh));
+        Assert.All(report.Platforms.Where(p => p.PowerIsLowerBound), p => Assert.Null(p.BatteryDays));
+        Assert.Contains(report.Assumptions, a => a.Contains("Idle power unpublished", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Ranking_follows_the_stated_priorities()
+    {
+        var cheap = Evaluator.Evaluate(Parse(Camera + "\npriorities: { cost: 1, performance: 0, power: 0 }"));
+        var fast = Evaluator.Evaluate(Parse(Camera + "\npriorities: { performance: 1, cost: 0, power: 0 }"));
+        var cheapest = cheap.Feasible.Where(e => e.CostUsd is not null).MinBy(e => e.CostUsd);
+        var fastest = fast.Feasible.MaxBy(e => e.Score?.WorkingPoint ?? 0);
+        Assert.Equal(cheapest?.Platform.Id, cheap.Ranking[0].Evaluation.Platform.Id);
+        Assert.Equal(fastest?.Platform.Id, fast.Ranking[0].Evaluation.Platform.Id);
+    }
+
+    [Theory]
+    [InlineData("name: x\nworkloads: [", "malformed YAML")]
+    [InlineData("name: x\nworkloads: []", "non-empty list")]
+    [InlineData("name: x\nfoo: 1\nworkloads:\n  - { id: a, model: yolov8n, fps: 1 }", "unknown field 'foo'")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: yolov9z, fps: 1 }", "Unknown model 'yolov9z'")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: yolov8n, requestsPerHour: 5 }", "is a network")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: llama-3.2-1b, fps: 30 }", "is a language model")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: llama-3.2-1b, requestsPerHour: 5, images: 1 }", "has no vision tower")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: yolov8n, fps: 30, targets: { fps: 60 } }", "contradicts the rate")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: llama-3.2-1b, requestsPerHour: 600, gen: 128, targets: { tokensPerSecond: 10 } }", "the targets contradict the rate")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: yolov8n, fps: 30, duty: 1.5 }", "duty must be")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: yolov8n, fps: 30, inputs: [ { size: 640x640, share: 0.5 } ] }", "must add up to 1")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: yolov8n, fps: -1 }", "must be positive")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: yolov8n, fps: 5 }\n  - { id: a, model: yolov8s, fps: 5 }", "used twice")]
+    [InlineData("name: x\nreference: nope\nworkloads:\n  - { id: a, model: yolov8n, fps: 5 }", "not a catalog platform")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: yolov8n, fps: 5, input: big }", "is not a size")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: yolov8n, fps: 5 }\npriorities: { performance: 0, power: 0, cost: 0 }", "all 0")]
+    public void Bad_use_cases_are_refused_naming_the_field_and_the_fix(string yaml, string expected)
+    {
+        var error = Assert.Throws<CatalogException>(() => Parse(yaml));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("case.yaml", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_file_names_the_examples()
+    {
+        var error = Assert.Throws<CatalogException>(() => UseCaseYaml.Load("/nonexistent/case.yaml"));
+        Assert.Contains("smart-camera.yaml", error.Message, StringComparison.Ordinal);
+    }
+}
