@@ -35,6 +35,8 @@ public static class WptApp
             });
             config.AddCommand<EvaluateCommand>("evaluate").WithDescription("A product's use case (workloads, rates, input sizes, targets, constraints) on every platform: verdicts, headroom, binding resource, power, cost, score, ranking, sensitivity.")
                 .WithExample("evaluate", "examples/smart-camera.yaml").WithExample("evaluate", "examples/robot.yaml", "--platforms", "jetson-orin-nano-8gb-super,rk3588");
+            config.AddCommand<ReportCommand>("report").WithDescription("The use-case evaluation as one self-contained HTML file (verdicts, rooflines, Pareto plot, targets, sensitivity, assumptions), or Markdown or JSON.")
+                .WithExample("report", "examples/smart-camera.yaml", "-o", "report.html");
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict latency, throughput, energy and the bottleneck of a model on a platform.")
                 .WithExample("predict", "--platform", "hailo-10h", "--model", "llama-3.2-1b")
                 .WithExample("predict", "--platform", "jetson-orin-nano-8gb-super", "--model", "yolov8s", "--input", "1280x720", "--layers");

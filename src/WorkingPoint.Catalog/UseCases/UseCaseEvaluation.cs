@@ -16,6 +16,7 @@ public enum Verdict
 /// <param name="LatencyMs">Frames: the worst size's latency together with the others; requests: time to first token together.</param>
 /// <param name="Rate">Frames: frames per second achieved; requests: decode tokens per second together with the others.</param>
 /// <param name="Share">The share of the binding resource this workload takes.</param>
+/// <param name="Roofline">Where one unit (a frame; a decode step) sits on the platform's roofline, alone.</param>
 public sealed record WorkloadOutcome(
     string Id,
     string ModelId,
@@ -33,7 +34,8 @@ public sealed record WorkloadOutcome(
     Resource OwnBinding,
     double MemoryBytes,
     double? AverageDynamicWatts,
-    IReadOnlyList<string> Misses)
+    IReadOnlyList<string> Misses,
+    RooflinePoint? Roofline = null)
 {
     public bool TargetsMet => Misses.Count == 0;
 }

@@ -95,7 +95,7 @@ public sealed class UseCaseEvaluator
                     misses.Add($"{w.Id}: {rate:0.#} FPS, target {fps:0.#}");
                 }
 
-                outcomes.Add(new WorkloadOutcome(w.Id, w.Model.Id, w.Category, w.Arrival, p.Weights, p.WorstSeconds * 1000, latency * 1000, latencyTarget, 1 / p.MeanLatency, rate, w.Targets.Fps, "FPS", ownShare, ownBinding, p.MemoryBytes, dynamicWatts, misses));
+                outcomes.Add(new WorkloadOutcome(w.Id, w.Model.Id, w.Category, w.Arrival, p.Weights, p.WorstSeconds * 1000, latency * 1000, latencyTarget, 1 / p.MeanLatency, rate, w.Targets.Fps, "FPS", ownShare, ownBinding, p.MemoryBytes, dynamicWatts, misses, p.Roofline));
             }
             else
             {
@@ -111,7 +111,7 @@ public sealed class UseCaseEvaluator
                     misses.Add($"{w.Id}: {decode:0.#} tok/s together, target {tps:0.#}");
                 }
 
-                outcomes.Add(new WorkloadOutcome(w.Id, w.Model.Id, w.Category, w.Arrival, p.Weights, p.FirstToken.UnitSeconds * 1000, ttft * 1000, w.Targets.TimeToFirstTokenMs, 1 / p.DecodeStep.UnitSeconds, decode, w.Targets.TokensPerSecond, "tok/s", ownShare, ownBinding, p.MemoryBytes, dynamicWatts, misses));
+                outcomes.Add(new WorkloadOutcome(w.Id, w.Model.Id, w.Category, w.Arrival, p.Weights, p.FirstToken.UnitSeconds * 1000, ttft * 1000, w.Targets.TimeToFirstTokenMs, 1 / p.DecodeStep.UnitSeconds, decode, w.Targets.TokensPerSecond, "tok/s", ownShare, ownBinding, p.MemoryBytes, dynamicWatts, misses, p.Roofline));
             }
 
             violations.AddRange(misses);
@@ -211,7 +211,8 @@ public sealed class UseCaseEvaluator
         ResourceDemand FirstToken,
         ResourceDemand DecodeStep,
         double MemoryBytes,
-        double? DynamicJoules);
+        double? DynamicJoules,
+        RooflinePoint? Roofline);
 
     private UnitProfile Profile(UseCaseWorkload w, Ceilings c, double inputScale = 1)
     {
@@ -224,6 +225,7 @@ public sealed class UseCaseEvaluator
                 var demand = ResourceDemand.Zero;
                 double meanLatency = 0, joules = 0, memory = 0;
                 (double Seconds, ResourceDemand Demand) worst = (0, ResourceDemand.Zero);
+                RooflinePoint? point = null;
                 var energyKnown = c.EnergyKnown;
                 foreach (var input in w.Inputs)
                 {
@@ -244,9 +246,13 @@ public sealed class UseCaseEvaluator
                     }
 
                     memory = Math.Max(memory, prediction.WeightBytes.Value + (prediction.PeakLiveActivations.Value * (prediction.ActivationsOnChip ? 0 : 1)));
+                    if (point is null || input.Share > 0.5)
+                    {
+                        point = new RooflinePoint($"{w.Id} {input}", prediction.OffChipIntensity, prediction.AchievedOpsPerSecond, prediction.Bottleneck.ToId());
+                    }
                 }
 
-                return new UnitProfile(weights.Id, demand, demand.UnitSeconds, meanLatency, worst.Seconds, worst.Demand, ResourceDemand.Zero, ResourceDemand.Zero, memory, energyKnown ? joules : null);
+                return new UnitProfile(weights.Id, demand, demand.UnitSeconds, meanLatency, worst.Seconds, worst.Demand, ResourceDemand.Zero, ResourceDemand.Zero, memory, energyKnown ? joules : null, point);
             }
 
             case LlmCatalogModel llm:
@@ -274,7 +280,9 @@ public sealed class UseCaseEvaluator
                 double? joules = c.EnergyKnown
                     ? visionJoules + (prefillCost.Ops > 0 ? prefillCost.DynamicJoules(c, weights.ComputePrecision) : 0) + (scenario.GeneratedTokens * stepCost.DynamicJoules(c, weights.ComputePrecision))
                     : null;
-                return new UnitProfile(weights.Id, request, request.UnitSeconds, request.UnitSeconds, request.UnitSeconds, request, firstToken, step, prediction.MemoryRequired.Value, joules);
+                var offChip = stepCost.DramBytes + stepCost.HostLinkBytes;
+                var decodePoint = new RooflinePoint($"{w.Id} decode", offChip > 0 ? stepCost.Ops / offChip : double.PositiveInfinity, stepCost.Ops / stepCost.Seconds, stepCost.Binding.ToString().ToLowerInvariant());
+                return new UnitProfile(weights.Id, request, request.UnitSeconds, request.UnitSeconds, request.UnitSeconds, request, firstToken, step, prediction.MemoryRequired.Value, joules, decodePoint);
             }
 
             default:

@@ -136,3 +136,48 @@ internal static class UseCaseText
         ? $"{w.Id}: {w.Model.Id} at {string.Join(" / ", w.Inputs.Select(i => i.Share < 1 ? $"{i} ({i.Share:P0})" : i.ToString()))}, {w.FramesPerSecond:0.##} FPS{(w.Duty < 1 ? $" on {w.Duty:P0} of frames" : string.Empty)}"
         : $"{w.Id}: {w.Model.Id}, {w.RequestsPerHour:0.##} requests/h of {w.Request.PromptTokens}{(w.Request.Images > 0 ? $" + {w.Request.Images} image" : string.Empty)} → {w.Request.GeneratedTokens} tokens";
 }
+
+/// <summary><c>wpt report USECASE.yaml -o report.html</c>: the evaluation as a self-contained HTML file, Markdown or JSON.</summary>
+public sealed class ReportCommand(IAnsiConsole console) : Command<ReportCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<USECASE>")]
+        [Description("A use-case YAML file (docs/usecase-schema.md).")]
+        public string UseCase { get; init; } = string.Empty;
+
+        [CommandOption("-o|--output <FILE>")]
+        [Description("report.html (default: the use case's file name with .html), .md or .json.")]
+        public string? Output { get; init; }
+
+        [CommandOption("--platforms <LIST>")]
+        [Description("Comma-separated platform ids or YAML paths, or 'all' (default).")]
+        public string? Platforms { get; init; }
+
+        public override ValidationResult Validate() =>
+            Output is not null && !WorkingPoint.Reporting.Html.UseCaseReportWriter.SupportedExtensions.Contains(Path.GetExtension(Output).ToLowerInvariant())
+                ? ValidationResult.Error($"-o must end in .html, .md or .json, got '{Output}'.")
+                : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var useCase = UseCaseYaml.Load(settings.UseCase);
+        var output = settings.Output ?? Path.ChangeExtension(Path.GetFileName(settings.UseCase), ".html");
+        var directory = Path.GetDirectoryName(Path.GetFullPath(output))!;
+        if (!Directory.Exists(directory))
+        {
+            throw new ArgumentException($"-o {output}: the directory {directory} does not exist. Create it, or write elsewhere.");
+        }
+
+        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
+        var report = Output.WithStatus(console, $"Evaluating {useCase.Name}…", () => new UseCaseEvaluator(catalog).Evaluate(useCase, catalog.ResolvePlatforms(settings.Platforms)));
+        Output.WithStatus<object?>(console, $"Writing {output}…", () =>
+        {
+            WorkingPoint.Reporting.Html.UseCaseReportWriter.Write(report, output, $"wpt {ResultsDatabase.WptVersion}");
+            return null;
+        });
+        console.MarkupLine($"Wrote [bold]{Markup.Escape(output)}[/]: {report.Feasible.Count} of {report.Platforms.Count} platforms meet {Markup.Escape(useCase.Name)}{(report.Ranking.Count > 0 ? $"; best by the stated priorities: {Markup.Escape(report.Ranking[0].Evaluation.Platform.Id)}" : string.Empty)}.");
+        return 0;
+    }
+}

@@ -1,0 +1,346 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using WorkingPoint.Catalog.UseCases;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Reporting.ScottPlot;
+
+namespace WorkingPoint.Reporting.Html;
+
+/// <summary>
+/// Writes a <see cref="UseCaseReport"/> as a single self-contained HTML file (styles and SVG plots inline, nothing fetched,
+/// opens from disk offline), as Markdown, or as JSON. Files are written to a temporary name and renamed, so a reader never sees
+/// half a report.
+/// </summary>
+public static class UseCaseReportWriter
+{
+    public static IReadOnlyList<string> SupportedExtensions { get; } = [".html", ".md", ".json"];
+
+    /// <summary>How many rooflines the HTML shows: the feasible platforms, then the best-scoring others, up to this many.</summary>
+    public const int MaxRooflines = 8;
+
+    private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
+    public static void Write(UseCaseReport report, string path, string generator)
+    {
+        var extension = Path.GetExtension(path).ToLowerInvariant();
+        var text = extension switch
+        {
+            ".html" => Html(report, generator),
+            ".md" => Markdown(report, generator),
+            ".json" => JsonSerializer.Serialize(UseCaseJson.Of(report), JsonOptions),
+            _ => throw new ArgumentException($"-o {path}: the report is written as .html, .md or .json."),
+        };
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, text, new UTF8Encoding(false));
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Achieved ÷ target for a workload on a platform, the tightest of its targets (≥ 1 meets them all).</summary>
+    public static double TargetRatio(WorkloadOutcome o)
+    {
+        var ratio = double.PositiveInfinity;
+        if (o.TargetRate is { } rate && rate > 0)
+        {
+            ratio = Math.Min(ratio, o.Rate / rate);
+        }
+
+        if (o.TargetLatencyMs is { } latency && o.LatencyMs > 0)
+        {
+            ratio = Math.Min(ratio, latency / o.LatencyMs);
+        }
+
+        return double.IsPositiveInfinity(ratio) ? 1 : ratio;
+    }
+
+    public static string Html(UseCaseReport report, string generator)
+    {
+        var u = report.UseCase;
+        var plotter = new UseCasePlotter();
+        var h = new StringBuilder();
+        h.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+        h.Append(CultureInfo.InvariantCulture, $"<title>{E(u.Name)} — WorkingPoint report</title>\n");
+        h.Append("""
+            <style>
+            body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 1200px; padding: 0 1rem; color: #1b1f24; }
+            h1 { margin-bottom: .2rem; } h2 { margin-top: 2.2rem; border-bottom: 1px solid #d0d7de; padding-bottom: .3rem; }
+            table { border-collapse: collapse; margin: .8rem 0; font-size: .9rem; }
+            th, td { border: 1px solid #d0d7de; padding: .3rem .55rem; text-align: right; vertical-align: top; }
+            th { background: #f6f8fa; } td.l, th.l { text-align: left; }
+            .meets { color: #1a7f37; font-weight: 600; } .fails { color: #cf222e; font-weight: 600; } .unknown { color: #6e7781; font-weight: 600; }
+            .note { color: #57606a; font-size: .9rem; } figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }
+            .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 1rem; }
+            </style>
+            </head>
+            <body>
+
+            """);
+        h.Append(CultureInfo.InvariantCulture, $"<h1>{E(u.Name)}</h1>\n");
+        if (u.Description is not null)
+        {
+            h.Append(CultureInfo.InvariantCulture, $"<p>{E(u.Description)}</p>\n");
+        }
+
+        h.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">From {E(u.Source)} by {E(generator)}. Predictions of the analytic model (docs/usecase.md); every assumption is listed at the end.</p>\n");
+        h.Append(Summary(report, html: true));
+
+        h.Append("<h2>Workloads and constraints</h2>\n<table>\n<tr><th class=\"l\">Workload</th><th class=\"l\">Model</th><th class=\"l\">Runs</th><th class=\"l\">Targets</th><th>Weight</th></tr>\n");
+        foreach (var w in u.Workloads)
+        {
+            h.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"l\">{E(w.Id)}</td><td class=\"l\">{E(w.Model.Id)} ({E(w.Weights?.Id ?? "default format")})</td><td class=\"l\">{E(Runs(w))}</td><td class=\"l\">{E(Targets(w))}</td><td>{w.Weight:0.##}</td></tr>\n");
+        }
+
+        h.Append("</table>\n");
+        h.Append(CultureInfo.InvariantCulture, $"<p>{E(Constraints(u))}</p>\n");
+
+        h.Append("<h2>Verdict per platform</h2>\n<table>\n<tr><th class=\"l\">Platform</th><th class=\"l\">Verdict</th><th class=\"l\">Binds</th><th>Load</th><th>Headroom</th><th>Avg W</th><th>Peak W</th><th>Wh/day</th><th>Memory GB</th><th>Cost</th><th>Score</th><th>Peak score</th><th class=\"l\">Why</th></tr>\n");
+        foreach (var e in Ordered(report))
+        {
+            var verdict = e.Verdict.ToString().ToLowerInvariant();
+            h.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"l\">{E(e.Platform.Id)}</td><td class=\"l {verdict}\">{verdict}</td><td class=\"l\">{(e.Predicted ? E(UseCaseEvaluator.Name(e.Binding)) : "–")}</td><td>{(e.Predicted ? $"{e.Utilization[e.Binding]:P0}" : "–")}</td><td>{(e.Predicted && double.IsFinite(e.Headroom) ? $"×{e.Headroom:0.##}" : "–")}</td><td>{N(e.AveragePowerW)}</td><td>{N(e.PeakPowerW)}</td><td>{N(e.EnergyPerDayWh)}</td><td>{(e.Predicted ? N(e.MemoryRequiredBytes / 1e9) : "–")}</td><td>{(e.CostUsd is { } c ? $"${c:0}" : "?")}</td><td>{N(e.Score?.WorkingPoint)}</td><td>{N(e.Score?.Peak)}</td><td class=\"l\">{E(e.Reason)}</td></tr>\n");
+        }
+
+        h.Append("</table>\n");
+
+        h.Append("<h2>Ranking and Pareto front</h2>\n");
+        if (report.Ranking.Count > 0)
+        {
+            var p = u.Priorities.Normalized();
+            h.Append(CultureInfo.InvariantCulture, $"<p>Feasible platforms ranked by the stated priorities: performance {p.Performance:P0}, power {p.Power:P0}, cost {p.Cost:P0}; each axis normalized to the best of the feasible set (1 = best).</p>\n");
+            h.Append("<table>\n<tr><th>#</th><th class=\"l\">Platform</th><th>Score</th><th>Performance</th><th>Power</th><th>Cost</th><th class=\"l\">Pareto</th></tr>\n");
+            foreach (var r in report.Ranking)
+            {
+                h.Append(CultureInfo.InvariantCulture, $"<tr><td>{r.Rank}</td><td class=\"l\">{E(r.Evaluation.Platform.Id)}</td><td>{r.Score:0.00}</td><td>{r.PerformanceAxis:0.00}</td><td>{r.PowerAxis:0.00}</td><td>{r.CostAxis:0.00}</td><td class=\"l\">{(report.ParetoFront.Contains(r.Evaluation) ? "yes" : string.Empty)}</td></tr>\n");
+            }
+
+            h.Append("</table>\n");
+            var points = report.Feasible.Where(e => e.CostUsd is not null && e.AveragePowerW is not null)
+                .Select(e => new ParetoPoint(e.Platform.Id, e.CostUsd!.Value, e.AveragePowerW!.Value, e.Score?.WorkingPoint ?? 0, report.ParetoFront.Contains(e))).ToArray();
+            if (points.Length > 0)
+            {
+                h.Append(Figure(plotter.ParetoSvg($"{u.Name}: feasible platforms (marker size: score at the working point)", points), "Pareto plot: cost against average power, the front joined."));
+            }
+            else
+            {
+                h.Append("<p class=\"note\">No feasible platform has both a published price and power figures, so there is no Pareto plot.</p>\n");
+            }
+        }
+        else
+        {
+            h.Append("<p><strong>No platform meets every target and constraint.</strong> The sensitivity section says what single change would help.</p>\n");
+        }
+
+        h.Append("<h2 id=\"each-workload\">Each workload: achieved against target, with everything running</h2>\n<div class=\"grid\">\n");
+        foreach (var w in u.Workloads)
+        {
+            var ratios = Ordered(report).Where(e => e.Predicted)
+                .Select(e => e.Workloads.First(o => o.Id == w.Id))
+                .Zip(Ordered(report).Where(e => e.Predicted), (o, e) => new TargetRatio(e.Platform.Id, TargetRatio(o), o.TargetsMet)).ToArray();
+            h.Append(Figure(plotter.TargetBarsSvg($"{w.Id} ({w.Model.Id})", "achieved ÷ target (tightest target)", ratios), $"{w.Id}: bars at or above the dashed line meet every target."));
+        }
+
+        h.Append("</div>\n");
+
+        h.Append("<h2>Composite score</h2>\n");
+        h.Append(CultureInfo.InvariantCulture, $"<p>Each workload's performance divided by {E(u.ReferencePlatform)}'s (= 100), combined by weighted geometric mean within each category and across categories (weights from the use case). <em>Working point</em>: the use case's input sizes, batch 1, its prompt and images. <em>Peak</em>: datasheet conditions (networks at batch 8 at their reference size, LLMs at a 128-token prompt). A large gap means great at peak, poor at this working point.</p>\n");
+        var categories = u.Workloads.Select(w => w.Category).Distinct().Order().ToArray();
+        h.Append("<table>\n<tr><th class=\"l\">Platform</th><th>Working point</th><th>Peak</th>");
+        foreach (var c in categories)
+        {
+            h.Append(CultureInfo.InvariantCulture, $"<th>{E(c.ToString().ToLowerInvariant())}</th>");
+        }
+
+        h.Append("</tr>\n");
+        foreach (var e in report.Platforms.Where(e => e.Score is not null).OrderByDescending(e => e.Score!.WorkingPoint))
+        {
+            h.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"l\">{E(e.Platform.Id)}</td><td>{N(e.Score!.WorkingPoint)}</td><td>{N(e.Score.Peak)}</td>");
+            foreach (var c in categories)
+            {
+                h.Append(CultureInfo.InvariantCulture, $"<td>{N(e.Score.Categories.TryGetValue(c, out var v) ? v : null)}</td>");
+            }
+
+            h.Append("</tr>\n");
+        }
+
+        h.Append("</table>\n");
+
+        h.Append("<h2 id=\"rooflines\">Rooflines with the workloads placed on them</h2>\n<p class=\"note\">Each workload alone: a frame at its most common input size; an LLM's decode step. Ops per off-chip byte across, achieved ops/s up.</p>\n<div class=\"grid\">\n");
+        foreach (var e in RooflinePlatforms(report))
+        {
+            var (compute, bandwidth) = RooflineChart.CeilingsOf(new Ceilings(e.Platform));
+            var chart = new RooflineChart(e.Platform.Id, compute, bandwidth, e.Workloads.Where(o => o.Roofline is not null).Select(o => o.Roofline!).ToArray());
+            h.Append(Figure(plotter.RooflineSvg(chart), $"{e.Platform.Id} ({e.Verdict.ToString().ToLowerInvariant()})."));
+        }
+
+        h.Append("</div>\n");
+
+        h.Append("<h2>Sensitivity</h2>\n");
+        h.Append(List(report.Sensitivity.Select(s => $"{s.PlatformId}: {s.Effect}"), "No single change (more DRAM bandwidth up to ×16, lower-bit weights, the next smaller model, 75 % or 50 % resolution) makes an infeasible platform feasible, or every platform is feasible already."));
+        h.Append("<h2>Assumptions and sources</h2>\n");
+        h.Append(List(report.Assumptions, "None."));
+        h.Append("<h3>Sources of the platform figures</h3>\n<ul>\n");
+        foreach (var (platform, key, url) in report.Platforms.SelectMany(e => e.Platform.Provenance.References.Select(r => (e.Platform.Id, r.Key, r.Value))))
+        {
+            h.Append(CultureInfo.InvariantCulture, $"<li>{E(platform)} {E(key)}: {E(url)}</li>\n");
+        }
+
+        h.Append("</ul>\n");
+
+        // Checked by the report test in headless Chromium: every image decoded, every SVG present, no script error.
+        h.Append("""
+            <script>
+            (function () {
+              var errors = [];
+              window.addEventListener('error', function (e) { errors.push(String(e.message)); });
+              function check() {
+                var broken = Array.prototype.filter.call(document.images, function (i) { return !i.complete || i.naturalWidth === 0; });
+                var svgs = document.querySelectorAll('figure svg').length;
+                document.body.setAttribute('data-render-check', broken.length === 0 && errors.length === 0 && svgs === document.querySelectorAll('figure').length ? 'ok' : 'failed: ' + broken.length + ' broken images, ' + errors.length + ' script errors, ' + svgs + ' svgs');
+              }
+              if (document.readyState === 'complete') { check(); } else { window.addEventListener('load', check); }
+            })();
+            </script>
+            </body>
+            </html>
+
+            """);
+        return h.ToString();
+    }
+
+    public static string Markdown(UseCaseReport report, string generator)
+    {
+        var u = report.UseCase;
+        var m = new StringBuilder();
+        m.Append(CultureInfo.InvariantCulture, $"# {u.Name}\n\n");
+        if (u.Description is not null)
+        {
+            m.Append(CultureInfo.InvariantCulture, $"{u.Description}\n\n");
+        }
+
+        m.Append(CultureInfo.InvariantCulture, $"From {u.Source} by {generator}.\n\n");
+        m.Append(Summary(report, html: false)).Append('\n');
+        m.Append("## Workloads\n\n| Workload | Model | Runs | Targets |\n|---|---|---|---|\n");
+        foreach (var w in u.Workloads)
+        {
+            m.Append(CultureInfo.InvariantCulture, $"| {w.Id} | {w.Model.Id} ({w.Weights?.Id ?? "default format"}) | {Runs(w)} | {Targets(w)} |\n");
+        }
+
+        m.Append(CultureInfo.InvariantCulture, $"\n{Constraints(u)}\n\n## Verdict per platform\n\n| Platform | Verdict | Binds | Load | Headroom | Avg W | Wh/day | Cost | Score | Peak score | Why |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        foreach (var e in Ordered(report))
+        {
+            m.Append(CultureInfo.InvariantCulture, $"| {e.Platform.Id} | {e.Verdict.ToString().ToLowerInvariant()} | {(e.Predicted ? UseCaseEvaluator.Name(e.Binding) : "–")} | {(e.Predicted ? $"{e.Utilization[e.Binding]:P0}" : "–")} | {(e.Predicted && double.IsFinite(e.Headroom) ? $"×{e.Headroom:0.##}" : "–")} | {N(e.AveragePowerW)} | {N(e.EnergyPerDayWh)} | {(e.CostUsd is { } c ? $"${c:0}" : "?")} | {N(e.Score?.WorkingPoint)} | {N(e.Score?.Peak)} | {e.Reason.Replace("|", "/", StringComparison.Ordinal)} |\n");
+        }
+
+        m.Append("\n## Ranking\n\n");
+        foreach (var r in report.Ranking)
+        {
+            m.Append(CultureInfo.InvariantCulture, $"{r.Rank}. {r.Evaluation.Platform.Id} (score {r.Score:0.00}; performance {r.PerformanceAxis:0.00}, power {r.PowerAxis:0.00}, cost {r.CostAxis:0.00}){(report.ParetoFront.Contains(r.Evaluation) ? ", on the Pareto front" : string.Empty)}\n");
+        }
+
+        if (report.Ranking.Count == 0)
+        {
+            m.Append("No platform meets every target and constraint.\n");
+        }
+
+        m.Append("\n## Sensitivity\n\n");
+        foreach (var s in report.Sensitivity)
+        {
+            m.Append(CultureInfo.InvariantCulture, $"- {s.PlatformId}: {s.Effect}\n");
+        }
+
+        m.Append("\n## Assumptions\n\n");
+        foreach (var a in report.Assumptions)
+        {
+            m.Append(CultureInfo.InvariantCulture, $"- {a}\n");
+        }
+
+        return m.ToString();
+    }
+
+    private static string Summary(UseCaseReport report, bool html)
+    {
+        var best = report.Ranking.Count > 0 ? report.Ranking[0] : null;
+        var text = best is null
+            ? $"No platform of the {report.Platforms.Count} evaluated meets every target and constraint."
+            : $"{report.Feasible.Count} of {report.Platforms.Count} platforms meet every target and constraint; the best by the stated priorities is {best.Evaluation.Platform.Id} ({best.Evaluation.Reason}).";
+        return html ? $"<p><strong>{E(text)}</strong></p>\n" : text + "\n";
+    }
+
+    private static IEnumerable<PlatformEvaluation> Ordered(UseCaseReport report) =>
+        report.Platforms.OrderBy(e => e.Verdict).ThenByDescending(e => e.Score?.WorkingPoint ?? -1).ThenBy(e => e.Platform.Id, StringComparer.Ordinal);
+
+    private static IEnumerable<PlatformEvaluation> RooflinePlatforms(UseCaseReport report) =>
+        Ordered(report).Where(e => e.Predicted && e.Workloads.Any(o => o.Roofline is not null)).Take(MaxRooflines);
+
+    private static string Runs(UseCaseWorkload w) => w.Arrival == ArrivalKind.Frames
+        ? $"{w.FramesPerSecond:0.##} FPS{(w.Duty < 1 ? $" on {w.Duty:P0} of frames" : string.Empty)} at {string.Join(" / ", w.Inputs.Select(i => i.Share < 1 ? $"{i} ({i.Share:P0})" : i.ToString()))}"
+        : $"{w.RequestsPerHour:0.##} requests/h: {w.Request.PromptTokens}-token prompt{(w.Request.Images > 0 ? $" + {w.Request.Images} image ({w.Request.ImageWidth}x{w.Request.ImageHeight})" : string.Empty)}, {w.Request.GeneratedTokens} tokens out";
+
+    private static string Targets(UseCaseWorkload w)
+    {
+        var t = w.Targets;
+        var parts = new List<string>();
+        if (t.Fps is { } fps)
+        {
+            parts.Add($"≥ {fps:0.##} FPS");
+        }
+
+        if (t.LatencyMs is { } l)
+        {
+            parts.Add($"≤ {l:0.##} ms per frame");
+        }
+
+        if (t.TokensPerSecond is { } tps)
+        {
+            parts.Add($"≥ {tps:0.##} tok/s");
+        }
+
+        if (t.TimeToFirstTokenMs is { } ttft)
+        {
+            parts.Add($"TTFT ≤ {ttft:0} ms");
+        }
+
+        return parts.Count == 0 ? "none" : string.Join(", ", parts);
+    }
+
+    private static string Constraints(UseCase u)
+    {
+        var c = u.Constraints;
+        var parts = new List<string>();
+        if (c.SustainedPowerW is { } w)
+        {
+            parts.Add($"{w:0.##} W sustained{(c.Passive ? " (passive cooling)" : string.Empty)}");
+        }
+
+        if (c.UnitCostUsd is { } cost)
+        {
+            parts.Add($"unit cost ≤ ${cost:0}");
+        }
+
+        if (c.MemoryGiB is { } mem)
+        {
+            parts.Add($"memory ≤ {mem:0.##} GiB");
+        }
+
+        if (c.EnergyPerDayWh is { } e)
+        {
+            parts.Add($"≤ {e:0.#} Wh a day");
+        }
+
+        parts.Add($"active {u.ActiveHoursPerDay:0.#} h a day");
+        return "Constraints: " + string.Join("; ", parts) + ".";
+    }
+
+    private static string Figure(string svg, string caption) => $"<figure>{svg}<figcaption class=\"note\">{E(caption)}</figcaption></figure>\n";
+
+    private static string List(IEnumerable<string> items, string empty)
+    {
+        var list = items.ToArray();
+        return list.Length == 0 ? $"<p class=\"note\">{E(empty)}</p>\n" : "<ul>\n" + string.Concat(list.Select(i => $"<li>{E(i)}</li>\n")) + "</ul>\n";
+    }
+
+    private static string N(double? value) => value is { } v && double.IsFinite(v) ? v.ToString(v >= 100 ? "0" : v >= 10 ? "0.#" : "0.##", CultureInfo.InvariantCulture) : "?";
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+}
