@@ -72,6 +72,7 @@ public static class UseCaseReportWriter
             .note { color: #57606a; font-size: .9rem; } figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }
             .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 1rem; }
             </style>
+            <script>window.wptErrors = []; window.addEventListener('error', function (e) { window.wptErrors.push(String(e.message)); });</script>
             </head>
             <body>
 
@@ -191,8 +192,7 @@ public static class UseCaseReportWriter
         h.Append("""
             <script>
             (function () {
-              var errors = [];
-              window.addEventListener('error', function (e) { errors.push(String(e.message)); });
+              var errors = window.wptErrors;
               function check() {
                 var broken = Array.prototype.filter.call(document.images, function (i) { return !i.complete || i.naturalWidth === 0; });
                 var svgs = document.querySelectorAll('figure svg').length;
