@@ -214,7 +214,7 @@ public sealed class UseCaseEvaluator
         double? DynamicJoules,
         RooflinePoint? Roofline);
 
-    private UnitProfile Profile(UseCaseWorkload w, Ceilings c, double inputScale = 1)
+    private UnitProfile Profile(UseCaseWorkload w, Ceilings c)
     {
         var cpu = c.Platform.Kind == "cpu";
         switch (w.Model)
@@ -229,7 +229,7 @@ public sealed class UseCaseEvaluator
                 var energyKnown = c.EnergyKnown;
                 foreach (var input in w.Inputs)
                 {
-                    var (iw, ih) = ((int)Math.Max(1, input.Width * inputScale), (int)Math.Max(1, input.Height * inputScale));
+                    var (iw, ih) = (input.Width, input.Height);
                     var built = Graphs.GetOrAdd((graph.Model.Id + "|" + graph.Model.Source, iw, ih), key => graph.Model.Build(key.Width, key.Height));
                     var prediction = GraphPredictor.Predict(built, c, weights);
                     var d = ResourceDemand.Of(prediction.Layers.Select(l => l.Cost), cpu).WithUnitSeconds(prediction.Latency.Value);
