@@ -9,7 +9,7 @@ public abstract record CatalogModel(string Id, string Name, WorkloadCategory Cat
 
 /// <summary>An LLM; <paramref name="FileWeights"/> is the weight layout a GGUF file stores, used when no format is asked for.</summary>
 public sealed record LlmCatalogModel(LlmArchitecture Architecture, WeightFormat? FileWeights = null)
-    : CatalogModel(Architecture.Id, Architecture.Name, WorkloadCategory.Generative, Architecture.Source);
+    : CatalogModel(Architecture.Id, Architecture.Name, Architecture.Audio is null ? WorkloadCategory.Generative : WorkloadCategory.Speech, Architecture.Source);
 
 public sealed record GraphCatalogModel(GraphModel Model)
     : CatalogModel(Model.Id, Model.Name, Model.Category, Model.Source);

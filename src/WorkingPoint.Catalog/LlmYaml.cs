@@ -14,7 +14,7 @@ public static partial class LlmYaml
     {
         var y = YamlReader.Parse(file, text);
         var r = y.Root;
-        y.RejectUnknownKeys(r, string.Empty, "id", "name", "family", "hiddenSize", "layers", "attentionHeads", "kvHeads", "headDim", "ffnSize", "vocabSize", "tiedEmbeddings", "qkvBias", "gatedFfn", "maxContext", "slidingWindow", "publishedParameters", "source", "notes", "vision");
+        y.RejectUnknownKeys(r, string.Empty, "id", "name", "family", "hiddenSize", "layers", "attentionHeads", "kvHeads", "headDim", "ffnSize", "vocabSize", "tiedEmbeddings", "qkvBias", "gatedFfn", "maxContext", "slidingWindow", "publishedParameters", "source", "notes", "vision", "audio");
         var id = y.RequireString(r, "id", string.Empty);
         if (!IdPattern().IsMatch(id))
         {
@@ -28,7 +28,8 @@ public static partial class LlmYaml
             "qwen2" => LlmFamily.Qwen2,
             "gemma2" => LlmFamily.Gemma2,
             "phi3" => LlmFamily.Phi3,
-            _ => throw y.Error(y.Get(r, "family"), $"unsupported family '{familyText}'. Supported: llama, qwen2, gemma2, phi3."),
+            "whisper" => LlmFamily.Whisper,
+            _ => throw y.Error(y.Get(r, "family"), $"unsupported family '{familyText}'. Supported: llama, qwen2, gemma2, phi3, whisper."),
         };
 
         int Int(YamlMappingNode map, string key, string path)
@@ -70,6 +71,13 @@ public static partial class LlmYaml
                 (int)(y.Number(v, "imageHeight", "vision") ?? 448));
         }
 
+        AudioEncoderSpec? audio = null;
+        if (y.Mapping(r, "audio", string.Empty) is { } a)
+        {
+            y.RejectUnknownKeys(a, "audio", "melBins", "frames", "width", "layers", "heads", "ffnSize");
+            audio = new AudioEncoderSpec(Int(a, "melBins", "audio"), Int(a, "frames", "audio"), Int(a, "width", "audio"), Int(a, "layers", "audio"), Int(a, "heads", "audio"), Int(a, "ffnSize", "audio"));
+        }
+
         var published = y.Number(r, "publishedParameters", string.Empty);
         try
         {
@@ -91,7 +99,8 @@ public static partial class LlmYaml
                 y.Number(r, "slidingWindow", string.Empty) is { } sw ? (int)sw : null,
                 published is { } p ? (long)p : null,
                 y.String(r, "source", string.Empty),
-                vision).Validate();
+                vision,
+                audio).Validate();
         }
         catch (ArgumentException ex)
         {

@@ -88,7 +88,9 @@ public static class Predictions
                 var scenario = request.Generation ?? new LlmScenario();
                 Func<Seconds>? vision = llm.Architecture.Vision is { } spec
                     ? () => GraphPredictor.Predict(spec.AsGraphModel(llm.Id).Build(scenario.ImageWidth, scenario.ImageHeight), ceilings, weights).Latency
-                    : null;
+                    : llm.Architecture.Audio is { } audio
+                        ? () => GraphPredictor.Predict(audio.AsGraphModel(llm.Id).Build(), ceilings, weights).Latency
+                        : null;
                 return new LlmModelPrediction(platform, model, LlmPredictor.Predict(workload, ceilings, scenario, vision));
             case GraphCatalogModel graph:
                 var g = graph.Model;

@@ -36,6 +36,11 @@ public static class GgufSynthesizer
 
     public static SynthesisPlan Plan(LlmArchitecture architecture, WeightFormat weights)
     {
+        if (!GgufArchitecture.Families.Values.Contains(architecture.Family))
+        {
+            throw new ArgumentException($"{architecture.Family.ToString().ToLowerInvariant()} models are not llama.cpp models, so they cannot be written as GGUF for it; llama.cpp runs {string.Join(", ", GgufArchitecture.Families.Keys)}.");
+        }
+
         var tensors = new List<GgufTensorSpec>(architecture.Tensors.Count);
         foreach (var tensor in architecture.Tensors)
         {

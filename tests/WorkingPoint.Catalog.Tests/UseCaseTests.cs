@@ -167,9 +167,11 @@ public sealed class UseCaseTests
     [InlineData("name: x\nfoo: 1\nworkloads:\n  - { id: a, model: yolov8n, fps: 1 }", "unknown field 'foo'")]
     [InlineData("name: x\nworkloads:\n  - { id: a, model: yolov9z, fps: 1 }", "Unknown model 'yolov9z'")]
     [InlineData("name: x\nworkloads:\n  - { id: a, model: yolov8n, requestsPerHour: 5 }", "is a network")]
-    [InlineData("name: x\nworkloads:\n  - { id: a, model: llama-3.2-1b, fps: 30 }", "is a language model")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: llama-3.2-1b, fps: 30 }", "is a language or speech model")]
     [InlineData("name: x\nworkloads:\n  - { id: a, model: llama-3.2-1b, requestsPerHour: 5, images: 1 }", "has no vision tower")]
     [InlineData("name: x\nworkloads:\n  - { id: a, model: yolov8n, fps: 30, targets: { fps: 60 } }", "contradicts the rate")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: llama-3.2-1b, requestsPerHour: 5, audioSeconds: 10 }", "has no audio encoder")]
+    [InlineData("name: x\nworkloads:\n  - { id: a, model: whisper-base, requestsPerHour: 5 }", "give audioSeconds")]
     [InlineData("name: x\nworkloads:\n  - { id: a, model: llama-3.2-1b, requestsPerHour: 600, gen: 128, targets: { tokensPerSecond: 10 } }", "the targets contradict the rate")]
     [InlineData("name: x\nworkloads:\n  - { id: a, model: yolov8n, fps: 30, duty: 1.5 }", "duty must be")]
     [InlineData("name: x\nworkloads:\n  - { id: a, model: yolov8n, fps: 30, inputs: [ { size: 640x640, share: 0.5 } ] }", "must add up to 1")]
@@ -183,6 +185,19 @@ public sealed class UseCaseTests
         var error = Assert.Throws<CatalogException>(() => Parse(yaml));
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.StartsWith("case.yaml", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Speech_recognition_runs_its_encoder_before_the_first_token()
+    {
+        var useCase = Parse("name: asr\nworkloads:\n  - { id: listen, model: whisper-base, weights: fp16, requestsPerHour: 60, audioSeconds: 6, gen: 32 }\n");
+        var longer = Parse("name: asr\nworkloads:\n  - { id: listen, model: whisper-base, weights: fp16, requestsPerHour: 60, audioSeconds: 45, gen: 32 }\n");
+        var platform = Catalog.BuiltIn.ResolvePlatform("raspberry-pi-5");
+        var one = Evaluator.EvaluateOn(useCase, platform).Workloads.Single();
+        var two = Evaluator.EvaluateOn(longer, platform).Workloads.Single();
+        Assert.Equal(WorkloadCategory.Speech, useCase.Workloads[0].Category);
+        Assert.True(one.LatencyAloneMs > 100, "a 30 s Whisper encoder pass on a Pi 5 takes well over 100 ms");
+        Assert.InRange(two.LatencyAloneMs, 1.8 * one.LatencyAloneMs, 2 * one.LatencyAloneMs); // two encoder windows, one short prefill
     }
 
     [Fact]

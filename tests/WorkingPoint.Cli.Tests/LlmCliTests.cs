@@ -63,6 +63,7 @@ public sealed class LlmCliTests : IDisposable
     [Theory]
     [InlineData("models synth llama-3.2-1b --weights int4", "llama.cpp files cannot hold")]
     [InlineData("models synth yolov8s", "is a network")]
+    [InlineData("models synth whisper-base", "not llama.cpp models")]
     [InlineData("models synth llama-3.2-1b -o model.bin", "-o must name a .gguf file")]
     [InlineData("models synth llama-3.2-1b -o /nonexistent-dir/model.gguf", "does not exist")]
     [InlineData("models synth no-such-model", "Unknown model 'no-such-model'")]

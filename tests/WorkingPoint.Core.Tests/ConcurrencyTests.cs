@@ -63,3 +63,44 @@ public sealed class ConcurrencyTests
     private static ResourceDemand Demand(double computeMs, double dramMs, bool cpu) =>
         ResourceDemand.Of([new StepCost(computeMs / 1000, dramMs / 1000, 0, 0, 1, 1, 0, 0)], cpu);
 }
+
+public sealed class SpeechModelTests
+{
+    private static readonly Workloads.AudioEncoderSpec WhisperBaseAudio = new(80, 3000, 512, 6, 8, 2048);
+
+    private static Workloads.LlmArchitecture WhisperBase() => new(
+        "whisper-base", "Whisper base", Workloads.LlmFamily.Whisper, 512, 6, 8, 8, 64, 2048, 51865, TiedEmbeddings: true, QkvBias: true, GatedFfn: false,
+        MaxContext: 448, SlidingWindow: null, PublishedParameters: 72_593_920, Source: "test", Audio: WhisperBaseAudio);
+
+    [Fact]
+    public void Whisper_base_counts_exactly_the_published_parameters_encoder_and_decoder()
+    {
+        var whisper = WhisperBase();
+        Assert.Equal(20_590_592, WhisperBaseAudio.Parameters);
+        Assert.Equal(72_593_920, whisper.TotalParameters);
+    }
+
+    [Fact]
+    public void Each_decoded_token_reads_the_cross_attention_cache_but_not_the_cross_projection_weights()
+    {
+        var w = new LlmWorkload(WhisperBase(), Workloads.WeightFormat.Fp16, Workloads.KvCacheFormat.F16);
+        Assert.Equal(2.0 * 8 * 64 * 1500 * 2 * 6, w.CrossKvBytes);
+        Assert.Equal(2.0 * 6 * 2 * 512 * 512, w.CrossKvWeightBytes);
+        Assert.True(w.DecodeWeightBytes < w.WeightBytes - w.CrossKvWeightBytes + 1);
+
+        var c = new Ceilings(TestPlatforms.Soc());
+        var step = LlmPredictor.DecodeStep(w, c, 10);
+        Assert.True(step.DramBytes >= w.DecodeWeightBytes + w.CrossKvBytes);
+    }
+
+    [Fact]
+    public void Longer_audio_runs_the_encoder_once_per_30_second_window()
+    {
+        Assert.Equal(1, Workloads.AudioEncoderSpec.Windows(6));
+        Assert.Equal(1, Workloads.AudioEncoderSpec.Windows(30));
+        Assert.Equal(2, Workloads.AudioEncoderSpec.Windows(31));
+        var graph = WhisperBaseAudio.AsGraphModel("whisper-base").Build();
+        Assert.Equal(1500L * 512, graph.Layers[^1].OutputElements);
+        Assert.InRange(graph.TotalParameters, 0.95 * (WhisperBaseAudio.Parameters - (1500 * 512)), 1.0 * WhisperBaseAudio.Parameters);
+    }
+}

@@ -257,7 +257,7 @@ public sealed class UseCaseEvaluator
 
             case LlmCatalogModel llm:
             {
-                var weights = w.Weights ?? llm.FileWeights ?? WeightFormat.Q4_0;
+                var weights = w.Weights ?? llm.FileWeights ?? (llm.Architecture.Audio is null ? WeightFormat.Q4_0 : WeightFormat.Fp16);
                 var workload = new LlmWorkload(llm.Architecture, weights, KvCacheFormat.F16);
                 var scenario = w.Request;
                 var prediction = LlmPredictor.Predict(workload, c, scenario);
@@ -269,6 +269,15 @@ public sealed class UseCaseEvaluator
                     var encode = GraphPredictor.Predict(built, c, weights);
                     vision = ResourceDemand.Of(encode.Layers.Select(l => l.Cost), cpu).WithUnitSeconds(encode.Latency.Value) * scenario.Images;
                     visionJoules = c.EnergyKnown ? scenario.Images * encode.Layers.Sum(l => l.Cost.DynamicJoules(c, weights.ComputePrecision)) : 0;
+                }
+                else if (scenario.AudioSeconds > 0 && llm.Architecture.Audio is { } audio)
+                {
+                    // A speech model: the audio encoder once per started 30 s window, then the decoder cross-attends to it.
+                    var windows = AudioEncoderSpec.Windows(scenario.AudioSeconds);
+                    var built = Graphs.GetOrAdd((llm.Id + "|audio", audio.Frames, 1), _ => audio.AsGraphModel(llm.Id).Build());
+                    var encode = GraphPredictor.Predict(built, c, weights);
+                    vision = ResourceDemand.Of(encode.Layers.Select(l => l.Cost), cpu).WithUnitSeconds(encode.Latency.Value) * windows;
+                    visionJoules = c.EnergyKnown ? windows * encode.Layers.Sum(l => l.Cost.DynamicJoules(c, weights.ComputePrecision)) : 0;
                 }
 
                 var prefillCost = LlmPredictor.PrefillPass(workload, c, prediction.PromptTokensWithImages, 1, scenario.PrefillChunkTokens);
@@ -329,8 +338,8 @@ public sealed class UseCaseEvaluator
             {
                 workingPoint.Add(fits ? Math.Sqrt((1 / p.DecodeStep.UnitSeconds) * (1 / p.FirstToken.UnitSeconds)) : 0);
                 var llm = (LlmCatalogModel)w.Model;
-                var workload = new LlmWorkload(llm.Architecture, w.Weights ?? llm.FileWeights ?? WeightFormat.Q4_0, KvCacheFormat.F16);
-                var short_ = LlmPredictor.Predict(workload, c, new LlmScenario(128, 128));
+                var workload = new LlmWorkload(llm.Architecture, w.Weights ?? llm.FileWeights ?? (llm.Architecture.Audio is null ? WeightFormat.Q4_0 : WeightFormat.Fp16), KvCacheFormat.F16);
+                var short_ = LlmPredictor.Predict(workload, c, new LlmScenario(llm.Architecture.Audio is null ? 128 : 4, 128));
                 peak.Add(short_.Fits ? Math.Sqrt(short_.DecodeTokensPerSecond / short_.TimeToFirstToken.Value) : 0);
             }
         }

@@ -108,7 +108,7 @@ public static class UseCaseYaml
 
     private static UseCaseWorkload Workload(YamlReader y, YamlMappingNode w, Catalog catalog)
     {
-        y.RejectUnknownKeys(w, "workloads[]", "id", "model", "weights", "fps", "duty", "input", "inputs", "requestsPerHour", "prompt", "gen", "images", "image", "targets", "weight");
+        y.RejectUnknownKeys(w, "workloads[]", "id", "model", "weights", "fps", "duty", "input", "inputs", "requestsPerHour", "prompt", "gen", "images", "image", "audioSeconds", "targets", "weight");
         var id = y.RequireString(w, "id", "workloads[]");
         var path = $"workloads[{id}]";
         var modelId = y.RequireString(w, "model", path);
@@ -136,7 +136,7 @@ public static class UseCaseYaml
             {
                 if (y.Get(w, key) is { } wrong)
                 {
-                    throw y.Error(wrong, $"{path}.{key}: '{modelId}' is a language model; it takes requestsPerHour, prompt, gen, images and image, not {key}.");
+                    throw y.Error(wrong, $"{path}.{key}: '{modelId}' is a language or speech model; it takes requestsPerHour, prompt, gen, images, image and audioSeconds, not {key}.");
                 }
             }
 
@@ -146,13 +146,25 @@ public static class UseCaseYaml
             }
 
             var perHour = Positive(y, w, "requestsPerHour", path, required: true)!.Value;
-            var prompt = (int)(NonNegative(y, w, "prompt", path) ?? 512);
+            // A speech model's decoder starts from a handful of task tokens, not a text prompt.
+            var prompt = (int)(NonNegative(y, w, "prompt", path) ?? (llm.Architecture.Audio is null ? 512 : 4));
             var gen = (int)(NonNegative(y, w, "gen", path) ?? 128);
             var images = (int)(NonNegative(y, w, "images", path) ?? 0);
             var (iw, ih) = y.String(w, "image", path) is { } image ? Size(y, y.Get(w, "image")!, image, $"{path}.image") : (448, 448);
             if (images > 0 && llm.Architecture.Vision is null)
             {
                 throw y.Error(y.Get(w, "images"), $"{path}.images: '{modelId}' has no vision tower; use a VLM (e.g. qwen2.5-vl-3b) or images: 0.");
+            }
+
+            var audioSeconds = NonNegative(y, w, "audioSeconds", path);
+            if (audioSeconds is not null && llm.Architecture.Audio is null)
+            {
+                throw y.Error(y.Get(w, "audioSeconds"), $"{path}.audioSeconds: '{modelId}' has no audio encoder; use a speech model (e.g. whisper-base).");
+            }
+
+            if (llm.Architecture.Audio is not null && audioSeconds is null or 0)
+            {
+                throw y.Error(w, $"{path}: '{modelId}' is a speech model; give audioSeconds, the length of the clips it transcribes.");
             }
 
             if (targets.TokensPerSecond is { } tps && gen > 0)
@@ -165,10 +177,10 @@ public static class UseCaseYaml
                 }
             }
 
-            return new UseCaseWorkload(id, model, weights, ArrivalKind.Requests, 0, 1, [], perHour, new LlmScenario(prompt, gen, 1, images, iw, ih).Validate(), targets, weight);
+            return new UseCaseWorkload(id, model, weights, ArrivalKind.Requests, 0, 1, [], perHour, new LlmScenario(prompt, gen, 1, images, iw, ih, AudioSeconds: audioSeconds ?? 0).Validate(), targets, weight);
         }
 
-        foreach (var key in new[] { "requestsPerHour", "prompt", "gen", "images", "image" })
+        foreach (var key in new[] { "requestsPerHour", "prompt", "gen", "images", "image", "audioSeconds" })
         {
             if (y.Get(w, key) is { } wrong)
             {

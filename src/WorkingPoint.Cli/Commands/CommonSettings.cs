@@ -49,6 +49,10 @@ public class WorkingPointSettings : JsonSettings
     [Description("Image size for a VLM. Default 448x448.")]
     public string? Image { get; init; }
 
+    [CommandOption("--audio <SECONDS>")]
+    [Description("Seconds of audio for a speech model (its encoder runs once per started 30 s window before the decoder). Default 0.")]
+    public double Audio { get; init; }
+
     [CommandOption("--input <WxH>")]
     [Description("Input size for a network, width x height (e.g. 1280x720). Default: the model's reference size.")]
     public string? Input { get; init; }
@@ -68,7 +72,7 @@ public class WorkingPointSettings : JsonSettings
         return new PredictionRequest(
             Weights is null ? null : WeightFormat.Parse(Weights),
             KvCache is null ? null : KvCacheFormat.Parse(KvCache),
-            new LlmScenario(Prompt, Gen, Batch, Images, imageWidth, imageHeight).Validate(),
+            new LlmScenario(Prompt, Gen, Batch, Images, imageWidth, imageHeight, AudioSeconds: Audio).Validate(),
             input?.W,
             input?.H,
             Batch,

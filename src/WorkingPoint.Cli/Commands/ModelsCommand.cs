@@ -102,7 +102,7 @@ internal sealed record ModelJson(string Id, string Name, string Category, long P
         {
             case LlmCatalogModel llm:
                 var a = llm.Architecture;
-                return new ModelJson(a.Id, a.Name, "generative", a.TotalParameters, a.PublishedParameters, null, null, a.KvElementsPerToken * 2, a.Source);
+                return new ModelJson(a.Id, a.Name, llm.Category.ToString().ToLowerInvariant(), a.TotalParameters, a.PublishedParameters, null, null, a.KvElementsPerToken * 2, a.Source);
             case GraphCatalogModel g:
                 var graph = g.Model.Build();
                 return new ModelJson(g.Id, g.Name, g.Category.ToString().ToLowerInvariant(), graph.TotalParameters, g.Model.Published?.Parameters, graph.Input.ToString(), graph.TotalOps.Giga, null, g.Source);

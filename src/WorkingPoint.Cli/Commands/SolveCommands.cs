@@ -143,7 +143,7 @@ public sealed class SolveModelCommand(IAnsiConsole console) : Command<SolveModel
         var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var platform = catalog.ResolvePlatform(settings.Platform);
         var request = settings.ToRequest(platform);
-        var candidates = catalog.Models.OfType<LlmCatalogModel>()
+        var candidates = catalog.Models.OfType<LlmCatalogModel>().Where(m => m.Category == WorkloadCategory.Generative) // speech models transcribe; they are not candidates for a chat or planning LLM
             .Select(m => (Model: m, Prediction: (LlmModelPrediction)Predictions.Predict(m, platform, request)))
             .OrderByDescending(c => c.Model.Architecture.Parameters)
             .Select(c => new ModelCandidate(

@@ -1,14 +1,16 @@
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Units;
+using WorkingPoint.Core.Workloads;
 
 namespace WorkingPoint.Core.Analysis;
 
 /// <summary>A generation request: prompt and generated tokens, concurrent sequences, and images for a VLM.</summary>
-public sealed record LlmScenario(int PromptTokens = 512, int GeneratedTokens = 128, int Batch = 1, int Images = 0, int ImageWidth = 448, int ImageHeight = 448, int PrefillChunkTokens = 512)
+/// <param name="AudioSeconds">Seconds of audio a speech model transcribes (its encoder runs once per started 30 s window).</param>
+public sealed record LlmScenario(int PromptTokens = 512, int GeneratedTokens = 128, int Batch = 1, int Images = 0, int ImageWidth = 448, int ImageHeight = 448, int PrefillChunkTokens = 512, double AudioSeconds = 0)
 {
     public LlmScenario Validate()
     {
-        if (PromptTokens < 0 || GeneratedTokens < 0 || Batch < 1 || Images < 0 || PrefillChunkTokens < 1)
+        if (PromptTokens < 0 || GeneratedTokens < 0 || Batch < 1 || Images < 0 || PrefillChunkTokens < 1 || AudioSeconds < 0)
         {
             throw new ArgumentException($"Invalid request: prompt {PromptTokens}, gen {GeneratedTokens}, batch {Batch}, images {Images}; prompt/gen/images must be ≥ 0 and batch ≥ 1.");
         }
@@ -70,8 +72,8 @@ public static class LlmPredictor
     public static StepCost DecodeStep(LlmWorkload w, Ceilings c, double context, int batch = 1)
     {
         var residence = ResidenceOf(w, c);
-        var ops = batch * (w.BodyMatmulOpsPerToken + w.LmHeadOpsPerToken + (w.AttentionOpsPerContextTokenPerLayer * w.AttendedTokenLayers(context)));
-        var kvBytes = batch * w.KvBytesPerTokenPerLayer * (w.AttendedTokenLayers(context) + w.Architecture.Layers);
+        var ops = batch * (w.BodyMatmulOpsPerToken + w.LmHeadOpsPerToken + (w.AttentionOpsPerContextTokenPerLayer * w.AttendedTokenLayers(context)) + w.CrossAttentionOpsPerToken);
+        var kvBytes = batch * ((w.KvBytesPerTokenPerLayer * (w.AttendedTokenLayers(context) + w.Architecture.Layers)) + w.CrossKvBytes);
         return Cost(w, c, residence, ops, w.DecodeWeightBytes, kvBytes);
     }
 
@@ -89,16 +91,17 @@ public static class LlmPredictor
         double p = promptTokens;
         var window = Math.Min(p, w.SlidingWindow);
         var attendedSum = (w.FullLayers * p * (p + 1) / 2) + (w.SlidingLayers * ((window * (window + 1) / 2) + ((p - window) * window)));
-        var ops = batch * ((p * w.BodyMatmulOpsPerToken) + w.LmHeadOpsPerToken + (w.AttentionOpsPerContextTokenPerLayer * attendedSum));
+        var ops = batch * ((p * (w.BodyMatmulOpsPerToken + w.CrossAttentionOpsPerToken)) + w.LmHeadOpsPerToken + (w.AttentionOpsPerContextTokenPerLayer * attendedSum) + w.CrossKvProjectionOps);
 
         var chunks = Math.Ceiling(batch * p / chunkTokens);
-        // Each chunk re-reads the blocks' weights; the output projection runs once, for the last position.
-        var weightBytes = (chunks * (w.DecodeWeightBytes - w.LmHeadBytes)) + w.LmHeadBytes;
+        // Each chunk re-reads the blocks' weights; the output projection runs once, for the last position; a speech model's
+        // cross-attention k/v projections run once over the encoder states.
+        var weightBytes = (chunks * (w.DecodeWeightBytes - w.LmHeadBytes)) + w.LmHeadBytes + w.CrossKvWeightBytes;
 
         // Each chunk writes its KV and reads the cache built so far.
         var chunksPerSequence = Math.Ceiling(p / chunkTokens);
         var kvReadTokens = chunkTokens * chunksPerSequence * (chunksPerSequence + 1) / 2;
-        var kvBytes = batch * w.KvBytesPerToken * (p + Math.Min(kvReadTokens, p * chunksPerSequence));
+        var kvBytes = batch * ((w.KvBytesPerToken * (p + Math.Min(kvReadTokens, p * chunksPerSequence))) + (w.CrossKvBytes * (1 + chunksPerSequence)));
         return Cost(w, c, residence, ops, weightBytes, kvBytes);
     }
 
@@ -132,7 +135,10 @@ public static class LlmPredictor
         var arch = w.Architecture;
         var imageTokens = scenario.Images > 0 && arch.Vision is { } vision ? scenario.Images * vision.ImageTokens(scenario.ImageWidth, scenario.ImageHeight) : 0;
         var prompt = scenario.PromptTokens + imageTokens;
-        var visionTime = imageTokens > 0 && visionEncode is not null ? visionEncode() * scenario.Images : Seconds.Zero;
+
+        // The encoder (a VLM's vision tower per image, a speech model's audio encoder per 30 s window) runs before the prefill.
+        var encoderPasses = imageTokens > 0 ? scenario.Images : arch.Audio is not null && scenario.AudioSeconds > 0 ? AudioEncoderSpec.Windows(scenario.AudioSeconds) : 0;
+        var visionTime = encoderPasses > 0 && visionEncode is not null ? visionEncode() * encoderPasses : Seconds.Zero;
 
         var prefill = PrefillPass(w, c, prompt, scenario.Batch, scenario.PrefillChunkTokens);
         var meanContext = prompt + (scenario.GeneratedTokens / 2.0);
@@ -147,7 +153,7 @@ public static class LlmPredictor
         var ttft = visionTime + new Seconds(prefillSeconds);
         var total = ttft + new Seconds(decodeSeconds * scenario.GeneratedTokens);
 
-        var kvCache = w.KvBytesPerToken * scenario.Batch * (prompt + scenario.GeneratedTokens);
+        var kvCache = scenario.Batch * ((w.KvBytesPerToken * (prompt + scenario.GeneratedTokens)) + w.CrossKvBytes);
         var workspace = scenario.Batch * Math.Min(scenario.PrefillChunkTokens, Math.Max(prompt, 1)) * (arch.HiddenSize + arch.FfnSize) * WorkspaceBytesPerHiddenUnit
             + (scenario.Batch * arch.VocabSize * 4.0);
         var residence = ResidenceOf(w, c);

@@ -14,12 +14,21 @@ public sealed class LlmWorkload
         Architecture = architecture;
         Weights = weights;
         KvCache = kvCache;
-        double totalBytes = 0, embeddingBytes = 0, matrixParams = 0, lmHeadParams = 0;
+        double totalBytes = 0, embeddingBytes = 0, matrixParams = 0, lmHeadParams = 0, positionBytes = 0, crossKvParams = 0, crossKvBytes = 0;
         foreach (var tensor in architecture.Tensors)
         {
             var bytes = weights.EncodingFor(tensor).BytesFor(tensor.RowLength, tensor.Rows);
             totalBytes += bytes;
-            if (tensor.Role == LlmTensorRole.TokenEmbedding)
+            if (tensor.Role == LlmTensorRole.PositionEmbedding)
+            {
+                positionBytes = bytes;
+            }
+            else if (tensor.Role == LlmTensorRole.CrossAttnKv)
+            {
+                crossKvParams += tensor.Elements;
+                crossKvBytes += bytes;
+            }
+            else if (tensor.Role == LlmTensorRole.TokenEmbedding)
             {
                 embeddingBytes = bytes;
                 if (tensor.ServesAsOutput)
@@ -44,6 +53,17 @@ public sealed class LlmWorkload
         // Decoding reads every matrix once per step; of the embedding table only one row, unless it doubles as the output projection.
         var embeddingRowBytes = embeddingBytes / architecture.VocabSize;
         DecodeWeightBytes = architecture.TiedEmbeddings ? totalBytes : totalBytes - embeddingBytes + embeddingRowBytes;
+
+        // Learned positions: one row per step. Cross-attention k/v projections run once per request over the encoder states.
+        DecodeWeightBytes -= positionBytes - (positionBytes / architecture.MaxContext) + crossKvBytes;
+        CrossKvWeightBytes = crossKvBytes;
+        if (architecture.Audio is { } audio)
+        {
+            var positions = audio.Positions;
+            CrossAttentionOpsPerToken = 4.0 * architecture.AttentionHeads * architecture.HeadDim * positions * architecture.Layers;
+            CrossKvBytes = 2.0 * architecture.KvHeads * architecture.HeadDim * positions * kvCache.BytesPerElement * architecture.Layers;
+            CrossKvProjectionOps = 2 * crossKvParams * positions;
+        }
         BodyMatmulOpsPerToken = 2 * matrixParams;
         LmHeadOpsPerToken = 2 * lmHeadParams;
         KvBytesPerTokenPerLayer = 2.0 * architecture.KvHeads * architecture.HeadDim * kvCache.BytesPerElement;
@@ -95,6 +115,18 @@ public sealed class LlmWorkload
     public int SlidingWindow { get; } = int.MaxValue;
 
     public Precision ComputePrecision { get; }
+
+    /// <summary>Cross-attention (speech models): ops per decoded token over the encoder states, all layers.</summary>
+    public double CrossAttentionOpsPerToken { get; }
+
+    /// <summary>Cross-attention keys and values of one request's encoder states, all layers: written once, read every step.</summary>
+    public double CrossKvBytes { get; }
+
+    /// <summary>Ops of projecting the encoder states to cross-attention keys and values, once per request.</summary>
+    public double CrossKvProjectionOps { get; }
+
+    /// <summary>Bytes of the cross-attention k/v projection weights, read once per request.</summary>
+    public double CrossKvWeightBytes { get; }
 
     /// <summary>Bits per weight over the whole file, block scales included.</summary>
     public double AverageBitsPerWeight => WeightBytes * 8 / Architecture.Parameters;

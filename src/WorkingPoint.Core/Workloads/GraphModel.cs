@@ -9,6 +9,7 @@ public enum WorkloadCategory
     Enhancement,
     Generative,
     VisionEncoder,
+    Speech,
 }
 
 /// <summary>A figure published for a model, to check the architecture definition against (never used by the model itself).</summary>

@@ -7,6 +7,9 @@ public enum LlmFamily
     Qwen2,
     Gemma2,
     Phi3,
+
+    /// <summary>Whisper's decoder: LayerNorm with biases, learned positions, self- and cross-attention, a GELU MLP.</summary>
+    Whisper,
 }
 
 /// <summary>What a weight tensor does; decides which tensors llama.cpp quantizes harder or softer.</summary>
@@ -24,6 +27,12 @@ public enum LlmTensorRole
     FfnGate,
     FfnUp,
     FfnDown,
+
+    /// <summary>Cross-attention key and value projections: applied once per request to the encoder states, not per token.</summary>
+    CrossAttnKv,
+
+    /// <summary>Learned position embeddings: one row read per token.</summary>
+    PositionEmbedding,
 }
 
 /// <summary>One weight tensor, named as in GGUF files, as [Rows × RowLength] (GGUF's ne1 × ne0).</summary>
@@ -54,7 +63,8 @@ public sealed record LlmArchitecture(
     int? SlidingWindow,
     long? PublishedParameters,
     string? Source,
-    VisionEncoderSpec? Vision = null)
+    VisionEncoderSpec? Vision = null,
+    AudioEncoderSpec? Audio = null)
 {
     private IReadOnlyList<LlmTensor>? _tensors;
 
@@ -66,8 +76,8 @@ public sealed record LlmArchitecture(
 
     public long Parameters => Tensors.Sum(t => t.Elements);
 
-    /// <summary>Parameters of the language model plus, for a VLM, its vision encoder.</summary>
-    public long TotalParameters => Parameters + (Vision?.Parameters ?? 0);
+    /// <summary>Parameters of the language model plus, for a VLM, its vision encoder, and for a speech model, its audio encoder.</summary>
+    public long TotalParameters => Parameters + (Vision?.Parameters ?? 0) + (Audio?.Parameters ?? 0);
 
     public long EmbeddingParameters => (long)VocabSize * HiddenSize;
 
@@ -76,6 +86,11 @@ public sealed record LlmArchitecture(
 
     private IReadOnlyList<LlmTensor> BuildTensors()
     {
+        if (Family == LlmFamily.Whisper)
+        {
+            return BuildWhisperDecoderTensors();
+        }
+
         var list = new List<LlmTensor>();
         long q = (long)AttentionHeads * HeadDim;
         long kv = (long)KvHeads * HeadDim;
@@ -140,6 +155,44 @@ public sealed record LlmArchitecture(
         return list;
     }
 
+    // Whisper's decoder as released (HF WhisperDecoder): biases on q, v and out but not k, in self- and cross-attention.
+    private IReadOnlyList<LlmTensor> BuildWhisperDecoderTensors()
+    {
+        var list = new List<LlmTensor>
+        {
+            new("token_embd.weight", LlmTensorRole.TokenEmbedding, -1, Layers, HiddenSize, VocabSize, ServesAsOutput: true),
+            new("position_embd.weight", LlmTensorRole.PositionEmbedding, -1, Layers, HiddenSize, MaxContext),
+        };
+        long d = HiddenSize;
+        for (var i = 0; i < Layers; i++)
+        {
+            LlmTensor T(string name, LlmTensorRole role, long rowLength, long rows) => new($"blk.{i}.{name}", role, i, Layers, rowLength, rows);
+            foreach (var (prefix, kRole, vRole) in new[] { ("attn", LlmTensorRole.AttnK, LlmTensorRole.AttnV), ("cross_attn", LlmTensorRole.CrossAttnKv, LlmTensorRole.CrossAttnKv) })
+            {
+                list.Add(T($"{prefix}_norm.weight", LlmTensorRole.Norm, d, 1));
+                list.Add(T($"{prefix}_norm.bias", LlmTensorRole.Norm, d, 1));
+                list.Add(T($"{prefix}_q.weight", LlmTensorRole.AttnQ, d, d));
+                list.Add(T($"{prefix}_q.bias", LlmTensorRole.AttnBias, d, 1));
+                list.Add(T($"{prefix}_k.weight", kRole, d, d));
+                list.Add(T($"{prefix}_v.weight", vRole, d, d));
+                list.Add(T($"{prefix}_v.bias", LlmTensorRole.AttnBias, d, 1));
+                list.Add(T($"{prefix}_output.weight", LlmTensorRole.AttnOutput, d, d));
+                list.Add(T($"{prefix}_output.bias", LlmTensorRole.AttnBias, d, 1));
+            }
+
+            list.Add(T("ffn_norm.weight", LlmTensorRole.Norm, d, 1));
+            list.Add(T("ffn_norm.bias", LlmTensorRole.Norm, d, 1));
+            list.Add(T("ffn_up.weight", LlmTensorRole.FfnUp, d, FfnSize));
+            list.Add(T("ffn_up.bias", LlmTensorRole.AttnBias, FfnSize, 1));
+            list.Add(T("ffn_down.weight", LlmTensorRole.FfnDown, FfnSize, d));
+            list.Add(T("ffn_down.bias", LlmTensorRole.AttnBias, d, 1));
+        }
+
+        list.Add(new LlmTensor("output_norm.weight", LlmTensorRole.Norm, -1, Layers, HiddenSize, 1));
+        list.Add(new LlmTensor("output_norm.bias", LlmTensorRole.Norm, -1, Layers, HiddenSize, 1));
+        return list;
+    }
+
     /// <summary>Checks the config is self-consistent; throws with the field named.</summary>
     public LlmArchitecture Validate()
     {
@@ -151,6 +204,7 @@ public sealed record LlmArchitecture(
         Require(FfnSize > 0, "ffnSize must be positive");
         Require(VocabSize > 0, "vocabSize must be positive");
         Require(MaxContext > 0, "maxContext must be positive");
+        Require((Family == LlmFamily.Whisper) == (Audio is not null), "a whisper model needs an audio: encoder, and only whisper models take one");
         return this;
 
         void Require(bool ok, string message)
