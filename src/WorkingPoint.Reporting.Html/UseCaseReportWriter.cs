@@ -180,6 +180,13 @@ public static class UseCaseReportWriter
         h.Append(List(report.Sensitivity.Select(s => $"{s.PlatformId}: {s.Effect}"), "No single change (more DRAM bandwidth up to ×16, lower-bit weights, the next smaller model, 75 % or 50 % resolution) makes an infeasible platform feasible, or every platform is feasible already."));
         h.Append("<h2>Assumptions and sources</h2>\n");
         h.Append(List(report.Assumptions, "None."));
+        h.Append("<h3>Sources of the models</h3>\n<ul>\n");
+        foreach (var w in u.Workloads.DistinctBy(w => w.Model.Id))
+        {
+            h.Append(CultureInfo.InvariantCulture, $"<li>{E(w.Model.Id)}: {E(w.Model.Source ?? "no source recorded")}</li>\n");
+        }
+
+        h.Append("</ul>\n");
         h.Append("<h3>Sources of the platform figures</h3>\n<ul>\n");
         foreach (var (platform, key, url) in report.Platforms.SelectMany(e => e.Platform.Provenance.References.Select(r => (e.Platform.Id, r.Key, r.Value))))
         {
