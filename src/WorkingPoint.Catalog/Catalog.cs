@@ -76,9 +76,10 @@ public sealed class Catalog
             ?? throw new CatalogException($"Unknown model '{idOrPath}'.{Suggest(idOrPath, Models.Select(m => m.Id))} Run 'wpt models' for the list, or pass a path to a model file.");
     }
 
+    /// <summary>A comma-separated list of ids or files, or 'all': every catalog platform with figures, and this machine once measured.</summary>
     public IReadOnlyList<Platform> ResolvePlatforms(string? list) =>
         string.IsNullOrWhiteSpace(list) || list == "all"
-            ? Platforms.Where(p => p.Compute.HasAnyPeak).ToArray()
+            ? [.. Platforms.Where(p => p.Compute.HasAnyPeak), .. File.Exists(HostPlatform.DefaultPath) ? [ResolvePlatform(HostPlatform.Id)] : Array.Empty<Platform>()]
             : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ResolvePlatform).ToArray();
 
     private static readonly string[] FileExtensions = [".yaml", ".yml", ".onnx", ".gguf"];
