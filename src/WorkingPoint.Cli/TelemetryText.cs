@@ -16,4 +16,11 @@ internal static class TelemetryText
             ["clock (mean)"] = Of(TelemetryQuantity.ClockFrequency, () => telemetry.Series.First(s => s.Quantity == TelemetryQuantity.ClockFrequency && s.Values.Count > 0).Values.Average()),
         };
     }
+
+    /// <summary>The sensors this machine lacks, one line each, for a record's notes; null when every sensor was read.</summary>
+    public static string? NotesOf(TelemetryCapture telemetry)
+    {
+        var notes = string.Join('\n', Lines(telemetry).Where(l => l.Value == TelemetryCapture.NotMeasurable).Select(l => $"{l.Key}: {l.Value}"));
+        return notes.Length == 0 ? null : notes;
+    }
 }

@@ -157,7 +157,7 @@ internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry,
             parameters[key] = value;
         }
 
-        var record = new MeasurementRecord(MeasurementKind.Llm, startedAt, clock.Elapsed, fingerprint, model.DisplayName, sha, parameters, Metrics(result, telemetry).ToArray(), Samples(result, telemetry).ToArray(), Notes(telemetry));
+        var record = new MeasurementRecord(MeasurementKind.Llm, startedAt, clock.Elapsed, fingerprint, model.DisplayName, sha, parameters, Metrics(result, telemetry).ToArray(), Samples(result, telemetry).ToArray(), TelemetryText.NotesOf(telemetry));
         return new LlmRun(result, telemetry, record);
     }
 
@@ -302,9 +302,4 @@ internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry,
         }
     }
 
-    private static string? Notes(TelemetryCapture telemetry)
-    {
-        var notes = string.Join('\n', TelemetryText.Lines(telemetry).Where(l => l.Value == TelemetryCapture.NotMeasurable).Select(l => $"{l.Key}: {l.Value}"));
-        return notes.Length == 0 ? null : notes;
-    }
 }

@@ -264,8 +264,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCo
         }
 
         samples.AddRange(telemetry.ToSampleSeries());
-        var notes = string.Join('\n', TelemetryText.Lines(telemetry).Where(l => l.Value == TelemetryCapture.NotMeasurable).Select(l => $"{l.Key}: {l.Value}"));
-        return new MeasurementRecord(MeasurementKind.Onnx, startedAt, TimeSpan.FromSeconds(result.Duration.Value), fingerprint, model.DisplayName, sha, parameters, metrics, samples, notes.Length == 0 ? null : notes);
+        return new MeasurementRecord(MeasurementKind.Onnx, startedAt, TimeSpan.FromSeconds(result.Duration.Value), fingerprint, model.DisplayName, sha, parameters, metrics, samples, TelemetryText.NotesOf(telemetry));
     }
 
     private static IEnumerable<Metric> Metrics(ScenarioRun run)

@@ -115,7 +115,7 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
         return 0;
     }
 
-    private static double MedianAbsoluteError(IEnumerable<double> errorsPercent) =>
+    internal static double MedianAbsoluteError(IEnumerable<double> errorsPercent) =>
         LatencyStatistics.Percentile(errorsPercent.Select(Math.Abs).Order().ToArray(), 50);
 
     /// <summary>
@@ -124,7 +124,11 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
     /// on the same runs it is judged on flatters itself.
     /// </summary>
     private static (double Fraction, double Error) FitComputeFraction(IReadOnlyList<(GraphModel Model, int Width, int Height)> models, Platform host, PredictionRequest request, IReadOnlyList<ValidationRow> rows) =>
-        Enumerable.Range(5, 96).Select(step => step / 100.0).Select(fraction => (fraction, ErrorsAt(models, host, request, rows, fraction))).MinBy(f => f.Item2);
+        BestFraction(fraction => ErrorsAt(models, host, request, rows, fraction));
+
+    /// <summary>The achievable fraction from 0.05 to 1, in steps of 0.01, with the least error.</summary>
+    internal static (double Fraction, double Error) BestFraction(Func<double, double> errorAt) =>
+        Enumerable.Range(5, 96).Select(step => step / 100.0).Select(fraction => (fraction, errorAt(fraction))).MinBy(f => f.Item2);
 
     /// <summary>Median absolute error of the predictions had the achievable compute fraction been <paramref name="fraction"/>.</summary>
     private static double ErrorsAt(IReadOnlyList<(GraphModel Model, int Width, int Height)> models, Platform host, PredictionRequest request, IReadOnlyList<ValidationRow> rows, double fraction)

@@ -213,11 +213,10 @@ public sealed class ValidateLlmCommand(IAnsiConsole console) : Command<ValidateL
 
     private static double Error(double predicted, double measured) => (predicted - measured) / measured * 100;
 
-    private static double MedianAbsolute(IEnumerable<double> errors) => LatencyStatistics.Percentile(errors.Select(Math.Abs).Order().ToArray(), 50);
+    private static double MedianAbsolute(IEnumerable<double> errors) => ValidateCommand.MedianAbsoluteError(errors);
 
-    /// <summary>The fraction from 0.05 to 1 that would have fitted best: reported, never applied (fitted on the runs it is judged on).</summary>
-    private static (double Fraction, double Error) Fit(Func<double, double> errorAt) =>
-        Enumerable.Range(5, 96).Select(step => step / 100.0).Select(f => (f, errorAt(f))).MinBy(t => t.Item2);
+    /// <summary>The fraction that would have fitted best: reported, never applied (fitted on the runs it is judged on).</summary>
+    private static (double Fraction, double Error) Fit(Func<double, double> errorAt) => ValidateCommand.BestFraction(errorAt);
 
     private void Render(Platform host, Ceilings ceilings, LlmBenchSettings bench, IReadOnlyList<LlmValidationRow> rows, double decodeError, double prefillError, (double Fraction, double Error) fittedDram, (double Fraction, double Error) fittedCompute, (double Decode, double Prefill) crossValidated)
     {
