@@ -36,19 +36,32 @@ public sealed class LlamaCppModel : IDisposable
     private readonly Random _random;
     private int _streamPosition;
 
-    static LlamaCppModel()
+    private static readonly Lazy<string?> NativeSetup = new(SetUpNative);
+
+    /// <summary>
+    /// Loads the native library once and routes llama.cpp's log (it logs every tensor it loads) to keep only the first error of a
+    /// load, to name it when the load fails. Returns why the library cannot load on this machine, or null when it can.
+    /// </summary>
+    private static string? SetUpNative()
     {
-        // llama.cpp logs every tensor it loads; keep only the last error, to name it when a load fails.
-        NativeLogConfig.llama_log_set((level, message) =>
+        try
         {
-            if (level == LLamaLogLevel.Error)
+            NativeLogConfig.llama_log_set((level, message) =>
             {
-                lock (LogLock)
+                if (level == LLamaLogLevel.Error)
                 {
-                    _lastNativeError ??= message.Trim(); // the first error names the cause; later ones only report the failure
+                    lock (LogLock)
+                    {
+                        _lastNativeError ??= message.Trim(); // the first error names the cause; later ones only report the failure
+                    }
                 }
-            }
-        });
+            });
+            return null;
+        }
+        catch (Exception ex) when (ex is TypeInitializationException or DllNotFoundException or EntryPointNotFoundException or BadImageFormatException or LLama.Exceptions.RuntimeError)
+        {
+            return (ex.InnerException ?? ex).Message;
+        }
     }
 
     private LlamaCppModel(string path, LLamaWeights weights, LLamaContext context, LlamaCppOptions options)
@@ -94,6 +107,11 @@ public sealed class LlamaCppModel : IDisposable
         if (!File.Exists(path))
         {
             throw new MeasurementException($"{path}: no such GGUF file. Check the path, or give a catalog model id (wpt models synth writes one).");
+        }
+
+        if (NativeSetup.Value is { } nativeError)
+        {
+            throw new MeasurementException($"llama.cpp's native library cannot load on this machine ({nativeError}). LLamaSharp's CPU backend ships linux-x64, linux-arm64, osx and win builds; check the OS and architecture.");
         }
 
         var parameters = new ModelParams(path)
