@@ -15,10 +15,16 @@ public sealed record PredictionRequest(
     int Batch = 1,
     AchievableFractions? Fractions = null)
 {
-    /// <summary>A GGUF file's own tensors; otherwise LLMs default to llama.cpp's Q4_0, networks to int8: the formats edge deployments ship.</summary>
-    public WeightFormat WeightsFor(CatalogModel model) => Weights ?? model switch
+    /// <summary>
+    /// A GGUF file's own tensors; otherwise LLMs default to llama.cpp's Q4_0, speech models to fp16 (as whisper.cpp ships them),
+    /// networks to int8: the formats edge deployments ship.
+    /// </summary>
+    public WeightFormat WeightsFor(CatalogModel model) => Weights ?? DefaultWeights(model);
+
+    public static WeightFormat DefaultWeights(CatalogModel model) => model switch
     {
         LlmCatalogModel { FileWeights: { } stored } => stored,
+        LlmCatalogModel { Architecture.Audio: not null } => WeightFormat.Fp16,
         LlmCatalogModel => WeightFormat.Q4_0,
         _ => WeightFormat.Int8,
     };

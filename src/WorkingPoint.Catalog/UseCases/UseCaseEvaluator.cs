@@ -221,7 +221,7 @@ public sealed class UseCaseEvaluator
         {
             case GraphCatalogModel graph:
             {
-                var weights = w.Weights ?? WeightFormat.Int8;
+                var weights = w.Weights ?? PredictionRequest.DefaultWeights(graph);
                 var demand = ResourceDemand.Zero;
                 double meanLatency = 0, joules = 0, memory = 0;
                 (double Seconds, ResourceDemand Demand) worst = (0, ResourceDemand.Zero);
@@ -257,7 +257,7 @@ public sealed class UseCaseEvaluator
 
             case LlmCatalogModel llm:
             {
-                var weights = w.Weights ?? llm.FileWeights ?? (llm.Architecture.Audio is null ? WeightFormat.Q4_0 : WeightFormat.Fp16);
+                var weights = w.Weights ?? PredictionRequest.DefaultWeights(llm);
                 var workload = new LlmWorkload(llm.Architecture, weights, KvCacheFormat.F16);
                 var scenario = w.Request;
                 var prediction = LlmPredictor.Predict(workload, c, scenario);
@@ -332,13 +332,13 @@ public sealed class UseCaseEvaluator
                 workingPoint.Add(fits ? 1 / p.MeanLatency : 0);
                 var g = graph.Model;
                 var built = Graphs.GetOrAdd((g.Id + "|" + g.Source, g.DefaultWidth, g.DefaultHeight), key => g.Build(key.Width, key.Height));
-                peak.Add(GraphPredictor.Predict(built, c, w.Weights ?? WeightFormat.Int8, batch: 8).FramesPerSecond);
+                peak.Add(GraphPredictor.Predict(built, c, w.Weights ?? PredictionRequest.DefaultWeights(graph), batch: 8).FramesPerSecond);
             }
             else
             {
                 workingPoint.Add(fits ? Math.Sqrt((1 / p.DecodeStep.UnitSeconds) * (1 / p.FirstToken.UnitSeconds)) : 0);
                 var llm = (LlmCatalogModel)w.Model;
-                var workload = new LlmWorkload(llm.Architecture, w.Weights ?? llm.FileWeights ?? (llm.Architecture.Audio is null ? WeightFormat.Q4_0 : WeightFormat.Fp16), KvCacheFormat.F16);
+                var workload = new LlmWorkload(llm.Architecture, w.Weights ?? PredictionRequest.DefaultWeights(llm), KvCacheFormat.F16);
                 var short_ = LlmPredictor.Predict(workload, c, new LlmScenario(llm.Architecture.Audio is null ? 128 : 4, 128));
                 peak.Add(short_.Fits ? Math.Sqrt(short_.DecodeTokensPerSecond / short_.TimeToFirstToken.Value) : 0);
             }
@@ -444,8 +444,8 @@ public sealed class UseCaseEvaluator
 
     private static WeightFormat? LowerBits(UseCaseWorkload w) => w.Model switch
     {
-        LlmCatalogModel => (w.Weights ?? WeightFormat.Q4_0).Main.BitsPerWeight > WeightFormat.Q4_0.Main.BitsPerWeight ? WeightFormat.Q4_0 : w.Weights,
-        _ => (w.Weights ?? WeightFormat.Int8).Main.BitsPerWeight > 8 ? WeightFormat.Int8 : (w.Weights ?? WeightFormat.Int8) == WeightFormat.Int8 ? WeightFormat.Int4 : w.Weights,
+        LlmCatalogModel => (w.Weights ?? PredictionRequest.DefaultWeights(w.Model)).Main.BitsPerWeight > WeightFormat.Q4_0.Main.BitsPerWeight ? WeightFormat.Q4_0 : w.Weights,
+        _ => (w.Weights ?? PredictionRequest.DefaultWeights(w.Model)) is var current && current.Main.BitsPerWeight > 8 ? WeightFormat.Int8 : current == WeightFormat.Int8 ? WeightFormat.Int4 : w.Weights,
     };
 
     /// <summary>Catalog models of the same kind and family with fewer parameters, largest first (yolov8s → yolov8n; Qwen2.5-3B → 1.5B → 0.5B).</summary>
