@@ -17,7 +17,8 @@ results="$build/results.jsonl"
 : > "$results"
 for round in $(seq "$rounds"); do
   echo "round $round/$rounds" >&2
-  echo "{\"stream\": $("$build/stream")}" >> "$results"
+  # The same DRAM working set as wpt's (its 512 MiB floor, all three triad arrays together), so both sides measure DRAM.
+  echo "{\"stream\": $("$build/stream" $((512 * 1024 * 1024 / 3)))}" >> "$results"
   echo "{\"fma\": $("$build/fma")}" >> "$results"
   echo "{\"wpt\": $(WPT_DATA_DIR="$build/data" dotnet "$root/src/WorkingPoint.Cli/bin/Release/net10.0/wpt.dll" measure roofline --json --no-save | tr -d '\n')}" >> "$results"
 done
