@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using WorkingPoint.Core.Files;
 
 namespace WorkingPoint.Catalog;
 
@@ -37,9 +38,7 @@ public static class HostPlatform
             Directory.CreateDirectory(directory);
         }
 
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, Yaml(f), Encoding.UTF8);
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllText(path, Yaml(f), Encoding.UTF8);
     }
 
     public static string Yaml(HostFigures f)

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using WorkingPoint.Core.Files;
 
 namespace WorkingPoint.Gguf;
 
@@ -26,40 +27,25 @@ public static class GgufWriter
         Action<long>? bytesWritten = null)
     {
         var alignment = metadata.FirstOrDefault(m => m.Key == "general.alignment").Value?.AsInteger ?? GgufFile.DefaultAlignment;
-        var partial = path + ".partial";
-        try
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+            WriteHeader(file, metadata, tensors, alignment);
+            Pad(file, alignment);
+            var dataStart = file.Position;
+            foreach (var tensor in tensors)
             {
-                WriteHeader(file, metadata, tensors, alignment);
-                Pad(file, alignment);
-                var dataStart = file.Position;
-                long written = 0;
-                foreach (var tensor in tensors)
+                var start = file.Position;
+                writeTensor(tensor, file);
+                var length = file.Position - start;
+                if (length != tensor.Bytes)
                 {
-                    var start = file.Position;
-                    writeTensor(tensor, file);
-                    var length = file.Position - start;
-                    if (length != tensor.Bytes)
-                    {
-                        throw new InvalidOperationException($"Tensor '{tensor.Name}' wrote {length} bytes, its type and shape need {tensor.Bytes}.");
-                    }
-
-                    Pad(file, alignment);
-                    written = file.Position - dataStart;
-                    bytesWritten?.Invoke(written);
+                    throw new InvalidOperationException($"Tensor '{tensor.Name}' wrote {length} bytes, its type and shape need {tensor.Bytes}.");
                 }
-            }
 
-            File.Move(partial, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(partial))
-            {
-                File.Delete(partial);
+                Pad(file, alignment);
+                bytesWritten?.Invoke(file.Position - dataStart);
             }
-        }
+        }, temporarySuffix: ".partial");
     }
 
     /// <summary>The bytes the file will take, header included: to check disk space before writing.</summary>

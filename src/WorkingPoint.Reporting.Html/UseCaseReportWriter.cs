@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using WorkingPoint.Catalog.UseCases;
 using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Files;
 using WorkingPoint.Reporting.ScottPlot;
 
 namespace WorkingPoint.Reporting.Html;
@@ -32,9 +33,7 @@ public static class UseCaseReportWriter
             ".json" => JsonSerializer.Serialize(UseCaseJson.Of(report), JsonOptions),
             _ => throw new ArgumentException($"-o {path}: the report is written as .html, .md or .json."),
         };
-        var temporary = path + ".tmp";
-        File.WriteAllText(temporary, text, new UTF8Encoding(false));
-        File.Move(temporary, path, overwrite: true);
+        AtomicFile.WriteAllText(path, text);
     }
 
     /// <summary>Achieved ÷ target for a workload on a platform, the tightest of its targets (≥ 1 meets them all).</summary>

@@ -7,6 +7,8 @@ using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;
 
+using WorkingPoint.Core.Files;
+
 namespace WorkingPoint.Cli.Commands;
 
 /// <summary>Options of every command that reads or writes the results database.</summary>
@@ -251,17 +253,7 @@ public sealed class ResultsExportCommand(IAnsiConsole console) : Command<Results
         {
             RefuseOverwritingTheDatabase(path, store.Path);
 
-            // Written beside the target and renamed, so an interrupted export never leaves half a file.
-            var temporary = path + ".tmp";
-            try
-            {
-                File.WriteAllText(temporary, text);
-                File.Move(temporary, path, overwrite: true);
-            }
-            finally
-            {
-                File.Delete(temporary);
-            }
+            AtomicFile.WriteAllText(path, text);
 
             console.MarkupLine($"Wrote {results.Length} results to {Markup.Escape(path)}.");
         }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using WorkingPoint.Core.Files;
 using WorkingPoint.Core.Workloads.Graphs;
 using WorkingPoint.Onnx.Protobuf;
 
@@ -23,24 +24,8 @@ public static class OnnxExporter
     public static OnnxExportSummary Export(Graph graph, string path, int seed = 1)
     {
         ArgumentNullException.ThrowIfNull(graph);
-        var temporary = path + ".tmp";
-        try
-        {
-            OnnxExportSummary summary;
-            using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                summary = Export(graph, file, seed);
-            }
-
-            // Renamed into place only when complete, so an interrupted export never leaves a truncated model behind.
-            File.Move(temporary, path, overwrite: true);
-            return summary;
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
+        // Renamed into place only when complete, so an interrupted export never leaves a truncated model behind.
+        return AtomicFile.Write(path, file => Export(graph, file, seed));
     }
 
     public static OnnxExportSummary Export(Graph graph, Stream output, int seed = 1)
