@@ -76,12 +76,7 @@ internal static class LlmModelFiles
     /// <summary>Writes a planned file after checking the disk has room, with progress in bytes.</summary>
     public static void Write(IAnsiConsole console, SynthesisPlan plan, string path, string description, ulong seed = Seed)
     {
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        if (!Directory.Exists(directory))
-        {
-            throw new ArgumentException($"-o {path}: the directory {directory} does not exist. Create it, or write elsewhere.");
-        }
-
+        var directory = Output.ExistingDirectoryOf(path);
         var bytes = plan.FileBytes;
         var free = new DriveInfo(directory).AvailableFreeSpace;
         if (bytes > free)

@@ -106,4 +106,13 @@ internal static class Output
         console.Status().Start(Markup.Escape(text), _ => result = run());
         return result;
     }
+
+    /// <summary>The existing directory an output file (-o) goes into; refused up front, before any work, when it does not exist.</summary>
+    public static string ExistingDirectoryOf(string path)
+    {
+        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
+        return Directory.Exists(directory)
+            ? directory
+            : throw new ArgumentException($"-o {path}: the directory {directory} does not exist. Create it, or write elsewhere.");
+    }
 }

@@ -216,7 +216,7 @@ public sealed class UseCaseEvaluator
 
     private UnitProfile Profile(UseCaseWorkload w, Ceilings c)
     {
-        var cpu = c.Platform.Kind == "cpu";
+        var cpu = ResourceDemand.HoldsCoresWhileStalled(c.Platform);
         switch (w.Model)
         {
             case GraphCatalogModel graph:

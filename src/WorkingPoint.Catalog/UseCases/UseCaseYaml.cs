@@ -1,4 +1,3 @@
-using System.Globalization;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Workloads;
 using YamlDotNet.RepresentationModel;
@@ -274,8 +273,7 @@ public static class UseCaseYaml
 
     private static (int Width, int Height) Size(YamlReader y, YamlNode node, string text, string field)
     {
-        var parts = text.ToLowerInvariant().Split('x');
-        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w) && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h) && w is > 0 and <= 16384 && h is > 0 and <= 16384)
+        if (InputShapes.TryParseSize(text, out var w, out var h))
         {
             return (w, h);
         }

@@ -88,7 +88,7 @@ public sealed class BenchLlmCommand(IAnsiConsole console) : Command<BenchLlmComm
         var model = LlmModelFiles.Resolve(console, settings.Model, settings.Weights, bench.ContextTokens);
         var run = LlmRun.Measure(console, model, bench, options, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs), cancellationToken);
         var prediction = LlmRun.HostPrediction(model, bench);
-        var plot = settings.Plot is null ? null : LlmRun.SavePlot(settings.Plot, model, run, prediction);
+        var plot = settings.Plot is null ? null : LlmRun.SavePlot(settings.Plot, model, run);
         if (settings.Json)
         {
             Output.Json(console, new
@@ -162,33 +162,27 @@ internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry,
     }
 
     /// <summary>What the analytic model predicts for this file on the measured host, where the host has been measured.</summary>
-    public static LlmPrediction? HostPrediction(LlmModelFile model, LlmBenchSettings bench, int? context = null)
-    {
-        if (!File.Exists(HostPlatform.DefaultPath))
-        {
-            return null;
-        }
+    public static LlmPrediction? HostPrediction(LlmModelFile model, LlmBenchSettings bench) =>
+        OnHost(model) is var (workload, ceilings)
+            ? LlmPredictor.Predict(workload, ceilings, new LlmScenario(bench.PromptTokens, Math.Max(bench.GenTokens, 1)))
+            : null;
 
-        var host = WorkingPoint.Catalog.Catalog.BuiltIn.ResolvePlatform(HostPlatform.Id);
-        var workload = new LlmWorkload(model.Model.Architecture, model.Model.Weights, KvCacheFormat.F16);
-        return LlmPredictor.Predict(workload, new Ceilings(host), new LlmScenario(context ?? bench.PromptTokens, Math.Max(bench.GenTokens, 1)));
-    }
-
-    public static string SavePlot(string path, LlmModelFile model, LlmRun run, LlmPrediction? prediction)
+    /// <summary>Decode by context as measured, with the host's prediction at the same contexts once the host has been measured.</summary>
+    public static string SavePlot(string path, LlmModelFile model, LlmRun run)
     {
         var measured = run.Result.DecodeByContext.Select(d => (d.ContextTokens, d.TokensPerSecond)).ToArray();
-        IReadOnlyList<(int, double)>? predicted = null;
-        if (prediction is not null && measured.Length > 0)
-        {
-            var host = WorkingPoint.Catalog.Catalog.BuiltIn.ResolvePlatform(HostPlatform.Id);
-            var workload = new LlmWorkload(model.Model.Architecture, model.Model.Weights, KvCacheFormat.F16);
-            var ceilings = new Ceilings(host);
-            predicted = measured.Select(m => (m.ContextTokens, 1 / LlmPredictor.DecodeStep(workload, ceilings, m.ContextTokens).Seconds)).ToArray();
-        }
-
+        IReadOnlyList<(int, double)>? predicted = OnHost(model) is var (workload, ceilings)
+            ? measured.Select(m => (m.ContextTokens, 1 / LlmPredictor.DecodeStep(workload, ceilings, m.ContextTokens).Seconds)).ToArray()
+            : null;
         new MeasurementPlotter().SaveDecodeByContext($"{model.DisplayName}: decode speed by context (llama.cpp, {run.Result.Threads} threads)", measured, predicted, path);
         return path;
     }
+
+    /// <summary>The file's workload and the measured host's ceilings; null until 'wpt measure roofline' has run.</summary>
+    private static (LlmWorkload Workload, Ceilings Ceilings)? OnHost(LlmModelFile model) =>
+        File.Exists(HostPlatform.DefaultPath)
+            ? (new LlmWorkload(model.Model.Architecture, model.Model.Weights, KvCacheFormat.F16), new Ceilings(WorkingPoint.Catalog.Catalog.BuiltIn.ResolvePlatform(HostPlatform.Id)))
+            : null;
 
     public static void Render(IAnsiConsole console, LlmModelFile model, LlmRun run, LlmPrediction? prediction)
     {

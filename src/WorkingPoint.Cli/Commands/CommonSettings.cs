@@ -96,11 +96,7 @@ internal static class Parsing
     /// <summary>Parses "WIDTHxHEIGHT" (e.g. 1280x720).</summary>
     public static (int Width, int Height) Size(string text, string option)
     {
-        var parts = text.ToLowerInvariant().Split('x');
-        if (parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var w)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var h)
-            && w > 0 && h > 0 && w <= 16384 && h <= 16384)
+        if (InputShapes.TryParseSize(text, out var w, out var h))
         {
             return (w, h);
         }

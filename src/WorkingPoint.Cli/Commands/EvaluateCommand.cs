@@ -164,11 +164,7 @@ public sealed class ReportCommand(IAnsiConsole console) : Command<ReportCommand.
     {
         var useCase = UseCaseYaml.Load(settings.UseCase);
         var output = settings.Output ?? Path.ChangeExtension(Path.GetFileName(settings.UseCase), ".html");
-        var directory = Path.GetDirectoryName(Path.GetFullPath(output))!;
-        if (!Directory.Exists(directory))
-        {
-            throw new ArgumentException($"-o {output}: the directory {directory} does not exist. Create it, or write elsewhere.");
-        }
+        Output.ExistingDirectoryOf(output);
 
         var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var report = Output.WithStatus(console, $"Evaluating {useCase.Name}…", () => new UseCaseEvaluator(catalog).Evaluate(useCase, catalog.ResolvePlatforms(settings.Platforms)));

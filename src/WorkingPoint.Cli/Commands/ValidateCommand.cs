@@ -59,7 +59,7 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
     {
         var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var models = ParseModels(settings.Models, catalog);
-        var host = settings.Platform == HostPlatform.Id ? HostPlatformOrMeasure(console, catalog, cancellationToken) : catalog.ResolvePlatform(settings.Platform);
+        var host = PlatformOrMeasuredHost(console, catalog, settings.Platform, cancellationToken);
         var request = new PredictionRequest(Weights: WeightFormat.Parse("fp32"));
         var rows = new List<ValidationRow>();
         var started = DateTimeOffset.UtcNow;
@@ -178,9 +178,17 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
             return (graph.Model, w, h);
         }).ToList();
 
-    /// <summary>The measured host, measuring it first (quick sweep) when this machine has never been measured.</summary>
-    internal static Platform HostPlatformOrMeasure(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog, CancellationToken cancellation)
+    /// <summary>
+    /// The platform a measuring command predicts with: any id or file as given, and for 'host' the measured host, measuring it
+    /// first (quick sweep) when this machine has never been measured.
+    /// </summary>
+    internal static Platform PlatformOrMeasuredHost(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog, string platform, CancellationToken cancellation)
     {
+        if (platform != HostPlatform.Id)
+        {
+            return catalog.ResolvePlatform(platform);
+        }
+
         var host = catalog.ResolvePlatform(HostPlatform.Id);
         if (host.Compute.HasAnyPeak)
         {

@@ -96,7 +96,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console) : Command<ValidateL
             }
         }
 
-        var host = settings.Platform == HostPlatform.Id ? ValidateCommand.HostPlatformOrMeasure(console, catalog, cancellationToken) : catalog.ResolvePlatform(settings.Platform);
+        var host = ValidateCommand.PlatformOrMeasuredHost(console, catalog, settings.Platform, cancellationToken);
         var ceilings = new Ceilings(host);
         var options = new LlamaCppOptions(settings.Threads).Validate();
         var rows = new List<LlmValidationRow>();

@@ -10,6 +10,9 @@ public sealed record ResourceDemand(double ComputeSeconds, double DramSeconds, d
     /// From the steps a unit runs one after the other. On a CPU a thread holds its core while it waits on memory, so the cores
     /// are occupied for the whole step, not only for its arithmetic: <paramref name="coresHeldWhileStalled"/> counts that.
     /// </summary>
+    /// <summary>Whether a platform's threads hold their cores while they wait on memory: true of CPUs, not of accelerators.</summary>
+    public static bool HoldsCoresWhileStalled(Hardware.Platform platform) => platform.Kind == "cpu";
+
     public static ResourceDemand Of(IEnumerable<StepCost> steps, bool coresHeldWhileStalled)
     {
         double compute = 0, dram = 0, onChip = 0, link = 0, unit = 0;

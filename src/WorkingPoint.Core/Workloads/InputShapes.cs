@@ -12,6 +12,20 @@ public sealed record InputShapes(IReadOnlyDictionary<string, long[]> Named, long
 {
     public static readonly InputShapes None = new(new Dictionary<string, long[]>(), null);
 
+    /// <summary>The largest image side a WIDTHxHEIGHT size may give.</summary>
+    public const int MaxImageSide = 16384;
+
+    /// <summary>An image size written WIDTHxHEIGHT (e.g. 1280x720), each side a whole number from 1 to <see cref="MaxImageSide"/>.</summary>
+    public static bool TryParseSize(string text, out int width, out int height)
+    {
+        var parts = text.ToLowerInvariant().Split('x');
+        width = height = 0;
+        return parts.Length == 2
+            && int.TryParse(parts[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out width)
+            && int.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out height)
+            && width is > 0 and <= MaxImageSide && height is > 0 and <= MaxImageSide;
+    }
+
     public static InputShapes Parse(IEnumerable<string> specs)
     {
         var named = new Dictionary<string, long[]>(StringComparer.Ordinal);
