@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.Text.RegularExpressions;
 using WorkingPoint.Core.Workloads;
 using YamlDotNet.RepresentationModel;
@@ -102,7 +103,7 @@ public static partial class LlmYaml
                 vision,
                 audio).Validate();
         }
-        catch (ArgumentException ex)
+        catch (InvalidInputException ex)
         {
             throw y.Error(r, ex.Message);
         }

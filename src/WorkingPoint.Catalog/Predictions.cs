@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Units;
@@ -103,7 +104,7 @@ public static class Predictions
                 var built = g.Build(request.InputWidth ?? g.DefaultWidth, request.InputHeight ?? g.DefaultHeight);
                 return new GraphModelPrediction(platform, model, GraphPredictor.Predict(built, ceilings, weights, request.Batch));
             default:
-                throw new ArgumentException($"Model '{model.Id}' has no predictor.");
+                throw new InvalidOperationException($"Model '{model.Id}' has no predictor.");
         }
     }
 

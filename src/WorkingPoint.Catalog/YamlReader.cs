@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.Globalization;
 using WorkingPoint.Core.Hardware;
 using YamlDotNet.Core;
@@ -6,7 +7,7 @@ using YamlDotNet.RepresentationModel;
 namespace WorkingPoint.Catalog;
 
 /// <summary>A catalog or user file that is not valid; the message names the file, the line, the field and the fix.</summary>
-public sealed class CatalogException(string message) : Exception(message);
+public sealed class CatalogException(string message) : WorkingPointException(message);
 
 /// <summary>
 /// Reads YAML with positions, so that every error points at a line. Figures are written as

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Onnx.Export;
 
@@ -31,7 +32,7 @@ internal static class CatalogExport
         var dims = shapes.Unnamed ?? (shapes.Named.Count == 1 ? shapes.Named.Values.Single() : null);
         if (shapes.Named.Count > 1 || (dims is not null && dims.Length != 2 && dims.Length != 4))
         {
-            throw new ArgumentException($"--input for {model.Id} is an image size, e.g. --input 1280x720 (width x height) or --input 1x{model.Channels}x720x1280.");
+            throw new InvalidInputException($"--input for {model.Id} is an image size, e.g. --input 1280x720 (width x height) or --input 1x{model.Channels}x720x1280.");
         }
 
         if (dims is null)
@@ -41,7 +42,7 @@ internal static class CatalogExport
 
         if (dims.Length == 4 && (dims[0] != 1 || dims[1] != model.Channels))
         {
-            throw new ArgumentException($"--input {string.Join('x', dims)}: {model.Id} takes batch 1 and {model.Channels} channels, e.g. --input 1x{model.Channels}x{dims[2]}x{dims[3]}.");
+            throw new InvalidInputException($"--input {string.Join('x', dims)}: {model.Id} takes batch 1 and {model.Channels} channels, e.g. --input 1x{model.Channels}x{dims[2]}x{dims[3]}.");
         }
 
         return ((int)dims[^1], (int)dims[^2]);

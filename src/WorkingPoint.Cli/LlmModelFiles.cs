@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using Spectre.Console;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
@@ -26,7 +27,7 @@ internal static class LlmModelFiles
         {
             if (weights is not null)
             {
-                throw new ArgumentException($"--weights applies to catalog models, which are synthesized in that format; {model} is a file and runs as stored.");
+                throw new InvalidInputException($"--weights applies to catalog models, which are synthesized in that format; {model} is a file and runs as stored.");
             }
 
             var gguf = GgufModels.Load(model);
@@ -37,7 +38,7 @@ internal static class LlmModelFiles
         var resolved = WorkingPoint.Catalog.Catalog.BuiltIn.ResolveModel(model);
         if (resolved is not LlmCatalogModel llm)
         {
-            throw new ArgumentException($"'{model}' is a network; 'wpt bench llm' runs language models (a .gguf file or a catalog LLM such as llama-3.2-1b). Use 'wpt bench onnx {model}'.");
+            throw new InvalidInputException($"'{model}' is a network; 'wpt bench llm' runs language models (a .gguf file or a catalog LLM such as llama-3.2-1b). Use 'wpt bench onnx {model}'.");
         }
 
         var format = weights is null ? WeightFormat.Q4_0 : WeightFormat.Parse(weights);
@@ -67,9 +68,9 @@ internal static class LlmModelFiles
         {
             return GgufSynthesizer.Plan(architecture, format);
         }
-        catch (ArgumentException ex)
+        catch (InvalidInputException ex)
         {
-            throw new ArgumentException($"{architecture.Id}: {ex.Message}", ex);
+            throw new InvalidInputException($"{architecture.Id}: {ex.Message}", ex);
         }
     }
 

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Workloads;
 
@@ -20,7 +21,7 @@ internal static class ModelFiles
         var resolved = WorkingPoint.Catalog.Catalog.BuiltIn.ResolveModel(model);
         if (resolved is not GraphCatalogModel graph)
         {
-            throw new ArgumentException($"'{model}' is a language model; 'wpt bench onnx' runs networks (an .onnx file or a catalog CNN such as yolov8s).");
+            throw new InvalidInputException($"'{model}' is a language model; 'wpt bench onnx' runs networks (an .onnx file or a catalog CNN such as yolov8s).");
         }
 
         return CatalogExport.Export(graph.Model, shapes);

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -113,6 +114,6 @@ internal static class Output
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
         return Directory.Exists(directory)
             ? directory
-            : throw new ArgumentException($"-o {path}: the directory {directory} does not exist. Create it, or write elsewhere.");
+            : throw new InvalidInputException($"-o {path}: the directory {directory} does not exist. Create it, or write elsewhere.");
     }
 }

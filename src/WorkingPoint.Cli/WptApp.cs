@@ -1,14 +1,14 @@
 using Spectre.Console;
 using Spectre.Console.Cli;
-using WorkingPoint.Catalog;
+using WorkingPoint.Core;
 using WorkingPoint.Cli.Commands;
-using WorkingPoint.Core.Analysis;
-using WorkingPoint.Measurement;
-using WorkingPoint.Measurement.Results;
 
 namespace WorkingPoint.Cli;
 
-/// <summary>The <c>wpt</c> command tree. Errors become one line on stderr and exit code 2; nothing is half-written.</summary>
+/// <summary>
+/// The <c>wpt</c> command tree. A user's error becomes one line on stderr and exit code 2; a bug becomes one line saying so,
+/// with the trace in a file, and exit code 70. No stack trace reaches the terminal; nothing is half-written.
+/// </summary>
 public static class WptApp
 {
     public const int ErrorExitCode = 2;
@@ -91,12 +91,27 @@ public static class WptApp
         {
             return app.Run(WithModelsShow(args));
         }
-        catch (Exception ex) when (ex is CatalogException or WorkingPoint.Gguf.GgufFormatException or MissingFigureException or MeasurementException or ResultStoreException or ArgumentException or CommandParseException or CommandRuntimeException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (IsUsersToFix(ex))
         {
             errors.WriteLine($"wpt: error: {OneLine(ex.Message)}");
             return ErrorExitCode;
         }
+        catch (Exception ex)
+        {
+            errors.WriteLine($"wpt: internal error (a bug in wpt, not in your input): {OneLine(ex.Message)} [{ex.GetType().Name}]; {CrashReport.Write(ex, args)}");
+            return BugExitCode;
+        }
     }
+
+    /// <summary>EX_SOFTWARE in sysexits.h: an internal error, as distinct from a usage error (2).</summary>
+    public const int BugExitCode = 70;
+
+    /// <summary>
+    /// Errors the user can fix: WorkingPoint's own family, the command-line parser's, and the file system's (a missing or
+    /// unreadable file, a full disk). Anything else is a bug and never blamed on the input.
+    /// </summary>
+    private static bool IsUsersToFix(Exception ex) =>
+        ex is WorkingPointException or CommandParseException or CommandRuntimeException or IOException or UnauthorizedAccessException;
 
     /// <summary>
     /// <c>wpt models ID</c> is <c>wpt models show ID</c>: the command-line parser sends a branch's positional words to its

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using WorkingPoint.Core.Workloads;
 
 namespace WorkingPoint.Gguf;
@@ -81,7 +82,7 @@ public sealed record GgmlTypeLayout(GgmlType Type, string Name, int BlockElement
     public static bool TryGet(GgmlType type, out GgmlTypeLayout layout) => Layouts.TryGetValue(type, out layout!);
 
     public static GgmlTypeLayout Of(GgmlType type) =>
-        TryGet(type, out var layout) ? layout : throw new ArgumentException($"ggml type {(uint)type} is not one this reader knows.");
+        TryGet(type, out var layout) ? layout : throw new InvalidInputException($"ggml type {(uint)type} is not one this reader knows.");
 
     /// <summary>The layout for an encoding the analytic model names (q4_0, q6_K, f16, …), if GGUF can store it.</summary>
     public static GgmlTypeLayout? ForEncoding(TensorEncoding encoding) => Layouts.Values.FirstOrDefault(l => l.Name == encoding.Id);

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using WorkingPoint.Core.Workloads;
 
 namespace WorkingPoint.Gguf;
@@ -86,7 +87,7 @@ public static class GgufArchitecture
         {
             architecture.Validate();
         }
-        catch (ArgumentException ex)
+        catch (InvalidInputException ex)
         {
             throw new GgufFormatException($"{path}: the metadata does not describe a valid model: {ex.Message}");
         }
@@ -181,7 +182,7 @@ public static class SyntheticTokenizer
     {
         if (vocabSize < FirstOrdinaryToken + 1)
         {
-            throw new ArgumentException($"A vocabulary of {vocabSize} is too small for a synthetic tokenizer (at least {FirstOrdinaryToken + 1}).");
+            throw new InvalidInputException($"A vocabulary of {vocabSize} is too small for a synthetic tokenizer (at least {FirstOrdinaryToken + 1}).");
         }
 
         var tokens = new object[vocabSize];

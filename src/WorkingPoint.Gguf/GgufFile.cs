@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 namespace WorkingPoint.Gguf;
 
 /// <summary>The type tag of a metadata value, as numbered in the GGUF specification.</summary>
@@ -98,4 +99,4 @@ public sealed record GgufFile(
 }
 
 /// <summary>A GGUF file that cannot be read: the message names the file, what is wrong and what to do.</summary>
-public sealed class GgufFormatException(string message) : Exception(message);
+public sealed class GgufFormatException(string message) : WorkingPointException(message);

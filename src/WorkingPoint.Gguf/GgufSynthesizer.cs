@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.Buffers.Binary;
 using WorkingPoint.Core.Workloads;
 
@@ -38,7 +39,7 @@ public static class GgufSynthesizer
     {
         if (!GgufArchitecture.Families.Values.Contains(architecture.Family))
         {
-            throw new ArgumentException($"{architecture.Family.ToString().ToLowerInvariant()} models are not llama.cpp models, so they cannot be written as GGUF for it; llama.cpp runs {string.Join(", ", GgufArchitecture.Families.Keys)}.");
+            throw new InvalidInputException($"{architecture.Family.ToString().ToLowerInvariant()} models are not llama.cpp models, so they cannot be written as GGUF for it; llama.cpp runs {string.Join(", ", GgufArchitecture.Families.Keys)}.");
         }
 
         var tensors = new List<GgufTensorSpec>(architecture.Tensors.Count);
@@ -48,7 +49,7 @@ public static class GgufSynthesizer
             var layout = GgmlTypeLayout.ForEncoding(encoding);
             if (layout is null || (layout.BlockElements > 1 && !ScaleFields.ContainsKey(layout.Type)) || layout.Type is GgmlType.F64 or GgmlType.I8 or GgmlType.I16 or GgmlType.I32 or GgmlType.I64)
             {
-                throw new ArgumentException($"Weight format '{weights.Id}' stores {tensor.Name} as {encoding.Id}, which llama.cpp files cannot hold or this synthesizer cannot write. Use one of: {string.Join(", ", SupportedFormats.Select(f => f.Id))}.");
+                throw new InvalidInputException($"Weight format '{weights.Id}' stores {tensor.Name} as {encoding.Id}, which llama.cpp files cannot hold or this synthesizer cannot write. Use one of: {string.Join(", ", SupportedFormats.Select(f => f.Id))}.");
             }
 
             IReadOnlyList<long> dims = tensor.Rows == 1 ? [tensor.RowLength] : [tensor.RowLength, tensor.Rows];

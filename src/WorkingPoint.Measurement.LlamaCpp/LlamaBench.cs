@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 namespace WorkingPoint.Measurement.LlamaCpp;
 
 /// <summary>What to run, in llama-bench's terms: -p prompt tokens, -n generated tokens, -r repetitions, -d depths.</summary>
@@ -14,7 +15,7 @@ public sealed record LlmBenchSettings(int PromptTokens = 512, int GenTokens = 12
     {
         if (PromptTokens < 0 || GenTokens < 0 || PromptTokens + GenTokens == 0 || Repetitions < 1 || DepthList.Any(d => d < 0))
         {
-            throw new ArgumentException($"--prompt {PromptTokens} --gen {GenTokens} --reps {Repetitions}: prompt and gen must be ≥ 0 and not both 0, reps ≥ 1, depths ≥ 0.");
+            throw new InvalidInputException($"--prompt {PromptTokens} --gen {GenTokens} --reps {Repetitions}: prompt and gen must be ≥ 0 and not both 0, reps ≥ 1, depths ≥ 0.");
         }
 
         return this;

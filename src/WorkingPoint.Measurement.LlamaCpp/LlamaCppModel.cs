@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.Diagnostics;
 using LLama;
 using LLama.Common;
@@ -15,7 +16,7 @@ public sealed record LlamaCppOptions(int? Threads = null, int BatchSize = 2048, 
     {
         if (Threads is < 1 || BatchSize < 1 || MicroBatchSize < 1 || GpuLayers < 0)
         {
-            throw new ArgumentException($"llama.cpp options: threads {Threads}, batch {BatchSize}, ubatch {MicroBatchSize}, GPU layers {GpuLayers}; threads and batch sizes must be ≥ 1, GPU layers ≥ 0.");
+            throw new InvalidInputException($"llama.cpp options: threads {Threads}, batch {BatchSize}, ubatch {MicroBatchSize}, GPU layers {GpuLayers}; threads and batch sizes must be ≥ 1, GPU layers ≥ 0.");
         }
 
         return this;

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using WorkingPoint.Core.Workloads;
@@ -101,7 +102,7 @@ public sealed class OnnxRuntimeTarget : IInferenceTarget, IDisposable
             var metadata = session.InputMetadata;
             foreach (var name in shapes.Named.Keys.Where(n => !metadata.ContainsKey(n)))
             {
-                throw new ArgumentException($"--input {name}=…: the model has no input named {name}; its inputs are {string.Join(", ", metadata.Keys)}.");
+                throw new InvalidInputException($"--input {name}=…: the model has no input named {name}; its inputs are {string.Join(", ", metadata.Keys)}.");
             }
 
             var inputs = new List<ResolvedInput>();
@@ -186,7 +187,7 @@ public sealed class OnnxRuntimeTarget : IInferenceTarget, IDisposable
             if (threads < 1)
             {
                 sessionOptions.Dispose();
-                throw new ArgumentException($"--threads must be at least 1, got {threads}.");
+                throw new InvalidInputException($"--threads must be at least 1, got {threads}.");
             }
 
             sessionOptions.IntraOpNumThreads = threads;

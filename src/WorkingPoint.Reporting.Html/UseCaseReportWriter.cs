@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -31,7 +32,7 @@ public static class UseCaseReportWriter
             ".html" => Html(report, generator),
             ".md" => Markdown(report, generator),
             ".json" => JsonSerializer.Serialize(UseCaseJson.Of(report), JsonOptions),
-            _ => throw new ArgumentException($"-o {path}: the report is written as .html, .md or .json."),
+            _ => throw new InvalidInputException($"-o {path}: the report is written as .html, .md or .json."),
         };
         AtomicFile.WriteAllText(path, text);
     }

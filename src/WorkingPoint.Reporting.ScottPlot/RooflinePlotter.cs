@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using ScottPlot;
 using ScottPlot.TickGenerators;
 using WorkingPoint.Core.Analysis;
@@ -100,9 +101,8 @@ public sealed class RooflinePlotter
         var extension = Path.GetExtension(path).ToLowerInvariant();
         return SupportedExtensions.Contains(extension)
             ? extension
-            : throw new ArgumentException(
-                $"Cannot tell the image format of '{path}': use one of the extensions {string.Join(", ", SupportedExtensions)}.",
-                nameof(path));
+            : throw new InvalidInputException(
+                $"Cannot tell the image format of '{path}': use one of the extensions {string.Join(", ", SupportedExtensions)}.");
     }
 
     private static void DrawCeilings(Plot plot, RooflineChart chart, Bounds bounds, bool single, Color platformColour, IPalette palette)

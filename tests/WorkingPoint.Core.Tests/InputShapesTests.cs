@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using WorkingPoint.Core.Workloads;
 
 namespace WorkingPoint.Core.Tests;
@@ -30,7 +31,7 @@ public sealed class InputShapesTests
     [Fact]
     public void A_dynamic_input_without_a_shape_names_the_input_its_dimensions_and_an_example()
     {
-        var error = Assert.Throws<ArgumentException>(() => InputShapes.None.Resolve("x", DynamicImage, Symbols, isOnlyInput: true));
+        var error = Assert.Throws<InvalidInputException>(() => InputShapes.None.Resolve("x", DynamicImage, Symbols, isOnlyInput: true));
         Assert.Contains("Input x", error.Message, StringComparison.Ordinal);
         Assert.Contains("height", error.Message, StringComparison.Ordinal);
         Assert.Contains("--input x=1x3x640x640", error.Message, StringComparison.Ordinal);
@@ -39,7 +40,7 @@ public sealed class InputShapesTests
     [Fact]
     public void A_shape_of_the_wrong_rank_is_refused()
     {
-        var error = Assert.Throws<ArgumentException>(() => InputShapes.Parse(["x=3x64x64"]).Resolve("x", DynamicImage, Symbols, false));
+        var error = Assert.Throws<InvalidInputException>(() => InputShapes.Parse(["x=3x64x64"]).Resolve("x", DynamicImage, Symbols, false));
         Assert.Contains("3 dimensions", error.Message, StringComparison.Ordinal);
         Assert.Contains("declares x as [batch, 3, height, width]", error.Message, StringComparison.Ordinal);
     }
@@ -47,7 +48,7 @@ public sealed class InputShapesTests
     [Fact]
     public void A_shape_that_contradicts_a_fixed_dimension_is_refused()
     {
-        var error = Assert.Throws<ArgumentException>(() => InputShapes.Parse(["x=1x4x64x64"]).Resolve("x", DynamicImage, Symbols, false));
+        var error = Assert.Throws<InvalidInputException>(() => InputShapes.Parse(["x=1x4x64x64"]).Resolve("x", DynamicImage, Symbols, false));
         Assert.Contains("dimension 1 must be 3", error.Message, StringComparison.Ordinal);
     }
 
@@ -57,7 +58,7 @@ public sealed class InputShapesTests
     [InlineData("x=")]
     public void Text_that_is_not_a_shape_is_refused(string text)
     {
-        var error = Assert.Throws<ArgumentException>(() => InputShapes.Parse([text]));
+        var error = Assert.Throws<InvalidInputException>(() => InputShapes.Parse([text]));
         Assert.Contains("is not a shape", error.Message, StringComparison.Ordinal);
     }
 }

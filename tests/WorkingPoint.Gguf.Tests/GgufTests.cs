@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using WorkingPoint.Core.Analysis;
@@ -224,7 +225,7 @@ public sealed class GgufTests
     [Fact]
     public void Formats_gguf_cannot_hold_are_refused_with_the_ones_it_can()
     {
-        var error = Assert.Throws<ArgumentException>(() => GgufSynthesizer.Plan(TinyLlm.Architecture(), WeightFormat.Int4));
+        var error = Assert.Throws<InvalidInputException>(() => GgufSynthesizer.Plan(TinyLlm.Architecture(), WeightFormat.Int4));
         Assert.Contains("q4_0", error.Message, StringComparison.Ordinal);
         Assert.Contains("q8_0", error.Message, StringComparison.Ordinal);
     }

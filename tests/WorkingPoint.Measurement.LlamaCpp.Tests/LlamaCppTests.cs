@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement.Concurrency;
 using WorkingPoint.Tests.Shared;
@@ -58,8 +59,8 @@ public sealed class LlamaCppTests
     {
         Assert.Equal(641, new LlmBenchSettings(512, 128).ContextTokens);
         Assert.Equal(2177, new LlmBenchSettings(512, 128, Depths: [1024, 2048]).ContextTokens);
-        Assert.Throws<ArgumentException>(() => new LlmBenchSettings(0, 0).Validate());
-        Assert.Throws<ArgumentException>(() => new LlmBenchSettings(8, 8, 0).Validate());
+        Assert.Throws<InvalidInputException>(() => new LlmBenchSettings(0, 0).Validate());
+        Assert.Throws<InvalidInputException>(() => new LlmBenchSettings(8, 8, 0).Validate());
     }
 
     [Fact]

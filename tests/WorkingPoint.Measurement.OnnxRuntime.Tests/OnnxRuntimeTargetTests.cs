@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Measurement.Results;
@@ -38,7 +39,7 @@ public sealed class OnnxRuntimeTargetTests
     [Fact]
     public void A_dynamic_input_without_a_shape_is_refused_naming_the_input()
     {
-        var error = Assert.Throws<ArgumentException>(() => OnnxRuntimeTarget.Load(TestModels.OcrDetection, InputShapes.None, SingleThread));
+        var error = Assert.Throws<InvalidInputException>(() => OnnxRuntimeTarget.Load(TestModels.OcrDetection, InputShapes.None, SingleThread));
         Assert.Contains("Input x", error.Message, StringComparison.Ordinal);
         Assert.Contains("--input x=", error.Message, StringComparison.Ordinal);
     }
@@ -46,14 +47,14 @@ public sealed class OnnxRuntimeTargetTests
     [Fact]
     public void A_shape_with_the_wrong_channel_count_is_refused_before_inference()
     {
-        var error = Assert.Throws<ArgumentException>(() => OnnxRuntimeTarget.Load(TestModels.OcrDetection, InputShapes.Parse(["x=1x4x224x224"]), SingleThread));
+        var error = Assert.Throws<InvalidInputException>(() => OnnxRuntimeTarget.Load(TestModels.OcrDetection, InputShapes.Parse(["x=1x4x224x224"]), SingleThread));
         Assert.Contains("dimension 1 must be 3", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_shape_for_an_input_the_model_does_not_have_is_refused()
     {
-        var error = Assert.Throws<ArgumentException>(() => OnnxRuntimeTarget.Load(TestModels.OcrDirectionClassifier, InputShapes.Parse(["image=1x3x48x192"]), SingleThread));
+        var error = Assert.Throws<InvalidInputException>(() => OnnxRuntimeTarget.Load(TestModels.OcrDirectionClassifier, InputShapes.Parse(["image=1x3x48x192"]), SingleThread));
         Assert.Contains("no input named image", error.Message, StringComparison.Ordinal);
     }
 

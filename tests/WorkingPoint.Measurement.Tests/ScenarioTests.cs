@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using WorkingPoint.Measurement.Scenarios;
 
 namespace WorkingPoint.Measurement.Tests;
@@ -157,9 +158,9 @@ public sealed class ScenarioTests
     [Fact]
     public void Invalid_settings_are_refused_with_the_values_named()
     {
-        var error = Assert.Throws<ArgumentException>(() => new LoadGenerator(new CountingTarget()).Run(new ScenarioSettings { Scenario = Scenario.Server, TargetQps = 0 }));
+        var error = Assert.Throws<InvalidInputException>(() => new LoadGenerator(new CountingTarget()).Run(new ScenarioSettings { Scenario = Scenario.Server, TargetQps = 0 }));
         Assert.Contains("--target-qps", error.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentException>(() => new LoadGenerator(new CountingTarget()).Run(new ScenarioSettings { MinQueryCount = 0 }));
+        Assert.Throws<InvalidInputException>(() => new LoadGenerator(new CountingTarget()).Run(new ScenarioSettings { MinQueryCount = 0 }));
     }
 
     private sealed class FailingTarget : IInferenceTarget

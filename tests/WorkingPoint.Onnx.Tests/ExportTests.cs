@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using WorkingPoint.Core.Units;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Core.Workloads.Graphs;
@@ -45,7 +46,7 @@ public sealed class ExportTests
     {
         var layer = new Layer("mystery", OpKind.Elementwise, [-1], new TensorShape(1, 3, 8, 8), Ops.Zero, 0, 192, 192, "imported");
         var graph = new Graph("imported", new TensorShape(1, 3, 8, 8), [layer]);
-        var error = Assert.Throws<ArgumentException>(() => OnnxExporter.Export(graph, new MemoryStream()));
+        var error = Assert.Throws<InvalidInputException>(() => OnnxExporter.Export(graph, new MemoryStream()));
         Assert.Contains("'mystery'", error.Message, StringComparison.Ordinal);
     }
 
@@ -55,7 +56,7 @@ public sealed class ExportTests
         var builder = new GraphBuilder("tiny-vit", 3, 16, 16);
         var tokens = builder.ToTokens(builder.Conv(builder.Input, 8, 4, 4));
         builder.Attention(builder.Linear(tokens, 24), 2, 4, 16);
-        var error = Assert.Throws<ArgumentException>(() => OnnxExporter.Export(builder.Build(), new MemoryStream()));
+        var error = Assert.Throws<InvalidInputException>(() => OnnxExporter.Export(builder.Build(), new MemoryStream()));
         Assert.Contains("cannot be exported to ONNX", error.Message, StringComparison.Ordinal);
     }
 
@@ -65,7 +66,7 @@ public sealed class ExportTests
         var builder = new GraphBuilder("bad", 3, 8, 8);
         builder.ToTokens(builder.Input);
         var path = Path.Combine(Path.GetTempPath(), $"wpt-partial-{Guid.NewGuid():N}.onnx");
-        Assert.Throws<ArgumentException>(() => OnnxExporter.Export(builder.Build(), path));
+        Assert.Throws<InvalidInputException>(() => OnnxExporter.Export(builder.Build(), path));
         Assert.False(File.Exists(path));
         Assert.False(File.Exists(path + ".tmp"));
     }

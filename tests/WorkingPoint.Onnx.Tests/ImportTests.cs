@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using Microsoft.ML.OnnxRuntime;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Core.Workloads.Graphs;
@@ -110,14 +111,14 @@ public sealed class ImportTests
     [Fact]
     public void A_dynamic_model_without_a_shape_names_the_input_and_an_example()
     {
-        var error = Assert.Throws<ArgumentException>(() => OnnxImporter.Import(TestModels.OcrDetection, InputShapes.None));
+        var error = Assert.Throws<InvalidInputException>(() => OnnxImporter.Import(TestModels.OcrDetection, InputShapes.None));
         Assert.Contains("Input x has dynamic dimensions", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void A_wrong_channel_count_is_refused()
     {
-        var error = Assert.Throws<ArgumentException>(() => OnnxImporter.Import(TestModels.OcrDetection, InputShapes.Parse(["x=1x1x640x640"])));
+        var error = Assert.Throws<InvalidInputException>(() => OnnxImporter.Import(TestModels.OcrDetection, InputShapes.Parse(["x=1x1x640x640"])));
         Assert.Contains("dimension 1 must be 3", error.Message, StringComparison.Ordinal);
     }
 

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.Diagnostics;
 using System.Text.Json;
 using WorkingPoint.Catalog;
@@ -82,7 +83,7 @@ public sealed class UseCaseReportTests : IDisposable
     [Fact]
     public void An_unknown_report_format_is_refused()
     {
-        var error = Assert.Throws<ArgumentException>(() => UseCaseReportWriter.Write(Report("robot.yaml"), Path.Combine(_directory, "report.pdf"), "wpt test"));
+        var error = Assert.Throws<InvalidInputException>(() => UseCaseReportWriter.Write(Report("robot.yaml"), Path.Combine(_directory, "report.pdf"), "wpt test"));
         Assert.Contains(".html, .md or .json", error.Message, StringComparison.Ordinal);
     }
 

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.Xml.Linq;
 
 namespace WorkingPoint.Reporting.ScottPlot.Tests;
@@ -53,7 +54,7 @@ public sealed class RooflinePlotterTests : IDisposable
     {
         var path = Path.Combine(_directory, name);
 
-        var error = Assert.Throws<ArgumentException>(() => _plotter.Save(TestCharts.WorkloadChart(TestCharts.OrinNanoLike()), path));
+        var error = Assert.Throws<InvalidInputException>(() => _plotter.Save(TestCharts.WorkloadChart(TestCharts.OrinNanoLike()), path));
 
         Assert.Contains(".png", error.Message, StringComparison.Ordinal);
         Assert.Contains(".svg", error.Message, StringComparison.Ordinal);

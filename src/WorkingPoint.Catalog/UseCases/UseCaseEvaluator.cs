@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.Collections.Concurrent;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
@@ -295,7 +296,7 @@ public sealed class UseCaseEvaluator
             }
 
             default:
-                throw new ArgumentException($"Workload '{w.Id}': model '{w.Model.Id}' has no predictor.");
+                throw new InvalidOperationException($"Workload '{w.Id}': model '{w.Model.Id}' has no predictor.");
         }
     }
 

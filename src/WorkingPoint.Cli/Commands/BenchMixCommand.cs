@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
@@ -140,10 +141,10 @@ public sealed class BenchMixCommand(IAnsiConsole console) : Command<BenchMixComm
     {
         var ceilings = new Ceilings(host);
         var image = onnx.Inputs.FirstOrDefault(i => i.Shape.Count == 4)
-            ?? throw new ArgumentException($"{vision.DisplayName}: no image input (N×C×H×W) to predict; bench mix takes a vision model.");
+            ?? throw new InvalidInputException($"{vision.DisplayName}: no image input (N×C×H×W) to predict; bench mix takes a vision model.");
         var network = File.Exists(vision.Path) && vision.Path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
             ? new GraphCatalogModel(OnnxModels.Load(vision.Path))
-            : throw new ArgumentException($"{vision.Path}: not an ONNX file.");
+            : throw new InvalidInputException($"{vision.Path}: not an ONNX file.");
         var request = new PredictionRequest(Weights: WeightFormat.Fp32, InputWidth: (int)image.Shape[3], InputHeight: (int)image.Shape[2]);
         var frame = (GraphModelPrediction)Predictions.Predict(network, host, request);
         var coresHeld = ResourceDemand.HoldsCoresWhileStalled(host);

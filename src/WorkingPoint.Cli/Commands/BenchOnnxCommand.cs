@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Globalization;
@@ -116,7 +117,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCo
         var scenarios = ParseScenarios(settings.Scenario, settings.SustainedMinutes is not null);
         var optimization = Enum.TryParse<GraphOptimization>(settings.Optimization, ignoreCase: true, out var level)
             ? level
-            : throw new ArgumentException($"--opt '{settings.Optimization}' is not an optimization level; use disabled, basic, extended or all.");
+            : throw new InvalidInputException($"--opt '{settings.Optimization}' is not an optimization level; use disabled, basic, extended or all.");
         var model = ModelFiles.Resolve(settings.Model, settings.Input);
         var options = new OnnxRuntimeOptions(settings.Provider, settings.Threads, optimization, settings.Seed);
         using var target = OnnxRuntimeTarget.Load(model.Path, model.Shapes, options);
@@ -170,7 +171,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCo
         var names = text.Equals("all", StringComparison.OrdinalIgnoreCase) ? Enum.GetValues<Scenario>() : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseScenario).ToArray();
         if (sustained && names.Length != 1)
         {
-            throw new ArgumentException("--sustained runs one scenario; pick it with --scenario (offline shows throughput best).");
+            throw new InvalidInputException("--sustained runs one scenario; pick it with --scenario (offline shows throughput best).");
         }
 
         return names;
@@ -180,7 +181,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCo
         Enum.GetValues<Scenario>().FirstOrDefault(s => Name(s).Equals(name, StringComparison.OrdinalIgnoreCase) || s.ToString().Equals(name, StringComparison.OrdinalIgnoreCase)) is var s
         && (Name(s).Equals(name, StringComparison.OrdinalIgnoreCase) || s.ToString().Equals(name, StringComparison.OrdinalIgnoreCase))
             ? s
-            : throw new ArgumentException($"--scenario '{name}' is not a scenario; use single-stream, multi-stream, server, offline or all.");
+            : throw new InvalidInputException($"--scenario '{name}' is not a scenario; use single-stream, multi-stream, server, offline or all.");
 
     internal static string Name(Scenario scenario) => scenario switch
     {

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console.Cli;
@@ -101,13 +102,13 @@ internal static class Parsing
             return (w, h);
         }
 
-        throw new ArgumentException($"{option} '{text}' is not a size; write WIDTHxHEIGHT with whole numbers from 1 to 16384, e.g. 1280x720.");
+        throw new InvalidInputException($"{option} '{text}' is not a size; write WIDTHxHEIGHT with whole numbers from 1 to 16384, e.g. 1280x720.");
     }
 
     public static IReadOnlyList<int> IntList(string text, string option) =>
         text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(s => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0
                 ? v
-                : throw new ArgumentException($"{option} '{text}' must be a comma-separated list of positive whole numbers."))
+                : throw new InvalidInputException($"{option} '{text}' must be a comma-separated list of positive whole numbers."))
             .ToArray();
 }

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
@@ -43,7 +44,7 @@ public sealed class SynthModelCommand(IAnsiConsole console) : Command<SynthModel
         var model = WorkingPoint.Catalog.Catalog.BuiltIn.ResolveModel(settings.Id);
         if (model is not LlmCatalogModel llm)
         {
-            throw new ArgumentException($"'{settings.Id}' is a network; 'wpt models synth' writes language models to GGUF. Use 'wpt models export {settings.Id}' for ONNX.");
+            throw new InvalidInputException($"'{settings.Id}' is a network; 'wpt models synth' writes language models to GGUF. Use 'wpt models export {settings.Id}' for ONNX.");
         }
 
         var format = WeightFormat.Parse(settings.Weights);

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
@@ -34,7 +35,7 @@ public sealed class ImportModelCommand(IAnsiConsole console) : Command<ImportMod
         {
             if (settings.Input.Length > 0)
             {
-                throw new ArgumentException("--input sets ONNX input shapes; a GGUF model has none (its context is set when it runs).");
+                throw new InvalidInputException("--input sets ONNX input shapes; a GGUF model has none (its context is set when it runs).");
             }
 
             return GgufImportView.Show(console, settings.File, settings.Json);
@@ -163,7 +164,7 @@ public sealed class ExportModelCommand(IAnsiConsole console) : Command<ExportMod
     {
         if (WorkingPoint.Catalog.Catalog.BuiltIn.ResolveModel(settings.Id) is not GraphCatalogModel { Model: var model })
         {
-            throw new ArgumentException($"'{settings.Id}' is a language model; 'wpt models export' writes networks to ONNX. Use 'wpt models synth {settings.Id}' for a GGUF file.");
+            throw new InvalidInputException($"'{settings.Id}' is a language model; 'wpt models export' writes networks to ONNX. Use 'wpt models synth {settings.Id}' for a GGUF file.");
         }
 
         var (width, height) = settings.Input is null ? (model.DefaultWidth, model.DefaultHeight) : Parsing.Size(settings.Input, "--input");

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.ComponentModel;
 using System.Globalization;
 using System.Text;
@@ -33,13 +34,13 @@ internal static class ResultsText
     public static MeasurementKind? ParseKind(string? text) =>
         string.IsNullOrWhiteSpace(text) ? null
         : Enum.GetValues<MeasurementKind>().Where(k => string.Equals(k.ToString(), text.Trim(), StringComparison.OrdinalIgnoreCase)).Cast<MeasurementKind?>().FirstOrDefault()
-            ?? throw new ArgumentException($"--kind '{text}' is not a kind of measurement; use one of {string.Join(", ", Enum.GetNames<MeasurementKind>().Select(n => n.ToLowerInvariant()))}.");
+            ?? throw new InvalidInputException($"--kind '{text}' is not a kind of measurement; use one of {string.Join(", ", Enum.GetNames<MeasurementKind>().Select(n => n.ToLowerInvariant()))}.");
 
     /// <summary>Ids are parsed here rather than by the command-line parser, whose error ("Failed to convert") names no fix.</summary>
     public static long ParseId(string text) =>
         long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
             ? id
-            : throw new ArgumentException($"'{text}' is not a result id; ids are whole numbers from 1, as 'wpt results list' shows.");
+            : throw new InvalidInputException($"'{text}' is not a result id; ids are whole numbers from 1, as 'wpt results list' shows.");
 
     /// <summary>A stored record as JSON (show --json, export --json): the record's own fields, the duration in seconds rather than a TimeSpan string.</summary>
     public static object JsonOf(StoredMeasurement stored)
@@ -273,7 +274,7 @@ public sealed class ResultsExportCommand(IAnsiConsole console) : Command<Results
         var db = Path.GetFullPath(database);
         if (new[] { db, db + "-wal", db + "-shm" }.Contains(target, StringComparer.Ordinal))
         {
-            throw new ArgumentException($"-o {output} is the results database itself; export to another file, e.g. -o results.csv.");
+            throw new InvalidInputException($"-o {output} is the results database itself; export to another file, e.g. -o results.csv.");
         }
     }
 

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -42,7 +43,7 @@ public sealed class RooflineCommand(IAnsiConsole console) : Command<RooflineComm
         var models = settings.Model.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(catalog.ResolveModel).ToArray();
         if (settings.Layers && (models.Length != 1 || models[0] is not GraphCatalogModel))
         {
-            throw new ArgumentException("--layers places the layers of one network; give a single network with --model (e.g. yolov8s).");
+            throw new InvalidInputException("--layers places the layers of one network; give a single network with --model (e.g. yolov8s).");
         }
 
         var charts = new List<RooflineChart>();

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -35,7 +36,7 @@ public sealed class SolveBandwidthCommand(IAnsiConsole console) : Command<SolveB
         var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         if (catalog.ResolveModel(settings.Model) is not LlmCatalogModel llm)
         {
-            throw new ArgumentException($"'{settings.Model}' is not an LLM; 'solve bandwidth' answers for decode rates. Use 'solve input' for networks.");
+            throw new InvalidInputException($"'{settings.Model}' is not an LLM; 'solve bandwidth' answers for decode rates. Use 'solve input' for networks.");
         }
 
         var platform = settings.Platform is null ? null : catalog.ResolvePlatform(settings.Platform);
@@ -216,7 +217,7 @@ public sealed class SolveInputCommand(IAnsiConsole console) : Command<SolveInput
         var platform = catalog.ResolvePlatform(settings.Platform);
         if (catalog.ResolveModel(settings.Model) is not GraphCatalogModel graphModel)
         {
-            throw new ArgumentException($"'{settings.Model}' is an LLM; 'solve input' answers for networks. Use 'solve model' or 'solve bandwidth' for LLMs.");
+            throw new InvalidInputException($"'{settings.Model}' is an LLM; 'solve input' answers for networks. Use 'solve model' or 'solve bandwidth' for LLMs.");
         }
 
         var model = graphModel.Model;
@@ -231,7 +232,7 @@ public sealed class SolveInputCommand(IAnsiConsole console) : Command<SolveInput
         int low = step, high = 8192;
         if (Fps(low) < settings.TargetFps)
         {
-            throw new ArgumentException($"Even a {low}-pixel-wide input misses {settings.TargetFps} FPS for {model.Id} on {platform.Id} ({Output.Number(Fps(low))} FPS); the target is not reachable on this platform.");
+            throw new InvalidInputException($"Even a {low}-pixel-wide input misses {settings.TargetFps} FPS for {model.Id} on {platform.Id} ({Output.Number(Fps(low))} FPS); the target is not reachable on this platform.");
         }
 
         while (high - low > step)
@@ -269,6 +270,6 @@ public sealed class SolveInputCommand(IAnsiConsole console) : Command<SolveInput
         var parts = text.Split(':');
         return parts.Length == 2 && int.TryParse(parts[0], out var w) && int.TryParse(parts[1], out var h) && w > 0 && h > 0
             ? (w, h)
-            : throw new ArgumentException($"--aspect '{text}' must be W:H with positive whole numbers, e.g. 16:9.");
+            : throw new InvalidInputException($"--aspect '{text}' must be W:H with positive whole numbers, e.g. 16:9.");
     }
 }

@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.ComponentModel;
 using System.Diagnostics;
 using Spectre.Console;
@@ -42,7 +43,7 @@ public sealed class SweepCommand(IAnsiConsole console) : Command<SweepCommand.Se
     {
         if (settings.Seconds is <= 0 or > 600)
         {
-            throw new ArgumentException($"--seconds must be in (0, 600], got {settings.Seconds}.");
+            throw new InvalidInputException($"--seconds must be in (0, 600], got {settings.Seconds}.");
         }
 
         var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;

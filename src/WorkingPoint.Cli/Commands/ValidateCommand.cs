@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
@@ -171,7 +172,7 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
             var id = at < 0 ? item : item[..at];
             if (catalog.ResolveModel(id) is not GraphCatalogModel graph)
             {
-                throw new ArgumentException($"--models: '{id}' is a language model; validate runs networks (e.g. yolov8n, resnet-50).");
+                throw new InvalidInputException($"--models: '{id}' is a language model; validate runs networks (e.g. yolov8n, resnet-50).");
             }
 
             var (w, h) = at < 0 ? (graph.Model.DefaultWidth, graph.Model.DefaultHeight) : Parsing.Size(item[(at + 1)..], $"--models {id}@");

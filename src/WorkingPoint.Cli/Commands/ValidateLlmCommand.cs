@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
@@ -81,7 +82,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console) : Command<ValidateL
     {
         var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var architectures = settings.Models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .Select(id => catalog.ResolveModel(id) as LlmCatalogModel ?? throw new ArgumentException($"--models: '{id}' is a network; validate llm runs language models (e.g. qwen2.5-0.5b, llama-3.2-1b)."))
+            .Select(id => catalog.ResolveModel(id) as LlmCatalogModel ?? throw new InvalidInputException($"--models: '{id}' is a network; validate llm runs language models (e.g. qwen2.5-0.5b, llama-3.2-1b)."))
             .Select(m => m.Architecture).ToArray();
         var formats = settings.Weights.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(WeightFormat.Parse).ToArray();
         var bench = new LlmBenchSettings(settings.Prompt, settings.Gen, settings.Reps, Combined: false).Validate();

@@ -55,7 +55,7 @@ public static class BottleneckExtensions
 }
 
 /// <summary>Thrown when a platform lacks a figure a prediction needs; the message names the figure and the fix.</summary>
-public sealed class MissingFigureException(string message) : Exception(message);
+public sealed class MissingFigureException(string message) : WorkingPointException(message);
 
 /// <summary>
 /// The effective ceilings of a platform (peak × achievable fraction) and its energy coefficients, resolved once so that the

@@ -84,7 +84,7 @@ public static class ConcurrencyPredictor
     {
         if (framesPerSecond < 0 || frame.UnitSeconds <= 0 || token.UnitSeconds <= 0)
         {
-            throw new ArgumentException($"Concurrency needs a frame rate ≥ 0 and positive unit times (frame {frame.UnitSeconds} s, token {token.UnitSeconds} s).");
+            throw new InvalidInputException($"Concurrency needs a frame rate ≥ 0 and positive unit times (frame {frame.UnitSeconds} s, token {token.UnitSeconds} s).");
         }
 
         var streamAlone = 1 / token.UnitSeconds;

@@ -60,7 +60,7 @@ public static class GraphPredictor
     {
         if (batch < 1)
         {
-            throw new ArgumentException($"Batch must be at least 1, got {batch}.");
+            throw new InvalidInputException($"Batch must be at least 1, got {batch}.");
         }
 
         c.RequireComputeAndMemory();

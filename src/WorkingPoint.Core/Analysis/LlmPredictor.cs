@@ -12,7 +12,7 @@ public sealed record LlmScenario(int PromptTokens = 512, int GeneratedTokens = 1
     {
         if (PromptTokens < 0 || GeneratedTokens < 0 || Batch < 1 || Images < 0 || PrefillChunkTokens < 1 || AudioSeconds < 0)
         {
-            throw new ArgumentException($"Invalid request: prompt {PromptTokens}, gen {GeneratedTokens}, batch {Batch}, images {Images}; prompt/gen/images must be ≥ 0 and batch ≥ 1.");
+            throw new InvalidInputException($"Invalid request: prompt {PromptTokens}, gen {GeneratedTokens}, batch {Batch}, images {Images}; prompt/gen/images must be ≥ 0 and batch ≥ 1.");
         }
 
         return this;

@@ -54,7 +54,7 @@ public sealed record AchievableFractions(double Compute, double Dram, double OnC
         {
             if (!(value > 0 && value <= 1))
             {
-                throw new ArgumentOutOfRangeException(name, value, $"{owner}: achievable fraction '{name}' must be in (0, 1], got {value}.");
+                throw new InvalidInputException($"{owner}: achievable fraction '{name}' must be in (0, 1], got {value}.");
             }
         }
     }

@@ -43,7 +43,7 @@ public sealed record GraphModel(
     {
         if (width <= 0 || height <= 0)
         {
-            throw new ArgumentException($"Input size must be positive, got {width}x{height}.");
+            throw new InvalidInputException($"Input size must be positive, got {width}x{height}.");
         }
 
         var (w, h) = AlignedSize(width, height);

@@ -38,7 +38,7 @@ public sealed record InputShapes(IReadOnlyDictionary<string, long[]> Named, long
             {
                 if (unnamed is not null)
                 {
-                    throw new ArgumentException($"--input '{spec}': only one unnamed shape is allowed; name the inputs, e.g. --input images=1x3x640x640.");
+                    throw new InvalidInputException($"--input '{spec}': only one unnamed shape is allowed; name the inputs, e.g. --input images=1x3x640x640.");
                 }
 
                 // WIDTHxHEIGHT as people write image sizes; tensors hold height before width.
@@ -67,14 +67,14 @@ public sealed record InputShapes(IReadOnlyDictionary<string, long[]> Named, long
         {
             if (given.Length != declared.Count)
             {
-                throw new ArgumentException($"--input {input}={string.Join('x', given)} has {given.Length} dimensions but the model declares {input} as [{declaredText}]; give {declared.Count}, e.g. --input {input}={Example(declared)}.");
+                throw new InvalidInputException($"--input {input}={string.Join('x', given)} has {given.Length} dimensions but the model declares {input} as [{declaredText}]; give {declared.Count}, e.g. --input {input}={Example(declared)}.");
             }
 
             for (var i = 0; i < given.Length; i++)
             {
                 if (declared[i] > 0 && declared[i] != given[i])
                 {
-                    throw new ArgumentException($"--input {input}={string.Join('x', given)}: dimension {i} must be {declared[i]} (the model declares [{declaredText}]), e.g. --input {input}={Example(declared)}.");
+                    throw new InvalidInputException($"--input {input}={string.Join('x', given)}: dimension {i} must be {declared[i]} (the model declares [{declaredText}]), e.g. --input {input}={Example(declared)}.");
                 }
             }
 
@@ -86,7 +86,7 @@ public sealed record InputShapes(IReadOnlyDictionary<string, long[]> Named, long
         {
             if (trailing.Length > resolved.Length)
             {
-                throw new ArgumentException($"--input {string.Join('x', trailing)} has more dimensions than input {input} [{declaredText}]; e.g. --input {input}={Example(declared)}.");
+                throw new InvalidInputException($"--input {string.Join('x', trailing)} has more dimensions than input {input} [{declaredText}]; e.g. --input {input}={Example(declared)}.");
             }
 
             var offset = resolved.Length - trailing.Length;
@@ -94,7 +94,7 @@ public sealed record InputShapes(IReadOnlyDictionary<string, long[]> Named, long
             {
                 if (resolved[offset + i] > 0 && resolved[offset + i] != trailing[i])
                 {
-                    throw new ArgumentException($"--input {string.Join('x', trailing)} does not fit input {input} [{declaredText}]: dimension {offset + i} is fixed at {resolved[offset + i]}; e.g. --input {input}={Example(declared)}.");
+                    throw new InvalidInputException($"--input {string.Join('x', trailing)} does not fit input {input} [{declaredText}]: dimension {offset + i} is fixed at {resolved[offset + i]}; e.g. --input {input}={Example(declared)}.");
                 }
 
                 resolved[offset + i] = trailing[i];
@@ -109,7 +109,7 @@ public sealed record InputShapes(IReadOnlyDictionary<string, long[]> Named, long
 
         if (resolved.Any(d => d <= 0))
         {
-            throw new ArgumentException($"Input {input} has dynamic dimensions [{declaredText}]; give its shape, e.g. --input {input}={Example(declared)}.");
+            throw new InvalidInputException($"Input {input} has dynamic dimensions [{declaredText}]; give its shape, e.g. --input {input}={Example(declared)}.");
         }
 
         return resolved;
@@ -123,7 +123,7 @@ public sealed record InputShapes(IReadOnlyDictionary<string, long[]> Named, long
         {
             if (!long.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out dims[i]) || dims[i] <= 0)
             {
-                throw new ArgumentException($"--input '{spec}' is not a shape; write positive dimensions joined by x, e.g. --input images=1x3x640x640 or --input 640x640.");
+                throw new InvalidInputException($"--input '{spec}' is not a shape; write positive dimensions joined by x, e.g. --input images=1x3x640x640 or --input 640x640.");
             }
         }
 

@@ -44,7 +44,7 @@ public sealed record WeightFormat(string Id, string Description, Precision Compu
     public static WeightFormat Parse(string id) =>
         TryParse(id, out var format)
             ? format
-            : throw new ArgumentException($"Unknown weight format '{id}'. Use one of: {string.Join(", ", All.Select(f => f.Id))}.");
+            : throw new InvalidInputException($"Unknown weight format '{id}'. Use one of: {string.Join(", ", All.Select(f => f.Id))}.");
 
     /// <summary>Bytes per activation element when computing in this format.</summary>
     public double ActivationBytes => ComputePrecision.ActivationBytes();
@@ -136,7 +136,7 @@ public sealed record KvCacheFormat(string Id, double BytesPerElement)
     {
         var key = id.Trim().ToLowerInvariant() switch { "fp16" => "f16", "fp32" => "f32", "int8" => "q8_0", "int4" => "q4_0", var k => k };
         return All.FirstOrDefault(f => f.Id == key)
-            ?? throw new ArgumentException($"Unknown KV-cache format '{id}'. Use one of: {string.Join(", ", All.Select(f => f.Id))}.");
+            ?? throw new InvalidInputException($"Unknown KV-cache format '{id}'. Use one of: {string.Join(", ", All.Select(f => f.Id))}.");
     }
 
     public override string ToString() => Id;

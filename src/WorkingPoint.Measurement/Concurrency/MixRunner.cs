@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.Diagnostics;
 
 namespace WorkingPoint.Measurement.Concurrency;
@@ -35,7 +36,7 @@ public static class MixRunner
     {
         if (framesPerSecond <= 0 || duration <= TimeSpan.Zero)
         {
-            throw new ArgumentException($"A mix needs a frame rate > 0 and a duration > 0 (got {framesPerSecond} FPS, {duration.TotalSeconds} s).");
+            throw new InvalidInputException($"A mix needs a frame rate > 0 and a duration > 0 (got {framesPerSecond} FPS, {duration.TotalSeconds} s).");
         }
 
         WarmUp(frame, unit, warmup);

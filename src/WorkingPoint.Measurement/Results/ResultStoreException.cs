@@ -1,7 +1,8 @@
+using WorkingPoint.Core;
 namespace WorkingPoint.Measurement.Results;
 
 /// <summary>The results store cannot be used as it is (not a database, a newer schema, an unknown id); the message names the file and the fix.</summary>
-public sealed class ResultStoreException : Exception
+public sealed class ResultStoreException : WorkingPointException
 {
     public ResultStoreException(string message)
         : base(message)

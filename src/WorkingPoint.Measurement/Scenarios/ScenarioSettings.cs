@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using WorkingPoint.Core.Units;
 
 namespace WorkingPoint.Measurement.Scenarios;
@@ -56,12 +57,12 @@ public sealed record ScenarioSettings
     {
         if (MinDuration < TimeSpan.Zero || MinQueryCount < 1 || WarmupQueries < 0 || SamplesPerQuery < 1 || Concurrency < 1)
         {
-            throw new ArgumentException($"Scenario settings out of range (duration {MinDuration.TotalSeconds} s, queries {MinQueryCount}, warm-up {WarmupQueries}, samples/query {SamplesPerQuery}, concurrency {Concurrency}); all must be positive (warm-up may be 0).");
+            throw new InvalidInputException($"Scenario settings out of range (duration {MinDuration.TotalSeconds} s, queries {MinQueryCount}, warm-up {WarmupQueries}, samples/query {SamplesPerQuery}, concurrency {Concurrency}); all must be positive (warm-up may be 0).");
         }
 
         if (Scenario == Scenario.Server && (!double.IsFinite(TargetQps) || TargetQps <= 0 || LatencyBound.Value <= 0))
         {
-            throw new ArgumentException($"The Server scenario needs a positive --target-qps and --latency-bound-ms, got {TargetQps} QPS and {LatencyBound.Milliseconds} ms.");
+            throw new InvalidInputException($"The Server scenario needs a positive --target-qps and --latency-bound-ms, got {TargetQps} QPS and {LatencyBound.Milliseconds} ms.");
         }
     }
 }

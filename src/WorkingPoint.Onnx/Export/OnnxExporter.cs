@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.Buffers.Binary;
 using System.Globalization;
 using WorkingPoint.Core.Files;
@@ -179,7 +180,7 @@ public static class OnnxExporter
 
         private void Emit(int index, Layer layer)
         {
-            var s = layer.Structure ?? throw new ArgumentException($"Layer '{layer.Name}' of {graph.Name} has no structure to export (imported graphs cannot be re-exported).");
+            var s = layer.Structure ?? throw new InvalidInputException($"Layer '{layer.Name}' of {graph.Name} has no structure to export (imported graphs cannot be re-exported).");
             var inputs = layer.Inputs.Select(Input).ToArray();
             var output = Output(index);
             switch (s.Operator)
@@ -278,7 +279,7 @@ public static class OnnxExporter
                     });
                     break;
                 default:
-                    throw new ArgumentException($"{graph.Name}: layer '{layer.Name}' ({s.Operator}) cannot be exported to ONNX; export covers the catalog's convolutional networks (wpt models lists them).");
+                    throw new InvalidInputException($"{graph.Name}: layer '{layer.Name}' ({s.Operator}) cannot be exported to ONNX; export covers the catalog's convolutional networks (wpt models lists them).");
             }
         }
 

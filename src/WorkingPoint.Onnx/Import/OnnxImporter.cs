@@ -1,3 +1,4 @@
+using WorkingPoint.Core;
 using System.Globalization;
 using WorkingPoint.Core.Units;
 using WorkingPoint.Core.Workloads;
@@ -96,7 +97,7 @@ public sealed class OnnxImporter
 
         foreach (var name in shapes.Named.Keys.Where(n => realInputs.All(i => i.Name != n)))
         {
-            throw new ArgumentException($"--input {name}=…: {_source} has no input named {name}; its inputs are {string.Join(", ", realInputs.Select(i => i.Name))}.");
+            throw new InvalidInputException($"--input {name}=…: {_source} has no input named {name}; its inputs are {string.Join(", ", realInputs.Select(i => i.Name))}.");
         }
 
         if (inputs.Count == 0)
@@ -975,7 +976,7 @@ public sealed class OnnxImporter
 }
 
 /// <summary>A model WorkingPoint cannot turn into a graph (a run-time shape it needs, an operator it cannot see past); the message says which node and why.</summary>
-public sealed class OnnxImportException : Exception
+public sealed class OnnxImportException : WorkingPointException
 {
     public OnnxImportException(string message)
         : base(message)

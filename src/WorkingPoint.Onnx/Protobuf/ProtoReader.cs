@@ -1,10 +1,11 @@
+using WorkingPoint.Core;
 using System.Buffers.Binary;
 using System.Text;
 
 namespace WorkingPoint.Onnx.Protobuf;
 
 /// <summary>A file that is not valid ONNX (truncated, damaged, or something else entirely); the message names the file and the fix.</summary>
-public sealed class OnnxFormatException : Exception
+public sealed class OnnxFormatException : WorkingPointException
 {
     public OnnxFormatException(string message)
         : base(message)

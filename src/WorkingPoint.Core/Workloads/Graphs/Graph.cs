@@ -43,7 +43,7 @@ public sealed class TensorShape : IEquatable<TensorShape>
     {
         if (dims.Length == 0 || dims.Any(d => d <= 0))
         {
-            throw new ArgumentException($"A tensor shape needs positive dimensions, got [{string.Join(", ", dims)}].");
+            throw new InvalidInputException($"A tensor shape needs positive dimensions, got [{string.Join(", ", dims)}].");
         }
 
         _dims = (long[])dims.Clone();

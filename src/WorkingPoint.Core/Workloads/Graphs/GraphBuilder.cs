@@ -42,7 +42,7 @@ public sealed class GraphBuilder
     {
         if (x.Channels % groups != 0 || outChannels % groups != 0)
         {
-            throw new ArgumentException($"Conv groups {groups} must divide channels {x.Channels} → {outChannels}.");
+            throw new InvalidInputException($"Conv groups {groups} must divide channels {x.Channels} → {outChannels}.");
         }
 
         var pad = padding ?? kernel / 2;
@@ -50,7 +50,7 @@ public sealed class GraphBuilder
         var w = ((x.Width + (2 * pad) - kernel) / stride) + 1;
         if (h <= 0 || w <= 0)
         {
-            throw new ArgumentException($"Input {x.Height}x{x.Width} is too small for a {kernel}x{kernel}/{stride} convolution.");
+            throw new InvalidInputException($"Input {x.Height}x{x.Width} is too small for a {kernel}x{kernel}/{stride} convolution.");
         }
 
         var output = x with { Channels = outChannels, Height = h, Width = w };
@@ -105,7 +105,7 @@ public sealed class GraphBuilder
         var first = parts[0];
         if (parts.Any(p => p.Height != first.Height || p.Width != first.Width))
         {
-            throw new ArgumentException($"Concat needs equal spatial sizes, got {string.Join(", ", parts.Select(p => $"{p.Height}x{p.Width}"))}.");
+            throw new InvalidInputException($"Concat needs equal spatial sizes, got {string.Join(", ", parts.Select(p => $"{p.Height}x{p.Width}"))}.");
         }
 
         var output = first with { Channels = parts.Sum(p => p.Channels) };
@@ -117,7 +117,7 @@ public sealed class GraphBuilder
     {
         if (x.Channels % parts != 0)
         {
-            throw new ArgumentException($"Cannot split {x.Channels} channels into {parts} equal parts.");
+            throw new InvalidInputException($"Cannot split {x.Channels} channels into {parts} equal parts.");
         }
 
         var part = x with { Channels = x.Channels / parts };
@@ -130,7 +130,7 @@ public sealed class GraphBuilder
     {
         if (a.Elements != b.Elements)
         {
-            throw new ArgumentException($"Residual add needs equal shapes, got {a.Channels}x{a.Height}x{a.Width} and {b.Channels}x{b.Height}x{b.Width}.");
+            throw new InvalidInputException($"Residual add needs equal shapes, got {a.Channels}x{a.Height}x{a.Width} and {b.Channels}x{b.Height}x{b.Width}.");
         }
 
         return Add(name ?? "add", OpKind.Elementwise, [a.Producer, b.Producer], a with { }, new Ops(a.Elements), 0, a.Elements + b.Elements, "add", new LayerStructure(LayerOperator.Add));
@@ -156,7 +156,7 @@ public sealed class GraphBuilder
     {
         if (x.Channels % (factor * factor) != 0)
         {
-            throw new ArgumentException($"Pixel shuffle ×{factor} needs channels divisible by {factor * factor}, got {x.Channels}.");
+            throw new InvalidInputException($"Pixel shuffle ×{factor} needs channels divisible by {factor * factor}, got {x.Channels}.");
         }
 
         var output = x with { Channels = x.Channels / (factor * factor), Height = x.Height * factor, Width = x.Width * factor };

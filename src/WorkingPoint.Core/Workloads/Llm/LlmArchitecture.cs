@@ -211,7 +211,7 @@ public sealed record LlmArchitecture(
         {
             if (!ok)
             {
-                throw new ArgumentException($"Model '{Id}': {message}.");
+                throw new InvalidInputException($"Model '{Id}': {message}.");
             }
         }
     }
