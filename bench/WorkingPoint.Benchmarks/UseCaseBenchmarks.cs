@@ -4,6 +4,7 @@ using WorkingPoint.Catalog.UseCases;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Workloads;
+using WorkingPoint.Evaluation.UseCases;
 
 namespace WorkingPoint.Benchmarks;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using WorkingPoint.Catalog;
 using WorkingPoint.Catalog.UseCases;
 using WorkingPoint.Tests.Shared;
+using WorkingPoint.Evaluation.UseCases;
 
 namespace WorkingPoint.Reporting.Html.Tests;
 

@@ -10,6 +10,7 @@ using WorkingPoint.Measurement.LlamaCpp;
 using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Telemetry;
 using WorkingPoint.Reporting.ScottPlot;
+using WorkingPoint.Evaluation.ModelFiles;
 
 namespace WorkingPoint.Cli.Commands;
 

@@ -14,6 +14,8 @@ using WorkingPoint.Measurement.OnnxRuntime;
 using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Measurement.Telemetry;
+using WorkingPoint.Evaluation;
+using WorkingPoint.Evaluation.ModelFiles;
 
 namespace WorkingPoint.Cli.Commands;
 

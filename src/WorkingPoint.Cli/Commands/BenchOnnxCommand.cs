@@ -12,6 +12,7 @@ using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Measurement.Telemetry;
 using WorkingPoint.Reporting.ScottPlot;
+using WorkingPoint.Evaluation.ModelFiles;
 
 namespace WorkingPoint.Cli.Commands;
 

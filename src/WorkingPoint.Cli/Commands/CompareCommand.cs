@@ -3,6 +3,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
+using WorkingPoint.Evaluation;
 
 namespace WorkingPoint.Cli.Commands;
 

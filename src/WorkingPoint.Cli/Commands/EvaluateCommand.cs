@@ -4,6 +4,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
 using WorkingPoint.Catalog.UseCases;
+using WorkingPoint.Evaluation.UseCases;
 
 namespace WorkingPoint.Cli.Commands;
 

@@ -8,6 +8,7 @@ using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Gguf;
+using WorkingPoint.Evaluation.ModelFiles;
 
 namespace WorkingPoint.Cli.Commands;
 

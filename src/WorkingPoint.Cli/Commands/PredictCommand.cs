@@ -4,6 +4,7 @@ using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Evaluation;
 
 namespace WorkingPoint.Cli.Commands;
 

@@ -12,6 +12,8 @@ using WorkingPoint.Measurement.OnnxRuntime;
 using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Roofline;
 using WorkingPoint.Measurement.Scenarios;
+using WorkingPoint.Evaluation;
+using WorkingPoint.Evaluation.ModelFiles;
 
 namespace WorkingPoint.Cli.Commands;
 

@@ -11,6 +11,7 @@ using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.LlamaCpp;
 using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;
+using WorkingPoint.Evaluation.ModelFiles;
 
 namespace WorkingPoint.Cli.Commands;
 

@@ -2,12 +2,12 @@ using WorkingPoint.Core;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Workloads;
 
-namespace WorkingPoint.Cli;
+namespace WorkingPoint.Evaluation.ModelFiles;
 
 /// <summary>A model to run: the file, what to call it, and the input shapes to run it at.</summary>
-internal sealed record ModelFile(string Path, string DisplayName, InputShapes Shapes);
+public sealed record ModelFile(string Path, string DisplayName, InputShapes Shapes);
 
-internal static class ModelFiles
+public static class ModelFiles
 {
     /// <summary>An .onnx path as given, or a catalog network exported with random weights at the requested input size.</summary>
     public static ModelFile Resolve(string model, IReadOnlyList<string> inputs)

@@ -6,16 +6,16 @@ using WorkingPoint.Core.Workloads;
 using WorkingPoint.Gguf;
 using WorkingPoint.Measurement;
 
-namespace WorkingPoint.Cli;
+namespace WorkingPoint.Evaluation.ModelFiles;
 
 /// <summary>An LLM to run: the GGUF file, what to call it, and the model as the analytic model sees it.</summary>
-internal sealed record LlmModelFile(string Path, string DisplayName, GgufModel Model, bool Synthesized);
+public sealed record LlmModelFile(string Path, string DisplayName, GgufModel Model, bool Synthesized);
 
 /// <summary>
 /// GGUF files for the LLM commands: a user's file as given, or a catalog architecture synthesized with random weights into a
 /// cache under the data directory (once per model, format and seed), after checking the machine can hold it.
 /// </summary>
-internal static class LlmModelFiles
+public static class LlmModelFiles
 {
     public const ulong Seed = 42;
 
