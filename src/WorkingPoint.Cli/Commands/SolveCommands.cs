@@ -10,7 +10,7 @@ using WorkingPoint.Evaluation;
 
 namespace WorkingPoint.Cli.Commands;
 
-public sealed class SolveBandwidthCommand(IAnsiConsole console) : Command<SolveBandwidthCommand.Settings>
+public sealed class SolveBandwidthCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<SolveBandwidthCommand.Settings>
 {
     public sealed class Settings : WorkingPointSettings
     {
@@ -34,7 +34,6 @@ public sealed class SolveBandwidthCommand(IAnsiConsole console) : Command<SolveB
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         if (catalog.ResolveModel(settings.Model) is not LlmCatalogModel llm)
         {
             throw new InvalidInputException($"'{settings.Model}' is not an LLM; 'solve bandwidth' answers for decode rates. Use 'solve input' for networks.");
@@ -118,7 +117,7 @@ internal static class BandwidthSolver
     }
 }
 
-public sealed class SolveModelCommand(IAnsiConsole console) : Command<SolveModelCommand.Settings>
+public sealed class SolveModelCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<SolveModelCommand.Settings>
 {
     public sealed class Settings : WorkingPointSettings
     {
@@ -142,7 +141,6 @@ public sealed class SolveModelCommand(IAnsiConsole console) : Command<SolveModel
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var platform = catalog.ResolvePlatform(settings.Platform);
         var request = settings.ToRequest(platform);
         var candidates = catalog.Models.OfType<LlmCatalogModel>().Where(m => m.Category == WorkloadCategory.Generative) // speech models transcribe; they are not candidates for a chat or planning LLM
@@ -185,7 +183,7 @@ public sealed class SolveModelCommand(IAnsiConsole console) : Command<SolveModel
 
 internal sealed record ModelCandidate(string Model, long Parameters, double DecodeTokensPerSecond, double TtftMs, bool Fits, bool Meets, string Bottleneck);
 
-public sealed class SolveInputCommand(IAnsiConsole console) : Command<SolveInputCommand.Settings>
+public sealed class SolveInputCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<SolveInputCommand.Settings>
 {
     public sealed class Settings : WorkingPointSettings
     {
@@ -214,7 +212,6 @@ public sealed class SolveInputCommand(IAnsiConsole console) : Command<SolveInput
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var platform = catalog.ResolvePlatform(settings.Platform);
         if (catalog.ResolveModel(settings.Model) is not GraphCatalogModel graphModel)
         {

@@ -22,7 +22,7 @@ namespace WorkingPoint.Cli.Commands;
 /// through ONNX Runtime, and their median latency compared with the prediction for the measured <c>host</c> platform at the
 /// default achievable fractions.
 /// </summary>
-public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateCommand.Settings>
+public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<ValidateCommand.Settings>
 {
     /// <summary>Networks and sizes that run in seconds on a small CPU, covering dense, depthwise, detection-head and upsampling layers.</summary>
     public const string DefaultModels = "mobilenet-v2@224x224,resnet-50@224x224,yolov8n@640x640,yolov8s@640x640,espcn-x2@480x320,dncnn3@160x160";
@@ -60,7 +60,6 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var models = ParseModels(settings.Models, catalog);
         var host = PlatformOrMeasuredHost(console, catalog, settings.Platform, cancellationToken);
         var request = new PredictionRequest(Weights: WeightFormat.Parse("fp32"));
@@ -185,24 +184,12 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
     /// The platform a measuring command predicts with: any id or file as given, and for 'host' the measured host, measuring it
     /// first (quick sweep) when this machine has never been measured.
     /// </summary>
-    internal static Platform PlatformOrMeasuredHost(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog, string platform, CancellationToken cancellation)
-    {
-        if (platform != HostPlatform.Id)
+    internal static Platform PlatformOrMeasuredHost(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog, string platform, CancellationToken cancellation) =>
+        MeasuredHost.Resolve(catalog, platform, () =>
         {
-            return catalog.ResolvePlatform(platform);
-        }
-
-        var host = catalog.ResolvePlatform(HostPlatform.Id);
-        if (host.Compute.HasAnyPeak)
-        {
-            return host;
-        }
-
-        console.MarkupLine("[grey]This machine has no measured roofline yet; measuring a quick one first (wpt measure roofline for a full one).[/]");
-        var roofline = Output.WithStatus(console, "Measuring the roofline…", () => RooflineMeasurer.Measure(RooflineOptions.Quick, null, null, cancellation));
-        HostPlatform.Write(HostPlatform.DefaultPath, MeasureRooflineCommand.FiguresOf(roofline));
-        return catalog.ResolvePlatform(HostPlatform.Id);
-    }
+            console.MarkupLine("[grey]This machine has no measured roofline yet; measuring a quick one first (wpt measure roofline for a full one).[/]");
+            return Output.WithStatus(console, "Measuring the roofline…", () => RooflineMeasurer.Measure(RooflineOptions.Quick, null, null, cancellation));
+        });
 
     private void Render(Platform host, IReadOnlyList<ValidationRow> rows, double medianAbsoluteError, (double Fraction, double Error) gemm, (double Fraction, double Error) fit)
     {

@@ -19,7 +19,7 @@ namespace WorkingPoint.Cli.Commands;
 /// <c>wpt validate llm</c>: catalog LLMs synthesized in several sizes and formats, run through llama.cpp, and their prefill and
 /// decode rates compared with the analytic model's prediction for the measured <c>host</c> at the default achievable fractions.
 /// </summary>
-public sealed class ValidateLlmCommand(IAnsiConsole console) : Command<ValidateLlmCommand.Settings>
+public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<ValidateLlmCommand.Settings>
 {
     /// <summary>0.5 B to 3 B, in the two formats edge deployments ship most: each fits an 8 GB board.</summary>
     public const string DefaultModels = "qwen2.5-0.5b,llama-3.2-1b,qwen2.5-1.5b,llama-3.2-3b";
@@ -81,7 +81,6 @@ public sealed class ValidateLlmCommand(IAnsiConsole console) : Command<ValidateL
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var architectures = settings.Models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(id => catalog.ResolveModel(id) as LlmCatalogModel ?? throw new InvalidInputException($"--models: '{id}' is a network; validate llm runs language models (e.g. qwen2.5-0.5b, llama-3.2-1b)."))
             .Select(m => m.Architecture).ToArray();
@@ -110,7 +109,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console) : Command<ValidateL
             foreach (var format in formats)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var path = LlmModelFiles.Synthesize(console, arch, format, bench.ContextTokens);
+                var path = LlmModelFiles.Synthesize(Output.Progress(console), arch, format, bench.ContextTokens);
                 var file = new LlmModelFile(path, $"{arch.Id} {format.Id}", GgufModels.Load(path), Synthesized: true);
                 var run = LlmRun.Measure(console, file, bench, options, TimeSpan.FromMilliseconds(250), cancellationToken);
                 var workload = new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16);

@@ -10,7 +10,7 @@ public sealed record ModelFile(string Path, string DisplayName, InputShapes Shap
 public static class ModelFiles
 {
     /// <summary>An .onnx path as given, or a catalog network exported with random weights at the requested input size.</summary>
-    public static ModelFile Resolve(string model, IReadOnlyList<string> inputs)
+    public static ModelFile Resolve(Catalog.Catalog catalog, string model, IReadOnlyList<string> inputs)
     {
         var shapes = InputShapes.Parse(inputs);
         if (File.Exists(model) || model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || model.Contains('/', StringComparison.Ordinal))
@@ -18,7 +18,7 @@ public static class ModelFiles
             return new ModelFile(model, System.IO.Path.GetFileName(model), shapes);
         }
 
-        var resolved = WorkingPoint.Catalog.Catalog.BuiltIn.ResolveModel(model);
+        var resolved = catalog.ResolveModel(model);
         if (resolved is not GraphCatalogModel graph)
         {
             throw new InvalidInputException($"'{model}' is a language model; 'wpt bench onnx' runs networks (an .onnx file or a catalog CNN such as yolov8s).");

@@ -43,7 +43,7 @@ public sealed class UseCaseTests
     [InlineData("battery-sensor.yaml")]
     public void Every_shipped_example_is_valid_and_some_platform_meets_it(string file)
     {
-        var report = Evaluator.Evaluate(UseCaseYaml.Load(Example(file)));
+        var report = Evaluator.Evaluate(UseCaseYaml.Load(Example(file), Catalog.Catalog.BuiltIn));
         Assert.NotEmpty(report.Feasible);
         Assert.Equal(report.Feasible.Count, report.Ranking.Count);
         Assert.All(report.ParetoFront, e => Assert.Contains(e, report.Feasible));
@@ -146,7 +146,7 @@ public sealed class UseCaseTests
     [Fact]
     public void A_battery_product_gets_energy_per_day_and_battery_life_where_idle_power_is_known()
     {
-        var report = Evaluator.Evaluate(UseCaseYaml.Load(Example("battery-sensor.yaml")));
+        var report = Evaluator.Evaluate(UseCaseYaml.Load(Example("battery-sensor.yaml"), Catalog.Catalog.BuiltIn));
         Assert.All(report.Platforms.Where(p => p.AveragePowerW is not null), p => Assert.NotNull(p.EnergyPerDayWh));
         Assert.All(report.Platforms.Where(p => p.PowerIsLowerBound), p => Assert.Null(p.BatteryDays));
         Assert.Contains(report.Assumptions, a => a.Contains("Idle power unpublished", StringComparison.Ordinal));
@@ -205,7 +205,7 @@ public sealed class UseCaseTests
     [Fact]
     public void A_missing_file_names_the_examples()
     {
-        var error = Assert.Throws<CatalogException>(() => UseCaseYaml.Load("/nonexistent/case.yaml"));
+        var error = Assert.Throws<CatalogException>(() => UseCaseYaml.Load("/nonexistent/case.yaml", Catalog.Catalog.BuiltIn));
         Assert.Contains("smart-camera.yaml", error.Message, StringComparison.Ordinal);
     }
 }
