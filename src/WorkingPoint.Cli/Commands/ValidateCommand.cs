@@ -14,6 +14,7 @@ using WorkingPoint.Measurement.Roofline;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Evaluation;
 using WorkingPoint.Evaluation.ModelFiles;
+using WorkingPoint.Evaluation.Validation;
 
 namespace WorkingPoint.Cli.Commands;
 
@@ -80,10 +81,12 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             rows.Add(new ValidationRow(model.Id, w, h, ((GraphModelPrediction)prediction).Result.OpsPerInference.Giga, predicted, prediction.Bottleneck.ToString(), measured, result.Latency.P90.Milliseconds, (predicted - measured) / measured * 100));
         }
 
-        var medianAbsoluteError = MedianAbsoluteError(rows.Select(r => r.ErrorPercent));
-        var fit = FitComputeFraction(models, host, request, rows);
+        var cases = models.Select(m => new NetworkCase(m.Model, m.Width, m.Height)).ToArray();
+        var measuredMs = rows.Select(r => r.MeasuredMedianMs).ToArray();
+        var medianAbsoluteError = ValidationFit.MedianAbsoluteError(rows.Select(r => r.ErrorPercent));
+        var fit = NetworkValidation.FitComputeFraction(cases, host, request, measuredMs);
         var gemmFraction = Output.WithStatus(console, "Timing a 1024³ GEMM for the compute fraction…", () => MeasureGemmFraction(host, settings.Threads, cancellationToken));
-        var gemm = (Fraction: gemmFraction, Error: ErrorsAt(models, host, request, rows, gemmFraction));
+        var gemm = (Fraction: gemmFraction, Error: NetworkValidation.MedianAbsoluteErrorAt(cases, host, request, measuredMs, gemmFraction));
         if (settings.Json)
         {
             Output.Json(console, new
@@ -115,32 +118,6 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             []);
         ResultsText.Save(console, settings, record, settings.Json);
         return 0;
-    }
-
-    internal static double MedianAbsoluteError(IEnumerable<double> errorsPercent) =>
-        LatencyStatistics.Percentile(errorsPercent.Select(Math.Abs).Order().ToArray(), 50);
-
-    /// <summary>
-    /// The single achievable compute fraction that would have made these predictions closest (median absolute error), found by
-    /// trying 0.05 to 1 in steps of 0.01. Reported, never applied: the defaults stay what the model documents, and a fraction fitted
-    /// on the same runs it is judged on flatters itself.
-    /// </summary>
-    private static (double Fraction, double Error) FitComputeFraction(IReadOnlyList<(GraphModel Model, int Width, int Height)> models, Platform host, PredictionRequest request, IReadOnlyList<ValidationRow> rows) =>
-        BestFraction(fraction => ErrorsAt(models, host, request, rows, fraction));
-
-    /// <summary>The achievable fraction from 0.05 to 1, in steps of 0.01, with the least error.</summary>
-    internal static (double Fraction, double Error) BestFraction(Func<double, double> errorAt) =>
-        Enumerable.Range(5, 96).Select(step => step / 100.0).Select(fraction => (fraction, errorAt(fraction))).MinBy(f => f.Item2);
-
-    /// <summary>Median absolute error of the predictions had the achievable compute fraction been <paramref name="fraction"/>.</summary>
-    private static double ErrorsAt(IReadOnlyList<(GraphModel Model, int Width, int Height)> models, Platform host, PredictionRequest request, IReadOnlyList<ValidationRow> rows, double fraction)
-    {
-        var baseline = new Ceilings(host).Fractions;
-        return MedianAbsoluteError(models.Select((m, i) =>
-        {
-            var predicted = Predictions.Predict(new GraphCatalogModel(m.Model), host, request with { InputWidth = m.Width, InputHeight = m.Height, Fractions = baseline with { Compute = Math.Clamp(fraction, 0.01, 1) } }).Latency.Milliseconds;
-            return (predicted - rows[i].MeasuredMedianMs) / rows[i].MeasuredMedianMs * 100;
-        }));
     }
 
     /// <summary>

@@ -12,6 +12,7 @@ using WorkingPoint.Measurement.LlamaCpp;
 using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Evaluation.ModelFiles;
+using WorkingPoint.Evaluation.Validation;
 
 namespace WorkingPoint.Cli.Commands;
 
@@ -118,17 +119,8 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
             }
         }
 
-        var decodeError = MedianAbsolute(rows.Select(r => r.DecodeErrorPercent));
-        var prefillError = MedianAbsolute(rows.Select(r => r.PrefillErrorPercent));
-        double DecodeError(int i, double dram) => Error(Predict(runs[i].Workload, new Ceilings(host, ceilings.Fractions with { Dram = dram }), bench).Decode, runs[i].Result.Generation!.MeanTokensPerSecond);
-        double PrefillError(int i, double compute) => Error(Predict(runs[i].Workload, new Ceilings(host, ceilings.Fractions with { Compute = compute }), bench).Prefill, runs[i].Result.Prompt!.MeanTokensPerSecond);
-        var all = Enumerable.Range(0, runs.Count).ToArray();
-        var fittedDram = Fit(f => MedianAbsolute(all.Select(i => DecodeError(i, f))));
-        var fittedCompute = Fit(f => MedianAbsolute(all.Select(i => PrefillError(i, f))));
-
-        // Leave one out: each model predicted with the fraction fitted on the others, an out-of-sample figure for a calibrated host.
-        var crossDecode = runs.Count < 2 ? double.NaN : MedianAbsolute(all.Select(i => DecodeError(i, Fit(f => MedianAbsolute(all.Where(j => j != i).Select(j => DecodeError(j, f)))).Fraction)));
-        var crossPrefill = runs.Count < 2 ? double.NaN : MedianAbsolute(all.Select(i => PrefillError(i, Fit(f => MedianAbsolute(all.Where(j => j != i).Select(j => PrefillError(j, f)))).Fraction)));
+        var fits = LlmValidation.Fit(host, ceilings, bench.PromptTokens, bench.GenTokens, runs.Select(r => new LlmMeasured(r.Workload, r.Result.Prompt!.MeanTokensPerSecond, r.Result.Generation!.MeanTokensPerSecond)).ToArray());
+        var (decodeError, prefillError, fittedDram, fittedCompute, crossDecode, crossPrefill) = fits;
         if (settings.Json)
         {
             Output.Json(console, new
@@ -194,12 +186,8 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
     }
 
     /// <summary>Prefill of the prompt from an empty cache, and decode over the generated tokens from an empty cache: the tests as run.</summary>
-    internal static (double Prefill, Resource PrefillBinding, double Decode, Resource DecodeBinding) Predict(LlmWorkload workload, Ceilings ceilings, LlmBenchSettings bench)
-    {
-        var prefill = LlmPredictor.Predict(workload, ceilings, new LlmScenario(bench.PromptTokens, 0));
-        var decode = LlmPredictor.Predict(workload, ceilings, new LlmScenario(0, bench.GenTokens));
-        return (prefill.PrefillTokensPerSecond, prefill.PrefillBinding, decode.DecodeTokensPerSecond, decode.DecodeBinding);
-    }
+    internal static (double Prefill, Resource PrefillBinding, double Decode, Resource DecodeBinding) Predict(LlmWorkload workload, Ceilings ceilings, LlmBenchSettings bench) =>
+        LlmValidation.Predict(workload, ceilings, bench.PromptTokens, bench.GenTokens);
 
     private static LlmValidationRow RowOf(string model, string weights, LlmWorkload workload, Ceilings ceilings, LlmBenchSettings bench, LlmBenchResult result)
     {
@@ -212,12 +200,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
             predicted.Decode, measuredDecode, Error(predicted.Decode, measuredDecode), predicted.DecodeBinding.ToString().ToLowerInvariant());
     }
 
-    private static double Error(double predicted, double measured) => (predicted - measured) / measured * 100;
-
-    private static double MedianAbsolute(IEnumerable<double> errors) => ValidateCommand.MedianAbsoluteError(errors);
-
-    /// <summary>The fraction that would have fitted best: reported, never applied (fitted on the runs it is judged on).</summary>
-    private static (double Fraction, double Error) Fit(Func<double, double> errorAt) => ValidateCommand.BestFraction(errorAt);
+    private static double Error(double predicted, double measured) => ValidationFit.ErrorPercent(predicted, measured);
 
     private void Render(Platform host, Ceilings ceilings, LlmBenchSettings bench, IReadOnlyList<LlmValidationRow> rows, double decodeError, double prefillError, (double Fraction, double Error) fittedDram, (double Fraction, double Error) fittedCompute, (double Decode, double Prefill) crossValidated)
     {
