@@ -4,6 +4,7 @@ using WorkingPoint.Catalog.UseCases;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Workloads;
+using WorkingPoint.Evaluation.UseCases;
 
 namespace WorkingPoint.Benchmarks;
 
@@ -31,7 +32,7 @@ public class UseCaseBenchmarks
         _evaluator = new UseCaseEvaluator(catalog);
         _platform = catalog.ResolvePlatform("jetson-orin-nano-8gb-super");
         _useCases = Generate(catalog, UseCases, seed: 7);
-        _smartCamera = UseCaseYaml.Load(FindExample("smart-camera.yaml"));
+        _smartCamera = UseCaseYaml.Load(FindExample("smart-camera.yaml"), catalog);
 
         // Graphs are built once per (network, size) and cached, as in a real sweep: build them outside the timed region.
         foreach (var useCase in _useCases)

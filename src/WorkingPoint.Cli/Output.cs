@@ -1,8 +1,8 @@
 using WorkingPoint.Core;
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spectre.Console;
+using WorkingPoint.Evaluation;
 
 namespace WorkingPoint.Cli;
 
@@ -27,27 +27,11 @@ internal static class Output
         writer.Flush();
     }
 
-    public static string Number(double value, int significant = 3)
-    {
-        if (double.IsNaN(value) || double.IsInfinity(value))
-        {
-            return "–";
-        }
-
-        if (value == 0)
-        {
-            return "0";
-        }
-
-        var magnitude = (int)Math.Floor(Math.Log10(Math.Abs(value)));
-        var decimals = Math.Clamp(significant - 1 - magnitude, 0, 6);
-        return value.ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-    }
+    public static string Number(double value, int significant = 3) => Formatting.Number(value, significant);
 
     public static string Ms(double seconds) => $"{Number(seconds * 1000)} ms";
 
-    public static string Bytes(double bytes) =>
-        bytes >= 1e9 ? $"{Number(bytes / 1e9)} GB" : bytes >= 1e6 ? $"{Number(bytes / 1e6)} MB" : bytes >= 1e3 ? $"{Number(bytes / 1e3)} kB" : $"{Number(bytes)} B";
+    public static string Bytes(double bytes) => Formatting.Bytes(bytes);
 
     public static string OrUnknown(double? value, Func<double, string> format) => value is { } v ? format(v) : "[grey]unknown[/]";
 
@@ -109,11 +93,12 @@ internal static class Output
     }
 
     /// <summary>The existing directory an output file (-o) goes into; refused up front, before any work, when it does not exist.</summary>
-    public static string ExistingDirectoryOf(string path)
+    public static string ExistingDirectoryOf(string path) => Formatting.ExistingDirectoryOf(path);
+
+    /// <summary>Long library steps (synthesizing a model) shown with <see cref="WithProgress{T}"/> on this console.</summary>
+    public static ShowProgress Progress(IAnsiConsole console) => (description, work) => WithProgress<object?>(console, description, progress =>
     {
-        var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        return Directory.Exists(directory)
-            ? directory
-            : throw new InvalidInputException($"-o {path}: the directory {directory} does not exist. Create it, or write elsewhere.");
-    }
+        work(progress);
+        return null;
+    });
 }

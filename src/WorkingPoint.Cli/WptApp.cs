@@ -13,13 +13,20 @@ public static class WptApp
 {
     public const int ErrorExitCode = 2;
 
-    public static int Run(string[] args, IAnsiConsole console, TextWriter errors)
+    public static int Run(string[] args, IAnsiConsole console, TextWriter errors) => Run(args, console, errors, WorkingPoint.Catalog.Catalog.BuiltIn);
+
+    /// <summary>
+    /// The composition root: the catalog every command works with is handed to the commands here (constructor injection), so the
+    /// libraries underneath never reach for the built-in one themselves.
+    /// </summary>
+    public static int Run(string[] args, IAnsiConsole console, TextWriter errors, WorkingPoint.Catalog.Catalog catalog)
     {
         var app = new CommandApp();
         app.Configure(config =>
         {
             config.SetApplicationName("wpt");
             config.ConfigureConsole(console);
+            config.Settings.Registrar.RegisterInstance(catalog);
             config.PropagateExceptions();
             config.AddCommand<PlatformsCommand>("platforms").WithDescription("List the platform catalog, or show one platform with its sources.").WithExample("platforms", "hailo-10h");
             config.AddBranch("models", models =>

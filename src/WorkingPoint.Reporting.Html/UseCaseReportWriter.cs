@@ -7,6 +7,8 @@ using WorkingPoint.Catalog.UseCases;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Files;
 using WorkingPoint.Reporting.ScottPlot;
+using WorkingPoint.Evaluation;
+using WorkingPoint.Evaluation.UseCases;
 
 namespace WorkingPoint.Reporting.Html;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using WorkingPoint.Catalog;
 using WorkingPoint.Catalog.UseCases;
 using WorkingPoint.Tests.Shared;
+using WorkingPoint.Evaluation.UseCases;
 
 namespace WorkingPoint.Reporting.Html.Tests;
 
@@ -14,7 +15,7 @@ public sealed class UseCaseReportTests : IDisposable
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
     private static UseCaseReport Report(string example) =>
-        new UseCaseEvaluator(Catalog.Catalog.BuiltIn).Evaluate(UseCaseYaml.Load(Path.Combine(TestModels.RepositoryRoot, "examples", example)));
+        new UseCaseEvaluator(Catalog.Catalog.BuiltIn).Evaluate(UseCaseYaml.Load(Path.Combine(TestModels.RepositoryRoot, "examples", example), Catalog.Catalog.BuiltIn));
 
     [Fact]
     public void The_html_report_is_one_self_contained_file_with_every_section()

@@ -12,14 +12,14 @@ public static class UseCaseYaml
 {
     public const string DefaultReference = "jetson-orin-nano-8gb";
 
-    public static UseCase Load(string path)
+    public static UseCase Load(string path, Catalog catalog)
     {
         if (!File.Exists(path))
         {
             throw new CatalogException($"{path}: no such use-case file. Check the path; examples/ has smart-camera.yaml, home-assistant.yaml, robot.yaml and battery-sensor.yaml.");
         }
 
-        return Parse(path, File.ReadAllText(path), Catalog.BuiltIn);
+        return Parse(path, File.ReadAllText(path), catalog);
     }
 
     public static UseCase Parse(string file, string text, Catalog catalog)

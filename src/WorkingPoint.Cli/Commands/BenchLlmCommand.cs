@@ -3,6 +3,7 @@ using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
+using WorkingPoint.Evaluation;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement;
@@ -10,11 +11,12 @@ using WorkingPoint.Measurement.LlamaCpp;
 using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Telemetry;
 using WorkingPoint.Reporting.ScottPlot;
+using WorkingPoint.Evaluation.ModelFiles;
 
 namespace WorkingPoint.Cli.Commands;
 
 /// <summary><c>wpt bench llm</c>: prompt processing and generation through llama.cpp, reported as llama-bench reports them.</summary>
-public sealed class BenchLlmCommand(IAnsiConsole console) : Command<BenchLlmCommand.Settings>
+public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<BenchLlmCommand.Settings>
 {
     public class Settings : MeasureSettings
     {
@@ -85,10 +87,10 @@ public sealed class BenchLlmCommand(IAnsiConsole console) : Command<BenchLlmComm
     {
         var bench = new LlmBenchSettings(settings.Prompt, settings.Gen, settings.Reps, settings.Depths is null ? null : Parsing.IntList(settings.Depths, "--depths")).Validate();
         var options = new LlamaCppOptions(settings.Threads, settings.BatchSize, settings.MicroBatchSize, settings.GpuLayers).Validate();
-        var model = LlmModelFiles.Resolve(console, settings.Model, settings.Weights, bench.ContextTokens);
+        var model = LlmModelFiles.Resolve(catalog, Output.Progress(console), settings.Model, settings.Weights, bench.ContextTokens);
         var run = LlmRun.Measure(console, model, bench, options, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs), cancellationToken);
-        var prediction = LlmRun.HostPrediction(model, bench);
-        var plot = settings.Plot is null ? null : LlmRun.SavePlot(settings.Plot, model, run);
+        var prediction = LlmRun.HostPrediction(catalog, model, bench);
+        var plot = settings.Plot is null ? null : LlmRun.SavePlot(catalog, settings.Plot, model, run);
         if (settings.Json)
         {
             Output.Json(console, new
@@ -162,16 +164,16 @@ internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry,
     }
 
     /// <summary>What the analytic model predicts for this file on the measured host, where the host has been measured.</summary>
-    public static LlmPrediction? HostPrediction(LlmModelFile model, LlmBenchSettings bench) =>
-        OnHost(model) is var (workload, ceilings)
+    public static LlmPrediction? HostPrediction(WorkingPoint.Catalog.Catalog catalog, LlmModelFile model, LlmBenchSettings bench) =>
+        OnHost(catalog, model) is var (workload, ceilings)
             ? LlmPredictor.Predict(workload, ceilings, new LlmScenario(bench.PromptTokens, Math.Max(bench.GenTokens, 1)))
             : null;
 
     /// <summary>Decode by context as measured, with the host's prediction at the same contexts once the host has been measured.</summary>
-    public static string SavePlot(string path, LlmModelFile model, LlmRun run)
+    public static string SavePlot(WorkingPoint.Catalog.Catalog catalog, string path, LlmModelFile model, LlmRun run)
     {
         var measured = run.Result.DecodeByContext.Select(d => (d.ContextTokens, d.TokensPerSecond)).ToArray();
-        IReadOnlyList<(int, double)>? predicted = OnHost(model) is var (workload, ceilings)
+        IReadOnlyList<(int, double)>? predicted = OnHost(catalog, model) is var (workload, ceilings)
             ? measured.Select(m => (m.ContextTokens, 1 / LlmPredictor.DecodeStep(workload, ceilings, m.ContextTokens).Seconds)).ToArray()
             : null;
         new MeasurementPlotter().SaveDecodeByContext($"{model.DisplayName}: decode speed by context (llama.cpp, {run.Result.Threads} threads)", measured, predicted, path);
@@ -179,9 +181,9 @@ internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry,
     }
 
     /// <summary>The file's workload and the measured host's ceilings; null until 'wpt measure roofline' has run.</summary>
-    private static (LlmWorkload Workload, Ceilings Ceilings)? OnHost(LlmModelFile model) =>
-        File.Exists(HostPlatform.DefaultPath)
-            ? (new LlmWorkload(model.Model.Architecture, model.Model.Weights, KvCacheFormat.F16), new Ceilings(WorkingPoint.Catalog.Catalog.BuiltIn.ResolvePlatform(HostPlatform.Id)))
+    private static (LlmWorkload Workload, Ceilings Ceilings)? OnHost(WorkingPoint.Catalog.Catalog catalog, LlmModelFile model) =>
+        MeasuredHost.Measured(catalog) is { } host
+            ? (new LlmWorkload(model.Model.Architecture, model.Model.Weights, KvCacheFormat.F16), new Ceilings(host))
             : null;
 
     public static void Render(IAnsiConsole console, LlmModelFile model, LlmRun run, LlmPrediction? prediction)

@@ -14,6 +14,8 @@ using WorkingPoint.Measurement.OnnxRuntime;
 using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Measurement.Telemetry;
+using WorkingPoint.Evaluation;
+using WorkingPoint.Evaluation.ModelFiles;
 
 namespace WorkingPoint.Cli.Commands;
 
@@ -21,7 +23,7 @@ namespace WorkingPoint.Cli.Commands;
 /// <c>wpt bench mix</c>: a vision model at a fixed frame rate and an LLM generating at the same time, each measured alone and
 /// together, next to the analytic model's prediction of the same interference from shared compute and bandwidth.
 /// </summary>
-public sealed class BenchMixCommand(IAnsiConsole console) : Command<BenchMixCommand.Settings>
+public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<BenchMixCommand.Settings>
 {
     public sealed class Settings : MeasureSettings
     {
@@ -80,9 +82,8 @@ public sealed class BenchMixCommand(IAnsiConsole console) : Command<BenchMixComm
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var inputs = settings.Input.Length == 0 && !File.Exists(settings.Vision) ? ["320x320"] : settings.Input;
-        var vision = ModelFiles.Resolve(settings.Vision, inputs);
-        var llm = LlmModelFiles.Resolve(console, settings.Llm, settings.Weights, settings.Context);
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
+        var vision = ModelFiles.Resolve(catalog, settings.Vision, inputs);
+        var llm = LlmModelFiles.Resolve(catalog, Output.Progress(console), settings.Llm, settings.Weights, settings.Context);
         var host = ValidateCommand.PlatformOrMeasuredHost(console, catalog, settings.Platform, cancellationToken);
 
         using var onnx = OnnxRuntimeTarget.Load(vision.Path, vision.Shapes, new OnnxRuntimeOptions(IntraOpThreads: settings.VisionThreads));

@@ -12,11 +12,12 @@ using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Measurement.Telemetry;
 using WorkingPoint.Reporting.ScottPlot;
+using WorkingPoint.Evaluation.ModelFiles;
 
 namespace WorkingPoint.Cli.Commands;
 
 /// <summary><c>wpt bench onnx</c>: real inference through ONNX Runtime under MLPerf-style scenarios, with the machine's sensors sampled.</summary>
-public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCommand.Settings>
+public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<BenchOnnxCommand.Settings>
 {
     public sealed class Settings : MeasureSettings
     {
@@ -118,7 +119,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCo
         var optimization = Enum.TryParse<GraphOptimization>(settings.Optimization, ignoreCase: true, out var level)
             ? level
             : throw new InvalidInputException($"--opt '{settings.Optimization}' is not an optimization level; use disabled, basic, extended or all.");
-        var model = ModelFiles.Resolve(settings.Model, settings.Input);
+        var model = ModelFiles.Resolve(catalog, settings.Model, settings.Input);
         var options = new OnnxRuntimeOptions(settings.Provider, settings.Threads, optimization, settings.Seed);
         using var target = OnnxRuntimeTarget.Load(model.Path, model.Shapes, options);
         var sha = ModelHash.Sha256Of(model.Path);

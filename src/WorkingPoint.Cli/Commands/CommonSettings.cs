@@ -6,6 +6,7 @@ using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Workloads;
+using WorkingPoint.Evaluation;
 
 namespace WorkingPoint.Cli.Commands;
 

@@ -3,10 +3,11 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
+using WorkingPoint.Evaluation;
 
 namespace WorkingPoint.Cli.Commands;
 
-public sealed class CompareCommand(IAnsiConsole console) : Command<CompareCommand.Settings>
+public sealed class CompareCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<CompareCommand.Settings>
 {
     public sealed class Settings : WorkingPointSettings
     {
@@ -32,7 +33,6 @@ public sealed class CompareCommand(IAnsiConsole console) : Command<CompareComman
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var model = catalog.ResolveModel(settings.Model);
         var platforms = catalog.ResolvePlatforms(settings.Platforms);
         var rows = new List<PredictionJson>();

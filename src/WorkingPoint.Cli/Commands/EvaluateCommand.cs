@@ -4,11 +4,12 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
 using WorkingPoint.Catalog.UseCases;
+using WorkingPoint.Evaluation.UseCases;
 
 namespace WorkingPoint.Cli.Commands;
 
 /// <summary><c>wpt evaluate USECASE.yaml</c>: the use case scheduled on every platform, judged, ranked and explained.</summary>
-public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateCommand.Settings>
+public sealed class EvaluateCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<EvaluateCommand.Settings>
 {
     public sealed class Settings : JsonSettings
     {
@@ -27,8 +28,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var useCase = UseCaseYaml.Load(settings.UseCase);
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
+        var useCase = UseCaseYaml.Load(settings.UseCase, catalog);
         var report = new UseCaseEvaluator(catalog).Evaluate(useCase, catalog.ResolvePlatforms(settings.Platforms), !settings.NoSensitivity);
         if (settings.Json)
         {
@@ -138,7 +138,7 @@ internal static class UseCaseText
 }
 
 /// <summary><c>wpt report USECASE.yaml -o report.html</c>: the evaluation as a self-contained HTML file, Markdown or JSON.</summary>
-public sealed class ReportCommand(IAnsiConsole console) : Command<ReportCommand.Settings>
+public sealed class ReportCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<ReportCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
@@ -162,11 +162,10 @@ public sealed class ReportCommand(IAnsiConsole console) : Command<ReportCommand.
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var useCase = UseCaseYaml.Load(settings.UseCase);
+        var useCase = UseCaseYaml.Load(settings.UseCase, catalog);
         var output = settings.Output ?? Path.ChangeExtension(Path.GetFileName(settings.UseCase), ".html");
         Output.ExistingDirectoryOf(output);
 
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var report = Output.WithStatus(console, $"Evaluating {useCase.Name}…", () => new UseCaseEvaluator(catalog).Evaluate(useCase, catalog.ResolvePlatforms(settings.Platforms)));
         Output.WithStatus<object?>(console, $"Writing {output}…", () =>
         {

@@ -8,11 +8,12 @@ using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Gguf;
+using WorkingPoint.Evaluation.ModelFiles;
 
 namespace WorkingPoint.Cli.Commands;
 
 /// <summary><c>wpt models synth ID</c>: a catalog LLM as a GGUF file with the real tensor shapes and random weights.</summary>
-public sealed class SynthModelCommand(IAnsiConsole console) : Command<SynthModelCommand.Settings>
+public sealed class SynthModelCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<SynthModelCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
@@ -41,7 +42,7 @@ public sealed class SynthModelCommand(IAnsiConsole console) : Command<SynthModel
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var model = WorkingPoint.Catalog.Catalog.BuiltIn.ResolveModel(settings.Id);
+        var model = catalog.ResolveModel(settings.Id);
         if (model is not LlmCatalogModel llm)
         {
             throw new InvalidInputException($"'{settings.Id}' is a network; 'wpt models synth' writes language models to GGUF. Use 'wpt models export {settings.Id}' for ONNX.");
@@ -51,7 +52,7 @@ public sealed class SynthModelCommand(IAnsiConsole console) : Command<SynthModel
         var plan = LlmModelFiles.Plan(llm.Architecture, format);
         var path = settings.Output ?? $"{llm.Id}-{format.Id}.gguf";
         var started = System.Diagnostics.Stopwatch.StartNew();
-        LlmModelFiles.Write(console, plan, path, $"Writing {llm.Id} {format.Id}", settings.Seed);
+        LlmModelFiles.Write(Output.Progress(console), plan, path, $"Writing {llm.Id} {format.Id}", settings.Seed);
         var workload = new LlmWorkload(llm.Architecture, format, KvCacheFormat.F16);
         console.MarkupLine($"Wrote [bold]{Markup.Escape(path)}[/]: {llm.Architecture.Family.ToString().ToLowerInvariant()}, {plan.Tensors.Count} tensors, {Output.Number(llm.Architecture.Parameters / 1e9)} B parameters, {Output.Bytes(plan.FileBytes)} ({Output.Number(workload.AverageBitsPerWeight)} bits/weight) in {Output.Number(started.Elapsed.TotalSeconds)} s.");
         return 0;

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
+using WorkingPoint.Evaluation;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Measurement.Roofline;
@@ -10,7 +11,7 @@ using WorkingPoint.Reporting.ScottPlot;
 namespace WorkingPoint.Cli.Commands;
 
 /// <summary><c>wpt measure roofline</c>: this machine's bandwidth per memory level, compute peaks and latency, saved as the <c>host</c> platform.</summary>
-public sealed class MeasureRooflineCommand(IAnsiConsole console) : Command<MeasureRooflineCommand.Settings>
+public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<MeasureRooflineCommand.Settings>
 {
     public sealed class Settings : MeasureSettings
     {
@@ -51,7 +52,7 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console) : Command<Measu
         };
         var roofline = Measure(options, cancellationToken);
         var hostFile = settings.HostFile ?? HostPlatform.DefaultPath;
-        HostPlatform.Write(hostFile, FiguresOf(roofline));
+        HostPlatform.Write(hostFile, MeasuredHost.FiguresOf(roofline));
         var plots = settings.OutputPath is { } output ? SavePlots(roofline, output, hostFile) : [];
         if (settings.Json)
         {
@@ -102,20 +103,7 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console) : Command<Measu
         return result;
     }
 
-    internal static HostFigures FiguresOf(HostRoofline roofline) => new(
-        roofline.Machine.CpuModel,
-        roofline.Machine.LogicalCores,
-        roofline.Fp32.Peak!.Value.Tops,
-        roofline.Fp32.Path,
-        roofline.Int8.Peak!.Value.Tops,
-        roofline.Int8.Path,
-        roofline.LastLevelCache.Capacity.MiB,
-        roofline.LastLevelCache.Triad.GBps,
-        roofline.Dram.Triad.GBps,
-        roofline.Machine.MemoryBytes > 0 ? roofline.Machine.MemoryBytes / (1024.0 * 1024 * 1024) : null,
-        roofline.StartedAt);
-
-    private static List<string> SavePlots(HostRoofline roofline, string output, string hostFile)
+    private List<string> SavePlots(HostRoofline roofline, string output, string hostFile)
     {
         var curves = Enum.GetValues<MemoryKernel>().Select(k =>
         {
@@ -126,7 +114,7 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console) : Command<Measu
         new MeasurementPlotter().SaveBandwidthCurve($"Measured bandwidth: {roofline.Machine.CpuModel}, {roofline.Threads} threads", curves, levels, output);
 
         // The measured ceilings as a roofline (peaks, no achievable fractions: this is what was measured).
-        var host = WorkingPoint.Catalog.Catalog.BuiltIn.ResolvePlatform(hostFile);
+        var host = catalog.ResolvePlatform(hostFile);
         var ceilings = new Ceilings(host, AchievableFractions.Defaults with { Compute = 1, Dram = 1, OnChip = 1 });
         var (compute, bandwidth) = RooflineChart.CeilingsOf(ceilings);
         var rooflinePath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output)) ?? ".", $"{Path.GetFileNameWithoutExtension(output)}-roofline{Path.GetExtension(output)}");

@@ -138,7 +138,7 @@ public sealed class ImportModelCommand(IAnsiConsole console) : Command<ImportMod
 }
 
 /// <summary><c>wpt models export ID</c>: a catalog network as a runnable ONNX file with random weights.</summary>
-public sealed class ExportModelCommand(IAnsiConsole console) : Command<ExportModelCommand.Settings>
+public sealed class ExportModelCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<ExportModelCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
@@ -162,7 +162,7 @@ public sealed class ExportModelCommand(IAnsiConsole console) : Command<ExportMod
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (WorkingPoint.Catalog.Catalog.BuiltIn.ResolveModel(settings.Id) is not GraphCatalogModel { Model: var model })
+        if (catalog.ResolveModel(settings.Id) is not GraphCatalogModel { Model: var model })
         {
             throw new InvalidInputException($"'{settings.Id}' is a language model; 'wpt models export' writes networks to ONNX. Use 'wpt models synth {settings.Id}' for a GGUF file.");
         }

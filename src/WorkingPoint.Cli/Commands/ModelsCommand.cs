@@ -7,7 +7,7 @@ using WorkingPoint.Core.Workloads;
 
 namespace WorkingPoint.Cli.Commands;
 
-public sealed class ModelsCommand(IAnsiConsole console) : Command<ModelsCommand.Settings>
+public sealed class ModelsCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<ModelsCommand.Settings>
 {
     public sealed class Settings : JsonSettings
     {
@@ -18,7 +18,6 @@ public sealed class ModelsCommand(IAnsiConsole console) : Command<ModelsCommand.
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         if (settings.Id is null)
         {
             var rows = catalog.Models.Select(ModelJson.From).ToArray();

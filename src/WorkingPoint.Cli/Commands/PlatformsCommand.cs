@@ -6,7 +6,7 @@ using WorkingPoint.Core.Hardware;
 
 namespace WorkingPoint.Cli.Commands;
 
-public sealed class PlatformsCommand(IAnsiConsole console) : Command<PlatformsCommand.Settings>
+public sealed class PlatformsCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<PlatformsCommand.Settings>
 {
     public sealed class Settings : JsonSettings
     {
@@ -17,7 +17,6 @@ public sealed class PlatformsCommand(IAnsiConsole console) : Command<PlatformsCo
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         if (settings.Id is null)
         {
             if (settings.Json)

@@ -4,10 +4,11 @@ using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Evaluation;
 
 namespace WorkingPoint.Cli.Commands;
 
-public sealed class PredictCommand(IAnsiConsole console) : Command<PredictCommand.Settings>
+public sealed class PredictCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<PredictCommand.Settings>
 {
     public sealed class Settings : WorkingPointSettings
     {
@@ -31,7 +32,6 @@ public sealed class PredictCommand(IAnsiConsole console) : Command<PredictComman
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var platform = catalog.ResolvePlatform(settings.Platform);
         var model = catalog.ResolveModel(settings.Model);
         var prediction = Predictions.Predict(model, platform, settings.ToRequest(platform));

@@ -6,10 +6,11 @@ using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Reporting.ScottPlot;
+using WorkingPoint.Evaluation;
 
 namespace WorkingPoint.Cli.Commands;
 
-public sealed class RooflineCommand(IAnsiConsole console) : Command<RooflineCommand.Settings>
+public sealed class RooflineCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<RooflineCommand.Settings>
 {
     public sealed class Settings : WorkingPointSettings
     {
@@ -38,7 +39,6 @@ public sealed class RooflineCommand(IAnsiConsole console) : Command<RooflineComm
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var platforms = catalog.ResolvePlatforms(settings.Platform);
         var models = settings.Model.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(catalog.ResolveModel).ToArray();
         if (settings.Layers && (models.Length != 1 || models[0] is not GraphCatalogModel))

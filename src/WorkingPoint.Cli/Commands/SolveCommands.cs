@@ -6,10 +6,11 @@ using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Workloads;
+using WorkingPoint.Evaluation.Solvers;
 
 namespace WorkingPoint.Cli.Commands;
 
-public sealed class SolveBandwidthCommand(IAnsiConsole console) : Command<SolveBandwidthCommand.Settings>
+public sealed class SolveBandwidthCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<SolveBandwidthCommand.Settings>
 {
     public sealed class Settings : WorkingPointSettings
     {
@@ -33,25 +34,15 @@ public sealed class SolveBandwidthCommand(IAnsiConsole console) : Command<SolveB
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
-        if (catalog.ResolveModel(settings.Model) is not LlmCatalogModel llm)
-        {
-            throw new InvalidInputException($"'{settings.Model}' is not an LLM; 'solve bandwidth' answers for decode rates. Use 'solve input' for networks.");
-        }
-
         var platform = settings.Platform is null ? null : catalog.ResolvePlatform(settings.Platform);
-        var request = settings.ToRequest(platform);
-        var workload = new LlmWorkload(llm.Architecture, request.WeightsFor(llm), request.KvCache ?? KvCacheFormat.F16);
-        var fractions = request.Fractions ?? platform?.Achievable ?? AchievableFractions.Defaults;
-        var scenario = request.Generation!;
-        var answer = BandwidthSolver.Solve(workload, scenario, settings.TargetTokensPerSecond, fractions, platform is null ? null : new Ceilings(platform, fractions));
+        var answer = BandwidthSolver.Solve(catalog, settings.Model, settings.TargetTokensPerSecond, platform, settings.ToRequest(platform));
         if (settings.Json)
         {
             Output.Json(console, answer);
             return 0;
         }
 
-        var t = Output.KeyValueTable($"DRAM bandwidth for {llm.Id} ({workload.Weights.Id}) at {Output.Number(settings.TargetTokensPerSecond)} tok/s");
+        var t = Output.KeyValueTable($"DRAM bandwidth for {answer.Model} ({answer.Weights}) at {Output.Number(settings.TargetTokensPerSecond)} tok/s");
         t.Row("bytes per token", $"{Output.Bytes(answer.BytesPerToken)} (weights {Output.Bytes(answer.WeightBytesPerToken)}, KV cache at {Output.Number(answer.MeanContextTokens)} tokens of context {Output.Bytes(answer.KvBytesPerToken)})");
         t.Row("effective bandwidth needed", $"{Output.Number(answer.RequiredEffectiveBandwidthGBps)} GB/s");
         t.Row("peak bandwidth needed", $"[bold]{Output.Number(answer.RequiredBandwidthGBps)} GB/s[/] at {answer.DramFraction:P0} achievable");
@@ -66,58 +57,7 @@ public sealed class SolveBandwidthCommand(IAnsiConsole console) : Command<SolveB
     }
 }
 
-/// <summary>The answer to "what DRAM bandwidth does this decode rate need".</summary>
-internal sealed record BandwidthAnswer(
-    string Model,
-    string Weights,
-    double TargetTokensPerSecond,
-    double MeanContextTokens,
-    double BytesPerToken,
-    double WeightBytesPerToken,
-    double KvBytesPerToken,
-    double DramFraction,
-    double RequiredEffectiveBandwidthGBps,
-    double RequiredBandwidthGBps,
-    IReadOnlyList<string> Interfaces,
-    string? Platform,
-    double? PlatformPeakBandwidthGBps,
-    double? ComputeLimitTokensPerSecond,
-    bool? PlatformMeetsTarget);
-
-internal static class BandwidthSolver
-{
-    private static readonly (string Name, double MTps)[] Standards = [("LPDDR4X-4266", 4266), ("LPDDR5-6400", 6400), ("LPDDR5X-8533", 8533)];
-
-    public static BandwidthAnswer Solve(LlmWorkload workload, LlmScenario scenario, double target, AchievableFractions fractions, Ceilings? platform)
-    {
-        var context = scenario.PromptTokens + (scenario.GeneratedTokens / 2.0);
-        var kv = workload.KvBytesPerTokenPerLayer * (workload.AttendedTokenLayers(context) + workload.Architecture.Layers);
-        var bytes = workload.DecodeWeightBytes + kv;
-        var required = RequiredPeakBandwidth(workload, context, target, fractions.Dram);
-        var interfaces = Standards.Select(s => $"{s.Name} needs a {Math.Ceiling(required / (s.MTps * 1e6 / 8) / 16) * 16:0}-bit bus").ToArray();
-        double? computeLimit = null;
-        bool? meets = null;
-        double? peak = null;
-        if (platform is not null)
-        {
-            var step = LlmPredictor.DecodeStep(workload, platform, context);
-            computeLimit = 1 / step.ComputeSeconds;
-            peak = platform.Platform.Dram?.PeakBandwidth?.GBps;
-            meets = 1 / step.Seconds >= target;
-        }
-
-        return new BandwidthAnswer(workload.Architecture.Id, workload.Weights.Id, target, context, bytes, workload.DecodeWeightBytes, kv, fractions.Dram, required * fractions.Dram / 1e9, required / 1e9, interfaces, platform?.Platform.Id, peak, computeLimit, meets);
-    }
-
-    /// <summary>Peak DRAM bytes/s for a decode rate: bytes moved per token × rate ÷ the achievable fraction.</summary>
-    public static double RequiredPeakBandwidth(LlmWorkload workload, double context, double tokensPerSecond, double dramFraction)
-    {
-        var kv = workload.KvBytesPerTokenPerLayer * (workload.AttendedTokenLayers(context) + workload.Architecture.Layers);
-        return (workload.DecodeWeightBytes + kv) * tokensPerSecond / dramFraction;
-    }
-}
-
-public sealed class SolveModelCommand(IAnsiConsole console) : Command<SolveModelCommand.Settings>
+public sealed class SolveModelCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<SolveModelCommand.Settings>
 {
     public sealed class Settings : WorkingPointSettings
     {
@@ -141,25 +81,13 @@ public sealed class SolveModelCommand(IAnsiConsole console) : Command<SolveModel
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var platform = catalog.ResolvePlatform(settings.Platform);
-        var request = settings.ToRequest(platform);
-        var candidates = catalog.Models.OfType<LlmCatalogModel>().Where(m => m.Category == WorkloadCategory.Generative) // speech models transcribe; they are not candidates for a chat or planning LLM
-            .Select(m => (Model: m, Prediction: (LlmModelPrediction)Predictions.Predict(m, platform, request)))
-            .OrderByDescending(c => c.Model.Architecture.Parameters)
-            .Select(c => new ModelCandidate(
-                c.Model.Id,
-                c.Model.Architecture.Parameters,
-                c.Prediction.Result.DecodeTokensPerSecond,
-                c.Prediction.Result.TimeToFirstToken.Milliseconds,
-                c.Prediction.Result.Fits,
-                c.Prediction.Result.Fits && c.Prediction.Result.DecodeTokensPerSecond >= settings.TargetTokensPerSecond && (settings.MaxTtftMs is null || c.Prediction.Result.TimeToFirstToken.Milliseconds <= settings.MaxTtftMs),
-                c.Prediction.Result.Bottleneck.ToId()))
-            .ToArray();
+        var answer = ModelSolver.Solve(catalog, platform, settings.ToRequest(platform), settings.TargetTokensPerSecond, settings.MaxTtftMs);
+        var candidates = answer.Candidates;
         var best = candidates.FirstOrDefault(c => c.Meets);
         if (settings.Json)
         {
-            Output.Json(console, new { platform = platform.Id, weights = request.WeightsFor(candidates.Length > 0 ? catalog.ResolveModel(candidates[0].Model) : catalog.Models[0]).Id, targetTokensPerSecond = settings.TargetTokensPerSecond, largestModel = best?.Model, candidates });
+            Output.Json(console, answer);
             return 0;
         }
 
@@ -182,9 +110,7 @@ public sealed class SolveModelCommand(IAnsiConsole console) : Command<SolveModel
     }
 }
 
-internal sealed record ModelCandidate(string Model, long Parameters, double DecodeTokensPerSecond, double TtftMs, bool Fits, bool Meets, string Bottleneck);
-
-public sealed class SolveInputCommand(IAnsiConsole console) : Command<SolveInputCommand.Settings>
+public sealed class SolveInputCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<SolveInputCommand.Settings>
 {
     public sealed class Settings : WorkingPointSettings
     {
@@ -213,54 +139,18 @@ public sealed class SolveInputCommand(IAnsiConsole console) : Command<SolveInput
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var platform = catalog.ResolvePlatform(settings.Platform);
-        if (catalog.ResolveModel(settings.Model) is not GraphCatalogModel graphModel)
-        {
-            throw new InvalidInputException($"'{settings.Model}' is an LLM; 'solve input' answers for networks. Use 'solve model' or 'solve bandwidth' for LLMs.");
-        }
-
-        var model = graphModel.Model;
-        var (aw, ah) = settings.Aspect is null ? (model.DefaultWidth, model.DefaultHeight) : ParseAspect(settings.Aspect);
-        var request = settings.ToRequest(platform);
-        var ceilings = new Ceilings(platform, request.Fractions);
-        var weights = request.WeightsFor(graphModel);
-        double Fps(int width) => GraphPredictor.Predict(model.Build(width, Math.Max(1, (int)Math.Round(width * (double)ah / aw))), ceilings, weights, request.Batch).FramesPerSecond;
-
-        // Frame rate falls as the input grows, so bisect on the width in steps of the network's alignment.
-        var step = Math.Max(model.Alignment, 8);
-        int low = step, high = 8192;
-        if (Fps(low) < settings.TargetFps)
-        {
-            throw new InvalidInputException($"Even a {low}-pixel-wide input misses {settings.TargetFps} FPS for {model.Id} on {platform.Id} ({Output.Number(Fps(low))} FPS); the target is not reachable on this platform.");
-        }
-
-        while (high - low > step)
-        {
-            var mid = (low + high) / 2 / step * step;
-            if (Fps(mid) >= settings.TargetFps)
-            {
-                low = mid;
-            }
-            else
-            {
-                high = mid;
-            }
-        }
-
-        var height = Math.Max(1, (int)Math.Round(low * (double)ah / aw));
-        var prediction = GraphPredictor.Predict(model.Build(low, height), ceilings, weights, request.Batch);
-        var answer = new { platform = platform.Id, model = model.Id, weights = weights.Id, targetFps = settings.TargetFps, largestInput = $"{low}x{height}", runsAs = prediction.Input.ToString(), fps = prediction.FramesPerSecond, latencyMs = prediction.Latency.Milliseconds, bottleneck = prediction.Bottleneck.ToId() };
+        var answer = InputSolver.Solve(catalog, platform, settings.Model, settings.ToRequest(platform), settings.TargetFps, settings.Aspect is null ? null : ParseAspect(settings.Aspect));
         if (settings.Json)
         {
             Output.Json(console, answer);
             return 0;
         }
 
-        var t = Output.KeyValueTable($"Largest {model.Id} input on {platform.Id} at ≥ {Output.Number(settings.TargetFps)} FPS");
-        t.Row("largest input", $"[bold]{low}x{height}[/] (runs as {prediction.Input})");
-        t.Row("frame rate there", $"{Output.Number(prediction.FramesPerSecond)} FPS, {Output.Ms(prediction.Latency.Value)} latency");
-        t.Row("bottleneck", prediction.Bottleneck.ToId());
+        var t = Output.KeyValueTable($"Largest {answer.Model} input on {platform.Id} at ≥ {Output.Number(settings.TargetFps)} FPS");
+        t.Row("largest input", $"[bold]{answer.LargestInput}[/] (runs as {answer.RunsAs})");
+        t.Row("frame rate there", $"{Output.Number(answer.Fps)} FPS, {Output.Number(answer.LatencyMs)} ms latency");
+        t.Row("bottleneck", answer.Bottleneck);
         console.Write(t);
         return 0;
     }

@@ -14,7 +14,7 @@ namespace WorkingPoint.Cli.Commands;
 /// Evaluates a grid (platforms × LLMs × weight formats × contexts × batches for decode; platforms × networks for per-layer
 /// predictions) on one thread and reports evaluations per second: the model is the inner loop of design-space sweeps.
 /// </summary>
-public sealed class SweepCommand(IAnsiConsole console) : Command<SweepCommand.Settings>
+public sealed class SweepCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<SweepCommand.Settings>
 {
     public sealed class Settings : JsonSettings
     {
@@ -46,7 +46,6 @@ public sealed class SweepCommand(IAnsiConsole console) : Command<SweepCommand.Se
             throw new InvalidInputException($"--seconds must be in (0, 600], got {settings.Seconds}.");
         }
 
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var ceilings = catalog.ResolvePlatforms(settings.Platforms).Select(p => new Ceilings(p)).Where(HasBandwidth).ToArray();
         var contexts = Parsing.IntList(settings.Contexts, "--contexts");
         var batches = Parsing.IntList(settings.Batches, "--batches");

@@ -12,6 +12,9 @@ using WorkingPoint.Measurement.OnnxRuntime;
 using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Roofline;
 using WorkingPoint.Measurement.Scenarios;
+using WorkingPoint.Evaluation;
+using WorkingPoint.Evaluation.ModelFiles;
+using WorkingPoint.Evaluation.Validation;
 
 namespace WorkingPoint.Cli.Commands;
 
@@ -20,7 +23,7 @@ namespace WorkingPoint.Cli.Commands;
 /// through ONNX Runtime, and their median latency compared with the prediction for the measured <c>host</c> platform at the
 /// default achievable fractions.
 /// </summary>
-public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateCommand.Settings>
+public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<ValidateCommand.Settings>
 {
     /// <summary>Networks and sizes that run in seconds on a small CPU, covering dense, depthwise, detection-head and upsampling layers.</summary>
     public const string DefaultModels = "mobilenet-v2@224x224,resnet-50@224x224,yolov8n@640x640,yolov8s@640x640,espcn-x2@480x320,dncnn3@160x160";
@@ -58,7 +61,6 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var models = ParseModels(settings.Models, catalog);
         var host = PlatformOrMeasuredHost(console, catalog, settings.Platform, cancellationToken);
         var request = new PredictionRequest(Weights: WeightFormat.Parse("fp32"));
@@ -79,10 +81,12 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
             rows.Add(new ValidationRow(model.Id, w, h, ((GraphModelPrediction)prediction).Result.OpsPerInference.Giga, predicted, prediction.Bottleneck.ToString(), measured, result.Latency.P90.Milliseconds, (predicted - measured) / measured * 100));
         }
 
-        var medianAbsoluteError = MedianAbsoluteError(rows.Select(r => r.ErrorPercent));
-        var fit = FitComputeFraction(models, host, request, rows);
+        var cases = models.Select(m => new NetworkCase(m.Model, m.Width, m.Height)).ToArray();
+        var measuredMs = rows.Select(r => r.MeasuredMedianMs).ToArray();
+        var medianAbsoluteError = ValidationFit.MedianAbsoluteError(rows.Select(r => r.ErrorPercent));
+        var fit = NetworkValidation.FitComputeFraction(cases, host, request, measuredMs);
         var gemmFraction = Output.WithStatus(console, "Timing a 1024³ GEMM for the compute fraction…", () => MeasureGemmFraction(host, settings.Threads, cancellationToken));
-        var gemm = (Fraction: gemmFraction, Error: ErrorsAt(models, host, request, rows, gemmFraction));
+        var gemm = (Fraction: gemmFraction, Error: NetworkValidation.MedianAbsoluteErrorAt(cases, host, request, measuredMs, gemmFraction));
         if (settings.Json)
         {
             Output.Json(console, new
@@ -114,32 +118,6 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
             []);
         ResultsText.Save(console, settings, record, settings.Json);
         return 0;
-    }
-
-    internal static double MedianAbsoluteError(IEnumerable<double> errorsPercent) =>
-        LatencyStatistics.Percentile(errorsPercent.Select(Math.Abs).Order().ToArray(), 50);
-
-    /// <summary>
-    /// The single achievable compute fraction that would have made these predictions closest (median absolute error), found by
-    /// trying 0.05 to 1 in steps of 0.01. Reported, never applied: the defaults stay what the model documents, and a fraction fitted
-    /// on the same runs it is judged on flatters itself.
-    /// </summary>
-    private static (double Fraction, double Error) FitComputeFraction(IReadOnlyList<(GraphModel Model, int Width, int Height)> models, Platform host, PredictionRequest request, IReadOnlyList<ValidationRow> rows) =>
-        BestFraction(fraction => ErrorsAt(models, host, request, rows, fraction));
-
-    /// <summary>The achievable fraction from 0.05 to 1, in steps of 0.01, with the least error.</summary>
-    internal static (double Fraction, double Error) BestFraction(Func<double, double> errorAt) =>
-        Enumerable.Range(5, 96).Select(step => step / 100.0).Select(fraction => (fraction, errorAt(fraction))).MinBy(f => f.Item2);
-
-    /// <summary>Median absolute error of the predictions had the achievable compute fraction been <paramref name="fraction"/>.</summary>
-    private static double ErrorsAt(IReadOnlyList<(GraphModel Model, int Width, int Height)> models, Platform host, PredictionRequest request, IReadOnlyList<ValidationRow> rows, double fraction)
-    {
-        var baseline = new Ceilings(host).Fractions;
-        return MedianAbsoluteError(models.Select((m, i) =>
-        {
-            var predicted = Predictions.Predict(new GraphCatalogModel(m.Model), host, request with { InputWidth = m.Width, InputHeight = m.Height, Fractions = baseline with { Compute = Math.Clamp(fraction, 0.01, 1) } }).Latency.Milliseconds;
-            return (predicted - rows[i].MeasuredMedianMs) / rows[i].MeasuredMedianMs * 100;
-        }));
     }
 
     /// <summary>
@@ -183,24 +161,12 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
     /// The platform a measuring command predicts with: any id or file as given, and for 'host' the measured host, measuring it
     /// first (quick sweep) when this machine has never been measured.
     /// </summary>
-    internal static Platform PlatformOrMeasuredHost(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog, string platform, CancellationToken cancellation)
-    {
-        if (platform != HostPlatform.Id)
+    internal static Platform PlatformOrMeasuredHost(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog, string platform, CancellationToken cancellation) =>
+        MeasuredHost.Resolve(catalog, platform, () =>
         {
-            return catalog.ResolvePlatform(platform);
-        }
-
-        var host = catalog.ResolvePlatform(HostPlatform.Id);
-        if (host.Compute.HasAnyPeak)
-        {
-            return host;
-        }
-
-        console.MarkupLine("[grey]This machine has no measured roofline yet; measuring a quick one first (wpt measure roofline for a full one).[/]");
-        var roofline = Output.WithStatus(console, "Measuring the roofline…", () => RooflineMeasurer.Measure(RooflineOptions.Quick, null, null, cancellation));
-        HostPlatform.Write(HostPlatform.DefaultPath, MeasureRooflineCommand.FiguresOf(roofline));
-        return catalog.ResolvePlatform(HostPlatform.Id);
-    }
+            console.MarkupLine("[grey]This machine has no measured roofline yet; measuring a quick one first (wpt measure roofline for a full one).[/]");
+            return Output.WithStatus(console, "Measuring the roofline…", () => RooflineMeasurer.Measure(RooflineOptions.Quick, null, null, cancellation));
+        });
 
     private void Render(Platform host, IReadOnlyList<ValidationRow> rows, double medianAbsoluteError, (double Fraction, double Error) gemm, (double Fraction, double Error) fit)
     {

@@ -11,6 +11,8 @@ using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.LlamaCpp;
 using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;
+using WorkingPoint.Evaluation.ModelFiles;
+using WorkingPoint.Evaluation.Validation;
 
 namespace WorkingPoint.Cli.Commands;
 
@@ -18,7 +20,7 @@ namespace WorkingPoint.Cli.Commands;
 /// <c>wpt validate llm</c>: catalog LLMs synthesized in several sizes and formats, run through llama.cpp, and their prefill and
 /// decode rates compared with the analytic model's prediction for the measured <c>host</c> at the default achievable fractions.
 /// </summary>
-public sealed class ValidateLlmCommand(IAnsiConsole console) : Command<ValidateLlmCommand.Settings>
+public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<ValidateLlmCommand.Settings>
 {
     /// <summary>0.5 B to 3 B, in the two formats edge deployments ship most: each fits an 8 GB board.</summary>
     public const string DefaultModels = "qwen2.5-0.5b,llama-3.2-1b,qwen2.5-1.5b,llama-3.2-3b";
@@ -80,7 +82,6 @@ public sealed class ValidateLlmCommand(IAnsiConsole console) : Command<ValidateL
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var architectures = settings.Models.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(id => catalog.ResolveModel(id) as LlmCatalogModel ?? throw new InvalidInputException($"--models: '{id}' is a network; validate llm runs language models (e.g. qwen2.5-0.5b, llama-3.2-1b)."))
             .Select(m => m.Architecture).ToArray();
@@ -109,7 +110,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console) : Command<ValidateL
             foreach (var format in formats)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var path = LlmModelFiles.Synthesize(console, arch, format, bench.ContextTokens);
+                var path = LlmModelFiles.Synthesize(Output.Progress(console), arch, format, bench.ContextTokens);
                 var file = new LlmModelFile(path, $"{arch.Id} {format.Id}", GgufModels.Load(path), Synthesized: true);
                 var run = LlmRun.Measure(console, file, bench, options, TimeSpan.FromMilliseconds(250), cancellationToken);
                 var workload = new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16);
@@ -118,17 +119,8 @@ public sealed class ValidateLlmCommand(IAnsiConsole console) : Command<ValidateL
             }
         }
 
-        var decodeError = MedianAbsolute(rows.Select(r => r.DecodeErrorPercent));
-        var prefillError = MedianAbsolute(rows.Select(r => r.PrefillErrorPercent));
-        double DecodeError(int i, double dram) => Error(Predict(runs[i].Workload, new Ceilings(host, ceilings.Fractions with { Dram = dram }), bench).Decode, runs[i].Result.Generation!.MeanTokensPerSecond);
-        double PrefillError(int i, double compute) => Error(Predict(runs[i].Workload, new Ceilings(host, ceilings.Fractions with { Compute = compute }), bench).Prefill, runs[i].Result.Prompt!.MeanTokensPerSecond);
-        var all = Enumerable.Range(0, runs.Count).ToArray();
-        var fittedDram = Fit(f => MedianAbsolute(all.Select(i => DecodeError(i, f))));
-        var fittedCompute = Fit(f => MedianAbsolute(all.Select(i => PrefillError(i, f))));
-
-        // Leave one out: each model predicted with the fraction fitted on the others, an out-of-sample figure for a calibrated host.
-        var crossDecode = runs.Count < 2 ? double.NaN : MedianAbsolute(all.Select(i => DecodeError(i, Fit(f => MedianAbsolute(all.Where(j => j != i).Select(j => DecodeError(j, f)))).Fraction)));
-        var crossPrefill = runs.Count < 2 ? double.NaN : MedianAbsolute(all.Select(i => PrefillError(i, Fit(f => MedianAbsolute(all.Where(j => j != i).Select(j => PrefillError(j, f)))).Fraction)));
+        var fits = LlmValidation.Fit(host, ceilings, bench.PromptTokens, bench.GenTokens, runs.Select(r => new LlmMeasured(r.Workload, r.Result.Prompt!.MeanTokensPerSecond, r.Result.Generation!.MeanTokensPerSecond)).ToArray());
+        var (decodeError, prefillError, fittedDram, fittedCompute, crossDecode, crossPrefill) = fits;
         if (settings.Json)
         {
             Output.Json(console, new
@@ -194,12 +186,8 @@ public sealed class ValidateLlmCommand(IAnsiConsole console) : Command<ValidateL
     }
 
     /// <summary>Prefill of the prompt from an empty cache, and decode over the generated tokens from an empty cache: the tests as run.</summary>
-    internal static (double Prefill, Resource PrefillBinding, double Decode, Resource DecodeBinding) Predict(LlmWorkload workload, Ceilings ceilings, LlmBenchSettings bench)
-    {
-        var prefill = LlmPredictor.Predict(workload, ceilings, new LlmScenario(bench.PromptTokens, 0));
-        var decode = LlmPredictor.Predict(workload, ceilings, new LlmScenario(0, bench.GenTokens));
-        return (prefill.PrefillTokensPerSecond, prefill.PrefillBinding, decode.DecodeTokensPerSecond, decode.DecodeBinding);
-    }
+    internal static (double Prefill, Resource PrefillBinding, double Decode, Resource DecodeBinding) Predict(LlmWorkload workload, Ceilings ceilings, LlmBenchSettings bench) =>
+        LlmValidation.Predict(workload, ceilings, bench.PromptTokens, bench.GenTokens);
 
     private static LlmValidationRow RowOf(string model, string weights, LlmWorkload workload, Ceilings ceilings, LlmBenchSettings bench, LlmBenchResult result)
     {
@@ -212,12 +200,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console) : Command<ValidateL
             predicted.Decode, measuredDecode, Error(predicted.Decode, measuredDecode), predicted.DecodeBinding.ToString().ToLowerInvariant());
     }
 
-    private static double Error(double predicted, double measured) => (predicted - measured) / measured * 100;
-
-    private static double MedianAbsolute(IEnumerable<double> errors) => ValidateCommand.MedianAbsoluteError(errors);
-
-    /// <summary>The fraction that would have fitted best: reported, never applied (fitted on the runs it is judged on).</summary>
-    private static (double Fraction, double Error) Fit(Func<double, double> errorAt) => ValidateCommand.BestFraction(errorAt);
+    private static double Error(double predicted, double measured) => ValidationFit.ErrorPercent(predicted, measured);
 
     private void Render(Platform host, Ceilings ceilings, LlmBenchSettings bench, IReadOnlyList<LlmValidationRow> rows, double decodeError, double prefillError, (double Fraction, double Error) fittedDram, (double Fraction, double Error) fittedCompute, (double Decode, double Prefill) crossValidated)
     {

@@ -1,19 +1,21 @@
 using FsCheck;
 using FsCheck.Xunit;
+using WorkingPoint.Catalog;
 using WorkingPoint.Catalog.UseCases;
+using WorkingPoint.Evaluation.UseCases;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Tests.Shared;
 
-namespace WorkingPoint.Catalog.Tests;
+namespace WorkingPoint.Evaluation.Tests.UseCases;
 
 public sealed class UseCaseTests
 {
-    private static readonly UseCaseEvaluator Evaluator = new(Catalog.BuiltIn);
+    private static readonly UseCaseEvaluator Evaluator = new(Catalog.Catalog.BuiltIn);
 
     private static string Example(string name) => Path.Combine(TestModels.RepositoryRoot, "examples", name);
 
-    private static UseCase Parse(string yaml) => UseCaseYaml.Parse("case.yaml", yaml, Catalog.BuiltIn);
+    private static UseCase Parse(string yaml) => UseCaseYaml.Parse("case.yaml", yaml, Catalog.Catalog.BuiltIn);
 
     private const string Camera = """
         name: Camera
@@ -41,7 +43,7 @@ public sealed class UseCaseTests
     [InlineData("battery-sensor.yaml")]
     public void Every_shipped_example_is_valid_and_some_platform_meets_it(string file)
     {
-        var report = Evaluator.Evaluate(UseCaseYaml.Load(Example(file)));
+        var report = Evaluator.Evaluate(UseCaseYaml.Load(Example(file), Catalog.Catalog.BuiltIn));
         Assert.NotEmpty(report.Feasible);
         Assert.Equal(report.Feasible.Count, report.Ranking.Count);
         Assert.All(report.ParetoFront, e => Assert.Contains(e, report.Feasible));
@@ -64,7 +66,7 @@ public sealed class UseCaseTests
     {
         var at720 = Parse(Camera.Replace("- { size: 1920x1080, share: 0.25 }", string.Empty, StringComparison.Ordinal).Replace("share: 0.75", "share: 1", StringComparison.Ordinal));
         var mixed = Parse(Camera);
-        var platform = Catalog.BuiltIn.ResolvePlatform("jetson-orin-nano-8gb-super");
+        var platform = Catalog.Catalog.BuiltIn.ResolvePlatform("jetson-orin-nano-8gb-super");
         var light = Evaluator.EvaluateOn(at720, platform);
         var heavy = Evaluator.EvaluateOn(mixed, platform);
         Assert.True(heavy.Utilization[heavy.Binding] > light.Utilization[light.Binding]);
@@ -87,7 +89,7 @@ public sealed class UseCaseTests
     {
         var low = fps.Get % 60 + 1;
         var high = low + (more.Get % 60) + 1;
-        var platform = Catalog.BuiltIn.ResolvePlatform("rk3588");
+        var platform = Catalog.Catalog.BuiltIn.ResolvePlatform("rk3588");
         var a = Evaluator.EvaluateOn(Parse(Camera.Replace("fps: 30", $"fps: {low}", StringComparison.Ordinal)), platform);
         var b = Evaluator.EvaluateOn(Parse(Camera.Replace("fps: 30", $"fps: {high}", StringComparison.Ordinal)), platform);
         return Enum.GetValues<Resource>().All(r => b.Utilization[r] >= a.Utilization[r] - 1e-12);
@@ -128,7 +130,7 @@ public sealed class UseCaseTests
                 gen: 128
                 targets: { tokensPerSecond: 40 }
             """);
-        var platform = Catalog.BuiltIn.ResolvePlatform("raspberry-pi-5");
+        var platform = Catalog.Catalog.BuiltIn.ResolvePlatform("raspberry-pi-5");
         Assert.Equal(Verdict.Fails, Evaluator.EvaluateOn(useCase, platform).Verdict);
         var finding = Evaluator.Sensitivity(useCase, platform).FirstOrDefault(f => f.Change == "more DRAM bandwidth");
         if (finding is not null)
@@ -144,7 +146,7 @@ public sealed class UseCaseTests
     [Fact]
     public void A_battery_product_gets_energy_per_day_and_battery_life_where_idle_power_is_known()
     {
-        var report = Evaluator.Evaluate(UseCaseYaml.Load(Example("battery-sensor.yaml")));
+        var report = Evaluator.Evaluate(UseCaseYaml.Load(Example("battery-sensor.yaml"), Catalog.Catalog.BuiltIn));
         Assert.All(report.Platforms.Where(p => p.AveragePowerW is not null), p => Assert.NotNull(p.EnergyPerDayWh));
         Assert.All(report.Platforms.Where(p => p.PowerIsLowerBound), p => Assert.Null(p.BatteryDays));
         Assert.Contains(report.Assumptions, a => a.Contains("Idle power unpublished", StringComparison.Ordinal));
@@ -192,7 +194,7 @@ public sealed class UseCaseTests
     {
         var useCase = Parse("name: asr\nworkloads:\n  - { id: listen, model: whisper-base, weights: fp16, requestsPerHour: 60, audioSeconds: 6, gen: 32 }\n");
         var longer = Parse("name: asr\nworkloads:\n  - { id: listen, model: whisper-base, weights: fp16, requestsPerHour: 60, audioSeconds: 45, gen: 32 }\n");
-        var platform = Catalog.BuiltIn.ResolvePlatform("raspberry-pi-5");
+        var platform = Catalog.Catalog.BuiltIn.ResolvePlatform("raspberry-pi-5");
         var one = Evaluator.EvaluateOn(useCase, platform).Workloads.Single();
         var two = Evaluator.EvaluateOn(longer, platform).Workloads.Single();
         Assert.Equal(WorkloadCategory.Speech, useCase.Workloads[0].Category);
@@ -203,7 +205,7 @@ public sealed class UseCaseTests
     [Fact]
     public void A_missing_file_names_the_examples()
     {
-        var error = Assert.Throws<CatalogException>(() => UseCaseYaml.Load("/nonexistent/case.yaml"));
+        var error = Assert.Throws<CatalogException>(() => UseCaseYaml.Load("/nonexistent/case.yaml", Catalog.Catalog.BuiltIn));
         Assert.Contains("smart-camera.yaml", error.Message, StringComparison.Ordinal);
     }
 }

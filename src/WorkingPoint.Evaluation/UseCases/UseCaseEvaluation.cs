@@ -1,8 +1,10 @@
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Workloads;
+using WorkingPoint.Catalog;
+using WorkingPoint.Catalog.UseCases;
 
-namespace WorkingPoint.Catalog.UseCases;
+namespace WorkingPoint.Evaluation.UseCases;
 
 /// <summary>Whether a platform meets the use case: yes, no, or cannot be told because a figure it needs is unpublished.</summary>
 public enum Verdict

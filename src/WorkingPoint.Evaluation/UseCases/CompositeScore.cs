@@ -1,6 +1,8 @@
 using WorkingPoint.Core.Workloads;
+using WorkingPoint.Catalog;
+using WorkingPoint.Catalog.UseCases;
 
-namespace WorkingPoint.Catalog.UseCases;
+namespace WorkingPoint.Evaluation.UseCases;
 
 /// <summary>
 /// A use-case-weighted composite score in the SPEC/3DMark manner: each workload's performance is divided by the reference

@@ -2,10 +2,10 @@ using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 
-namespace WorkingPoint.Cli.Commands;
+namespace WorkingPoint.Evaluation;
 
 /// <summary>A prediction as JSON. Field names carry their unit; unknown energies are null. Documented in docs/json.md.</summary>
-internal sealed record PredictionJson(
+public sealed record PredictionJson(
     string Platform,
     string Model,
     string Kind,
@@ -50,7 +50,7 @@ internal sealed record PredictionJson(
     }
 }
 
-internal sealed record LlmJson(
+public sealed record LlmJson(
     string KvCache,
     int PromptTokens,
     int GeneratedTokens,
@@ -105,7 +105,7 @@ internal sealed record LlmJson(
         r.ThrottleSlowdown);
 }
 
-internal sealed record GraphJson(
+public sealed record GraphJson(
     string Input,
     int Batch,
     double LatencyMs,
@@ -156,4 +156,4 @@ internal sealed record GraphJson(
     }
 }
 
-internal sealed record LayerJson(string Name, string Op, string Detail, string Output, double Ops, long Parameters, double TimeMs, string BoundBy, double DramBytes, double OnChipBytes, double HostLinkBytes);
+public sealed record LayerJson(string Name, string Op, string Detail, string Output, double Ops, long Parameters, double TimeMs, string BoundBy, double DramBytes, double OnChipBytes, double HostLinkBytes);

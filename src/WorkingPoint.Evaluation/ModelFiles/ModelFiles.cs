@@ -2,15 +2,15 @@ using WorkingPoint.Core;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Workloads;
 
-namespace WorkingPoint.Cli;
+namespace WorkingPoint.Evaluation.ModelFiles;
 
 /// <summary>A model to run: the file, what to call it, and the input shapes to run it at.</summary>
-internal sealed record ModelFile(string Path, string DisplayName, InputShapes Shapes);
+public sealed record ModelFile(string Path, string DisplayName, InputShapes Shapes);
 
-internal static class ModelFiles
+public static class ModelFiles
 {
     /// <summary>An .onnx path as given, or a catalog network exported with random weights at the requested input size.</summary>
-    public static ModelFile Resolve(string model, IReadOnlyList<string> inputs)
+    public static ModelFile Resolve(Catalog.Catalog catalog, string model, IReadOnlyList<string> inputs)
     {
         var shapes = InputShapes.Parse(inputs);
         if (File.Exists(model) || model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || model.Contains('/', StringComparison.Ordinal))
@@ -18,7 +18,7 @@ internal static class ModelFiles
             return new ModelFile(model, System.IO.Path.GetFileName(model), shapes);
         }
 
-        var resolved = WorkingPoint.Catalog.Catalog.BuiltIn.ResolveModel(model);
+        var resolved = catalog.ResolveModel(model);
         if (resolved is not GraphCatalogModel graph)
         {
             throw new InvalidInputException($"'{model}' is a language model; 'wpt bench onnx' runs networks (an .onnx file or a catalog CNN such as yolov8s).");

@@ -1,6 +1,7 @@
 using WorkingPoint.Core.Analysis;
+using WorkingPoint.Catalog.UseCases;
 
-namespace WorkingPoint.Catalog.UseCases;
+namespace WorkingPoint.Evaluation.UseCases;
 
 /// <summary>The evaluation as plain data, for <c>wpt evaluate --json</c> and the JSON report (fields in docs/json.md).</summary>
 public static class UseCaseJson

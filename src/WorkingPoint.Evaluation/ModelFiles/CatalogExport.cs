@@ -2,10 +2,10 @@ using WorkingPoint.Core;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Onnx.Export;
 
-namespace WorkingPoint.Cli;
+namespace WorkingPoint.Evaluation.ModelFiles;
 
 /// <summary>Catalog networks as ONNX files with random weights, exported once per input size into a cache under the temp directory.</summary>
-internal static class CatalogExport
+public static class CatalogExport
 {
     public const int Seed = 1;
 

@@ -3,8 +3,9 @@ using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Units;
 using WorkingPoint.Core.Workloads;
+using WorkingPoint.Catalog;
 
-namespace WorkingPoint.Catalog;
+namespace WorkingPoint.Evaluation;
 
 /// <summary>What to predict: the weight format, and either a generation request (LLMs) or an input size and batch (networks).</summary>
 public sealed record PredictionRequest(

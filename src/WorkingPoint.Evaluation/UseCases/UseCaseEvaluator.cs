@@ -3,8 +3,10 @@ using System.Collections.Concurrent;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Workloads;
+using WorkingPoint.Catalog;
+using WorkingPoint.Catalog.UseCases;
 
-namespace WorkingPoint.Catalog.UseCases;
+namespace WorkingPoint.Evaluation.UseCases;
 
 /// <summary>
 /// Schedules a use case's workloads together on each platform and judges the result (docs/usecase.md).
@@ -16,9 +18,9 @@ namespace WorkingPoint.Catalog.UseCases;
 public sealed class UseCaseEvaluator
 {
     private static readonly ConcurrentDictionary<(string Model, int Width, int Height), Core.Workloads.Graphs.Graph> Graphs = new();
-    private readonly Catalog _catalog;
+    private readonly Catalog.Catalog _catalog;
 
-    public UseCaseEvaluator(Catalog catalog) => _catalog = catalog;
+    public UseCaseEvaluator(Catalog.Catalog catalog) => _catalog = catalog;
 
     /// <summary>Every platform (default: the catalog's predictable ones), then the feasible set, Pareto front, ranking and sensitivity.</summary>
     public UseCaseReport Evaluate(UseCase useCase, IReadOnlyList<Platform>? platforms = null, bool sensitivity = true)

@@ -1,27 +1,26 @@
 using WorkingPoint.Core;
-using Spectre.Console;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Gguf;
 using WorkingPoint.Measurement;
 
-namespace WorkingPoint.Cli;
+namespace WorkingPoint.Evaluation.ModelFiles;
 
 /// <summary>An LLM to run: the GGUF file, what to call it, and the model as the analytic model sees it.</summary>
-internal sealed record LlmModelFile(string Path, string DisplayName, GgufModel Model, bool Synthesized);
+public sealed record LlmModelFile(string Path, string DisplayName, GgufModel Model, bool Synthesized);
 
 /// <summary>
 /// GGUF files for the LLM commands: a user's file as given, or a catalog architecture synthesized with random weights into a
 /// cache under the data directory (once per model, format and seed), after checking the machine can hold it.
 /// </summary>
-internal static class LlmModelFiles
+public static class LlmModelFiles
 {
     public const ulong Seed = 42;
 
     public static string CacheDirectory => System.IO.Path.Combine(DataDirectory.Path, "models");
 
-    public static LlmModelFile Resolve(IAnsiConsole console, string model, string? weights, int contextTokens)
+    public static LlmModelFile Resolve(Catalog.Catalog catalog, ShowProgress show, string model, string? weights, int contextTokens)
     {
         if (File.Exists(model) || model.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) || model.Contains('/', StringComparison.Ordinal))
         {
@@ -35,19 +34,19 @@ internal static class LlmModelFiles
             return new LlmModelFile(model, System.IO.Path.GetFileName(model), gguf, Synthesized: false);
         }
 
-        var resolved = WorkingPoint.Catalog.Catalog.BuiltIn.ResolveModel(model);
+        var resolved = catalog.ResolveModel(model);
         if (resolved is not LlmCatalogModel llm)
         {
             throw new InvalidInputException($"'{model}' is a network; 'wpt bench llm' runs language models (a .gguf file or a catalog LLM such as llama-3.2-1b). Use 'wpt bench onnx {model}'.");
         }
 
         var format = weights is null ? WeightFormat.Q4_0 : WeightFormat.Parse(weights);
-        var path = Synthesize(console, llm.Architecture, format, contextTokens);
+        var path = Synthesize(show, llm.Architecture, format, contextTokens);
         return new LlmModelFile(path, $"{llm.Id} {format.Id} (synthetic, random weights)", GgufModels.Load(path), Synthesized: true);
     }
 
     /// <summary>The cached synthetic file for an architecture and format, written (with a progress bar) if it is not there yet.</summary>
-    public static string Synthesize(IAnsiConsole console, LlmArchitecture architecture, WeightFormat format, int contextTokens)
+    public static string Synthesize(ShowProgress show, LlmArchitecture architecture, WeightFormat format, int contextTokens)
     {
         var plan = Plan(architecture, format);
         RequireMemory(architecture, format, contextTokens, $"{architecture.Id} {format.Id}");
@@ -58,7 +57,7 @@ internal static class LlmModelFiles
             return path;
         }
 
-        Write(console, plan, path, $"Synthesizing {architecture.Id} {format.Id}");
+        Write(show, plan, path, $"Synthesizing {architecture.Id} {format.Id}");
         return path;
     }
 
@@ -75,22 +74,18 @@ internal static class LlmModelFiles
     }
 
     /// <summary>Writes a planned file after checking the disk has room, with progress in bytes.</summary>
-    public static void Write(IAnsiConsole console, SynthesisPlan plan, string path, string description, ulong seed = Seed)
+    public static void Write(ShowProgress show, SynthesisPlan plan, string path, string description, ulong seed = Seed)
     {
-        var directory = Output.ExistingDirectoryOf(path);
+        var directory = Formatting.ExistingDirectoryOf(path);
         var bytes = plan.FileBytes;
         var free = new DriveInfo(directory).AvailableFreeSpace;
         if (bytes > free)
         {
-            throw new IOException($"{path}: the model takes {Output.Bytes(bytes)} and {directory} has {Output.Bytes(free)} free. Free some space, or write elsewhere.");
+            throw new IOException($"{path}: the model takes {Formatting.Bytes(bytes)} and {directory} has {Formatting.Bytes(free)} free. Free some space, or write elsewhere.");
         }
 
         var total = (double)plan.Tensors.Sum(t => GgufReader.Align(t.Bytes, GgufFile.DefaultAlignment));
-        Output.WithProgress<object?>(console, $"{description} ({Output.Bytes(bytes)})", progress =>
-        {
-            GgufSynthesizer.Write(plan, path, seed, written => progress?.Report(written / total));
-            return null;
-        });
+        show($"{description} ({Formatting.Bytes(bytes)})", progress => GgufSynthesizer.Write(plan, path, seed, written => progress?.Report(written / total)));
     }
 
     /// <summary>
@@ -102,7 +97,7 @@ internal static class LlmModelFiles
         var needed = MemoryNeeded(architecture, format, contextTokens);
         if (PlatformFingerprint.AvailableMemoryBytes() is { } available && needed > available)
         {
-            throw new MeasurementException($"{what} needs {Output.Bytes(needed)} (weights, KV cache for {contextTokens} tokens, buffers) and this machine has {Output.Bytes(available)} available. Use a smaller model or a lower-bit format (e.g. --weights q4_0), or a machine with more memory.");
+            throw new MeasurementException($"{what} needs {Formatting.Bytes(needed)} (weights, KV cache for {contextTokens} tokens, buffers) and this machine has {Formatting.Bytes(available)} available. Use a smaller model or a lower-bit format (e.g. --weights q4_0), or a machine with more memory.");
         }
     }
 
