@@ -29,34 +29,20 @@ public sealed class CompareCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
             : ValidationResult.Success();
     }
 
-    private static readonly string[] SortKeys = ["throughput", "latency", "perf-per-watt", "perf-per-dollar", "power", "price", "id"];
+    private static readonly IReadOnlyList<string> SortKeys = PlatformComparison.SortKeys;
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var model = catalog.ResolveModel(settings.Model);
-        var platforms = catalog.ResolvePlatforms(settings.Platforms);
-        var rows = new List<PredictionJson>();
-        var skipped = new List<string>();
-        foreach (var platform in platforms)
-        {
-            try
-            {
-                rows.Add(PredictionJson.From(Predictions.Predict(model, platform, settings.ToRequest(platform))));
-            }
-            catch (MissingFigureException ex) when (settings.Platforms is null or "all")
-            {
-                skipped.Add($"{platform.Id}: {ex.Message}");
-            }
-        }
-
-        rows = Sorted(rows, settings.Sort);
+        var answer = PlatformComparison.Compare(catalog, model, settings.Platforms, settings.ToRequest, settings.Sort);
+        var (rows, skipped) = (answer.Rows, answer.Skipped);
         if (settings.Json)
         {
-            Output.Json(console, new { model = model.Id, sortedBy = settings.Sort, rows, skipped });
+            Output.Json(console, answer);
             return 0;
         }
 
-        var unit = rows.FirstOrDefault()?.ThroughputUnit ?? "";
+        var unit = rows.Count > 0 ? rows[0].ThroughputUnit : "";
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(model.Id)} across platforms (sorted by {settings.Sort})[/]");
         foreach (var c in new[] { "Platform", unit, model is LlmCatalogModel ? "TTFT" : "Latency", "Bottleneck", "Power", $"{unit}/W", "Price", $"{unit}/$", "Fits" })
         {
@@ -82,15 +68,4 @@ public sealed class CompareCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
         Output.Notes(console, "Not predicted", skipped);
         return 0;
     }
-
-    private static List<PredictionJson> Sorted(List<PredictionJson> rows, string key) => key switch
-    {
-        "latency" => rows.OrderBy(r => r.Llm?.TtftMs ?? r.Graph!.LatencyMs).ToList(),
-        "perf-per-watt" => rows.OrderByDescending(r => r.ThroughputPerWatt ?? double.MinValue).ToList(),
-        "perf-per-dollar" => rows.OrderByDescending(r => r.ThroughputPerDollar ?? double.MinValue).ToList(),
-        "power" => rows.OrderBy(r => r.AveragePowerW ?? double.MaxValue).ToList(),
-        "price" => rows.OrderBy(r => r.PriceUsd ?? double.MaxValue).ToList(),
-        "id" => rows.OrderBy(r => r.Platform, StringComparer.Ordinal).ToList(),
-        _ => rows.OrderByDescending(r => r.Fits).ThenByDescending(r => r.Throughput).ToList(),
-    };
 }
