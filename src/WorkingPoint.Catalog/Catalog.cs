@@ -95,7 +95,7 @@ public sealed class Catalog
             throw new CatalogException($"{path}: no such {what} file. Check the path, or use a catalog id.");
         }
 
-        return File.ReadAllText(path);
+        return YamlReader.ReadFile(path);
     }
 
     private static string Suggest(string wrong, IEnumerable<string> ids)
