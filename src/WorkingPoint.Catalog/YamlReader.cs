@@ -78,7 +78,36 @@ internal sealed class YamlReader
             throw new CatalogException($"{file}: expected a YAML mapping (key: value lines) at the top level; the file is empty or is a list.");
         }
 
+        RejectComplexKeys(file, root);
         return new YamlReader(file, root);
+    }
+
+    /// <summary>Every mapping key must be a plain name: a list or mapping used as a key (valid YAML) is refused once, here.</summary>
+    private static void RejectComplexKeys(string file, YamlNode root)
+    {
+        var pending = new Stack<YamlNode>([root]);
+        while (pending.TryPop(out var node))
+        {
+            if (node is YamlMappingNode map)
+            {
+                foreach (var (key, value) in map.Children)
+                {
+                    if (key is not YamlScalarNode)
+                    {
+                        throw new CatalogException($"{file}:{key.Start.Line}: a {(key is YamlSequenceNode ? "list" : "mapping")} is used as a key; keys are plain field names. Fix the line.");
+                    }
+
+                    pending.Push(value);
+                }
+            }
+            else if (node is YamlSequenceNode list)
+            {
+                foreach (var item in list.Children)
+                {
+                    pending.Push(item);
+                }
+            }
+        }
     }
 
     /// <summary>

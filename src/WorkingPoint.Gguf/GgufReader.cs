@@ -31,9 +31,14 @@ public static class GgufReader
         }
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return Read(path, stream);
+    }
+
+    public static GgufFile Read(string path, Stream stream)
+    {
         try
         {
-            return Read(path, stream);
+            return ReadHeader(path, stream);
         }
         catch (EndOfStreamException)
         {
@@ -41,7 +46,7 @@ public static class GgufReader
         }
     }
 
-    public static GgufFile Read(string path, Stream stream)
+    private static GgufFile ReadHeader(string path, Stream stream)
     {
         var reader = new HeaderReader(stream, path);
         var magic = reader.UInt32();
