@@ -137,6 +137,11 @@ public sealed class OnnxImporter
                 ?? throw new OnnxImportException($"{_source}: input {input.Name} declares no shape; give it with --input {input.Name}=1x3x640x640.");
             var symbols = input.Dims.Select(d => d.Symbol).ToArray();
             var shape = shapes.Resolve(input.Name, declared, symbols, realInputs.Length == 1);
+            if (!WithinElementLimit(shape))
+            {
+                throw new OnnxImportException($"{_source}: input {input.Name} has shape [{string.Join(",", shape)}], more than {OnnxModelReader.MaxTensorElements} elements (the limit); check the model's declared shape or --input.");
+            }
+
             _values[input.Name] = new Value(shape, input.ElementType, null, -1);
             inputs.Add(new OnnxInput(input.Name, string.Join("x", input.Dims.Select(d => d.Value?.ToString(CultureInfo.InvariantCulture) ?? d.Symbol ?? "?")), shape, input.ElementType));
         }
@@ -204,7 +209,8 @@ public sealed class OnnxImporter
         {
             if (v <= 0 || v > int.MaxValue)
             {
-                throw new OnnxImportException($"{_source}: {node.OpType} node '{NameOf(node)}' has {attribute} [{string.Join(",", values)}]; each must be from 1 to {int.MaxValue}. The model is damaged, re-export it.");
+                var given = values.Length == 1 ? values[0].ToString(CultureInfo.InvariantCulture) : $"[{string.Join(",", values)}]";
+                throw new OnnxImportException($"{_source}: {node.OpType} node '{NameOf(node)}' has {attribute} {given}; {(values.Length == 1 ? "it" : "each")} must be from 1 to {int.MaxValue}. The model is damaged, re-export it.");
             }
         }
 
