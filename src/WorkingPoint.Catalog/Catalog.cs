@@ -45,7 +45,7 @@ public sealed class Catalog
         // Once this machine has been measured, 'host' is that measurement rather than the placeholder.
         if (idOrPath == HostPlatform.Id && File.Exists(HostPlatform.DefaultPath))
         {
-            return PlatformYaml.Parse(HostPlatform.DefaultPath, File.ReadAllText(HostPlatform.DefaultPath));
+            return PlatformYaml.Parse(HostPlatform.DefaultPath, YamlReader.ReadFile(HostPlatform.DefaultPath));
         }
 
         return Platforms.FirstOrDefault(p => p.Id == idOrPath)

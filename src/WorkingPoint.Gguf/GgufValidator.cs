@@ -80,27 +80,18 @@ public static class GgufValidator
             }
         }
 
-        if (file.Get("tokenizer.ggml.scores")?.Value is System.Collections.IList scores)
-        {
-            for (var i = 0; i < scores.Count; i++)
-            {
-                if (scores[i] is double score && !double.IsFinite(score))
-                {
-                    throw Error(path, $"metadata 'tokenizer.ggml.scores' entry {i} is {score}; token scores must be finite");
-                }
-            }
-        }
-
         foreach (var name in SpecialTokens)
         {
             var key = $"tokenizer.ggml.{name}_token_id";
-            if (file.Get(key) is { } id && id.AsInteger is not { } value)
+            if (file.Get(key) is not { } id)
             {
-                throw Error(path, $"metadata '{key}' is {id}; a token id must be a whole number");
+                continue;
             }
-            else if (file.Get(key)?.AsInteger is { } tokenId && (tokenId < 0 || tokenId >= vocabulary) && !(tokenId == -1 || tokenId == uint.MaxValue))
+
+            // -1 (or its unsigned twin) is how some converters write "no such token".
+            if (id.AsInteger is not { } tokenId || ((tokenId < 0 || tokenId >= vocabulary) && tokenId is not (-1 or uint.MaxValue)))
             {
-                throw Error(path, $"metadata '{key}' is {tokenId}, outside the vocabulary of {vocabulary} tokens (0 to {vocabulary - 1})");
+                throw Error(path, $"metadata '{key}' is {id}, outside the vocabulary of {vocabulary} tokens (0 to {vocabulary - 1})");
             }
         }
     }

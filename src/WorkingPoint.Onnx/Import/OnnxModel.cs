@@ -70,6 +70,13 @@ public static class OnnxModelReader
             throw new OnnxFormatException($"{path}: no such ONNX file; check the path.");
         }
 
+        // Protobuf caps a message at 2 GiB; larger models keep their weights in external data files beside the .onnx.
+        var length = new FileInfo(path).Length;
+        if (length > Array.MaxLength)
+        {
+            throw new OnnxFormatException($"{path}: the file is {length} bytes, more than an ONNX protobuf can hold (2 GiB, the limit); export the model with its weights as external data.");
+        }
+
         var bytes = File.ReadAllBytes(path);
         return Read(bytes, path);
     }
