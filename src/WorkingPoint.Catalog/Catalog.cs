@@ -45,7 +45,7 @@ public sealed class Catalog
         // Once this machine has been measured, 'host' is that measurement rather than the placeholder.
         if (idOrPath == HostPlatform.Id && File.Exists(HostPlatform.DefaultPath))
         {
-            return PlatformYaml.Parse(HostPlatform.DefaultPath, File.ReadAllText(HostPlatform.DefaultPath));
+            return PlatformYaml.Parse(HostPlatform.DefaultPath, YamlReader.ReadFile(HostPlatform.DefaultPath));
         }
 
         return Platforms.FirstOrDefault(p => p.Id == idOrPath)
@@ -95,7 +95,7 @@ public sealed class Catalog
             throw new CatalogException($"{path}: no such {what} file. Check the path, or use a catalog id.");
         }
 
-        return File.ReadAllText(path);
+        return YamlReader.ReadFile(path);
     }
 
     private static string Suggest(string wrong, IEnumerable<string> ids)

@@ -9,7 +9,10 @@ public static class GgufModels
     {
         try
         {
-            return GgufArchitecture.Load(path);
+            // Checked as llama.cpp would assert, so that predict and import refuse what bench llm could not load.
+            var file = GgufReader.Read(path);
+            GgufValidator.Validate(file, file.FileBytes);
+            return GgufArchitecture.FromFile(file);
         }
         catch (GgufFormatException ex)
         {

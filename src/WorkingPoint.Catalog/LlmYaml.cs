@@ -53,23 +53,31 @@ public static partial class LlmYaml
             var full = new List<int>();
             if (y.Get(v, "fullAttentionLayers") is YamlSequenceNode seq)
             {
-                full.AddRange(seq.Children.Select(n => int.Parse(((YamlScalarNode)n).Value!, System.Globalization.CultureInfo.InvariantCulture)));
+                foreach (var item in seq.Children)
+                {
+                    if (item is not YamlScalarNode { Value: { } layerText } || !int.TryParse(layerText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var layer) || layer > 100_000)
+                    {
+                        throw y.Error(item, $"'vision.fullAttentionLayers' entries must be layer indices (whole numbers from 0 to 100000), got '{(item as YamlScalarNode)?.Value ?? item.NodeType.ToString()}'.");
+                    }
+
+                    full.Add(layer);
+                }
             }
 
             vision = new VisionEncoderSpec(
                 Int(v, "patchSize", "vision"),
-                (int)(y.Number(v, "temporalPatch", "vision") ?? 1),
+                y.Integer(v, "temporalPatch", "vision", 1, 16, "frames") ?? 1,
                 Int(v, "width", "vision"),
                 Int(v, "depth", "vision"),
                 Int(v, "heads", "vision"),
                 Int(v, "mlpSize", "vision"),
                 y.Bool(v, "gatedMlp", "vision") ?? false,
-                (int)(y.Number(v, "spatialMerge", "vision") ?? 1),
+                y.Integer(v, "spatialMerge", "vision", 1, 16, "patches") ?? 1,
                 Int(v, "outHidden", "vision"),
-                y.Number(v, "windowPatches", "vision") is { } wp ? (int)wp : null,
+                y.Integer(v, "windowPatches", "vision", 1, 1 << 20, "patches"),
                 full,
-                (int)(y.Number(v, "imageWidth", "vision") ?? 448),
-                (int)(y.Number(v, "imageHeight", "vision") ?? 448));
+                y.Integer(v, "imageWidth", "vision", 1, InputShapes.MaxImageSide, "pixels") ?? 448,
+                y.Integer(v, "imageHeight", "vision", 1, InputShapes.MaxImageSide, "pixels") ?? 448);
         }
 
         AudioEncoderSpec? audio = null;
@@ -79,7 +87,7 @@ public static partial class LlmYaml
             audio = new AudioEncoderSpec(Int(a, "melBins", "audio"), Int(a, "frames", "audio"), Int(a, "width", "audio"), Int(a, "layers", "audio"), Int(a, "heads", "audio"), Int(a, "ffnSize", "audio"));
         }
 
-        var published = y.Number(r, "publishedParameters", string.Empty);
+        var published = y.Bounded(r, "publishedParameters", string.Empty, 1, 1e14, "parameters", integral: true);
         try
         {
             return new LlmArchitecture(
@@ -90,14 +98,14 @@ public static partial class LlmYaml
                 Int(r, "layers", string.Empty),
                 heads,
                 Int(r, "kvHeads", string.Empty),
-                y.Number(r, "headDim", string.Empty) is { } hd ? (int)hd : hidden / heads,
+                y.Integer(r, "headDim", string.Empty, 1, 65_536, "elements") ?? hidden / heads,
                 Int(r, "ffnSize", string.Empty),
                 Int(r, "vocabSize", string.Empty),
                 y.Bool(r, "tiedEmbeddings", string.Empty) ?? false,
                 y.Bool(r, "qkvBias", string.Empty) ?? false,
                 y.Bool(r, "gatedFfn", string.Empty) ?? true,
-                (int)(y.Number(r, "maxContext", string.Empty) ?? 4096),
-                y.Number(r, "slidingWindow", string.Empty) is { } sw ? (int)sw : null,
+                y.Integer(r, "maxContext", string.Empty, 1, 1 << 24, "tokens") ?? 4096,
+                y.Integer(r, "slidingWindow", string.Empty, 1, 1 << 24, "tokens"),
                 published is { } p ? (long)p : null,
                 y.String(r, "source", string.Empty),
                 vision,

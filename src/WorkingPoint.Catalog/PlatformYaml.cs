@@ -11,6 +11,20 @@ public static partial class PlatformYaml
     [GeneratedRegex("^[a-z0-9][a-z0-9.-]*$")]
     private static partial Regex IdPattern();
 
+    /// <summary>What a platform may be; anything else is refused (the list is closed so that reports can group by it).</summary>
+    public static readonly IReadOnlyList<string> Kinds = ["accelerator", "cpu", "gpu", "npu", "soc"];
+
+    // Plausible ranges for physical figures: wide enough for any edge or data-centre part, narrow enough to catch a unit error
+    // (GB/s written as MB/s, W as mW) or nonsense (0, negative, 1e308). Stated in docs/limits.md and docs/platform-schema.md.
+    internal const double MaxTops = 100_000;
+    internal const double MaxBandwidthGBps = 1_000_000;
+    internal const double MaxWatts = 10_000;
+    internal const double MaxCapacityGiB = 65_536;
+    internal const double MaxDataRateMTps = 100_000;
+    internal const double MaxBusWidthBits = 16_384;
+    internal const double MaxPicojoules = 100_000;
+    internal const double MaxUsd = 10_000_000;
+
     public static Platform Parse(string file, string text)
     {
         var y = YamlReader.Parse(file, text);
@@ -30,6 +44,12 @@ public static partial class PlatformYaml
             var other => throw y.Error(y.Get(root, "execution"), $"execution must be 'dataflow' or 'layer-by-layer', got '{other}'."),
         };
 
+        var kind = y.RequireString(root, "kind", string.Empty);
+        if (!Kinds.Contains(kind))
+        {
+            throw y.Error(y.Get(root, "kind"), $"kind '{kind}' is not one WorkingPoint knows; use one of {string.Join(", ", Kinds)}.");
+        }
+
         var compute = ReadCompute(y, root, references);
         var (onChip, dram) = ReadMemory(y, root, references);
         var hostLink = ReadHostLink(y, root, references);
@@ -41,7 +61,7 @@ public static partial class PlatformYaml
             id,
             y.RequireString(root, "name", string.Empty),
             y.RequireString(root, "vendor", string.Empty),
-            y.RequireString(root, "kind", string.Empty),
+            kind,
             execution,
             compute,
             onChip,
@@ -53,6 +73,24 @@ public static partial class PlatformYaml
             y.String(root, "formFactor", string.Empty) ?? "unspecified",
             new Provenance(references, y.Figures.ToArray()),
             y.String(root, "notes", string.Empty));
+    }
+
+    /// <summary>A sourced figure that must be positive (or zero where <paramref name="allowZero"/>) and at most <paramref name="max"/>.</summary>
+    private static double? Physical(YamlReader y, YamlMappingNode map, string key, string path, Dictionary<string, string> references, double max, string unit, bool allowZero = false)
+    {
+        var value = y.Figure(map, key, path, references);
+        if (value is not { } v)
+        {
+            return null;
+        }
+
+        var field = YamlReader.Join(path, key);
+        if (v < 0 || (v == 0 && !allowZero))
+        {
+            throw y.Error(y.Get(map, key), $"'{field}' is {YamlReader.Format(v)} {unit}; it must be {(allowZero ? "zero or more" : "positive")} (at most {YamlReader.Format(max)} {unit}). Check the figure, or write value: null with a note where it is unknown.");
+        }
+
+        return y.CheckRange(y.Get(map, key), field, v, 0, max, unit);
     }
 
     private static Dictionary<string, string> ReadSources(YamlReader y, YamlMappingNode root)
@@ -94,6 +132,8 @@ public static partial class PlatformYaml
                     throw y.Error(valueNode, $"compute.{key} must be a positive number of TOPS, got {tops}.");
                 }
 
+                y.CheckRange(valueNode, $"compute.{key}", tops.Value, 0, MaxTops, "TOPS");
+
                 var sparsity = (valueNode as YamlMappingNode) is { } m ? y.String(m, "sparsity", $"compute.{key}") : null;
                 var quotedAs = sparsity switch
                 {
@@ -116,8 +156,8 @@ public static partial class PlatformYaml
         if (y.Mapping(memory, "onChip", "memory") is { } chip)
         {
             y.RejectUnknownKeys(chip, "memory.onChip", "capacityMiB", "bandwidthGBps", "what");
-            var capacity = y.Figure(chip, "capacityMiB", "memory.onChip", references);
-            var bandwidth = y.Figure(chip, "bandwidthGBps", "memory.onChip", references);
+            var capacity = Physical(y, chip, "capacityMiB", "memory.onChip", references, MaxCapacityGiB * 1024, "MiB");
+            var bandwidth = Physical(y, chip, "bandwidthGBps", "memory.onChip", references, MaxBandwidthGBps, "GB/s");
             onChip = new OnChipMemory(capacity is { } c ? Bytes.FromMiB(c) : null, bandwidth is { } b ? BytesPerSecond.FromGBps(b) : null);
         }
 
@@ -148,15 +188,15 @@ public static partial class PlatformYaml
             "unknown" => DramKind.Unknown,
             _ => throw y.Error(y.Get(dram, "type"), $"unknown DRAM type '{typeText}'. Use LPDDR4, LPDDR4X, LPDDR5, LPDDR5X, DDR4, DDR5, GDDR6, HBM2E, HBM3 or unknown."),
         };
-        var rate = y.Figure(dram, "dataRateMTps", "memory.dram", references);
-        var width = y.Figure(dram, "busWidthBits", "memory.dram", references);
-        var capacity2 = y.Figure(dram, "capacityGiB", "memory.dram", references);
+        var rate = Physical(y, dram, "dataRateMTps", "memory.dram", references, MaxDataRateMTps, "MT/s");
+        var width = Physical(y, dram, "busWidthBits", "memory.dram", references, MaxBusWidthBits, "bits");
+        var capacity2 = Physical(y, dram, "capacityGiB", "memory.dram", references, MaxCapacityGiB, "GiB");
         if (width is { } w && (w <= 0 || w % 8 != 0))
         {
             throw y.Error(y.Get(dram, "busWidthBits"), $"memory.dram.busWidthBits must be a positive multiple of 8, got {w}.");
         }
 
-        var measured = y.Figure(dram, "measuredGBps", "memory.dram", references);
+        var measured = Physical(y, dram, "measuredGBps", "memory.dram", references, MaxBandwidthGBps, "GB/s");
         return (onChip, new DramSpec(kind, rate, width is { } bw ? (int)bw : null, capacity2 is { } cap ? Bytes.FromGiB(cap) : null) { MeasuredBandwidth = measured is { } m ? BytesPerSecond.FromGBps(m) : null });
     }
 
@@ -181,11 +221,7 @@ public static partial class PlatformYaml
             "usb3-gen2" => HostLinkKind.Usb3Gen2,
             _ => throw y.Error(y.Get(link, "kind"), $"unknown host link '{kindText}'. Use pcie-gen1..pcie-gen5, usb2, usb3-gen1 or usb3-gen2."),
         };
-        var lanes = (int)(y.Number(link, "lanes", "hostLink") ?? 1);
-        if (lanes is < 1 or > 16)
-        {
-            throw y.Error(y.Get(link, "lanes"), $"hostLink.lanes must be 1–16, got {lanes}.");
-        }
+        var lanes = y.Integer(link, "lanes", "hostLink", 1, 16, "lanes") ?? 1;
 
         if (y.String(link, "source", "hostLink") is null)
         {
@@ -199,9 +235,9 @@ public static partial class PlatformYaml
     {
         var power = y.Mapping(root, "power", string.Empty) ?? throw y.Error(root, "missing 'power' (idleW, maxW, passivelyCooled; null figures with a note where unknown).");
         y.RejectUnknownKeys(power, "power", "idleW", "maxW", "sustainedW", "passivelyCooled", "energyPerOpPj", "dramEnergyPjPerBit", "onChipEnergyPjPerBit", "hostLinkEnergyPjPerBit");
-        var idle = y.Figure(power, "idleW", "power", references);
-        var max = y.Figure(power, "maxW", "power", references);
-        var sustained = y.Figure(power, "sustainedW", "power", references);
+        var idle = Physical(y, power, "idleW", "power", references, MaxWatts, "W", allowZero: true);
+        var max = Physical(y, power, "maxW", "power", references, MaxWatts, "W");
+        var sustained = Physical(y, power, "sustainedW", "power", references, MaxWatts, "W");
         if (idle is { } i && max is { } m && i > m)
         {
             throw y.Error(power, $"power.idleW ({i}) is above power.maxW ({m}).");
@@ -218,7 +254,7 @@ public static partial class PlatformYaml
                     throw y.Error(keyNode, $"unknown precision 'power.energyPerOpPj.{key}'. Use int4, int8, fp16, bf16 or fp32.");
                 }
 
-                if (y.Figure(ops, key, "power.energyPerOpPj", references) is { } pj)
+                if (Physical(y, ops, key, "power.energyPerOpPj", references, MaxPicojoules, "pJ") is { } pj)
                 {
                     perOp[precision] = new PicojoulesPerOp(pj);
                 }
@@ -232,9 +268,9 @@ public static partial class PlatformYaml
             sustained is { } c ? new Watts(c) : null,
             y.Bool(power, "passivelyCooled", "power") ?? false,
             perOp,
-            PerBit(y.Figure(power, "dramEnergyPjPerBit", "power", references)),
-            PerBit(y.Figure(power, "onChipEnergyPjPerBit", "power", references)),
-            PerBit(y.Figure(power, "hostLinkEnergyPjPerBit", "power", references)));
+            PerBit(Physical(y, power, "dramEnergyPjPerBit", "power", references, MaxPicojoules, "pJ/bit")),
+            PerBit(Physical(y, power, "onChipEnergyPjPerBit", "power", references, MaxPicojoules, "pJ/bit")),
+            PerBit(Physical(y, power, "hostLinkEnergyPjPerBit", "power", references, MaxPicojoules, "pJ/bit")));
     }
 
     private static AchievableFractions ReadAchievable(YamlReader y, YamlMappingNode root, string id)
@@ -255,7 +291,7 @@ public static partial class PlatformYaml
                 y.Number(a, "hostLink", "achievable") ?? d.HostLink,
                 y.Number(a, "usableMemory", "achievable") ?? d.UsableMemory).Validate(id);
         }
-        catch (ArgumentOutOfRangeException ex)
+        catch (Exception ex) when (ex is ArgumentOutOfRangeException or WorkingPoint.Core.InvalidInputException)
         {
             throw y.Error(a, ex.Message.Split(" (Parameter")[0]);
         }
@@ -269,7 +305,7 @@ public static partial class PlatformYaml
         }
 
         y.RejectUnknownKeys(price, "price", "usd", "date", "what");
-        var usd = y.Figure(price, "usd", "price", references);
+        var usd = Physical(y, price, "usd", "price", references, MaxUsd, "USD");
         return usd is { } amount
             ? new Price(new UsDollars(amount), y.RequireString(price, "date", "price"), y.RequireString(price, "what", "price"))
             : null;

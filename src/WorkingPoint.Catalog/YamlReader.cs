@@ -16,6 +16,15 @@ public sealed class CatalogException(string message) : WorkingPointException(mes
 /// </summary>
 internal sealed class YamlReader
 {
+    /// <summary>The largest YAML file read (1 MiB): the largest catalog file is a few kB.</summary>
+    public const int MaxFileBytes = 1 << 20;
+
+    /// <summary>How deep mappings and lists may nest; the schemas need five levels.</summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>The most nodes (scalars, mappings, lists) in one file.</summary>
+    public const int MaxNodes = 100_000;
+
     private readonly string _file;
     private readonly List<FigureSource> _figures = [];
 
@@ -29,11 +38,29 @@ internal sealed class YamlReader
 
     public IReadOnlyList<FigureSource> Figures => _figures;
 
+    /// <summary>Reads a YAML file after checking its size against <see cref="MaxFileBytes"/>, before reading it into memory.</summary>
+    public static string ReadFile(string path)
+    {
+        var length = new FileInfo(path).Length;
+        if (length > MaxFileBytes)
+        {
+            throw new CatalogException($"{path}: the file is {length} bytes; YAML descriptions are limited to {MaxFileBytes} bytes (1 MiB). Check that it is the right file.");
+        }
+
+        return File.ReadAllText(path);
+    }
+
     public static YamlReader Parse(string file, string text)
     {
+        if (text.Length > MaxFileBytes)
+        {
+            throw new CatalogException($"{file}: the file is {text.Length} characters; YAML descriptions are limited to {MaxFileBytes} (1 MiB). Check that it is the right file.");
+        }
+
         var stream = new YamlStream();
         try
         {
+            Prescan(file, text);
             stream.Load(new StringReader(text));
         }
         catch (YamlException ex)
@@ -51,7 +78,74 @@ internal sealed class YamlReader
             throw new CatalogException($"{file}: expected a YAML mapping (key: value lines) at the top level; the file is empty or is a list.");
         }
 
+        RejectComplexKeys(file, root);
         return new YamlReader(file, root);
+    }
+
+    /// <summary>Every mapping key must be a plain name: a list or mapping used as a key (valid YAML) is refused once, here.</summary>
+    private static void RejectComplexKeys(string file, YamlNode root)
+    {
+        var pending = new Stack<YamlNode>([root]);
+        while (pending.TryPop(out var node))
+        {
+            if (node is YamlMappingNode map)
+            {
+                foreach (var (key, value) in map.Children)
+                {
+                    if (key is not YamlScalarNode)
+                    {
+                        throw new CatalogException($"{file}:{key.Start.Line}: a {(key is YamlSequenceNode ? "list" : "mapping")} is used as a key; keys are plain field names. Fix the line.");
+                    }
+
+                    pending.Push(value);
+                }
+            }
+            else if (node is YamlSequenceNode list)
+            {
+                foreach (var item in list.Children)
+                {
+                    pending.Push(item);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Walks the file's events once, iteratively, before the tree is built (building recurses per level): nesting past
+    /// <see cref="MaxDepth"/>, more than <see cref="MaxNodes"/> nodes, and anchors or aliases are refused. The schemas never need
+    /// aliases, and an alias expanded as a mapping key costs time out of all proportion to the file.
+    /// </summary>
+    private static void Prescan(string file, string text)
+    {
+        var parser = new YamlDotNet.Core.Parser(new StringReader(text));
+        var depth = 0;
+        var nodes = 0;
+        while (parser.MoveNext())
+        {
+            var current = parser.Current!;
+            switch (current)
+            {
+                case YamlDotNet.Core.Events.AnchorAlias alias:
+                    throw new CatalogException($"{file}:{alias.Start.Line}: the alias *{alias.Value} is not allowed; WorkingPoint's YAML files use no anchors or aliases. Write the value out in full.");
+                case YamlDotNet.Core.Events.NodeEvent { Anchor.IsEmpty: false } anchored:
+                    throw new CatalogException($"{file}:{anchored.Start.Line}: the anchor &{anchored.Anchor} is not allowed; WorkingPoint's YAML files use no anchors or aliases. Remove it.");
+                case YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart:
+                    if (++depth > MaxDepth)
+                    {
+                        throw new CatalogException($"{file}:{current.Start.Line}: mappings and lists nest more than {MaxDepth} deep (the limit; the schemas need five). Check the indentation and brackets.");
+                    }
+
+                    break;
+                case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                    depth--;
+                    break;
+            }
+
+            if (current is YamlDotNet.Core.Events.NodeEvent && ++nodes > MaxNodes)
+            {
+                throw new CatalogException($"{file}:{current.Start.Line}: more than {MaxNodes} values in one file (the limit). Split it, or check that it is the right file.");
+            }
+        }
     }
 
     public CatalogException Error(YamlNode? node, string message) =>
@@ -110,8 +204,36 @@ internal sealed class YamlReader
             return value;
         }
 
-        throw Error(node, $"'{Join(path, key)}' must be a number, got '{(node as YamlScalarNode)?.Value ?? node.NodeType.ToString()}'.");
+        throw Error(node, $"'{Join(path, key)}' must be a finite number, got '{(node as YamlScalarNode)?.Value ?? node.NodeType.ToString()}'.");
     }
+
+    /// <summary>A number that must lie in [<paramref name="min"/>, <paramref name="max"/>]; the message states the range and the unit.</summary>
+    public double? Bounded(YamlMappingNode map, string key, string path, double min, double max, string unit, bool integral = false)
+    {
+        var value = Number(map, key, path);
+        return value is null ? null : CheckRange(Get(map, key), Join(path, key), value.Value, min, max, unit, integral);
+    }
+
+    /// <summary>A whole number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
+    public int? Integer(YamlMappingNode map, string key, string path, int min, int max, string unit) =>
+        Bounded(map, key, path, min, max, unit, integral: true) is { } value ? (int)value : null;
+
+    public double CheckRange(YamlNode? node, string field, double value, double min, double max, string unit, bool integral = false)
+    {
+        if (integral && value != Math.Floor(value))
+        {
+            throw Error(node, $"'{field}' must be a whole number of {unit}, got {Format(value)}. Write an integer from {Format(min)} to {Format(max)}.");
+        }
+
+        if (value < min || value > max)
+        {
+            throw Error(node, $"'{field}' is {Format(value)} {unit}, outside the accepted range {Format(min)} to {Format(max)} {unit}. Check the figure and its unit.");
+        }
+
+        return value;
+    }
+
+    public static string Format(double value) => value.ToString(CultureInfo.InvariantCulture);
 
     public double RequireNumber(YamlMappingNode map, string key, string path) =>
         Number(map, key, path) ?? throw Error(map, $"missing required number '{Join(path, key)}'.");

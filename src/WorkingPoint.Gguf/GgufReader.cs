@@ -13,6 +13,16 @@ public static class GgufReader
     private const long MaxEntries = 10_000_000;
     private const int MaxDimensions = 4;
 
+    // The fewest bytes one entry can take in the file: a count past (bytes left) / (this) cannot be honest, and is refused
+    // before anything is allocated for it.
+    private const long MinTensorInfoBytes = 8 + 4 + 8 + 4 + 8; // name length, dimension count, one dimension, type, offset
+    private const long MinMetadataBytes = 8 + 4 + 1; // key length, value type, a one-byte value
+
+    /// <summary>The most elements one tensor may hold (2^50): beyond any model, far from overflowing a 64-bit byte count.</summary>
+    public const long MaxTensorElements = 1L << 50;
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public static GgufFile Read(string path)
     {
         if (!File.Exists(path))
@@ -21,9 +31,14 @@ public static class GgufReader
         }
 
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        return Read(path, stream);
+    }
+
+    public static GgufFile Read(string path, Stream stream)
+    {
         try
         {
-            return Read(path, stream);
+            return ReadHeader(path, stream);
         }
         catch (EndOfStreamException)
         {
@@ -31,7 +46,7 @@ public static class GgufReader
         }
     }
 
-    public static GgufFile Read(string path, Stream stream)
+    private static GgufFile ReadHeader(string path, Stream stream)
     {
         var reader = new HeaderReader(stream, path);
         var magic = reader.UInt32();
@@ -51,8 +66,8 @@ public static class GgufReader
                     : $"{path}: GGUF version {version} is not one this reader knows (2 and 3). Update WorkingPoint, or check the file.");
         }
 
-        var tensorCount = reader.Count("tensor count");
-        var metadataCount = reader.Count("metadata count");
+        var tensorCount = reader.Count("tensor count", MinTensorInfoBytes);
+        var metadataCount = reader.Count("metadata count", MinMetadataBytes);
         var metadata = new Dictionary<string, GgufValue>(StringComparer.Ordinal);
         for (long i = 0; i < metadataCount; i++)
         {
@@ -78,19 +93,30 @@ public static class GgufReader
             }
 
             var dims = new long[dimensionCount];
+            long elements = 1;
             for (var d = 0; d < dimensionCount; d++)
             {
                 var dim = reader.UInt64();
-                if (dim > int.MaxValue)
+                if (dim is 0 or > int.MaxValue)
                 {
-                    throw new GgufFormatException($"{path}: tensor '{name}' has a dimension of {dim}. The file is damaged.");
+                    throw new GgufFormatException($"{path}: tensor '{name}' has a dimension of {dim} (each must be from 1 to {int.MaxValue}). The file is damaged.");
                 }
 
                 dims[d] = (long)dim;
+                if (elements > MaxTensorElements / dims[d])
+                {
+                    throw new GgufFormatException($"{path}: tensor '{name}' has more than {MaxTensorElements} elements (the limit). The file is damaged.");
+                }
+
+                elements *= dims[d];
             }
 
             var type = (GgmlType)reader.UInt32();
             var offset = reader.UInt64();
+            if (offset > (ulong)stream.Length)
+            {
+                throw new GgufFormatException($"{path}: tensor '{name}' starts at data offset {offset}, past the end of the {stream.Length}-byte file. The file is damaged or truncated.");
+            }
             if (!GgmlTypeLayout.TryGet(type, out var layout))
             {
                 throw new GgufFormatException($"{path}: tensor '{name}' has ggml type {(uint)type}, which this reader does not know. Update WorkingPoint, or requantize the model to a common type (q4_0, q8_0, q4_K, f16).");
@@ -133,13 +159,25 @@ public static class GgufReader
 
         public ulong UInt64() => BinaryPrimitives.ReadUInt64LittleEndian(Fill(8));
 
-        public long Count(string what)
+        /// <summary>A count of entries each at least <paramref name="minBytesEach"/> long: bounded by the entries limit and by what the rest of the file can hold.</summary>
+        public long Count(string what, long minBytesEach)
         {
             var count = UInt64();
-            return count <= MaxEntries ? (long)count : throw new GgufFormatException($"{path}: the header's {what} is {count}. The file is damaged or not GGUF.");
+            var left = Math.Max(0, stream.Length - stream.Position);
+            if (count > MaxEntries)
+            {
+                throw new GgufFormatException($"{path}: the header's {what} is {count}, more than {MaxEntries} (the limit). The file is damaged or not GGUF.");
+            }
+
+            if ((long)count > left / minBytesEach)
+            {
+                throw new GgufFormatException($"{path}: the header's {what} is {count}, more than the {left} bytes left in the file can hold. The file is damaged or truncated.");
+            }
+
+            return (long)count;
         }
 
-        public string String()
+        public string String(string? key = null)
         {
             var length = UInt64();
             if (length > (ulong)Math.Max(0, stream.Length - stream.Position))
@@ -149,7 +187,16 @@ public static class GgufReader
 
             var bytes = new byte[(int)length];
             stream.ReadExactly(bytes);
-            return Encoding.UTF8.GetString(bytes);
+            try
+            {
+                // Strict: llama.cpp asserts on invalid UTF-8 in token text, so a damaged string is named here, not there.
+                return StrictUtf8.GetString(bytes);
+            }
+            catch (DecoderFallbackException)
+            {
+                var where = key is null ? $"a key or tensor name at byte {stream.Position - (long)length}" : $"metadata '{key}'";
+                throw new GgufFormatException($"{path}: {where} holds bytes that are not valid UTF-8. The file is damaged; download or generate it again.");
+            }
         }
 
         public GgufValue Value(GgufValueType type, string key)
@@ -157,7 +204,7 @@ public static class GgufReader
             if (type == GgufValueType.Array)
             {
                 var elementType = (GgufValueType)UInt32();
-                var count = Count($"length of array '{key}'");
+                var count = Count($"length of array '{key}'", ElementBytes(elementType));
                 if (elementType == GgufValueType.Array)
                 {
                     throw new GgufFormatException($"{path}: metadata '{key}' is an array of arrays, which GGUF models do not use. The file is damaged.");
@@ -188,8 +235,16 @@ public static class GgufReader
             GgufValueType.Float32 => (double)BinaryPrimitives.ReadSingleLittleEndian(Fill(4)),
             GgufValueType.Float64 => BinaryPrimitives.ReadDoubleLittleEndian(Fill(8)),
             GgufValueType.Bool => Fill(1)[0] != 0,
-            GgufValueType.String => String(),
+            GgufValueType.String => String(key),
             _ => throw new GgufFormatException($"{path}: metadata '{key}' has value type {(uint)type}, which GGUF does not define. The file is damaged."),
+        };
+
+        private static long ElementBytes(GgufValueType type) => type switch
+        {
+            GgufValueType.UInt16 or GgufValueType.Int16 => 2,
+            GgufValueType.UInt32 or GgufValueType.Int32 or GgufValueType.Float32 => 4,
+            GgufValueType.UInt64 or GgufValueType.Int64 or GgufValueType.Float64 or GgufValueType.String => 8,
+            _ => 1,
         };
 
         private ReadOnlySpan<byte> Fill(int count)

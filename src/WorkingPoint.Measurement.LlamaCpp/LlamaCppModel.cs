@@ -115,6 +115,9 @@ public sealed class LlamaCppModel : IDisposable
             throw new MeasurementException($"llama.cpp's native library cannot load on this machine ({nativeError}). LLamaSharp's CPU backend ships linux-x64, linux-arm64, osx and win builds; check the OS and architecture.");
         }
 
+        // llama.cpp aborts the process on some malformed values (GGML_ASSERT); those are refused here with one line first.
+        WorkingPoint.Gguf.GgufValidator.Validate(WorkingPoint.Gguf.GgufReader.Read(path), new FileInfo(path).Length);
+
         var parameters = new ModelParams(path)
         {
             ContextSize = (uint)contextTokens,

@@ -151,15 +151,6 @@ public sealed class ImportTests
         Assert.Equal(new TensorShape(1, 3, 8, 8), import.Graph.Layers[^1].Output);
     }
 
-    [Fact]
-    public void An_if_subgraph_is_reported_as_unsupported()
-    {
-        var model = HandBuilt(("If", "x", "y"));
-        var import = OnnxImporter.Import(model, "if.onnx", InputShapes.None);
-        Assert.Equal(1, import.UnsupportedOperators["If"]);
-        Assert.Contains("subgraph", import.Warnings[0], StringComparison.Ordinal);
-    }
-
     /// <summary>A chain of single-input nodes on a 1×3×8×8 input, written with the exporter's protobuf writer and read back.</summary>
     private static OnnxModel HandBuilt(params (string Op, string Input, string Output)[] nodes)
     {

@@ -12,6 +12,25 @@ public static class UseCaseYaml
 {
     public const string DefaultReference = "jetson-orin-nano-8gb";
 
+    /// <summary>The most workloads one use case may list: a product runs a handful; each costs one prediction per platform.</summary>
+    public const int MaxWorkloads = 256;
+
+    /// <summary>The most input sizes one workload's distribution may list.</summary>
+    public const int MaxInputSizes = 64;
+
+    // Plausible ranges, wide enough for any product and narrow enough to catch a unit error or a typo.
+    private const double MaxFps = 10_000;
+    private const double MaxRequestsPerHour = 3_600_000; // a thousand a second
+    private const int MaxTokens = 1 << 20;
+    private const int MaxImages = 64;
+    private const double MaxAudioSeconds = 3600;
+    private const double MaxBatteryWh = 100_000;
+    private const double MaxWatts = 10_000;
+    private const double MaxUsd = 10_000_000;
+    private const double MaxMemoryGiB = 4096;
+    private const double MaxMilliseconds = 3_600_000;
+    private const double MaxWeight = 1000;
+
     public static UseCase Load(string path, Catalog catalog)
     {
         if (!File.Exists(path))
@@ -19,7 +38,7 @@ public static class UseCaseYaml
             throw new CatalogException($"{path}: no such use-case file. Check the path; examples/ has smart-camera.yaml, home-assistant.yaml, robot.yaml and battery-sensor.yaml.");
         }
 
-        return Parse(path, File.ReadAllText(path), catalog);
+        return Parse(path, YamlReader.ReadFile(path), catalog);
     }
 
     public static UseCase Parse(string file, string text, Catalog catalog)
@@ -44,12 +63,17 @@ public static class UseCaseYaml
         if (y.Mapping(root, "battery", string.Empty) is { } b)
         {
             y.RejectUnknownKeys(b, "battery", "capacityWh");
-            battery = Positive(y, b, "capacityWh", "battery", required: true);
+            battery = Positive(y, b, "capacityWh", "battery", required: true, max: MaxBatteryWh, unit: "Wh");
         }
 
         if (y.Get(root, "workloads") is not YamlSequenceNode list || list.Children.Count == 0)
         {
             throw y.Error(y.Get(root, "workloads") ?? root, "'workloads' must be a non-empty list of workloads (each with id and model).");
+        }
+
+        if (list.Children.Count > MaxWorkloads)
+        {
+            throw y.Error(list, $"'workloads' lists {list.Children.Count} workloads; a use case holds at most {MaxWorkloads} (the limit). Split it into several use cases, or merge workloads that run the same model.");
         }
 
         var workloads = new List<UseCaseWorkload>();
@@ -78,18 +102,18 @@ public static class UseCaseYaml
             if (y.Mapping(c, "power", "constraints") is { } p)
             {
                 y.RejectUnknownKeys(p, "constraints.power", "sustainedW", "passive");
-                sustained = Positive(y, p, "sustainedW", "constraints.power", required: true);
+                sustained = Positive(y, p, "sustainedW", "constraints.power", required: true, max: MaxWatts, unit: "W");
                 passive = y.Bool(p, "passive", "constraints.power") ?? false;
             }
 
-            constraints = new UseCaseConstraints(sustained, passive, Positive(y, c, "unitCostUsd", "constraints"), Positive(y, c, "memoryGiB", "constraints"), Positive(y, c, "energyPerDayWh", "constraints"));
+            constraints = new UseCaseConstraints(sustained, passive, Positive(y, c, "unitCostUsd", "constraints", max: MaxUsd, unit: "USD"), Positive(y, c, "memoryGiB", "constraints", max: MaxMemoryGiB, unit: "GiB"), Positive(y, c, "energyPerDayWh", "constraints", max: MaxBatteryWh, unit: "Wh"));
         }
 
         var priorities = new Priorities();
         if (y.Mapping(root, "priorities", string.Empty) is { } pr)
         {
             y.RejectUnknownKeys(pr, "priorities", "performance", "power", "cost");
-            priorities = new Priorities(NonNegative(y, pr, "performance", "priorities") ?? 0, NonNegative(y, pr, "power", "priorities") ?? 0, NonNegative(y, pr, "cost", "priorities") ?? 0);
+            priorities = new Priorities(NonNegative(y, pr, "performance", "priorities", MaxWeight) ?? 0, NonNegative(y, pr, "power", "priorities", MaxWeight) ?? 0, NonNegative(y, pr, "cost", "priorities", MaxWeight) ?? 0);
             if (priorities.Performance + priorities.Power + priorities.Cost <= 0)
             {
                 throw y.Error(pr, "priorities are all 0; give at least one of performance, power, cost a positive weight.");
@@ -128,7 +152,7 @@ public static class UseCaseYaml
         }
 
         var targets = Targets(y, w, path);
-        var weight = NonNegative(y, w, "weight", path) ?? 1;
+        var weight = NonNegative(y, w, "weight", path, MaxWeight) ?? 1;
         if (model is LlmCatalogModel llm)
         {
             foreach (var key in new[] { "fps", "duty", "input", "inputs" })
@@ -144,18 +168,23 @@ public static class UseCaseYaml
                 throw y.Error(y.Get(w, "targets"), $"{path}.targets: a language model's targets are tokensPerSecond and ttftMs, not fps or latencyMs.");
             }
 
-            var perHour = Positive(y, w, "requestsPerHour", path, required: true)!.Value;
+            var perHour = Positive(y, w, "requestsPerHour", path, required: true, max: MaxRequestsPerHour, unit: "requests an hour")!.Value;
             // A speech model's decoder starts from a handful of task tokens, not a text prompt.
-            var prompt = (int)(NonNegative(y, w, "prompt", path) ?? (llm.Architecture.Audio is null ? 512 : 4));
-            var gen = (int)(NonNegative(y, w, "gen", path) ?? 128);
-            var images = (int)(NonNegative(y, w, "images", path) ?? 0);
+            var prompt = y.Integer(w, "prompt", path, 0, MaxTokens, "tokens") ?? (llm.Architecture.Audio is null ? 512 : 4);
+            var gen = y.Integer(w, "gen", path, 0, MaxTokens, "tokens") ?? 128;
+            var images = y.Integer(w, "images", path, 0, MaxImages, "images") ?? 0;
+            if ((long)prompt + gen > llm.Architecture.MaxContext)
+            {
+                throw y.Error(y.Get(w, "prompt") ?? y.Get(w, "gen") ?? w, $"{path}: prompt {prompt} + gen {gen} tokens exceed {modelId}'s context of {llm.Architecture.MaxContext} tokens (the limit). Shorten the prompt or the generation.");
+            }
+
             var (iw, ih) = y.String(w, "image", path) is { } image ? Size(y, y.Get(w, "image")!, image, $"{path}.image") : (448, 448);
             if (images > 0 && llm.Architecture.Vision is null)
             {
                 throw y.Error(y.Get(w, "images"), $"{path}.images: '{modelId}' has no vision tower; use a VLM (e.g. qwen2.5-vl-3b) or images: 0.");
             }
 
-            var audioSeconds = NonNegative(y, w, "audioSeconds", path);
+            var audioSeconds = NonNegative(y, w, "audioSeconds", path, MaxAudioSeconds);
             if (audioSeconds is not null && llm.Architecture.Audio is null)
             {
                 throw y.Error(y.Get(w, "audioSeconds"), $"{path}.audioSeconds: '{modelId}' has no audio encoder; use a speech model (e.g. whisper-base).");
@@ -192,7 +221,7 @@ public static class UseCaseYaml
             throw y.Error(y.Get(w, "targets"), $"{path}.targets: a network's targets are fps and latencyMs, not tokensPerSecond or ttftMs.");
         }
 
-        var fps = Positive(y, w, "fps", path, required: true)!.Value;
+        var fps = Positive(y, w, "fps", path, required: true, max: MaxFps, unit: "frames per second")!.Value;
         var duty = y.Number(w, "duty", path) ?? 1;
         if (duty is <= 0 or > 1)
         {
@@ -237,6 +266,11 @@ public static class UseCaseYaml
             throw y.Error(node, $"{path}.inputs must be a list of {{ size: WxH, share: 0.8 }}.");
         }
 
+        if (list.Children.Count > MaxInputSizes)
+        {
+            throw y.Error(node, $"{path}.inputs lists {list.Children.Count} sizes; at most {MaxInputSizes} (the limit). Group similar sizes.");
+        }
+
         var shares = new List<InputShare>();
         foreach (var item in list.Children)
         {
@@ -247,7 +281,7 @@ public static class UseCaseYaml
 
             y.RejectUnknownKeys(m, $"{path}.inputs[]", "size", "share");
             var (iw, ih) = Size(y, m, y.RequireString(m, "size", $"{path}.inputs[]"), $"{path}.inputs[].size");
-            shares.Add(new InputShare(iw, ih, Positive(y, m, "share", $"{path}.inputs[]", required: true)!.Value));
+            shares.Add(new InputShare(iw, ih, Positive(y, m, "share", $"{path}.inputs[]", required: true, max: 1, unit: "of the frames")!.Value));
         }
 
         var sum = shares.Sum(s => s.Share);
@@ -267,7 +301,8 @@ public static class UseCaseYaml
         }
 
         y.RejectUnknownKeys(t, $"{path}.targets", "fps", "latencyMs", "tokensPerSecond", "ttftMs");
-        var targets = new WorkloadTargets(Positive(y, t, "fps", $"{path}.targets"), Positive(y, t, "latencyMs", $"{path}.targets"), Positive(y, t, "tokensPerSecond", $"{path}.targets"), Positive(y, t, "ttftMs", $"{path}.targets"));
+        var field = $"{path}.targets";
+        var targets = new WorkloadTargets(Positive(y, t, "fps", field, max: MaxFps, unit: "frames per second"), Positive(y, t, "latencyMs", field, max: MaxMilliseconds, unit: "ms"), Positive(y, t, "tokensPerSecond", field, max: 1_000_000, unit: "tokens per second"), Positive(y, t, "ttftMs", field, max: MaxMilliseconds, unit: "ms"));
         return targets;
     }
 
@@ -281,15 +316,25 @@ public static class UseCaseYaml
         throw y.Error(node, $"{field} '{text}' is not a size; write WIDTHxHEIGHT, e.g. 1280x720.");
     }
 
-    private static double? Positive(YamlReader y, YamlMappingNode map, string key, string path, bool required = false)
+    private static double? Positive(YamlReader y, YamlMappingNode map, string key, string path, bool required = false, double max = double.MaxValue, string unit = "")
     {
         var value = required ? y.RequireNumber(map, key, path) : y.Number(map, key, path);
-        return value is null or > 0 ? value : throw y.Error(y.Get(map, key), $"'{YamlReader.Join(path, key)}' must be positive, got {value}.");
+        if (value is not (null or > 0))
+        {
+            throw y.Error(y.Get(map, key), $"'{YamlReader.Join(path, key)}' must be positive, got {value}.");
+        }
+
+        return value is { } v ? y.CheckRange(y.Get(map, key), YamlReader.Join(path, key), v, 0, max, unit) : null;
     }
 
-    private static double? NonNegative(YamlReader y, YamlMappingNode map, string key, string path)
+    private static double? NonNegative(YamlReader y, YamlMappingNode map, string key, string path, double max)
     {
         var value = y.Number(map, key, path);
-        return value is null or >= 0 ? value : throw y.Error(y.Get(map, key), $"'{YamlReader.Join(path, key)}' must not be negative, got {value}.");
+        if (value is not (null or >= 0))
+        {
+            throw y.Error(y.Get(map, key), $"'{YamlReader.Join(path, key)}' must not be negative, got {value}.");
+        }
+
+        return value is { } v ? y.CheckRange(y.Get(map, key), YamlReader.Join(path, key), v, 0, max, string.Empty) : null;
     }
 }

@@ -52,12 +52,14 @@ public static class LlmModelFiles
         RequireMemory(architecture, format, contextTokens, $"{architecture.Id} {format.Id}");
         Directory.CreateDirectory(CacheDirectory);
         var path = System.IO.Path.Combine(CacheDirectory, $"{architecture.Id}-{format.Id}-seed{Seed}.gguf");
-        if (File.Exists(path) && new FileInfo(path).Length == plan.FileBytes)
+        // Reused only when the content hashes to what was written (a damaged file of the right size is written again).
+        if (File.Exists(path) && new FileInfo(path).Length == plan.FileBytes && ContentHash.MatchesSidecar(path))
         {
             return path;
         }
 
         Write(show, plan, path, $"Synthesizing {architecture.Id} {format.Id}");
+        ContentHash.WriteSidecar(path);
         return path;
     }
 

@@ -19,11 +19,14 @@ public sealed record OnnxImport(
     IReadOnlyList<OnnxInput> Inputs,
     IReadOnlyDictionary<string, int> OperatorCounts,
     IReadOnlyDictionary<string, int> UnsupportedOperators,
-    IReadOnlyList<string> Warnings)
+    IReadOnlyList<string> Warnings,
+    IReadOnlyList<OnnxAlternative> Alternatives)
 {
-    /// <summary>Every tensor stored in the file: initializers, and the values of Constant nodes (where some exporters keep weights).</summary>
-    public IEnumerable<OnnxTensor> StoredTensors =>
-        Model.Graph.Initializers.Values.Concat(Model.Graph.Nodes.Where(n => n.OpType == "Constant").SelectMany(n => n.Attributes.Values).Select(a => a.T).OfType<OnnxTensor>());
+    /// <summary>Every tensor stored in the file, subgraphs included: initializers, and the values of Constant nodes (where some exporters keep weights).</summary>
+    public IEnumerable<OnnxTensor> StoredTensors => Model.Graph.StoredTensors;
+
+    /// <summary>Elements of every stored tensor: what the weight bytes hold, whichever branch a run takes.</summary>
+    public long StoredElements => StoredTensors.Sum(t => t.Elements);
 
     /// <summary>Bytes of all stored tensors by element type.</summary>
     public IReadOnlyDictionary<DataType, long> WeightBytesByType =>
@@ -41,6 +44,12 @@ public sealed record OnnxImport(
 }
 
 /// <summary>
+/// One branch of an If whose condition is only known at run time: both branches are counted, the graph holds the more expensive
+/// one (<see cref="Counted"/>), and each is listed here with its cost.
+/// </summary>
+public sealed record OnnxAlternative(string Node, string Branch, double Ops, long Parameters, bool Counted);
+
+/// <summary>
 /// Imports an ONNX model into the graph IR: shapes are inferred node by node from the input shapes (dynamic dimensions resolved
 /// from the user's), shape computations (Shape → Gather → Concat → Reshape and the like) are constant-folded, and every compute
 /// node becomes a layer counted with the same conventions as the catalog's own networks. Operators it does not know are listed by
@@ -56,7 +65,10 @@ public sealed class OnnxImporter
     private readonly List<Layer> _layers = [];
     private readonly SortedDictionary<string, int> _operators = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, int> _unsupported = new(StringComparer.Ordinal);
-    private readonly List<string> _warnings = [];
+    private readonly List<string> _warnings;
+    private readonly List<OnnxAlternative> _alternatives;
+    private readonly IReadOnlyList<OnnxNode> _nodes;
+    private readonly int _depth;
 
     /// <summary>What is known about a tensor: its shape and type, its values when constant, and the layer that produces it (-1: graph input, -2: constant).</summary>
     private sealed record Value(long[] Shape, DataType Type, double[]? Constant, int Producer, bool Weight = false)
@@ -69,6 +81,40 @@ public sealed class OnnxImporter
         _source = source;
         _model = model;
         _opset = model.Opset;
+        _warnings = [];
+        _alternatives = [];
+        _nodes = model.Graph.Nodes;
+    }
+
+    /// <summary>
+    /// An importer for a subgraph (If branch, Loop or Scan body): it sees the outer graph's values (ONNX scoping) and continues its
+    /// layer list, so the layers it adds can be spliced into the outer graph with their producer indices intact.
+    /// </summary>
+    private OnnxImporter(OnnxImporter outer, OnnxGraph body)
+    {
+        _source = outer._source;
+        _model = outer._model;
+        _opset = outer._opset;
+        _values = new Dictionary<string, Value>(outer._values, StringComparer.Ordinal);
+        _layers = [.. outer._layers];
+        _operators = outer._operators;
+        _unsupported = outer._unsupported;
+        _warnings = outer._warnings;
+        _alternatives = outer._alternatives;
+        _nodes = body.Nodes;
+        _depth = outer._depth + 1;
+        foreach (var node in body.Nodes)
+        {
+            foreach (var input in node.Inputs.Where(i => i.Length > 0))
+            {
+                _consumers[input] = _consumers.GetValueOrDefault(input) + 1;
+            }
+        }
+
+        foreach (var (name, tensor) in body.Initializers)
+        {
+            _values[name] = new Value(tensor.Dims.ToArray(), tensor.DataType, tensor.Values, -2, Weight: true);
+        }
     }
 
     public static OnnxImport Import(string path, InputShapes shapes) => Import(OnnxModelReader.Read(path), path, shapes);
@@ -91,6 +137,11 @@ public sealed class OnnxImporter
                 ?? throw new OnnxImportException($"{_source}: input {input.Name} declares no shape; give it with --input {input.Name}=1x3x640x640.");
             var symbols = input.Dims.Select(d => d.Symbol).ToArray();
             var shape = shapes.Resolve(input.Name, declared, symbols, realInputs.Length == 1);
+            if (!WithinElementLimit(shape))
+            {
+                throw new OnnxImportException($"{_source}: input {input.Name} has shape [{string.Join(",", shape)}], more than {OnnxModelReader.MaxTensorElements} elements (the limit); check the model's declared shape or --input.");
+            }
+
             _values[input.Name] = new Value(shape, input.ElementType, null, -1);
             inputs.Add(new OnnxInput(input.Name, string.Join("x", input.Dims.Select(d => d.Value?.ToString(CultureInfo.InvariantCulture) ?? d.Symbol ?? "?")), shape, input.ElementType));
         }
@@ -113,19 +164,7 @@ public sealed class OnnxImporter
             }
         }
 
-        foreach (var node in graph.Nodes)
-        {
-            var op = node.Domain is "" or "ai.onnx" ? node.OpType : $"{node.Domain}.{node.OpType}";
-            _operators[op] = _operators.GetValueOrDefault(op) + 1;
-            try
-            {
-                Infer(node);
-            }
-            catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentOutOfRangeException or OverflowException or InvalidOperationException)
-            {
-                throw new OnnxImportException($"{_source}: cannot infer the shapes of node '{NameOf(node)}' ({node.OpType}): {ex.Message}");
-            }
-        }
+        InferAll(graph.Nodes);
 
         if (_layers.Count == 0)
         {
@@ -134,7 +173,48 @@ public sealed class OnnxImporter
 
         var first = inputs[0].Shape.Count == 0 ? [1L] : inputs[0].Shape.ToArray();
         var graphName = string.IsNullOrEmpty(graph.Name) ? Path.GetFileNameWithoutExtension(_source) : graph.Name;
-        return new OnnxImport(_source, _model, new Graph(graphName, new TensorShape(first), _layers.ToArray()), inputs, _operators, _unsupported, _warnings);
+        return new OnnxImport(_source, _model, new Graph(graphName, new TensorShape(first), _layers.ToArray()), inputs, _operators, _unsupported, _warnings, _alternatives);
+    }
+
+    private void InferAll(IEnumerable<OnnxNode> nodes)
+    {
+        foreach (var node in nodes)
+        {
+            var op = node.Domain is "" or "ai.onnx" ? node.OpType : $"{node.Domain}.{node.OpType}";
+            _operators[op] = _operators.GetValueOrDefault(op) + 1;
+            try
+            {
+                Infer(node);
+            }
+            catch (Exception ex) when (ex is IndexOutOfRangeException or ArgumentException or OverflowException or InvalidOperationException
+                or DivideByZeroException or KeyNotFoundException or InvalidCastException or FormatException)
+            {
+                // Attributes and shapes come from the file: arithmetic on damaged ones fails here, and is the file's fault, not a bug.
+                throw new OnnxImportException($"{_source}: cannot infer the shapes of {node.OpType} node '{NameOf(node)}': {FirstLine(ex.Message)}; the model is damaged or uses the operator in a way WorkingPoint does not know.");
+            }
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n')[0].Trim().TrimEnd('.');
+
+    /// <summary>A node's attribute that must be positive (strides, dilations, kernel sizes, group): zero or less is refused with the rule.</summary>
+    private long[] Positive(OnnxNode node, string attribute, long[] values, int count)
+    {
+        if (values.Length < count)
+        {
+            throw new OnnxImportException($"{_source}: {node.OpType} node '{NameOf(node)}' gives {attribute} for {values.Length} axes and its input has {count} spatial axes; the model is damaged, re-export it.");
+        }
+
+        foreach (var v in values)
+        {
+            if (v <= 0 || v > int.MaxValue)
+            {
+                var given = values.Length == 1 ? values[0].ToString(CultureInfo.InvariantCulture) : $"[{string.Join(",", values)}]";
+                throw new OnnxImportException($"{_source}: {node.OpType} node '{NameOf(node)}' has {attribute} {given}; {(values.Length == 1 ? "it" : "each")} must be from 1 to {int.MaxValue}. The model is damaged, re-export it.");
+            }
+        }
+
+        return values;
     }
 
     private static string NameOf(OnnxNode node) => node.Name.Length > 0 ? node.Name : node.Outputs.Count > 0 ? node.Outputs[0] : node.OpType;
@@ -170,6 +250,14 @@ public sealed class OnnxImporter
     /// <summary>Adds a layer producing every output of <paramref name="node"/>; activation inputs link it to their producers.</summary>
     private void AddLayer(OnnxNode node, OpKind kind, long[][] outputShapes, double ops, long parameters, string detail, DataType? outputType = null)
     {
+        foreach (var shape in outputShapes)
+        {
+            if (shape.Any(d => d < 0) || !WithinElementLimit(shape))
+            {
+                throw new OnnxImportException($"{_source}: {node.OpType} node '{NameOf(node)}' would produce a tensor of shape [{string.Join(",", shape)}] (negative, or more than {OnnxModelReader.MaxTensorElements} elements, the limit); its attributes or the input shapes are wrong.");
+            }
+        }
+
         var activationInputs = node.Inputs.Where(i => i.Length > 0 && _values.TryGetValue(i, out var v) && v.Producer != -2).Select(i => _values[i]).ToArray();
         var producers = activationInputs.Select(v => v.Producer).Distinct().ToArray();
         var index = _layers.Count;
@@ -192,6 +280,22 @@ public sealed class OnnxImporter
                 _values[node.Outputs[i]] = new Value(outputShapes[i], type, null, index);
             }
         }
+    }
+
+    private static bool WithinElementLimit(long[] shape)
+    {
+        long elements = 1;
+        foreach (var d in shape)
+        {
+            if (d > 0 && elements > OnnxModelReader.MaxTensorElements / d)
+            {
+                return false;
+            }
+
+            elements *= Math.Max(d, 0);
+        }
+
+        return true;
     }
 
     /// <summary>Elements of constant (initializer) operands: the layer's parameters.</summary>
@@ -271,8 +375,14 @@ public sealed class OnnxImporter
                     throw new OnnxImportException($"{_source}: Range node '{NameOf(node)}' has a run-time length; WorkingPoint needs constant bounds.");
                 }
 
-                var count = Math.Max(0, (long)Math.Ceiling((limit.Value - start.Value) / delta.Value));
-                SetConstant(node, [count], Get(node, 0).Type, Enumerable.Range(0, (int)count).Select(i => start.Value + (i * delta.Value)).ToArray());
+                var length = Math.Max(0, Math.Ceiling((limit.Value - start.Value) / delta.Value));
+                if (!(length <= OnnxModelReader.MaxTensorElements))
+                {
+                    throw new OnnxImportException($"{_source}: Range node '{NameOf(node)}' spans {length} elements, more than {OnnxModelReader.MaxTensorElements} (the limit); the model is damaged.");
+                }
+
+                var count = (long)length;
+                _values[node.Outputs[0]] = new Value([count], Get(node, 0).Type, count <= OnnxModelReader.MaxFoldedElements ? Enumerable.Range(0, (int)count).Select(i => start.Value + (i * delta.Value)).ToArray() : null, -2);
                 return;
             }
         }
@@ -377,7 +487,7 @@ public sealed class OnnxImporter
             case "DepthToSpace" or "SpaceToDepth":
             {
                 var x = Get(node, 0);
-                var b = node.Int("blocksize", 1);
+                var b = Positive(node, "blocksize", [node.Int("blocksize", 1)], 1)[0];
                 long[] shape = op == "DepthToSpace" ? [x.Shape[0], x.Shape[1] / (b * b), x.Shape[2] * b, x.Shape[3] * b] : [x.Shape[0], x.Shape[1] * b * b, x.Shape[2] / b, x.Shape[3] / b];
                 AddLayer(node, OpKind.PixelShuffle, [shape], 0, 0, $"{op} ×{b}");
                 break;
@@ -441,8 +551,23 @@ public sealed class OnnxImporter
                 break;
             }
 
-            case "If" or "Loop" or "Scan":
-                Unsupported(node, op, "a subgraph whose work depends on run-time data");
+            case "If":
+                If(node);
+                break;
+            case "Loop":
+                Loop(node);
+                break;
+            case "Scan":
+                Scan(node);
+                break;
+            case "LSTM":
+                Recurrent(node, gates: 4);
+                break;
+            case "GRU":
+                Recurrent(node, gates: 3);
+                break;
+            case "RNN":
+                Recurrent(node, gates: 1);
                 break;
             default:
                 if (UnaryActivations.Contains(op))
@@ -466,6 +591,229 @@ public sealed class OnnxImporter
 
                 break;
         }
+    }
+
+    private OnnxGraph Body(OnnxNode node, string attribute) =>
+        node.Attributes.TryGetValue(attribute, out var a) && a.G is { } g
+            ? g
+            : throw new OnnxImportException($"{_source}: {node.OpType} node '{NameOf(node)}' has no {attribute} subgraph; the model is damaged, re-export it.");
+
+    /// <summary>Runs a subgraph on the current values in a child importer; <paramref name="bind"/> sets its declared inputs.</summary>
+    private OnnxImporter RunBody(OnnxGraph body, Action<OnnxImporter>? bind = null)
+    {
+        // The reader already bounds nesting; this keeps the importer's own recursion bounded whatever built the model.
+        if (_depth >= OnnxModelReader.MaxSubgraphDepth)
+        {
+            throw new OnnxImportException($"{_source}: subgraphs nest more than {OnnxModelReader.MaxSubgraphDepth} deep (the limit).");
+        }
+
+        var child = new OnnxImporter(this, body);
+        bind?.Invoke(child);
+        child.InferAll(body.Nodes);
+        return child;
+    }
+
+    /// <summary>A subgraph's output as the child computed it, by position.</summary>
+    private Value BodyOutput(OnnxImporter child, OnnxNode node, OnnxGraph body, int index) =>
+        index < body.Outputs.Count && child._values.TryGetValue(body.Outputs[index].Name, out var v)
+            ? v
+            : throw new OnnxImportException($"{_source}: {node.OpType} node '{NameOf(node)}': its subgraph does not produce output {index}; the model is damaged, re-export it.");
+
+    /// <summary>Takes over the layers a child added (its list continues ours, so indices hold).</summary>
+    private (double Ops, long Parameters) Splice(OnnxImporter child, double repeat = 1)
+    {
+        var first = _layers.Count;
+        double ops = 0;
+        long parameters = 0;
+        for (var i = 0; i < child._layers.Count; i++)
+        {
+            var layer = child._layers[i];
+            if (i >= first && repeat != 1)
+            {
+                layer = layer with { Ops = new Ops(layer.Ops.Value * repeat), Detail = $"{layer.Detail} ×{repeat:0} iterations" };
+            }
+
+            if (i < first)
+            {
+                _layers[i] = layer; // a fold inside the body may have updated an outer layer (batch-norm into a convolution)
+                continue;
+            }
+
+            ops += layer.Ops.Value;
+            parameters += layer.Parameters;
+            _layers.Add(layer);
+        }
+
+        return (ops, parameters);
+    }
+
+    private static (double Ops, long Parameters) Cost(OnnxImporter child, int from) =>
+        (child._layers.Skip(from).Sum(l => l.Ops.Value), child._layers.Skip(from).Sum(l => l.Parameters));
+
+    /// <summary>
+    /// If: with a condition known at import (a shape test, as exporters emit), the branch taken is counted as if inlined. Otherwise
+    /// both are counted; the graph holds the more expensive one and both are listed as alternatives with their costs.
+    /// </summary>
+    private void If(OnnxNode node)
+    {
+        var condition = Get(node, 0);
+        var thenBranch = Body(node, "then_branch");
+        var elseBranch = Body(node, "else_branch");
+        if (condition.Constant is { Length: > 0 } known)
+        {
+            var branch = known[0] != 0 ? thenBranch : elseBranch;
+            var taken = RunBody(branch);
+            Splice(taken);
+            BindOutputs(node, taken, branch);
+            return;
+        }
+
+        var start = _layers.Count;
+        var then = RunBody(thenBranch);
+        var otherwise = RunBody(elseBranch);
+        var (thenOps, thenParameters) = Cost(then, start);
+        var (elseOps, elseParameters) = Cost(otherwise, start);
+        var countThen = thenOps >= elseOps;
+        var name = NameOf(node);
+        _alternatives.Add(new OnnxAlternative(name, "then", thenOps, thenParameters, countThen));
+        _alternatives.Add(new OnnxAlternative(name, "else", elseOps, elseParameters, !countThen));
+        _warnings.Add($"If (node '{name}') decides at run time: then-branch {FormatOps(thenOps)} and {thenParameters} parameters, else-branch {FormatOps(elseOps)} and {elseParameters} parameters; the {(countThen ? "then" : "else")}-branch (the more expensive) is counted.");
+        var counted = countThen ? then : otherwise;
+        Splice(counted);
+        BindOutputs(node, counted, countThen ? thenBranch : elseBranch);
+    }
+
+    private static string FormatOps(double ops) => ops >= 1e9 ? $"{ops / 1e9:0.###} GOP" : ops >= 1e6 ? $"{ops / 1e6:0.###} MOP" : $"{ops / 1e3:0.###} kOP";
+
+    private void BindOutputs(OnnxNode node, OnnxImporter child, OnnxGraph body)
+    {
+        for (var i = 0; i < node.Outputs.Count; i++)
+        {
+            if (node.Outputs[i].Length > 0)
+            {
+                _values[node.Outputs[i]] = BodyOutput(child, node, body, i) with { Weight = false };
+            }
+        }
+    }
+
+    /// <summary>
+    /// Loop: the body counted once per iteration, with the trip count M when it is a constant; a loop that only a run-time
+    /// condition ends is counted as one iteration, and said so.
+    /// </summary>
+    private void Loop(OnnxNode node)
+    {
+        var body = Body(node, "body");
+        var tripCount = Optional(node, 0)?.Constant is { Length: > 0 } m ? (long)m[0] : (long?)null;
+        if (tripCount is < 0 or > OnnxModelReader.MaxTensorElements)
+        {
+            throw new OnnxImportException($"{_source}: Loop node '{NameOf(node)}' has a trip count of {tripCount}; it must be from 0 to {OnnxModelReader.MaxTensorElements}.");
+        }
+
+        var carried = node.Inputs.Count - 2;
+        var child = RunBody(body, c =>
+        {
+            for (var i = 0; i < body.Inputs.Count; i++)
+            {
+                var input = body.Inputs[i];
+                c._values[input.Name] = i switch
+                {
+                    0 => new Value([], DataType.Int64, null, -1),
+                    1 => new Value([], DataType.Bool, null, -1),
+                    _ when i - 2 < carried && node.Input(i) is not null => Get(node, i) with { Weight = false },
+                    _ => throw new OnnxImportException($"{_source}: Loop node '{NameOf(node)}' body declares input '{input.Name}' that the node does not pass; the model is damaged."),
+                };
+            }
+        });
+        var trips = tripCount ?? 1;
+        if (tripCount is null)
+        {
+            _warnings.Add($"Loop (node '{NameOf(node)}') ends on a run-time condition: its body is counted once; multiply by the iterations it really runs.");
+        }
+
+        Splice(child, trips);
+        for (var i = 0; i < node.Outputs.Count; i++)
+        {
+            if (node.Outputs[i].Length == 0)
+            {
+                continue;
+            }
+
+            // Outputs: the final carried values, then the scan outputs stacked along a new first axis.
+            var value = BodyOutput(child, node, body, i + 1);
+            _values[node.Outputs[i]] = i < carried ? value with { Weight = false } : value with { Shape = [trips, .. value.Shape], Constant = null, Weight = false };
+        }
+    }
+
+    /// <summary>Scan (opset 9+): the body counted once per slice along the scan axis of the first scan input.</summary>
+    private void Scan(OnnxNode node)
+    {
+        var body = Body(node, "body");
+        var scanInputs = (int)node.Int("num_scan_inputs", 0);
+        var states = node.Inputs.Count - scanInputs;
+        if (scanInputs <= 0 || states < 0 || _opset < 9)
+        {
+            throw new OnnxImportException($"{_source}: Scan node '{NameOf(node)}' has num_scan_inputs {scanInputs} for {node.Inputs.Count} inputs (opset {_opset}); WorkingPoint reads Scan from opset 9 with at least one scan input.");
+        }
+
+        var axes = node.Ints("scan_input_axes")?.ToArray() ?? new long[scanInputs];
+        long trips = -1;
+        var child = RunBody(body, c =>
+        {
+            for (var i = 0; i < body.Inputs.Count && i < node.Inputs.Count; i++)
+            {
+                var value = Get(node, i) with { Weight = false };
+                if (i >= states)
+                {
+                    var axis = Folding.Axis(i - states < axes.Length ? axes[i - states] : 0, value.Shape.Length);
+                    trips = trips < 0 ? value.Shape[axis] : trips;
+                    value = value with { Shape = value.Shape.Where((_, k) => k != axis).ToArray(), Constant = null };
+                }
+
+                c._values[body.Inputs[i].Name] = value;
+            }
+        });
+        trips = Math.Max(trips, 0);
+        Splice(child, trips);
+        for (var i = 0; i < node.Outputs.Count; i++)
+        {
+            if (node.Outputs[i].Length == 0)
+            {
+                continue;
+            }
+
+            var value = BodyOutput(child, node, body, i);
+            _values[node.Outputs[i]] = i < states ? value with { Weight = false } : value with { Shape = [trips, .. value.Shape], Constant = null, Weight = false };
+        }
+    }
+
+    /// <summary>
+    /// LSTM, GRU and RNN as ONNX defines them: per time step and direction, each gate multiplies the input by W and the hidden state
+    /// by R, so gates × (input + hidden) × hidden MACs per step, for every sequence step, batch item and direction.
+    /// </summary>
+    private void Recurrent(OnnxNode node, int gates)
+    {
+        var x = Get(node, 0);
+        var w = Get(node, 1);
+        if (x.Shape.Length != 3 || w.Shape.Length != 3)
+        {
+            throw new OnnxImportException($"{_source}: {node.OpType} node '{NameOf(node)}' takes X of shape [{string.Join(",", x.Shape)}] and W of [{string.Join(",", w.Shape)}]; both must have three dimensions.");
+        }
+
+        var batchFirst = node.Int("layout", 0) == 1;
+        var (sequence, batch, input) = batchFirst ? (x.Shape[1], x.Shape[0], x.Shape[2]) : (x.Shape[0], x.Shape[1], x.Shape[2]);
+        var directions = node.String("direction") == "bidirectional" ? 2 : 1;
+        var hidden = node.Int("hidden_size", gates == 0 ? 0 : w.Shape[1] / gates);
+        if (hidden <= 0 || hidden > int.MaxValue)
+        {
+            throw new OnnxImportException($"{_source}: {node.OpType} node '{NameOf(node)}' has hidden_size {hidden}; it must be from 1 to {int.MaxValue}.");
+        }
+
+        var macs = (double)gates * (input + hidden) * hidden * sequence * batch * directions;
+        var parameters = WeightsOf(node, 1, 2, 3) + (node.OpType == "LSTM" ? WeightsOf(node, 7) : 0);
+        long[] y = batchFirst ? [batch, sequence, directions, hidden] : [sequence, directions, batch, hidden];
+        long[] state = batchFirst ? [batch, directions, hidden] : [directions, batch, hidden];
+        var shapes = node.Outputs.Select((_, i) => i == 0 ? y : state).ToArray();
+        AddLayer(node, OpKind.MatMul, shapes, 2 * macs, parameters, $"{node.OpType} {input}→{hidden} ×{sequence} steps{(directions == 2 ? " bidirectional" : string.Empty)}", DataType.Float);
     }
 
     private void Constant(OnnxNode node)
@@ -763,11 +1111,11 @@ public sealed class OnnxImporter
     {
         var x = Get(node, data);
         var w = Get(node, weight);
-        var spatial = x.Shape.Length - 2;
-        var kernel = node.Ints("kernel_shape")?.ToArray() ?? w.Shape[2..];
-        var strides = node.Ints("strides")?.ToArray() ?? Enumerable.Repeat(1L, spatial).ToArray();
-        var dilations = node.Ints("dilations")?.ToArray() ?? Enumerable.Repeat(1L, spatial).ToArray();
-        var group = node.Int("group", 1);
+        var spatial = RequireSpatial(node, x.Shape);
+        var kernel = Positive(node, "kernel_shape", node.Ints("kernel_shape")?.ToArray() ?? w.Shape[2..], spatial);
+        var strides = Positive(node, "strides", node.Ints("strides")?.ToArray() ?? Enumerable.Repeat(1L, spatial).ToArray(), spatial);
+        var dilations = Positive(node, "dilations", node.Ints("dilations")?.ToArray() ?? Enumerable.Repeat(1L, spatial).ToArray(), spatial);
+        var group = Positive(node, "group", [node.Int("group", 1)], 1)[0];
         var outSpatial = new long[spatial];
         var pads = Pads(node, x.Shape, kernel, strides, dilations);
         for (var i = 0; i < spatial; i++)
@@ -783,6 +1131,11 @@ public sealed class OnnxImporter
         AddLayer(node, depthwise ? OpKind.DepthwiseConv : OpKind.Conv, [output], 2 * macs, parameters,
             $"k{string.Join("x", kernel)} s{strides[0]}{(group > 1 ? $" g{group}" : string.Empty)} {x.Shape[1]}→{outChannels}", DataType.Float);
     }
+
+    private int RequireSpatial(OnnxNode node, long[] shape) =>
+        shape.Length >= 3
+            ? shape.Length - 2
+            : throw new OnnxImportException($"{_source}: {node.OpType} node '{NameOf(node)}' takes an input of shape [{string.Join(",", shape)}]; it needs batch, channels and at least one spatial axis.");
 
     private long[] Pads(OnnxNode node, long[] input, long[] kernel, long[] strides, long[] dilations)
     {
@@ -809,13 +1162,13 @@ public sealed class OnnxImporter
     {
         var x = Get(node, 0);
         var w = Get(node, 1);
-        var spatial = x.Shape.Length - 2;
-        var kernel = node.Ints("kernel_shape")?.ToArray() ?? w.Shape[2..];
-        var strides = node.Ints("strides")?.ToArray() ?? Enumerable.Repeat(1L, spatial).ToArray();
-        var dilations = node.Ints("dilations")?.ToArray() ?? Enumerable.Repeat(1L, spatial).ToArray();
+        var spatial = RequireSpatial(node, x.Shape);
+        var kernel = Positive(node, "kernel_shape", node.Ints("kernel_shape")?.ToArray() ?? w.Shape[2..], spatial);
+        var strides = Positive(node, "strides", node.Ints("strides")?.ToArray() ?? Enumerable.Repeat(1L, spatial).ToArray(), spatial);
+        var dilations = Positive(node, "dilations", node.Ints("dilations")?.ToArray() ?? Enumerable.Repeat(1L, spatial).ToArray(), spatial);
         var outputPadding = node.Ints("output_padding")?.ToArray() ?? new long[spatial];
         var pads = node.Ints("pads")?.ToArray() ?? new long[spatial * 2];
-        var group = node.Int("group", 1);
+        var group = Positive(node, "group", [node.Int("group", 1)], 1)[0];
         var outChannels = w.Shape[1] * group;
         var outSpatial = node.Ints("output_shape") is { Count: > 0 } explicitShape
             ? explicitShape.TakeLast(spatial).ToArray()
@@ -854,10 +1207,10 @@ public sealed class OnnxImporter
     private void Pool(OnnxNode node)
     {
         var x = Get(node, 0);
-        var spatial = x.Shape.Length - 2;
-        var kernel = node.Ints("kernel_shape")?.ToArray() ?? throw new InvalidOperationException("pooling without kernel_shape");
-        var strides = node.Ints("strides")?.ToArray() ?? Enumerable.Repeat(1L, spatial).ToArray();
-        var dilations = node.Ints("dilations")?.ToArray() ?? Enumerable.Repeat(1L, spatial).ToArray();
+        var spatial = RequireSpatial(node, x.Shape);
+        var kernel = Positive(node, "kernel_shape", node.Ints("kernel_shape")?.ToArray() ?? throw new InvalidOperationException("pooling without kernel_shape"), spatial);
+        var strides = Positive(node, "strides", node.Ints("strides")?.ToArray() ?? Enumerable.Repeat(1L, spatial).ToArray(), spatial);
+        var dilations = Positive(node, "dilations", node.Ints("dilations")?.ToArray() ?? Enumerable.Repeat(1L, spatial).ToArray(), spatial);
         var pads = Pads(node, x.Shape, kernel, strides, dilations);
         var ceil = node.Int("ceil_mode", 0) == 1;
         var outSpatial = new long[spatial];
@@ -886,7 +1239,7 @@ public sealed class OnnxImporter
         if (x.Producer >= 0 && _layers[x.Producer].Kind is OpKind.Conv or OpKind.DepthwiseConv or OpKind.ConvTranspose && _consumers.GetValueOrDefault(node.Inputs[0]) == 1)
         {
             var conv = _layers[x.Producer];
-            var convNode = _model.Graph.Nodes.FirstOrDefault(n => n.Outputs.Contains(node.Inputs[0]));
+            var convNode = _nodes.FirstOrDefault(n => n.Outputs.Contains(node.Inputs[0]));
             var hadBias = convNode is not null && (convNode.OpType == "QLinearConv" ? convNode.Input(8) : convNode.Input(2)) is not null;
             _layers[x.Producer] = conv with { Parameters = conv.Parameters + (hadBias ? 0 : x.Shape[1]), Detail = conv.Detail + " +bn" };
             _values[node.Outputs[0]] = x;

@@ -8,6 +8,7 @@ namespace WorkingPoint.Onnx.Import;
 /// <param name="External">Whether the data lives in an external file (large models); shapes are still known.</param>
 public sealed record OnnxTensor(string Name, IReadOnlyList<long> Dims, OnnxSchema.DataType DataType, double[]? Values, bool External)
 {
+    // The reader refuses negative dimensions and products past MaxTensorElements, so this cannot overflow.
     public long Elements => Dims.Aggregate(1L, (a, b) => a * b);
 
     public long Bytes => Elements * OnnxSchema.BytesPerElement(DataType);
@@ -32,7 +33,17 @@ public sealed record OnnxNode(string Name, string OpType, string Domain, IReadOn
     public string? Input(int i) => i < Inputs.Count && Inputs[i].Length > 0 ? Inputs[i] : null;
 }
 
-public sealed record OnnxGraph(string Name, IReadOnlyList<OnnxNode> Nodes, IReadOnlyDictionary<string, OnnxTensor> Initializers, IReadOnlyList<OnnxValueInfo> Inputs, IReadOnlyList<OnnxValueInfo> Outputs);
+public sealed record OnnxGraph(string Name, IReadOnlyList<OnnxNode> Nodes, IReadOnlyDictionary<string, OnnxTensor> Initializers, IReadOnlyList<OnnxValueInfo> Inputs, IReadOnlyList<OnnxValueInfo> Outputs)
+{
+    /// <summary>The graphs held in this graph's nodes' attributes (If branches, Loop and Scan bodies), not this graph itself.</summary>
+    public IEnumerable<OnnxGraph> Subgraphs => Nodes.SelectMany(n => n.Attributes.Values).SelectMany(a => a.G is null ? a.Graphs : a.Graphs.Prepend(a.G));
+
+    /// <summary>Every tensor stored in this graph and its subgraphs: initializers and Constant nodes' values (where some exporters keep weights).</summary>
+    public IEnumerable<OnnxTensor> StoredTensors =>
+        Initializers.Values
+            .Concat(Nodes.Where(n => n.OpType == "Constant").SelectMany(n => n.Attributes.Values).Select(a => a.T).OfType<OnnxTensor>())
+            .Concat(Subgraphs.SelectMany(g => g.StoredTensors));
+}
 
 public sealed record OnnxModel(long IrVersion, string Producer, string ProducerVersion, IReadOnlyDictionary<string, long> Opsets, OnnxGraph Graph)
 {
@@ -46,11 +57,24 @@ public static class OnnxModelReader
     /// <summary>Tensors up to this size keep their values (for constant folding of shape computations).</summary>
     public const int MaxFoldedElements = 4096;
 
+    /// <summary>How deep subgraphs (If branches, Loop and Scan bodies) may nest; real models nest two or three levels. The reader recurses per level, so this also bounds its stack.</summary>
+    public const int MaxSubgraphDepth = 32;
+
+    /// <summary>The most elements one tensor may declare (2^48): beyond any real model, and far from overflowing a 64-bit byte count.</summary>
+    public const long MaxTensorElements = 1L << 48;
+
     public static OnnxModel Read(string path)
     {
         if (!File.Exists(path))
         {
             throw new OnnxFormatException($"{path}: no such ONNX file; check the path.");
+        }
+
+        // Protobuf caps a message at 2 GiB; larger models keep their weights in external data files beside the .onnx.
+        var length = new FileInfo(path).Length;
+        if (length > Array.MaxLength)
+        {
+            throw new OnnxFormatException($"{path}: the file is {length} bytes, more than an ONNX protobuf can hold (2 GiB, the limit); export the model with its weights as external data.");
         }
 
         var bytes = File.ReadAllBytes(path);
@@ -82,7 +106,7 @@ public static class OnnxModelReader
                     opsets[domain] = opset;
                     break;
                 case OnnxSchema.Model.Graph when f.WireType == 2:
-                    graph = ReadGraph(reader.Nested(f));
+                    graph = ReadGraph(reader.Nested(f), 0);
                     break;
             }
         }
@@ -114,7 +138,7 @@ public static class OnnxModelReader
         return (domain, version);
     }
 
-    private static OnnxGraph ReadGraph(ProtoReader reader)
+    private static OnnxGraph ReadGraph(ProtoReader reader, int depth)
     {
         var name = string.Empty;
         var nodes = new List<OnnxNode>();
@@ -131,7 +155,7 @@ public static class OnnxModelReader
             switch (f.Number)
             {
                 case OnnxSchema.Graph.Node:
-                    nodes.Add(ReadNode(reader.Nested(f)));
+                    nodes.Add(ReadNode(reader.Nested(f), depth));
                     break;
                 case OnnxSchema.Graph.Name:
                     name = reader.String(f);
@@ -152,8 +176,10 @@ public static class OnnxModelReader
         return new OnnxGraph(name, nodes, initializers, inputs, outputs);
     }
 
-    private static OnnxNode ReadNode(ProtoReader reader)
+    private static OnnxNode ReadNode(ProtoReader reader, int depth)
     {
+        // Attributes are read after the node's name and type (a second pass), so that an error inside one can name its node.
+        var attributePass = reader;
         string name = string.Empty, op = string.Empty, domain = string.Empty;
         var inputs = new List<string>();
         var outputs = new List<string>();
@@ -182,17 +208,23 @@ public static class OnnxModelReader
                 case OnnxSchema.Node.Domain:
                     domain = reader.String(f);
                     break;
-                case OnnxSchema.Node.Attribute:
-                    var attribute = ReadAttribute(reader.Nested(f));
-                    attributes[attribute.Name] = attribute;
-                    break;
+            }
+        }
+
+        var nodeName = name.Length > 0 ? name : outputs.Count > 0 ? outputs[0] : op;
+        while (attributePass.Next(out var f))
+        {
+            if (f.Number == OnnxSchema.Node.Attribute && f.WireType == 2)
+            {
+                var attribute = ReadAttribute(attributePass.Nested(f), depth, $"{op} node '{nodeName}'");
+                attributes[attribute.Name] = attribute;
             }
         }
 
         return new OnnxNode(name, op, domain, inputs, outputs, attributes);
     }
 
-    private static OnnxAttribute ReadAttribute(ProtoReader reader)
+    private static OnnxAttribute ReadAttribute(ProtoReader reader, int depth, string node)
     {
         string name = string.Empty;
         string? s = null;
@@ -224,7 +256,7 @@ public static class OnnxModelReader
                     t = ReadTensor(reader.Nested(f));
                     break;
                 case OnnxSchema.Attribute.G when f.WireType == 2:
-                    g = ReadGraph(reader.Nested(f));
+                    g = ReadGraph(reader.Nested(f), Deeper(reader, depth, node));
                     break;
                 case OnnxSchema.Attribute.Floats:
                     reader.AddFloats(f, floats);
@@ -233,7 +265,7 @@ public static class OnnxModelReader
                     reader.AddVarints(f, ints);
                     break;
                 case OnnxSchema.Attribute.Graphs when f.WireType == 2:
-                    graphs.Add(ReadGraph(reader.Nested(f)));
+                    graphs.Add(ReadGraph(reader.Nested(f), Deeper(reader, depth, node)));
                     break;
                 case OnnxSchema.Attribute.Type when f.WireType == 0:
                     type = (int)f.Int64;
@@ -243,6 +275,11 @@ public static class OnnxModelReader
 
         return new OnnxAttribute(name, type, fl, i, s, t, g, floats, ints, graphs);
     }
+
+    private static int Deeper(ProtoReader reader, int depth, string node) =>
+        depth < MaxSubgraphDepth
+            ? depth + 1
+            : throw new OnnxFormatException($"{reader.Source}: {node} holds subgraphs nested more than {MaxSubgraphDepth} deep (the limit; real models nest two or three levels); the file is damaged or hostile, re-export the model.");
 
     public static OnnxTensor ReadTensor(ProtoReader reader)
     {
@@ -286,7 +323,22 @@ public static class OnnxModelReader
             }
         }
 
-        var elements = dims.Aggregate(1L, (a, b) => a * b);
+        long elements = 1;
+        foreach (var dim in dims)
+        {
+            if (dim < 0)
+            {
+                throw new OnnxFormatException($"{reader.Source}: tensor '{name}' has a negative dimension ({dim}) in [{string.Join(",", dims)}]; the file is damaged, re-export the model.");
+            }
+
+            if (dim > 0 && elements > MaxTensorElements / dim)
+            {
+                throw new OnnxFormatException($"{reader.Source}: tensor '{name}' declares [{string.Join(",", dims)}], more than {MaxTensorElements} elements (the limit); the file is damaged, re-export the model.");
+            }
+
+            elements *= dim;
+        }
+
         double[]? values = null;
         if (elements <= MaxFoldedElements)
         {

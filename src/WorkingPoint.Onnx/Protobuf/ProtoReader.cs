@@ -86,7 +86,7 @@ public struct ProtoReader
                     throw Damaged(start, "a length beyond 2 GiB");
                 }
 
-                Require(start, (int)length);
+                Require(start, (long)length);
                 field = new ProtoField(number, wire, 0, _position, (int)length);
                 _position += (int)length;
                 return true;
@@ -167,7 +167,8 @@ public struct ProtoReader
         throw Damaged(start, "a varint longer than 10 bytes");
     }
 
-    private readonly void Require(int fieldStart, int bytes)
+    // In long: a length near 2^31 added to the position must not wrap around and pass the check.
+    private readonly void Require(int fieldStart, long bytes)
     {
         if (bytes < 0 || _position + bytes > _end)
         {
