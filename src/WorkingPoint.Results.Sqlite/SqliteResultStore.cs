@@ -363,7 +363,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         {
             26 => $"{path}: results database is not a SQLite database ({sqlite}){afterwards}; move it aside, or {elsewhere}.", // SQLITE_NOTADB
             11 => $"{path}: results database is damaged ({sqlite}){afterwards}; move it aside, or {elsewhere}.", // SQLITE_CORRUPT
-            5 or 6 => $"{path}: results database is locked by another program, still after waiting {waited.TotalSeconds:0} s ({sqlite}){afterwards}; wait for the other wpt (or sqlite3) to finish, or {elsewhere}.", // SQLITE_BUSY, SQLITE_LOCKED
+            5 or 6 => $"{path}: results database is locked by another program, still after waiting {waited.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s ({sqlite}){afterwards}; wait for the other wpt (or sqlite3) to finish, or {elsewhere}.", // SQLITE_BUSY, SQLITE_LOCKED
             8 => $"{path}: results database is read-only ({sqlite}){afterwards}; make it and its directory writable, or {elsewhere}.", // SQLITE_READONLY
             13 => $"{path}: results database cannot grow, the disk is full ({sqlite}){afterwards}; free some space, or {elsewhere}.", // SQLITE_FULL
             14 => $"{path}: results database cannot be opened ({sqlite}){afterwards}; check that its directory exists and is writable, or {elsewhere}.", // SQLITE_CANTOPEN

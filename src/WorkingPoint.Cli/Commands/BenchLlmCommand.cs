@@ -1,3 +1,4 @@
+using WorkingPoint.Core.Files;
 using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
@@ -85,8 +86,16 @@ public sealed class BenchLlmCommand(IAnsiConsole console) : Command<BenchLlmComm
     {
         var bench = new LlmBenchSettings(settings.Prompt, settings.Gen, settings.Reps, settings.Depths is null ? null : Parsing.IntList(settings.Depths, "--depths")).Validate();
         var options = new LlamaCppOptions(settings.Threads, settings.BatchSize, settings.MicroBatchSize, settings.GpuLayers).Validate();
+        if (settings.Plot is { } plotPath)
+        {
+            AtomicFile.RefuseUnwritableTarget(plotPath);
+        }
+
+        using var saver = ResultsText.Prepare(console, settings, settings.Json);
         var model = LlmModelFiles.Resolve(console, settings.Model, settings.Weights, bench.ContextTokens);
+        MeasurementHooks.Start();
         var run = LlmRun.Measure(console, model, bench, options, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs), cancellationToken);
+        saver.Save(run.Record);
         var prediction = LlmRun.HostPrediction(model, bench);
         var plot = settings.Plot is null ? null : LlmRun.SavePlot(settings.Plot, model, run);
         if (settings.Json)
@@ -116,7 +125,7 @@ public sealed class BenchLlmCommand(IAnsiConsole console) : Command<BenchLlmComm
             }
         }
 
-        ResultsText.Save(console, settings, run.Record, settings.Json);
+        saver.ThrowIfUnsaved();
         return 0;
     }
 }

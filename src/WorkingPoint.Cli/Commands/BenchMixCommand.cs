@@ -79,6 +79,7 @@ public sealed class BenchMixCommand(IAnsiConsole console) : Command<BenchMixComm
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        using var saver = ResultsText.Prepare(console, settings, settings.Json);
         var inputs = settings.Input.Length == 0 && !File.Exists(settings.Vision) ? ["320x320"] : settings.Input;
         var vision = ModelFiles.Resolve(settings.Vision, inputs);
         var llm = LlmModelFiles.Resolve(console, settings.Llm, settings.Weights, settings.Context);
@@ -90,6 +91,7 @@ public sealed class BenchMixCommand(IAnsiConsole console) : Command<BenchMixComm
         onnx.Infer();
         var prediction = Predict(host, vision, onnx, llm, settings);
 
+        MeasurementHooks.Start();
         var started = DateTimeOffset.UtcNow;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var sampler = new TelemetrySampler(TelemetryDiscovery.Discover(), TimeSpan.FromMilliseconds(250));
@@ -99,6 +101,7 @@ public sealed class BenchMixCommand(IAnsiConsole console) : Command<BenchMixComm
         var telemetry = sampler.Stop();
 
         var record = ToRecord(settings, vision, llm, result, prediction, telemetry, started, clock.Elapsed);
+        saver.Save(record);
         if (settings.Json)
         {
             Output.Json(console, new
@@ -132,7 +135,7 @@ public sealed class BenchMixCommand(IAnsiConsole console) : Command<BenchMixComm
             Render(settings, vision, llm, host, result, prediction);
         }
 
-        ResultsText.Save(console, settings, record, settings.Json);
+        saver.ThrowIfUnsaved();
         return 0;
     }
 

@@ -1,3 +1,4 @@
+using WorkingPoint.Core.Files;
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -49,8 +50,16 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console) : Command<Measu
             FmaPath = settings.Scalar ? FmaPath.Scalar : null,
             Int8Path = settings.Scalar ? Int8Path.Portable : null,
         };
-        var roofline = Measure(options, cancellationToken);
         var hostFile = settings.HostFile ?? HostPlatform.DefaultPath;
+        if (settings.OutputPath is { } plotPath)
+        {
+            AtomicFile.RefuseUnwritableTarget(plotPath);
+        }
+
+        using var saver = ResultsText.Prepare(console, settings, settings.Json);
+        MeasurementHooks.Start();
+        var roofline = Measure(options, cancellationToken);
+        saver.Save(roofline.ToRecord());
         HostPlatform.Write(hostFile, FiguresOf(roofline));
         var plots = settings.OutputPath is { } output ? SavePlots(roofline, output, hostFile) : [];
         if (settings.Json)
@@ -76,7 +85,7 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console) : Command<Measu
             Render(roofline, hostFile, plots);
         }
 
-        ResultsText.Save(console, settings, roofline.ToRecord(), settings.Json);
+        saver.ThrowIfUnsaved();
         return 0;
     }
 
