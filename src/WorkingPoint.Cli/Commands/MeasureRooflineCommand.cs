@@ -56,6 +56,12 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console) : Command<Measu
             AtomicFile.RefuseUnwritableTarget(plotPath);
         }
 
+        if (Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(hostFile))))
+        {
+            // A link at host.yaml is refused now, not after the measurement (a missing data directory is created on writing).
+            AtomicFile.RefuseUnwritableTarget(hostFile);
+        }
+
         using var saver = ResultsText.Prepare(console, settings, settings.Json);
         MeasurementHooks.Start();
         var roofline = Measure(options, cancellationToken);
