@@ -94,7 +94,17 @@ public sealed class BenchLlmCommand(IAnsiConsole console) : Command<BenchLlmComm
         using var saver = ResultsText.Prepare(console, settings, settings.Json);
         var model = LlmModelFiles.Resolve(console, settings.Model, settings.Weights, bench.ContextTokens);
         MeasurementHooks.Start();
-        var run = LlmRun.Measure(console, model, bench, options, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs), cancellationToken);
+        LlmRun run;
+        try
+        {
+            run = LlmRun.Measure(console, model, bench, options, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs), cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            saver.ReportInterrupted("nothing");
+            throw;
+        }
+
         saver.Save(run.Record);
         var prediction = LlmRun.HostPrediction(model, bench);
         var plot = settings.Plot is null ? null : LlmRun.SavePlot(settings.Plot, model, run);

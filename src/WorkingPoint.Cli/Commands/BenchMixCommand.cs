@@ -96,8 +96,18 @@ public sealed class BenchMixCommand(IAnsiConsole console) : Command<BenchMixComm
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var sampler = new TelemetrySampler(TelemetryDiscovery.Discover(), TimeSpan.FromMilliseconds(250));
         var duration = TimeSpan.FromSeconds(settings.Duration);
-        var result = Output.WithProgress(console, $"{vision.DisplayName} at {Output.Number(settings.Fps)} FPS with {llm.DisplayName}", progress =>
-            MixRunner.Run(onnx.Infer, settings.Fps, model.NextStreamToken, duration, TimeSpan.FromSeconds(Math.Min(2, settings.Duration / 4)), (_, f) => progress?.Report(f), cancellationToken));
+        MixResult result;
+        try
+        {
+            result = Output.WithProgress(console, $"{vision.DisplayName} at {Output.Number(settings.Fps)} FPS with {llm.DisplayName}", progress =>
+                MixRunner.Run(onnx.Infer, settings.Fps, model.NextStreamToken, duration, TimeSpan.FromSeconds(Math.Min(2, settings.Duration / 4)), (_, f) => progress?.Report(f), cancellationToken));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            saver.ReportInterrupted("nothing");
+            throw;
+        }
+
         var telemetry = sampler.Stop();
 
         var record = ToRecord(settings, vision, llm, result, prediction, telemetry, started, clock.Elapsed);

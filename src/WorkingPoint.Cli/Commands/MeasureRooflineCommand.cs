@@ -64,7 +64,17 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console) : Command<Measu
 
         using var saver = ResultsText.Prepare(console, settings, settings.Json);
         MeasurementHooks.Start();
-        var roofline = Measure(options, cancellationToken);
+        HostRoofline roofline;
+        try
+        {
+            roofline = Measure(options, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            saver.ReportInterrupted("nothing");
+            throw;
+        }
+
         saver.Save(roofline.ToRecord());
         HostPlatform.Write(hostFile, FiguresOf(roofline));
         var plots = settings.OutputPath is { } output ? SavePlots(roofline, output, hostFile) : [];
