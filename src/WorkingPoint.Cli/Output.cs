@@ -9,7 +9,7 @@ namespace WorkingPoint.Cli;
 /// <summary>Writing results: JSON (camelCase, unit-suffixed names, see docs/json.md) or Spectre tables.</summary>
 internal static class Output
 {
-    private static readonly JsonSerializerOptions JsonOptions = new()
+    internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = true,

@@ -13,19 +13,21 @@ public static class WptApp
 {
     public const int ErrorExitCode = 2;
 
-    public static int Run(string[] args, IAnsiConsole console, TextWriter errors) => Run(args, console, errors, WorkingPoint.Catalog.Catalog.BuiltIn);
+    public static int Run(string[] args, IAnsiConsole console, TextWriter errors, CancellationToken cancellation = default) =>
+        Run(args, console, errors, WorkingPoint.Catalog.Catalog.BuiltIn, cancellation);
 
     /// <summary>
     /// The composition root: the catalog every command works with is handed to the commands here (constructor injection), so the
     /// libraries underneath never reach for the built-in one themselves.
     /// </summary>
-    public static int Run(string[] args, IAnsiConsole console, TextWriter errors, WorkingPoint.Catalog.Catalog catalog)
+    /// <param name="cancellation">Cancelled by Ctrl-C or SIGTERM (<see cref="Interrupts"/>): a measurement stops, saves what it got, and the exit code is 130.</param>
+    public static int Run(string[] args, IAnsiConsole console, TextWriter errors, WorkingPoint.Catalog.Catalog catalog, CancellationToken cancellation = default)
     {
         var app = new CommandApp();
         app.Configure(config =>
         {
             config.SetApplicationName("wpt");
-            config.ConfigureConsole(console);
+            config.ConfigureConsole(TerminalSafeConsole.Wrap(console));
             config.Settings.Registrar.RegisterInstance(catalog);
             config.PropagateExceptions();
             config.AddCommand<PlatformsCommand>("platforms").WithDescription("List the platform catalog, or show one platform with its sources.").WithExample("platforms", "hailo-10h");
@@ -81,6 +83,7 @@ public static class WptApp
                 results.AddCommand<ResultsListCommand>("list").WithDescription("Saved results, newest first.").WithExample("results", "list", "--kind", "onnx");
                 results.AddCommand<ResultsShowCommand>("show").WithDescription("One result in full: machine, parameters, metrics, raw samples.").WithExample("results", "show", "3");
                 results.AddCommand<ResultsExportCommand>("export").WithDescription("All results as CSV (one row per metric) or JSON (full records).").WithExample("results", "export", "--csv", "-o", "results.csv");
+                results.AddCommand<ResultsImportCommand>("import").WithDescription("Add the results of a side file (written when the database could not take them) or of an export --json file.").WithExample("results", "import", "results.db.unsaved-20261201T120000Z-4242.json");
                 results.AddCommand<ResultsCompareCommand>("compare").WithDescription("Two results side by side, with ratios and what differs.").WithExample("results", "compare", "3", "7");
             });
             config.AddBranch("validate", validate =>
@@ -96,7 +99,12 @@ public static class WptApp
 
         try
         {
-            return app.Run(WithModelsShow(args));
+            return app.Run(WithModelsShow(args), cancellation);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            errors.WriteLine("wpt: interrupted; what was saved is said above (wpt results list shows it).");
+            return Interrupts.ExitCode;
         }
         catch (Exception ex) when (IsUsersToFix(ex))
         {
@@ -129,5 +137,6 @@ public static class WptApp
             ? ["models", "show", .. args[1..]]
             : args;
 
-    private static string OneLine(string message) => string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim()));
+    /// <summary>One line, with no control characters: messages quote names from files, which may carry escape sequences.</summary>
+    private static string OneLine(string message) => TerminalText.Clean(string.Join(' ', message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Select(s => s.Trim())));
 }

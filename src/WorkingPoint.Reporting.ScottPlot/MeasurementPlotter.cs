@@ -161,15 +161,5 @@ public sealed class MeasurementPlotter
         Save(plot, path, format);
     }
 
-    private void Save(Plot plot, string path, string format)
-    {
-        if (format == ".png")
-        {
-            plot.SavePng(path, Width, Height);
-        }
-        else
-        {
-            plot.SaveSvg(path, Width, Height);
-        }
-    }
+    private void Save(Plot plot, string path, string format) => PlotFile.Write(plot, path, format, Width, Height);
 }

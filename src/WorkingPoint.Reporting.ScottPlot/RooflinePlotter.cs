@@ -45,14 +45,7 @@ public sealed class RooflinePlotter
         }
 
         using var plot = Render(charts);
-        if (format == ".png")
-        {
-            plot.SavePng(path, Width, Height);
-        }
-        else
-        {
-            plot.SaveSvg(path, Width, Height);
-        }
+        PlotFile.Write(plot, path, format, Width, Height);
     }
 
     /// <summary>Builds the plot without saving it (the caller disposes it).</summary>

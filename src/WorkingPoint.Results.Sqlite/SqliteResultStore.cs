@@ -16,7 +16,13 @@ namespace WorkingPoint.Results.Sqlite;
 public sealed class SqliteResultStore : IResultStore, IDisposable
 {
     /// <summary>The schema version this code writes; <see cref="Migrations"/>[v-1] takes a database from v-1 to v.</summary>
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
+
+    /// <summary>How long one attempt waits for another process's lock before giving up (SQLite's busy timeout).</summary>
+    public static readonly TimeSpan DefaultLockWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>Attempts per save: with <see cref="DefaultLockWait"/>, a lock held for up to about 30 s delays a save, no more.</summary>
+    public const int SaveAttempts = 3;
 
     private static readonly string[] Migrations =
     [
@@ -55,6 +61,14 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         ALTER TABLE measurements ADD COLUMN wpt_version TEXT;
         CREATE INDEX measurements_by_kind_and_time ON measurements(kind, started_at DESC);
         """,
+
+        // v3: whether a record holds a whole run (complete), part of one not yet finished (incomplete) or one stopped early
+        // (interrupted), and the group that ties the parts of one run together. Records saved before were whole runs.
+        """
+        ALTER TABLE measurements ADD COLUMN status TEXT NOT NULL DEFAULT 'complete';
+        ALTER TABLE measurements ADD COLUMN run_group TEXT;
+        CREATE INDEX measurements_by_run_group ON measurements(run_group) WHERE run_group IS NOT NULL;
+        """,
     ];
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
@@ -62,13 +76,16 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
 
     private readonly SqliteConnection _connection;
     private readonly string _writerVersion;
+    private readonly TimeSpan _lockWait;
 
     /// <param name="path">The database file; created (with its directory) when missing.</param>
     /// <param name="writerVersion">Recorded with every saved measurement.</param>
-    public SqliteResultStore(string path, string writerVersion = "unknown")
+    /// <param name="lockWait">How long one attempt waits for another process's lock; <see cref="DefaultLockWait"/> unless given.</param>
+    public SqliteResultStore(string path, string writerVersion = "unknown", TimeSpan? lockWait = null)
     {
         Path = path;
         _writerVersion = writerVersion;
+        _lockWait = lockWait ?? DefaultLockWait;
         RefuseNonSqlite(path);
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
@@ -76,14 +93,19 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             Directory.CreateDirectory(directory);
         }
 
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 30 }.ToString());
+        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = Math.Max(1, (int)Math.Ceiling(_lockWait.TotalSeconds)) }.ToString());
         try
         {
             _connection.Open();
-            Execute("PRAGMA busy_timeout = 5000;");
+            Execute($"PRAGMA busy_timeout = {(long)_lockWait.TotalMilliseconds};");
 
             // Both refusals come before anything that writes (journal mode, migrations): a file we do not own is left as it was.
             var version = UserVersion();
+            if (version < 0)
+            {
+                throw new ResultStoreException($"{path}: results database has schema version {version}, which no wpt writes (the file is damaged or another program's); move it aside, or pass --db PATH to use another database.");
+            }
+
             if (version > SchemaVersion)
             {
                 throw new ResultStoreException($"{path}: results database has schema version {version}, newer than this wpt understands ({SchemaVersion}); upgrade wpt, or pass --db PATH to use another database.");
@@ -94,14 +116,22 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
                 throw new ResultStoreException($"{path}: is a SQLite database but not a wpt results database (it has tables and no wpt schema version); pass --db PATH to a results database or to a new file.");
             }
 
-            Execute("PRAGMA journal_mode = WAL;");
+            if (version < SchemaVersion || !string.Equals(JournalMode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                // Only a database that needs it is written on open, so reading a current one needs neither write access nor the write lock.
+                Execute("PRAGMA journal_mode = WAL;");
+            }
+
             Execute("PRAGMA foreign_keys = ON;");
-            Migrate();
+            if (version < SchemaVersion)
+            {
+                Migrate();
+            }
         }
         catch (SqliteException ex)
         {
             _connection.Dispose();
-            throw new ResultStoreException(Explain(path, ex, string.Empty), ex);
+            throw new ResultStoreException(Explain(path, ex, string.Empty, _lockWait), ex);
         }
         catch
         {
@@ -112,12 +142,94 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
 
     public string Path { get; }
 
+    /// <summary>
+    /// Saves the record in one transaction. Another process holding the lock is waited for, up to <see cref="SaveAttempts"/>
+    /// times the lock wait; after that, and on any other failure, a <see cref="ResultStoreException"/> says why and nothing is saved.
+    /// </summary>
     public long Save(MeasurementRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         Validate(record);
-        return Guard(() => SaveInTransaction(record));
+        return WithRetries(() => SaveInTransaction(record));
     }
+
+    public int SetGroupStatus(string runGroup, RunStatus status)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(runGroup);
+        return WithRetries(() =>
+        {
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            using var update = Command("UPDATE measurements SET status = $status WHERE run_group = $group;");
+            update.Parameters.AddWithValue("$status", StatusText(status));
+            update.Parameters.AddWithValue("$group", runGroup);
+            var changed = update.ExecuteNonQuery();
+            transaction.Commit();
+            return changed;
+        });
+    }
+
+    /// <summary>Whether a record of this kind, start time and machine is stored already: importing a side file twice adds nothing.</summary>
+    public bool Contains(MeasurementRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return Guard(() =>
+        {
+            using var select = Command("SELECT COUNT(*) FROM measurements WHERE kind = $kind AND started_at = $startedAt AND fingerprint_json = $fingerprint;");
+            select.Parameters.AddWithValue("$kind", record.Kind.ToString());
+            select.Parameters.AddWithValue("$startedAt", record.StartedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+            select.Parameters.AddWithValue("$fingerprint", JsonSerializer.Serialize(record.Platform, Json));
+            return (long)select.ExecuteScalar()! > 0;
+        });
+    }
+
+    /// <summary>
+    /// Proves, before a measurement starts, that a save will be possible: the file is not marked read-only, and a write
+    /// transaction can be taken (waiting for another process's lock up to the lock wait) and a header write succeeds; the
+    /// write is rolled back, so the file is unchanged.
+    /// </summary>
+    public void CheckWritable()
+    {
+        if (File.Exists(Path) && !OperatingSystem.IsWindows()
+            && (File.GetUnixFileMode(Path) & (UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0)
+        {
+            // Checked by mode rather than by trying: root may write anyway, but a file made read-only is meant to stay as it is.
+            throw new ResultStoreException($"{Path}: results database is read-only (mode {Convert.ToString((int)File.GetUnixFileMode(Path), 8)}); make it writable (chmod u+w), or pass --db PATH to use another database. Nothing was measured.");
+        }
+
+        try
+        {
+            using var transaction = _connection.BeginTransaction(deferred: false);
+            Execute($"PRAGMA user_version = {UserVersion()};");
+            transaction.Rollback();
+        }
+        catch (SqliteException ex)
+        {
+            throw new ResultStoreException(Explain(Path, ex, "; nothing was measured", _lockWait), ex);
+        }
+    }
+
+    private T WithRetries<T>(Func<T> action)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return action();
+            }
+            catch (SqliteException ex) when (IsBusy(ex) && attempt < SaveAttempts)
+            {
+                // The busy timeout has already waited; the next attempt waits again. Bounded: SaveAttempts × lock wait in all.
+            }
+            catch (SqliteException ex)
+            {
+                throw new ResultStoreException(Explain(Path, ex, "; nothing was saved by this operation", _lockWait * (IsBusy(ex) ? SaveAttempts : 1)), ex);
+            }
+        }
+    }
+
+    private static bool IsBusy(SqliteException ex) => ex.SqliteErrorCode is 5 or 6; // SQLITE_BUSY, SQLITE_LOCKED
+
+    internal static string StatusText(RunStatus status) => status.ToString().ToLowerInvariant();
 
     /// <summary>Test hook: called with the number of rows written so far in a save, before it commits; throwing from it stands in for a crash mid-save.</summary>
     internal Action<int>? AfterRowWritten { get; set; }
@@ -149,8 +261,8 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         var rows = 0;
         using (var insert = Command(
             """
-            INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version)
-            VALUES ($kind, $startedAt, $duration, $fingerprint, $model, $sha, $parameters, $notes, $version);
+            INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group)
+            VALUES ($kind, $startedAt, $duration, $fingerprint, $model, $sha, $parameters, $notes, $version, $status, $group);
             """))
         {
             insert.Parameters.AddWithValue("$kind", record.Kind.ToString());
@@ -162,6 +274,8 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             insert.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(new SortedDictionary<string, string>(record.Parameters.ToDictionary(), StringComparer.Ordinal), Json));
             insert.Parameters.AddWithValue("$notes", (object?)record.Notes ?? DBNull.Value);
             insert.Parameters.AddWithValue("$version", _writerVersion);
+            insert.Parameters.AddWithValue("$status", StatusText(record.Status));
+            insert.Parameters.AddWithValue("$group", (object?)record.RunGroup ?? DBNull.Value);
             insert.ExecuteNonQuery();
             AfterRowWritten?.Invoke(++rows);
         }
@@ -231,7 +345,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         }
         catch (SqliteException ex)
         {
-            throw new ResultStoreException(Explain(Path, ex, "; nothing was changed by this operation"), ex);
+            throw new ResultStoreException(Explain(Path, ex, "; nothing was changed by this operation", _lockWait), ex);
         }
         catch (JsonException ex)
         {
@@ -241,7 +355,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     }
 
     /// <summary>One line: the file, what went wrong in the user's terms (SQLite's own words in brackets, for a bug report), and the fix.</summary>
-    private static string Explain(string path, SqliteException ex, string afterwards)
+    private static string Explain(string path, SqliteException ex, string afterwards, TimeSpan waited)
     {
         var sqlite = ex.Message.TrimEnd('.');
         const string elsewhere = "pass --db PATH to use another database";
@@ -249,6 +363,9 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         {
             26 => $"{path}: results database is not a SQLite database ({sqlite}){afterwards}; move it aside, or {elsewhere}.", // SQLITE_NOTADB
             11 => $"{path}: results database is damaged ({sqlite}){afterwards}; move it aside, or {elsewhere}.", // SQLITE_CORRUPT
+            5 or 6 => $"{path}: results database is locked by another program, still after waiting {waited.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s ({sqlite}){afterwards}; wait for the other wpt (or sqlite3) to finish, or {elsewhere}.", // SQLITE_BUSY, SQLITE_LOCKED
+            8 => $"{path}: results database is read-only ({sqlite}){afterwards}; make it and its directory writable, or {elsewhere}.", // SQLITE_READONLY
+            13 => $"{path}: results database cannot grow, the disk is full ({sqlite}){afterwards}; free some space, or {elsewhere}.", // SQLITE_FULL
             14 => $"{path}: results database cannot be opened ({sqlite}){afterwards}; check that its directory exists and is writable, or {elsewhere}.", // SQLITE_CANTOPEN
             _ => $"{path}: results database failed ({sqlite}){afterwards}; if the file is damaged, move it aside, or {elsewhere}.",
         };
@@ -304,7 +421,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     private List<StoredMeasurement> Query(string where, (string Name, object Value)? parameter, int limit)
     {
         var rows = new List<(long Id, MeasurementRecord Record, string? WptVersion)>();
-        using (var select = Command($"SELECT id, kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version FROM measurements {where} ORDER BY started_at DESC, id DESC LIMIT $limit;"))
+        using (var select = Command($"SELECT id, kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group FROM measurements {where} ORDER BY started_at DESC, id DESC LIMIT $limit;"))
         {
             if (parameter is { } p)
             {
@@ -326,13 +443,22 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
                     JsonSerializer.Deserialize<SortedDictionary<string, string>>(reader.GetString(7), Json)!,
                     [],
                     [],
-                    reader.IsDBNull(8) ? null : reader.GetString(8));
+                    reader.IsDBNull(8) ? null : reader.GetString(8))
+                {
+                    Status = StatusOf(id, reader.GetString(10)),
+                    RunGroup = reader.IsDBNull(11) ? null : reader.GetString(11),
+                };
                 rows.Add((id, record, reader.IsDBNull(9) ? null : reader.GetString(9)));
             }
         }
 
         return rows.Select(r => new StoredMeasurement(r.Id, r.Record with { Metrics = MetricsOf(r.Id), Samples = SamplesOf(r.Id) }) { WptVersion = r.WptVersion }).ToList();
     }
+
+    private RunStatus StatusOf(long id, string text) =>
+        Enum.TryParse<RunStatus>(text, ignoreCase: true, out var status) && Enum.IsDefined(status) && !char.IsDigit(text[0])
+            ? status
+            : throw new ResultStoreException($"{Path}: result {id} has status '{text}', which this wpt does not know; upgrade wpt, or pass --db PATH to use another database.");
 
     private MeasurementKind KindOf(long id, string text) =>
         Enum.TryParse<MeasurementKind>(text, out var kind) && Enum.IsDefined(kind)

@@ -88,7 +88,7 @@ public sealed class ResultsCliTests : IDisposable
         Assert.Equal(0, code);
         var rows = output.TrimEnd('\n').Split('\n');
         Assert.Equal(5, rows.Length);
-        Assert.Equal("1,2026-11-25T09:00:00.0000000+00:00,onnx,\"det \"\"v2\"\", final.onnx\",0f0f,Cortex-A76,pi-a,throughput,120,samples/s", rows[1]);
+        Assert.Equal("1,2026-11-25T09:00:00.0000000+00:00,onnx,\"det \"\"v2\"\", final.onnx\",0f0f,Cortex-A76,pi-a,throughput,120,samples/s,complete,", rows[1]);
     }
 
     [Fact]

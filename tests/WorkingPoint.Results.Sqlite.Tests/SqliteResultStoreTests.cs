@@ -264,8 +264,10 @@ public sealed class SqliteResultStoreTests : IDisposable
         }
 
         using var store = new SqliteResultStore(DbPath, "test");
-        Assert.Equal(2, store.OpenSchemaVersion);
+        Assert.Equal(SqliteResultStore.SchemaVersion, store.OpenSchemaVersion);
         var old = Assert.Single(store.List());
+        Assert.Equal(RunStatus.Complete, old.Record.Status);
+        Assert.Null(old.Record.RunGroup);
         Assert.Equal("old cpu", old.Record.Platform.CpuModel);
         Assert.Equal(12.5, Assert.Single(old.Record.Metrics).Value);
         Assert.Null(old.WptVersion);

@@ -1,3 +1,4 @@
+using WorkingPoint.Core.Files;
 using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
@@ -87,8 +88,26 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
     {
         var bench = new LlmBenchSettings(settings.Prompt, settings.Gen, settings.Reps, settings.Depths is null ? null : Parsing.IntList(settings.Depths, "--depths")).Validate();
         var options = new LlamaCppOptions(settings.Threads, settings.BatchSize, settings.MicroBatchSize, settings.GpuLayers).Validate();
+        if (settings.Plot is { } plotPath)
+        {
+            AtomicFile.RefuseUnwritableTarget(plotPath);
+        }
+
+        using var saver = ResultsText.Prepare(console, settings, settings.Json);
         var model = LlmModelFiles.Resolve(catalog, Output.Progress(console), settings.Model, settings.Weights, bench.ContextTokens);
-        var run = LlmRun.Measure(console, model, bench, options, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs), cancellationToken);
+        MeasurementHooks.Start();
+        LlmRun run;
+        try
+        {
+            run = LlmRun.Measure(console, model, bench, options, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs), cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            saver.ReportInterrupted("nothing");
+            throw;
+        }
+
+        saver.Save(run.Record);
         var prediction = LlmRun.HostPrediction(catalog, model, bench);
         var plot = settings.Plot is null ? null : LlmRun.SavePlot(catalog, settings.Plot, model, run);
         if (settings.Json)
@@ -118,7 +137,7 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             }
         }
 
-        ResultsText.Save(console, settings, run.Record, settings.Json);
+        saver.ThrowIfUnsaved();
         return 0;
     }
 }

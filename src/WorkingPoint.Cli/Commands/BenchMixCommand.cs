@@ -81,6 +81,7 @@ public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.C
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        using var saver = ResultsText.Prepare(console, settings, settings.Json);
         var inputs = settings.Input.Length == 0 && !File.Exists(settings.Vision) ? ["320x320"] : settings.Input;
         var vision = ModelFiles.Resolve(catalog, settings.Vision, inputs);
         var llm = LlmModelFiles.Resolve(catalog, Output.Progress(console), settings.Llm, settings.Weights, settings.Context);
@@ -91,15 +92,27 @@ public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         onnx.Infer();
         var prediction = Predict(host, vision, onnx, llm, settings);
 
+        MeasurementHooks.Start();
         var started = DateTimeOffset.UtcNow;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var sampler = new TelemetrySampler(TelemetryDiscovery.Discover(), TimeSpan.FromMilliseconds(250));
         var duration = TimeSpan.FromSeconds(settings.Duration);
-        var result = Output.WithProgress(console, $"{vision.DisplayName} at {Output.Number(settings.Fps)} FPS with {llm.DisplayName}", progress =>
-            MixRunner.Run(onnx.Infer, settings.Fps, model.NextStreamToken, duration, TimeSpan.FromSeconds(Math.Min(2, settings.Duration / 4)), (_, f) => progress?.Report(f), cancellationToken));
+        MixResult result;
+        try
+        {
+            result = Output.WithProgress(console, $"{vision.DisplayName} at {Output.Number(settings.Fps)} FPS with {llm.DisplayName}", progress =>
+                MixRunner.Run(onnx.Infer, settings.Fps, model.NextStreamToken, duration, TimeSpan.FromSeconds(Math.Min(2, settings.Duration / 4)), (_, f) => progress?.Report(f), cancellationToken));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            saver.ReportInterrupted("nothing");
+            throw;
+        }
+
         var telemetry = sampler.Stop();
 
         var record = ToRecord(settings, vision, llm, result, prediction, telemetry, started, clock.Elapsed);
+        saver.Save(record);
         if (settings.Json)
         {
             Output.Json(console, new
@@ -133,7 +146,7 @@ public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             Render(settings, vision, llm, host, result, prediction);
         }
 
-        ResultsText.Save(console, settings, record, settings.Json);
+        saver.ThrowIfUnsaved();
         return 0;
     }
 

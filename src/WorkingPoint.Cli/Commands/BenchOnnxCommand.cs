@@ -1,3 +1,4 @@
+using WorkingPoint.Core.Files;
 using WorkingPoint.Core;
 using System.ComponentModel;
 using System.Diagnostics;
@@ -120,22 +121,57 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             ? level
             : throw new InvalidInputException($"--opt '{settings.Optimization}' is not an optimization level; use disabled, basic, extended or all.");
         var model = ModelFiles.Resolve(catalog, settings.Model, settings.Input);
+        if (settings.Plot is { } plot)
+        {
+            AtomicFile.RefuseUnwritableTarget(plot);
+        }
+
+        using var saver = ResultsText.Prepare(console, settings, settings.Json);
         var options = new OnnxRuntimeOptions(settings.Provider, settings.Threads, optimization, settings.Seed);
         using var target = OnnxRuntimeTarget.Load(model.Path, model.Shapes, options);
         var sha = ModelHash.Sha256Of(model.Path);
         var fingerprint = PlatformFingerprint.OfThisMachine().WithRuntime("ONNX Runtime", OnnxRuntimeTarget.RuntimeVersion);
         var sources = TelemetryDiscovery.Discover();
         var runs = new List<ScenarioRun>();
+        var inParts = scenarios.Length > 1;
+        MeasurementHooks.Start();
         foreach (var scenario in scenarios)
         {
-            var scenarioSettings = SettingsFor(scenario, settings, target, cancellationToken);
-            var startedAt = DateTimeOffset.UtcNow;
-            using var sampler = new TelemetrySampler(sources, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs));
-            var result = Output.WithProgress(console, $"{Name(scenario)}{(settings.SustainedMinutes is { } m ? $" (sustained {Output.Number(m)} min)" : string.Empty)}", p => new LoadGenerator(target).Run(scenarioSettings, p, cancellationToken));
-            runs.Add(new ScenarioRun(result, sampler.Stop(), startedAt));
+            try
+            {
+                var scenarioSettings = SettingsFor(scenario, settings, target, cancellationToken);
+                var startedAt = DateTimeOffset.UtcNow;
+                using var sampler = new TelemetrySampler(sources, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs));
+                var result = Output.WithProgress(console, $"{Name(scenario)}{(settings.SustainedMinutes is { } m ? $" (sustained {Output.Number(m)} min)" : string.Empty)}", p => new LoadGenerator(target).Run(scenarioSettings, p, cancellationToken));
+                runs.Add(new ScenarioRun(result, sampler.Stop(), startedAt));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped (Ctrl-C): the scenarios that finished are saved already; they are marked interrupted, the one running is dropped.
+                saver.FinishParts(RunStatus.Interrupted);
+                saver.ReportInterrupted($"{runs.Count} finished scenario{(runs.Count == 1 ? string.Empty : "s")} of {scenarios.Length}");
+                throw;
+            }
+
+            if (inParts)
+            {
+                // Each scenario lands as it finishes, marked incomplete until the last one does: a kill keeps what finished, marked as partial.
+                saver.SavePart(ToRecord(runs[^1], settings, model, sha, fingerprint, target));
+            }
         }
 
         var records = runs.Select(r => ToRecord(r, settings, model, sha, fingerprint, target)).ToArray();
+
+        // Saved before anything else can fail (a plot, the terminal): the measurement is kept first.
+        if (inParts)
+        {
+            saver.FinishParts(RunStatus.Complete);
+        }
+        else
+        {
+            saver.Save(records[0]);
+        }
+
         var plots = settings.Plot is null ? [] : SavePlots(settings, model.DisplayName, runs);
         if (settings.Json)
         {
@@ -157,11 +193,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             Render(settings, model, target, runs, plots);
         }
 
-        foreach (var record in records)
-        {
-            ResultsText.Save(console, settings, record, settings.Json);
-        }
-
+        saver.ThrowIfUnsaved();
         return 0;
     }
 

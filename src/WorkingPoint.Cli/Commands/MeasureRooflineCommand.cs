@@ -1,3 +1,4 @@
+using WorkingPoint.Core.Files;
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -50,8 +51,32 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
             FmaPath = settings.Scalar ? FmaPath.Scalar : null,
             Int8Path = settings.Scalar ? Int8Path.Portable : null,
         };
-        var roofline = Measure(options, cancellationToken);
         var hostFile = settings.HostFile ?? HostPlatform.DefaultPath;
+        if (settings.OutputPath is { } plotPath)
+        {
+            AtomicFile.RefuseUnwritableTarget(plotPath);
+        }
+
+        if (Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(hostFile))))
+        {
+            // A link at host.yaml is refused now, not after the measurement (a missing data directory is created on writing).
+            AtomicFile.RefuseUnwritableTarget(hostFile);
+        }
+
+        using var saver = ResultsText.Prepare(console, settings, settings.Json);
+        MeasurementHooks.Start();
+        HostRoofline roofline;
+        try
+        {
+            roofline = Measure(options, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            saver.ReportInterrupted("nothing");
+            throw;
+        }
+
+        saver.Save(roofline.ToRecord());
         HostPlatform.Write(hostFile, MeasuredHost.FiguresOf(roofline));
         var plots = settings.OutputPath is { } output ? SavePlots(roofline, output, hostFile) : [];
         if (settings.Json)
@@ -77,7 +102,7 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
             Render(roofline, hostFile, plots);
         }
 
-        ResultsText.Save(console, settings, roofline.ToRecord(), settings.Json);
+        saver.ThrowIfUnsaved();
         return 0;
     }
 

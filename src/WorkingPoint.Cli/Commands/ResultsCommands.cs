@@ -2,6 +2,7 @@ using WorkingPoint.Core;
 using System.ComponentModel;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using WorkingPoint.Measurement;
@@ -43,16 +44,17 @@ internal static class ResultsText
             : throw new InvalidInputException($"'{text}' is not a result id; ids are whole numbers from 1, as 'wpt results list' shows.");
 
     /// <summary>A stored record as JSON (show --json, export --json): the record's own fields, the duration in seconds rather than a TimeSpan string.</summary>
-    public static object JsonOf(StoredMeasurement stored)
+    public static object JsonOf(StoredMeasurement stored) => JsonOf(stored.Id, stored.WptVersion, stored.Record);
+
+    /// <summary>Also the form of a side file (no id yet), so <c>wpt results import</c> reads both.</summary>
+    public static object JsonOf(long? id, string? wptVersion, MeasurementRecord r) => new
     {
-        var r = stored.Record;
-        return new
-        {
-            id = stored.Id,
-            wptVersion = stored.WptVersion,
-            record = new { r.Kind, r.StartedAt, durationSeconds = r.Duration.TotalSeconds, r.Platform, r.ModelName, r.ModelSha256, r.Parameters, r.Metrics, r.Samples, r.Notes },
-        };
-    }
+        id,
+        wptVersion,
+        record = new { r.Kind, r.StartedAt, durationSeconds = r.Duration.TotalSeconds, r.Platform, r.ModelName, r.ModelSha256, r.Parameters, r.Metrics, r.Samples, r.Notes, r.Status, r.RunGroup },
+    };
+
+    public static string StatusText(RunStatus status) => status.ToString().ToLowerInvariant();
 
     public static string When(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
@@ -63,21 +65,11 @@ internal static class ResultsText
             ? found
             : throw new ResultStoreException($"No result with id {id} in the results database; run 'wpt results list' for the ids.");
 
-    /// <summary>Saves unless --no-save, and says where; the id is what 'wpt results show' takes.</summary>
-    public static void Save(IAnsiConsole console, MeasureSettings settings, MeasurementRecord record, bool quiet)
-    {
-        if (settings.NoSave)
-        {
-            return;
-        }
-
-        using var store = ResultsDatabase.Open(settings.Db);
-        var id = store.Save(record);
-        if (!quiet)
-        {
-            console.MarkupLine($"Saved as result [bold]{id}[/] in {Markup.Escape(store.Path)} (wpt results show {id}).");
-        }
-    }
+    /// <summary>
+    /// Opens and checks the results database before a command measures (unless --no-save): a database that cannot take the
+    /// result is refused before any time is spent. Dispose it when done; call <see cref="ResultSaver.ThrowIfUnsaved"/> last.
+    /// </summary>
+    public static ResultSaver Prepare(IAnsiConsole console, MeasureSettings settings, bool quiet) => ResultSaver.Open(console, settings, quiet);
 }
 
 public sealed class ResultsListCommand(IAnsiConsole console) : Command<ResultsListCommand.Settings>
@@ -119,7 +111,7 @@ public sealed class ResultsListCommand(IAnsiConsole console) : Command<ResultsLi
         var results = store.List(kind, settings.Limit);
         if (settings.Json)
         {
-            Output.Json(console, results.Select(r => new { r.Id, startedAt = r.Record.StartedAt, kind = r.Record.Kind, model = r.Record.ModelName, headline = r.Record.Metrics.Count > 0 ? r.Record.Metrics[0] : null, machine = r.Record.Platform.CpuModel }));
+            Output.Json(console, results.Select(r => new { r.Id, startedAt = r.Record.StartedAt, kind = r.Record.Kind, status = r.Record.Status, model = r.Record.ModelName, headline = r.Record.Metrics.Count > 0 ? r.Record.Metrics[0] : null, machine = r.Record.Platform.CpuModel }));
             return 0;
         }
 
@@ -130,7 +122,7 @@ public sealed class ResultsListCommand(IAnsiConsole console) : Command<ResultsLi
         }
 
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]Results[/] ({Markup.Escape(store.Path)})");
-        foreach (var column in new[] { "Id", "When (UTC)", "Kind", "Model", "Headline", "Machine" })
+        foreach (var column in new[] { "Id", "When (UTC)", "Kind", "Status", "Model", "Headline", "Machine" })
         {
             table.AddColumn(column);
         }
@@ -138,7 +130,7 @@ public sealed class ResultsListCommand(IAnsiConsole console) : Command<ResultsLi
         foreach (var (id, record) in results)
         {
             var headline = record.Metrics.Count > 0 && record.Metrics[0] is var m ? $"{m.Name} {ResultsText.Value(m.Value, m.Unit)}" : "–";
-            table.AddRow(id.ToString(CultureInfo.InvariantCulture), ResultsText.When(record.StartedAt), record.Kind.ToString().ToLowerInvariant(), Markup.Escape(record.ModelName ?? "–"), Markup.Escape(headline), Markup.Escape($"{record.Platform.CpuModel} ({record.Platform.Hostname})"));
+            table.AddRow(id.ToString(CultureInfo.InvariantCulture), ResultsText.When(record.StartedAt), record.Kind.ToString().ToLowerInvariant(), record.Status == RunStatus.Complete ? "complete" : $"[yellow]{ResultsText.StatusText(record.Status)}[/]", Markup.Escape(record.ModelName ?? "–"), Markup.Escape(headline), Markup.Escape($"{record.Platform.CpuModel} ({record.Platform.Hostname})"));
         }
 
         console.Write(table);
@@ -176,6 +168,17 @@ public sealed class ResultsShowCommand(IAnsiConsole console) : Command<ResultsSh
         }
 
         var summary = Output.KeyValueTable($"Result {id}: {record.Kind.ToString().ToLowerInvariant()}{(record.ModelName is null ? string.Empty : $" of {record.ModelName}")}");
+        summary.Row("Status", Markup.Escape(record.Status switch
+        {
+            RunStatus.Complete => "complete",
+            RunStatus.Incomplete => "incomplete: part of a run whose other parts never all landed (killed, or still running)",
+            _ => "interrupted: stopped early (Ctrl-C); holds what was measured before",
+        }));
+        if (record.RunGroup is { } group)
+        {
+            summary.Row("Run group", Markup.Escape($"{group} (the parts of one run share it)"));
+        }
+
         summary.Row("Started (UTC)", ResultsText.When(record.StartedAt));
         summary.Row("Duration", $"{Output.Number(record.Duration.TotalSeconds)} s");
         summary.Row("Model SHA-256", Markup.Escape(record.ModelSha256 ?? "–"));
@@ -260,8 +263,9 @@ public sealed class ResultsExportCommand(IAnsiConsole console) : Command<Results
         }
         else
         {
+            // To a terminal, without control characters stored names may carry (a file gets the records as they are).
             var writer = console.Profile.Out.Writer;
-            writer.Write(text);
+            writer.Write(settings.Json ? text : Core.TerminalText.Clean(text, keepLineBreaks: true));
             writer.Flush();
         }
 
@@ -289,7 +293,7 @@ public sealed class ResultsExportCommand(IAnsiConsole console) : Command<Results
     /// <summary>RFC 4180: comma-separated, CRLF-free (LF) rows, fields quoted when they hold a comma, quote or newline.</summary>
     internal static string Csv(IReadOnlyList<StoredMeasurement> results)
     {
-        var text = new StringBuilder("id,started_at_utc,kind,model,model_sha256,machine,hostname,metric,value,unit\n");
+        var text = new StringBuilder("id,started_at_utc,kind,model,model_sha256,machine,hostname,metric,value,unit,status,run_group\n");
         foreach (var (id, record) in results)
         {
             foreach (var metric in record.Metrics)
@@ -299,6 +303,7 @@ public sealed class ResultsExportCommand(IAnsiConsole console) : Command<Results
                     id.ToString(CultureInfo.InvariantCulture), record.StartedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture), record.Kind.ToString().ToLowerInvariant(),
                     record.ModelName ?? string.Empty, record.ModelSha256 ?? string.Empty, record.Platform.CpuModel, record.Platform.Hostname,
                     metric.Name, metric.Value.ToString("R", CultureInfo.InvariantCulture), metric.Unit,
+                    ResultsText.StatusText(record.Status), record.RunGroup ?? string.Empty,
                 ];
                 text.AppendJoin(',', fields.Select(Quote)).Append('\n');
             }
@@ -400,5 +405,105 @@ public sealed class ResultsCompareCommand(IAnsiConsole console) : Command<Result
         }
 
         return differences;
+    }
+}
+
+public sealed class ResultsImportCommand(IAnsiConsole console) : Command<ResultsImportCommand.Settings>
+{
+    public sealed class Settings : DatabaseSettings
+    {
+        [CommandArgument(0, "<FILE>")]
+        [Description("A side file wpt wrote when the database could not take a result (RESULTS.db.unsaved-….json), or 'wpt results export --json' output.")]
+        public string File { get; init; } = string.Empty;
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var records = Read(settings.File);
+        using var store = ResultsDatabase.Open(settings.Db);
+        store.CheckWritable();
+        var imported = new List<long>();
+        var present = 0;
+        foreach (var record in records)
+        {
+            if (store.Contains(record))
+            {
+                present++;
+                continue;
+            }
+
+            imported.Add(store.Save(record));
+        }
+
+        // A run saved in parts takes the status its side file gives it, also for the parts that reached the database before it failed.
+        foreach (var group in records.Where(r => r.RunGroup is not null).GroupBy(r => r.RunGroup!, StringComparer.Ordinal))
+        {
+            store.SetGroupStatus(group.Key, group.Last().Status);
+        }
+
+        if (settings.Json)
+        {
+            Output.Json(console, new { database = store.Path, imported, alreadyPresent = present });
+            return 0;
+        }
+
+        console.MarkupLine(imported.Count == 0
+            ? $"Nothing to import: all {present} result{(present == 1 ? " is" : "s are")} in {Markup.Escape(store.Path)} already."
+            : $"Imported {imported.Count} result{(imported.Count == 1 ? string.Empty : "s")} ([bold]{string.Join(", ", imported)}[/]) into {Markup.Escape(store.Path)}{(present > 0 ? $"; {present} already there" : string.Empty)}. The file {Markup.Escape(settings.File)} may now be deleted.");
+        return 0;
+    }
+
+    private sealed record Entry(long? Id, string? WptVersion, StoredRecord? Record);
+
+    private sealed record StoredRecord(
+        MeasurementKind? Kind,
+        DateTimeOffset? StartedAt,
+        double? DurationSeconds,
+        PlatformFingerprint? Platform,
+        string? ModelName,
+        string? ModelSha256,
+        Dictionary<string, string>? Parameters,
+        List<Metric>? Metrics,
+        List<SampleSeries>? Samples,
+        string? Notes,
+        RunStatus? Status,
+        string? RunGroup);
+
+    private static List<MeasurementRecord> Read(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidInputException($"{path}: no such file; give the side file named in the message wpt printed, or a file from 'wpt results export --json'.");
+        }
+
+        List<Entry?>? entries;
+        try
+        {
+            using var stream = File.OpenRead(path);
+            entries = JsonSerializer.Deserialize<List<Entry?>>(stream, Output.JsonOptions);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidInputException($"{path}: not a wpt results file ({ex.Message.TrimEnd('.')}); give a side file wpt wrote, or a file from 'wpt results export --json'.", ex);
+        }
+
+        var records = new List<MeasurementRecord>();
+        foreach (var (entry, index) in (entries ?? []).Select((e, i) => (e, i + 1)))
+        {
+            var r = entry?.Record;
+            if (r is not { Kind: { } kind, StartedAt: { } startedAt, DurationSeconds: { } seconds, Platform: { } platform, Metrics: { } metrics }
+                || !double.IsFinite(seconds) || seconds < 0 || metrics.Any(m => m is null || m.Name is null || m.Unit is null))
+            {
+                throw new InvalidInputException($"{path}: record {index} lacks its kind, start time, duration, machine or metrics; the file is not one wpt wrote, or it was edited. Nothing was imported.");
+            }
+
+            records.Add(new MeasurementRecord(kind, startedAt, TimeSpan.FromSeconds(seconds), platform, r.ModelName, r.ModelSha256, r.Parameters ?? [], metrics, r.Samples ?? [], r.Notes)
+            {
+                Status = r.Status ?? RunStatus.Complete,
+                RunGroup = r.RunGroup,
+            });
+        }
+
+        return records;
     }
 }

@@ -62,31 +62,63 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var models = ParseModels(settings.Models, catalog);
+        using var saver = ResultsText.Prepare(console, settings, settings.Json);
+        MeasurementHooks.Start();
         var host = PlatformOrMeasuredHost(console, catalog, settings.Platform, cancellationToken);
         var request = new PredictionRequest(Weights: WeightFormat.Parse("fp32"));
         var rows = new List<ValidationRow>();
         var started = DateTimeOffset.UtcNow;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        foreach (var (model, width, height) in models)
+        var fingerprint = PlatformFingerprint.OfThisMachine().WithRuntime("ONNX Runtime", OnnxRuntimeTarget.RuntimeVersion);
+        var parameters = new Dictionary<string, string> { ["models"] = settings.Models, ["threads"] = settings.Threads?.ToString(CultureInfo.InvariantCulture) ?? "default", ["weights"] = "fp32", ["platform"] = host.Name };
+        IEnumerable<Metric> RowMetrics() => rows.SelectMany(r => new[] { new Metric($"{r.Model}.predicted", r.PredictedMs, "ms"), new Metric($"{r.Model}.measured-p50", r.MeasuredMedianMs, "ms"), new Metric($"{r.Model}.error", r.ErrorPercent, "%") });
+        double gemmFraction;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var prediction = Predictions.Predict(new GraphCatalogModel(model), host, request with { InputWidth = width, InputHeight = height });
-            var file = CatalogExport.Export(model, InputShapes.Parse([$"{width}x{height}"]));
-            using var target = OnnxRuntimeTarget.Load(file.Path, file.Shapes, new OnnxRuntimeOptions(IntraOpThreads: settings.Threads));
-            var scenario = new ScenarioSettings { MinDuration = TimeSpan.FromSeconds(settings.Duration), MinQueryCount = settings.MinQueries, WarmupQueries = 3 };
-            var result = Output.WithStatus(console, $"Running {model.Id} at {width}x{height}…", () => new LoadGenerator(target).Run(scenario, null, cancellationToken));
-            var predicted = prediction.Latency.Milliseconds;
-            var measured = result.Latency.P50.Milliseconds;
-            var (w, h) = model.AlignedSize(width, height);
-            rows.Add(new ValidationRow(model.Id, w, h, ((GraphModelPrediction)prediction).Result.OpsPerInference.Giga, predicted, prediction.Bottleneck.ToString(), measured, result.Latency.P90.Milliseconds, (predicted - measured) / measured * 100));
+            foreach (var (model, width, height) in models)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var prediction = Predictions.Predict(new GraphCatalogModel(model), host, request with { InputWidth = width, InputHeight = height });
+                var file = CatalogExport.Export(model, InputShapes.Parse([$"{width}x{height}"]));
+                using var target = OnnxRuntimeTarget.Load(file.Path, file.Shapes, new OnnxRuntimeOptions(IntraOpThreads: settings.Threads));
+                var scenario = new ScenarioSettings { MinDuration = TimeSpan.FromSeconds(settings.Duration), MinQueryCount = settings.MinQueries, WarmupQueries = 3 };
+                var result = Output.WithStatus(console, $"Running {model.Id} at {width}x{height}…", () => new LoadGenerator(target).Run(scenario, null, cancellationToken));
+                var predicted = prediction.Latency.Milliseconds;
+                var measured = result.Latency.P50.Milliseconds;
+                var (w, h) = model.AlignedSize(width, height);
+                rows.Add(new ValidationRow(model.Id, w, h, ((GraphModelPrediction)prediction).Result.OpsPerInference.Giga, predicted, prediction.Bottleneck.ToString(), measured, result.Latency.P90.Milliseconds, (predicted - measured) / measured * 100));
+            }
+
+            gemmFraction = Output.WithStatus(console, "Timing a 1024³ GEMM for the compute fraction…", () => MeasureGemmFraction(host, settings.Threads, cancellationToken));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped (Ctrl-C): the models measured so far are kept, marked interrupted, without the fits that need them all.
+            if (rows.Count > 0)
+            {
+                saver.Save(new MeasurementRecord(MeasurementKind.Validate, started, clock.Elapsed, fingerprint, string.Join(",", rows.Select(r => r.Model)), null, parameters, [.. RowMetrics()], []), RunStatus.Interrupted);
+            }
+
+            saver.ReportInterrupted($"{rows.Count} of {models.Count} models");
+            throw;
         }
 
         var cases = models.Select(m => new NetworkCase(m.Model, m.Width, m.Height)).ToArray();
         var measuredMs = rows.Select(r => r.MeasuredMedianMs).ToArray();
         var medianAbsoluteError = ValidationFit.MedianAbsoluteError(rows.Select(r => r.ErrorPercent));
         var fit = NetworkValidation.FitComputeFraction(cases, host, request, measuredMs);
-        var gemmFraction = Output.WithStatus(console, "Timing a 1024³ GEMM for the compute fraction…", () => MeasureGemmFraction(host, settings.Threads, cancellationToken));
         var gemm = (Fraction: gemmFraction, Error: NetworkValidation.MedianAbsoluteErrorAt(cases, host, request, measuredMs, gemmFraction));
+        var record = new MeasurementRecord(
+            MeasurementKind.Validate,
+            started,
+            clock.Elapsed,
+            fingerprint,
+            string.Join(",", rows.Select(r => r.Model)),
+            null,
+            parameters,
+            [new Metric("median-abs-error", medianAbsoluteError, "%"), new Metric("gemm-compute-fraction", gemm.Fraction, "fraction"), new Metric("gemm-median-abs-error", gemm.Error, "%"), new Metric("fitted-compute-fraction", fit.Fraction, "fraction"), new Metric("fitted-median-abs-error", fit.Error, "%"), .. RowMetrics()],
+            []);
+        saver.Save(record);
         if (settings.Json)
         {
             Output.Json(console, new
@@ -106,17 +138,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             Render(host, rows, medianAbsoluteError, gemm, fit);
         }
 
-        var record = new MeasurementRecord(
-            MeasurementKind.Validate,
-            started,
-            clock.Elapsed,
-            PlatformFingerprint.OfThisMachine().WithRuntime("ONNX Runtime", OnnxRuntimeTarget.RuntimeVersion),
-            string.Join(",", rows.Select(r => r.Model)),
-            null,
-            new Dictionary<string, string> { ["models"] = settings.Models, ["threads"] = settings.Threads?.ToString(CultureInfo.InvariantCulture) ?? "default", ["weights"] = "fp32", ["platform"] = host.Name },
-            [new Metric("median-abs-error", medianAbsoluteError, "%"), new Metric("gemm-compute-fraction", gemm.Fraction, "fraction"), new Metric("gemm-median-abs-error", gemm.Error, "%"), new Metric("fitted-compute-fraction", fit.Fraction, "fraction"), new Metric("fitted-median-abs-error", fit.Error, "%"), .. rows.SelectMany(r => new[] { new Metric($"{r.Model}.predicted", r.PredictedMs, "ms"), new Metric($"{r.Model}.measured-p50", r.MeasuredMedianMs, "ms"), new Metric($"{r.Model}.error", r.ErrorPercent, "%") })],
-            []);
-        ResultsText.Save(console, settings, record, settings.Json);
+        saver.ThrowIfUnsaved();
         return 0;
     }
 

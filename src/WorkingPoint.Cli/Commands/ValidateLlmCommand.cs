@@ -98,6 +98,8 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
             }
         }
 
+        using var saver = ResultsText.Prepare(console, settings, settings.Json);
+        MeasurementHooks.Start();
         var host = ValidateCommand.PlatformOrMeasuredHost(console, catalog, settings.Platform, cancellationToken);
         var ceilings = new Ceilings(host);
         var options = new LlamaCppOptions(settings.Threads).Validate();
@@ -105,18 +107,43 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
         var runs = new List<(LlmWorkload Workload, LlmBenchResult Result)>();
         var started = DateTimeOffset.UtcNow;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        foreach (var arch in architectures)
+        try
         {
-            foreach (var format in formats)
+            foreach (var arch in architectures)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var path = LlmModelFiles.Synthesize(Output.Progress(console), arch, format, bench.ContextTokens);
-                var file = new LlmModelFile(path, $"{arch.Id} {format.Id}", GgufModels.Load(path), Synthesized: true);
-                var run = LlmRun.Measure(console, file, bench, options, TimeSpan.FromMilliseconds(250), cancellationToken);
-                var workload = new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16);
-                runs.Add((workload, run.Result));
-                rows.Add(RowOf(arch.Id, format.Id, workload, ceilings, bench, run.Result));
+                foreach (var format in formats)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var path = LlmModelFiles.Synthesize(Output.Progress(console), arch, format, bench.ContextTokens);
+                    var file = new LlmModelFile(path, $"{arch.Id} {format.Id}", GgufModels.Load(path), Synthesized: true);
+                    var run = LlmRun.Measure(console, file, bench, options, TimeSpan.FromMilliseconds(250), cancellationToken);
+                    var workload = new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16);
+                    runs.Add((workload, run.Result));
+                    rows.Add(RowOf(arch.Id, format.Id, workload, ceilings, bench, run.Result));
+                }
             }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped (Ctrl-C): the models measured so far are kept, marked interrupted, without the fits that need them all.
+            if (rows.Count > 0)
+            {
+                saver.Save(
+                    new MeasurementRecord(
+                        MeasurementKind.Validate,
+                        started,
+                        clock.Elapsed,
+                        PlatformFingerprint.OfThisMachine().WithRuntime("LLamaSharp (llama.cpp)", LlamaCppModel.RuntimeVersion),
+                        string.Join(",", rows.Select(r => $"{r.Model} {r.Weights}")),
+                        null,
+                        new Dictionary<string, string> { ["validate"] = "llm", ["models"] = settings.Models, ["weights"] = settings.Weights, ["platform"] = host.Name },
+                        [.. rows.SelectMany(r => new[] { new Metric($"{r.Model}.{r.Weights}.decode.predicted", r.PredictedDecode, "tok/s"), new Metric($"{r.Model}.{r.Weights}.decode.measured", r.MeasuredDecode, "tok/s"), new Metric($"{r.Model}.{r.Weights}.prefill.predicted", r.PredictedPrefill, "tok/s"), new Metric($"{r.Model}.{r.Weights}.prefill.measured", r.MeasuredPrefill, "tok/s") })],
+                        []),
+                    RunStatus.Interrupted);
+            }
+
+            saver.ReportInterrupted($"{rows.Count} of {architectures.Length * formats.Length} models");
+            throw;
         }
 
         var fits = LlmValidation.Fit(host, ceilings, bench.PromptTokens, bench.GenTokens, runs.Select(r => new LlmMeasured(r.Workload, r.Result.Prompt!.MeanTokensPerSecond, r.Result.Generation!.MeanTokensPerSecond)).ToArray());
@@ -181,7 +208,8 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
                 }),
             ],
             []);
-        ResultsText.Save(console, settings, record, settings.Json);
+        saver.Save(record);
+        saver.ThrowIfUnsaved();
         return 0;
     }
 

@@ -10,6 +10,19 @@ public enum MeasurementKind
     Validate,
 }
 
+/// <summary>Whether a record holds a whole run: what <c>wpt results</c> shows, so a partial run is never taken for a finished one.</summary>
+public enum RunStatus
+{
+    /// <summary>The run finished and everything it measured is in the record (or in its run group).</summary>
+    Complete,
+
+    /// <summary>One part of a run whose remaining parts have not landed yet: the run is still going, or was killed.</summary>
+    Incomplete,
+
+    /// <summary>The run was stopped (Ctrl-C, SIGTERM); the record holds what was measured before that.</summary>
+    Interrupted,
+}
+
 /// <summary>A series of raw samples (latencies, throughput over time, telemetry readings), kept so any statistic can be recomputed later.</summary>
 /// <param name="Name">What was sampled, e.g. "latency" or "power.package".</param>
 /// <param name="Unit">The unit of every value, e.g. "ms", "W", "GB/s", "°C", "MHz".</param>
@@ -22,7 +35,8 @@ public sealed record Metric(string Name, double Value, string Unit);
 
 /// <summary>
 /// One measurement with its full context: the machine, the model (by content hash), every parameter, the summary figures and the raw samples.
-/// Records are immutable once written; a run that did not finish writes none.
+/// Records are immutable once written, except for <see cref="Status"/>, which the run that wrote them updates when its last
+/// part lands (or it is stopped).
 /// </summary>
 public sealed record MeasurementRecord(
     MeasurementKind Kind,
@@ -34,7 +48,13 @@ public sealed record MeasurementRecord(
     IReadOnlyDictionary<string, string> Parameters,
     IReadOnlyList<Metric> Metrics,
     IReadOnlyList<SampleSeries> Samples,
-    string? Notes = null);
+    string? Notes = null)
+{
+    public RunStatus Status { get; init; } = RunStatus.Complete;
+
+    /// <summary>Shared by the records of one run saved in parts (<c>bench onnx --scenario all</c>); null for a run saved whole.</summary>
+    public string? RunGroup { get; init; }
+}
 
 /// <summary>A record as stored, with the id the store gave it.</summary>
 public sealed record StoredMeasurement(long Id, MeasurementRecord Record)
@@ -56,4 +76,7 @@ public interface IResultStore
 
     /// <summary>How many records there are, optionally of one kind.</summary>
     long Count(MeasurementKind? kind = null);
+
+    /// <summary>Sets the status of every record of a run group at once (one transaction); returns how many records it changed.</summary>
+    int SetGroupStatus(string runGroup, RunStatus status);
 }
