@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using WorkingPoint.Core;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Units;
 using YamlDotNet.RepresentationModel;
@@ -255,7 +256,7 @@ public static partial class PlatformYaml
                 y.Number(a, "hostLink", "achievable") ?? d.HostLink,
                 y.Number(a, "usableMemory", "achievable") ?? d.UsableMemory).Validate(id);
         }
-        catch (ArgumentOutOfRangeException ex)
+        catch (InvalidInputException ex)
         {
             throw y.Error(a, ex.Message.Split(" (Parameter")[0]);
         }
