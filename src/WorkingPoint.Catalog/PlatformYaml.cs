@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using WorkingPoint.Core;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Units;
 using YamlDotNet.RepresentationModel;
