@@ -15,12 +15,52 @@ public static class WptApp
 
     public static int Run(string[] args, IAnsiConsole console, TextWriter errors)
     {
+        var output = new FormattedConsole(console, errors);
+        var app = Build(output, new ParsedSettingsInterceptor(output));
+        try
+        {
+            return app.Run(WithModelsShow(args));
+        }
+        catch (Exception ex) when (ex is CommandParseException or CommandRuntimeException)
+        {
+            errors.WriteLine($"wpt: error: {OneLine(CommandLine.WithSuggestion(ex.Message, WithModelsShow(args)))}");
+            return ErrorExitCode;
+        }
+        catch (Exception ex) when (IsUsersToFix(ex))
+        {
+            errors.WriteLine($"wpt: error: {OneLine(ex.Message)}");
+            return ErrorExitCode;
+        }
+        catch (Exception ex)
+        {
+            errors.WriteLine($"wpt: internal error (a bug in wpt, not in your input): {OneLine(ex.Message)} [{ex.GetType().Name}]; {CrashReport.Write(ex, args)}");
+            return BugExitCode;
+        }
+    }
+
+    /// <summary>
+    /// The configured command tree. Parsing is strict: an unknown option is an error (with the closest option suggested), never
+    /// silently ignored.
+    /// </summary>
+    internal static CommandApp Build(IAnsiConsole console, ICommandInterceptor? interceptor = null, Spectre.Console.Cli.Help.IHelpProvider? help = null)
+    {
         var app = new CommandApp();
         app.Configure(config =>
         {
             config.SetApplicationName("wpt");
             config.ConfigureConsole(console);
             config.PropagateExceptions();
+            config.UseStrictParsing();
+            if (interceptor is not null)
+            {
+                config.SetInterceptor(interceptor);
+            }
+
+            if (help is not null)
+            {
+                config.SetHelpProvider(help);
+            }
+
             config.AddCommand<PlatformsCommand>("platforms").WithDescription("List the platform catalog, or show one platform with its sources.").WithExample("platforms", "hailo-10h");
             config.AddBranch("models", models =>
             {
@@ -86,21 +126,7 @@ public static class WptApp
                     .WithExample("validate", "llm").WithExample("validate", "llm", "--models", "qwen2.5-0.5b,llama-3.2-1b", "--weights", "q4_0");
             });
         });
-
-        try
-        {
-            return app.Run(WithModelsShow(args));
-        }
-        catch (Exception ex) when (IsUsersToFix(ex))
-        {
-            errors.WriteLine($"wpt: error: {OneLine(ex.Message)}");
-            return ErrorExitCode;
-        }
-        catch (Exception ex)
-        {
-            errors.WriteLine($"wpt: internal error (a bug in wpt, not in your input): {OneLine(ex.Message)} [{ex.GetType().Name}]; {CrashReport.Write(ex, args)}");
-            return BugExitCode;
-        }
+        return app;
     }
 
     /// <summary>EX_SOFTWARE in sysexits.h: an internal error, as distinct from a usage error (2).</summary>

@@ -14,7 +14,7 @@ public sealed class CompareCommand(IAnsiConsole console) : Command<CompareComman
         [Description("Model id or path to a model YAML file.")]
         public string Model { get; init; } = string.Empty;
 
-        [CommandOption("--platforms <LIST>")]
+        [CommandOption("-p|--platform|--platforms <LIST>")]
         [Description("Comma-separated platform ids or YAML paths, or 'all' (default).")]
         public string? Platforms { get; init; }
 
@@ -34,6 +34,7 @@ public sealed class CompareCommand(IAnsiConsole console) : Command<CompareComman
     {
         var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var model = catalog.ResolveModel(settings.Model);
+        settings.RequireWithinContext(model);
         var platforms = catalog.ResolvePlatforms(settings.Platforms);
         var rows = new List<PredictionJson>();
         var skipped = new List<string>();

@@ -16,7 +16,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         [Description("A use-case YAML file (docs/usecase-schema.md; examples/smart-camera.yaml and others).")]
         public string UseCase { get; init; } = string.Empty;
 
-        [CommandOption("--platforms <LIST>")]
+        [CommandOption("-p|--platform|--platforms <LIST>")]
         [Description("Comma-separated platform ids or YAML paths, or 'all' (default: every catalog platform with figures).")]
         public string? Platforms { get; init; }
 
@@ -150,7 +150,7 @@ public sealed class ReportCommand(IAnsiConsole console) : Command<ReportCommand.
         [Description("report.html (default: the use case's file name with .html), .md or .json.")]
         public string? Output { get; init; }
 
-        [CommandOption("--platforms <LIST>")]
+        [CommandOption("-p|--platform|--platforms <LIST>")]
         [Description("Comma-separated platform ids or YAML paths, or 'all' (default).")]
         public string? Platforms { get; init; }
 

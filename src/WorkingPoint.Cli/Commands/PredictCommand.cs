@@ -34,6 +34,7 @@ public sealed class PredictCommand(IAnsiConsole console) : Command<PredictComman
         var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var platform = catalog.ResolvePlatform(settings.Platform);
         var model = catalog.ResolveModel(settings.Model);
+        settings.RequireWithinContext(model);
         var prediction = Predictions.Predict(model, platform, settings.ToRequest(platform));
         if (settings.Json)
         {

@@ -91,6 +91,7 @@ public sealed class ResultsListCommand(IAnsiConsole console) : Command<ResultsLi
         [CommandOption("--limit <N>")]
         [Description("At most this many, newest first. Default 50.")]
         [DefaultValue(50)]
+        [Limit(1, 1_000_000)]
         public int Limit { get; init; } = 50;
 
         public override ValidationResult Validate() => Limit < 1 ? ValidationResult.Error("--limit must be at least 1.") : ValidationResult.Success();

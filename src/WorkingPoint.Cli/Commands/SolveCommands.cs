@@ -19,9 +19,10 @@ public sealed class SolveBandwidthCommand(IAnsiConsole console) : Command<SolveB
 
         [CommandOption("--target-tok-s <N>")]
         [Description("Decode rate to reach, tokens per second per sequence.")]
+        [Limit(0, 1e6, MinimumExclusive = true)]
         public double TargetTokensPerSecond { get; init; }
 
-        [CommandOption("--platform <ID>")]
+        [CommandOption("-p|--platform <ID>")]
         [Description("Optional: take the achievable DRAM fraction from this platform and check its compute keeps up.")]
         public string? Platform { get; init; }
 
@@ -39,6 +40,7 @@ public sealed class SolveBandwidthCommand(IAnsiConsole console) : Command<SolveB
             throw new InvalidInputException($"'{settings.Model}' is not an LLM; 'solve bandwidth' answers for decode rates. Use 'solve input' for networks.");
         }
 
+        settings.RequireWithinContext(llm);
         var platform = settings.Platform is null ? null : catalog.ResolvePlatform(settings.Platform);
         var request = settings.ToRequest(platform);
         var workload = new LlmWorkload(llm.Architecture, request.WeightsFor(llm), request.KvCache ?? KvCacheFormat.F16);
@@ -127,10 +129,12 @@ public sealed class SolveModelCommand(IAnsiConsole console) : Command<SolveModel
 
         [CommandOption("--target-tok-s <N>")]
         [Description("Decode rate each candidate must reach.")]
+        [Limit(0, 1e6, MinimumExclusive = true)]
         public double TargetTokensPerSecond { get; init; }
 
         [CommandOption("--max-ttft-ms <MS>")]
         [Description("Optional time-to-first-token limit.")]
+        [Limit(0, 1e9, MinimumExclusive = true)]
         public double? MaxTtftMs { get; init; }
 
         public override ValidationResult Validate() =>
@@ -198,6 +202,7 @@ public sealed class SolveInputCommand(IAnsiConsole console) : Command<SolveInput
 
         [CommandOption("--target-fps <N>")]
         [Description("Frame rate the input must still reach.")]
+        [Limit(0, 1e6, MinimumExclusive = true)]
         public double TargetFps { get; init; }
 
         [CommandOption("--aspect <W:H>")]

@@ -18,7 +18,7 @@ public sealed class SweepCommand(IAnsiConsole console) : Command<SweepCommand.Se
 {
     public sealed class Settings : JsonSettings
     {
-        [CommandOption("--platforms <LIST>")]
+        [CommandOption("-p|--platform|--platforms <LIST>")]
         [Description("Comma-separated platform ids, or 'all' (default).")]
         public string? Platforms { get; init; }
 
@@ -36,6 +36,7 @@ public sealed class SweepCommand(IAnsiConsole console) : Command<SweepCommand.Se
 
         [CommandOption("--seconds <S>")]
         [Description("Minimum time to spend on each kind of evaluation. Default 1.")]
+        [Limit(0, 600, MinimumExclusive = true)]
         public double Seconds { get; init; } = 1;
     }
 
