@@ -91,10 +91,15 @@ internal static class Output
         }
 
         console.MarkupLine($"[bold]{Markup.Escape(heading)}[/]");
+
+        // A hanging indent: a wrapped note stays under its own text, clear of the bullets.
+        var notes = new Grid().AddColumn(new GridColumn().NoWrap().Padding(2, 0, 1, 0)).AddColumn(new GridColumn().Padding(0, 0, 0, 0));
         foreach (var line in list)
         {
-            console.MarkupLine($"  • {Markup.Escape(line)}");
+            notes.AddRow(new Text("•"), new Text(line));
         }
+
+        console.Write(notes);
     }
 
     /// <summary>Runs <paramref name="run"/> under a progress bar on an interactive console; plainly otherwise (pipes, tests).</summary>

@@ -194,8 +194,20 @@ internal static class TableLayout
             }
         }
 
-        if (table.Columns.Count < 3 || MinimumWidth(text) <= console.Profile.Width)
+        if (table.Columns.Count < 3 || MinimumWidth(text, padding: 2) <= console.Profile.Width)
         {
+            console.Write(table);
+            return;
+        }
+
+        // Next best: one space between columns instead of two.
+        if (MinimumWidth(text, padding: 1) <= console.Profile.Width)
+        {
+            foreach (var column in table.Columns)
+            {
+                column.Padding = new Padding(0, 0, 1, 0);
+            }
+
             console.Write(table);
             return;
         }
@@ -203,15 +215,18 @@ internal static class TableLayout
         WriteBlocks(console, table, text);
     }
 
-    /// <summary>The narrowest the table can be without splitting a number or a word: cells, borders and padding.</summary>
-    internal static int MinimumWidth(TabularText text)
+    /// <summary>
+    /// The narrowest the table can be without splitting a number or a word: cells, <paramref name="padding"/> spaces and one
+    /// border line per column, and the closing border.
+    /// </summary>
+    internal static int MinimumWidth(TabularText text, int padding)
     {
         var width = 1;
         for (var i = 0; i < text.Headers.Count; i++)
         {
             var cells = text.Rows.Select(r => i < r.Count ? r[i] : string.Empty).Append(text.Headers[i]);
             var column = text.Numeric[i] ? cells.Max(LongestLine) : cells.Max(LongestWord);
-            width += column + 3;
+            width += column + padding + 1;
         }
 
         return width;
@@ -302,13 +317,14 @@ public static class WptConsole
 {
     public const int PipedWidth = 160;
 
-    public static IAnsiConsole Create(TextWriter stdout, bool isTerminal, Func<string, string?> environment)
+    /// <param name="terminalAnsi">How a terminal's ANSI support is found: detected, unless a caller (a test) knows.</param>
+    public static IAnsiConsole Create(TextWriter stdout, bool isTerminal, Func<string, string?> environment, AnsiSupport terminalAnsi = AnsiSupport.Detect)
     {
         var noColor = !string.IsNullOrEmpty(environment("NO_COLOR"));
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(stdout),
-            Ansi = isTerminal ? AnsiSupport.Detect : AnsiSupport.No,
+            Ansi = isTerminal ? terminalAnsi : AnsiSupport.No,
             ColorSystem = noColor || !isTerminal ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Interactive = isTerminal ? InteractionSupport.Detect : InteractionSupport.No,
         });

@@ -15,7 +15,7 @@ public sealed class CompareCommand(IAnsiConsole console) : Command<CompareComman
         public string Model { get; init; } = string.Empty;
 
         [CommandOption("-p|--platform|--platforms <LIST>")]
-        [Description("Comma-separated platform ids or YAML paths, or 'all' (default).")]
+        [Description("Comma-separated platform ids or YAML paths, or 'all' (default). Also --platforms.")]
         public string? Platforms { get; init; }
 
         [CommandOption("--sort <KEY>")]
@@ -53,7 +53,7 @@ public sealed class CompareCommand(IAnsiConsole console) : Command<CompareComman
         rows = Sorted(rows, settings.Sort);
         if (settings.Json)
         {
-            Output.Json(console, new { model = model.Id, sortedBy = settings.Sort, rows, skipped });
+            Output.Json(console, new { model = model.Id, sortedBy = settings.Sort, rows, skipped }, records: rows);
             return 0;
         }
 

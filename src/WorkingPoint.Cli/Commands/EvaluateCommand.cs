@@ -17,7 +17,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         public string UseCase { get; init; } = string.Empty;
 
         [CommandOption("-p|--platform|--platforms <LIST>")]
-        [Description("Comma-separated platform ids or YAML paths, or 'all' (default: every catalog platform with figures).")]
+        [Description("Comma-separated platform ids or YAML paths, or 'all' (default: every catalog platform with figures). Also --platforms.")]
         public string? Platforms { get; init; }
 
         [CommandOption("--no-sensitivity")]
@@ -151,7 +151,7 @@ public sealed class ReportCommand(IAnsiConsole console) : Command<ReportCommand.
         public string? Output { get; init; }
 
         [CommandOption("-p|--platform|--platforms <LIST>")]
-        [Description("Comma-separated platform ids or YAML paths, or 'all' (default).")]
+        [Description("Comma-separated platform ids or YAML paths, or 'all' (default). Also --platforms.")]
         public string? Platforms { get; init; }
 
         public override ValidationResult Validate() =>

@@ -243,7 +243,10 @@ public sealed class ResultsExportCommand(IAnsiConsole console) : Command<Results
         [Description("Write to a file instead of the terminal.")]
         public string? OutputPath { get; init; }
 
-        public override ValidationResult Validate() => Csv && Json ? ValidationResult.Error("Choose one of --csv and --json.") : ValidationResult.Success();
+        public override ValidationResult Validate() =>
+            Csv && Json ? ValidationResult.Error("Choose one of --csv and --json.")
+            : OutputFormat is not (OutputFormat.Csv or OutputFormat.Json or OutputFormat.Table) ? ValidationResult.Error($"results export writes csv (the default) or json; --format {Format} is not one of them.")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

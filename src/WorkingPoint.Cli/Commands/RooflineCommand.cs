@@ -14,11 +14,11 @@ public sealed class RooflineCommand(IAnsiConsole console) : Command<RooflineComm
     public sealed class Settings : WorkingPointSettings
     {
         [CommandOption("-p|--platform|--platforms <LIST>")]
-        [Description("One or more platform ids or YAML paths, comma-separated.")]
+        [Description("One or more platform ids or YAML paths, comma-separated. Also --platforms.")]
         public string Platform { get; init; } = string.Empty;
 
         [CommandOption("-m|--model|--models <LIST>")]
-        [Description("One or more model ids, comma-separated; each is placed on the roofline (LLMs as a prefill and a decode point).")]
+        [Description("One or more model ids, comma-separated; each is placed on the roofline (LLMs as a prefill and a decode point). Also --models.")]
         public string Model { get; init; } = string.Empty;
 
         [CommandOption("-o|--output <FILE>")]

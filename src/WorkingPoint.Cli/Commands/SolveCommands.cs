@@ -163,7 +163,7 @@ public sealed class SolveModelCommand(IAnsiConsole console) : Command<SolveModel
         var best = candidates.FirstOrDefault(c => c.Meets);
         if (settings.Json)
         {
-            Output.Json(console, new { platform = platform.Id, weights = request.WeightsFor(candidates.Length > 0 ? catalog.ResolveModel(candidates[0].Model) : catalog.Models[0]).Id, targetTokensPerSecond = settings.TargetTokensPerSecond, largestModel = best?.Model, candidates });
+            Output.Json(console, new { platform = platform.Id, weights = request.WeightsFor(candidates.Length > 0 ? catalog.ResolveModel(candidates[0].Model) : catalog.Models[0]).Id, targetTokensPerSecond = settings.TargetTokensPerSecond, largestModel = best?.Model, candidates }, records: candidates);
             return 0;
         }
 

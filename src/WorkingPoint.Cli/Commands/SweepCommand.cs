@@ -19,7 +19,7 @@ public sealed class SweepCommand(IAnsiConsole console) : Command<SweepCommand.Se
     public sealed class Settings : JsonSettings
     {
         [CommandOption("-p|--platform|--platforms <LIST>")]
-        [Description("Comma-separated platform ids, or 'all' (default).")]
+        [Description("Comma-separated platform ids, or 'all' (default). Also --platforms.")]
         public string? Platforms { get; init; }
 
         [CommandOption("--contexts <LIST>")]

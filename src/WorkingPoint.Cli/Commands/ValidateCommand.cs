@@ -28,7 +28,7 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
     public sealed class Settings : MeasureSettings
     {
         [CommandOption("-m|--model|--models <LIST>")]
-        [Description("Comma-separated catalog networks, each optionally @WIDTHxHEIGHT. Default: " + DefaultModels + ".")]
+        [Description("Comma-separated catalog networks, each optionally @WIDTHxHEIGHT. Default: " + DefaultModels + ". Also --models.")]
         public string Models { get; init; } = DefaultModels;
 
         [CommandOption("--duration <SECONDS>")]

@@ -27,7 +27,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console) : Command<ValidateL
     public sealed class Settings : MeasureSettings
     {
         [CommandOption("-m|--model|--models <LIST>")]
-        [Description("Comma-separated catalog LLMs. Default: " + DefaultModels + ".")]
+        [Description("Comma-separated catalog LLMs. Default: " + DefaultModels + ". Also --models.")]
         public string Models { get; init; } = DefaultModels;
 
         [CommandOption("-w|--weights <LIST>")]
