@@ -39,6 +39,11 @@ internal static class CommandLine
                 : $"Unknown option '{Dashed(option.Groups[1].Value, shortNames)}'; {where} lists the options.";
         }
 
+        if (Regex.Match(message, "Unknown command '([^']+)'") is { Success: true } leafArgument && node.Children.Count == 0)
+        {
+            return $"'{leafArgument.Groups[1].Value}' is not an argument of wpt {node.Path}; {where} shows its usage.";
+        }
+
         if (Regex.Match(message, "Unknown command '([^']+)'") is { Success: true } command)
         {
             var best = Closest(command.Groups[1].Value, node.Children.Select(c => c.Words[^1]));
@@ -57,7 +62,7 @@ internal static class CommandLine
                 : $"{name}'{value}' is not a number; write it in digits, e.g. 2.5 ({where} lists the options).";
         }
 
-        return message;
+        return $"{message.TrimEnd().TrimEnd('.')}; {where} shows the usage.";
     }
 
     /// <summary>The deepest command the leading words of <paramref name="args"/> name; a branch stands for its default command.</summary>

@@ -94,6 +94,15 @@ public sealed class CommandLineTests
         Assert.Contains("did you mean 'solve bandwidth'?", errors, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_stray_word_after_a_command_is_refused_with_where_to_find_its_usage()
+    {
+        var (code, _, errors) = Wpt.Run("predict", "foo", "-p", "hailo-8", "-m", "yolov8n");
+
+        Assert.Equal(2, code);
+        Assert.Equal("wpt: error: 'foo' is not an argument of wpt predict; wpt predict --help shows its usage.", errors.TrimEnd());
+    }
+
     [Theory]
     [InlineData("evaluate", "--platform")]
     [InlineData("evaluate", "--platforms")]
