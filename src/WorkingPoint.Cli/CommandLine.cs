@@ -31,12 +31,11 @@ internal static class CommandLine
         if (Regex.Match(message, "Unknown option '([^']+)'") is { Success: true } option)
         {
             var typed = option.Groups[1].Value.TrimStart('-');
-            var longNames = node.Options.Where(o => o.StartsWith("--", StringComparison.Ordinal)).ToArray();
-            var shortNames = node.Options.Except(longNames).ToArray();
-            var best = Closest(typed, longNames.Select(o => o[2..]));
+            var longNames = node.Options.Where(o => o.StartsWith("--", StringComparison.Ordinal)).Select(o => o[2..]);
+            var best = Closest(typed, longNames);
             return best is not null
-                ? $"Unknown option '{Dashed(option.Groups[1].Value, shortNames)}'; did you mean --{best}? ({where} lists the options.)"
-                : $"Unknown option '{Dashed(option.Groups[1].Value, shortNames)}'; {where} lists the options.";
+                ? $"Unknown option '{Dashed(option.Groups[1].Value)}'; did you mean --{best}? ({where} lists the options.)"
+                : $"Unknown option '{Dashed(option.Groups[1].Value)}'; {where} lists the options.";
         }
 
         if (Regex.Match(message, "Unknown command '([^']+)'") is { Success: true } leafArgument && node.Children.Count == 0)
@@ -126,7 +125,7 @@ internal static class CommandLine
         return d[a.Length, b.Length];
     }
 
-    private static string Dashed(string token, IReadOnlyList<string> shortNames) =>
+    private static string Dashed(string token) =>
         token.StartsWith('-') ? token : token.Length == 1 ? "-" + token : "--" + token;
 
     private static CommandNode ReadTree()

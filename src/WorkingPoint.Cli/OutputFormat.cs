@@ -191,6 +191,7 @@ internal static class TableLayout
             if (text.Numeric[i])
             {
                 table.Columns[i].NoWrap = true;
+                table.Columns[i].Alignment ??= Justify.Right;
             }
         }
 
