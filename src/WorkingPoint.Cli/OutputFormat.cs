@@ -50,6 +50,9 @@ internal static class OutputFormats
 /// </summary>
 internal sealed class FormattedConsole(IAnsiConsole inner, TextWriter errors) : IAnsiConsole
 {
+    // Several tables in one CSV output are separated by an empty line.
+    private bool _wroteCsv;
+
     /// <summary>Set from the command's settings once the command line is parsed (see <see cref="ParsedSettingsInterceptor"/>).</summary>
     public OutputFormat Format { get; set; } = OutputFormat.Table;
 
@@ -93,8 +96,6 @@ internal sealed class FormattedConsole(IAnsiConsole inner, TextWriter errors) : 
                 break;
         }
     }
-
-    private bool _wroteCsv;
 
     private void WriteRaw(string text)
     {
