@@ -18,12 +18,29 @@ internal static class Output
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
-    /// <summary>Writes JSON to the console's raw writer, so no markup or line wrapping touches it.</summary>
-    public static void Json<T>(IAnsiConsole console, T value)
+    private static readonly JsonSerializerOptions JsonLineOptions = new(JsonOptions) { WriteIndented = false };
+
+    /// <summary>
+    /// Writes JSON to the console's raw writer, so no markup or line wrapping touches it. Under --format jsonl: one compact line
+    /// per record, the records being <paramref name="records"/> where given, else the elements of an array, else the value.
+    /// </summary>
+    public static void Json<T>(IAnsiConsole console, T value, System.Collections.IEnumerable? records = null)
     {
         var writer = console.Profile.Out.Writer;
-        writer.Write(JsonSerializer.Serialize(value, JsonOptions));
-        writer.Write('\n');
+        if (console is FormattedConsole { Format: OutputFormat.JsonLines })
+        {
+            foreach (var record in records ?? (value as System.Collections.IEnumerable is { } list and not string ? list : new object?[] { value }))
+            {
+                writer.Write(JsonSerializer.Serialize(record, record?.GetType() ?? typeof(object), JsonLineOptions));
+                writer.Write('\n');
+            }
+        }
+        else
+        {
+            writer.Write(JsonSerializer.Serialize(value, JsonOptions));
+            writer.Write('\n');
+        }
+
         writer.Flush();
     }
 
@@ -34,6 +51,10 @@ internal static class Output
     public static string Bytes(double bytes) => Formatting.Bytes(bytes);
 
     public static string OrUnknown(double? value, Func<double, string> format) => value is { } v ? format(v) : "[grey]unknown[/]";
+
+    /// <summary>A DRAM type as datasheets write it: LPDDR4X, DDR5, HBM2E.</summary>
+    public static string DramName(WorkingPoint.Core.Hardware.DramKind kind) =>
+        kind == WorkingPoint.Core.Hardware.DramKind.Unknown ? "unknown type" : kind.ToString().ToUpperInvariant();
 
     public static Table KeyValueTable(string title)
     {
@@ -54,10 +75,15 @@ internal static class Output
         }
 
         console.MarkupLine($"[bold]{Markup.Escape(heading)}[/]");
+
+        // A hanging indent: a wrapped note stays under its own text, clear of the bullets.
+        var notes = new Grid().AddColumn(new GridColumn().NoWrap().Padding(2, 0, 1, 0)).AddColumn(new GridColumn().Padding(0, 0, 0, 0));
         foreach (var line in list)
         {
-            console.MarkupLine($"  • {Markup.Escape(line)}");
+            notes.AddRow(new Text("•"), new Text(line));
         }
+
+        console.Write(notes);
     }
 
     /// <summary>Runs <paramref name="run"/> under a progress bar on an interactive console; plainly otherwise (pipes, tests).</summary>

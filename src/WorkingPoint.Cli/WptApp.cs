@@ -23,6 +23,40 @@ public static class WptApp
     /// <param name="cancellation">Cancelled by Ctrl-C or SIGTERM (<see cref="Interrupts"/>): a measurement stops, saves what it got, and the exit code is 130.</param>
     public static int Run(string[] args, IAnsiConsole console, TextWriter errors, WorkingPoint.Catalog.Catalog catalog, CancellationToken cancellation = default)
     {
+        var output = new FormattedConsole(console, errors);
+        var app = Build(output, catalog, new ParsedSettingsInterceptor(output));
+        try
+        {
+            return app.Run(WithModelsShow(args), cancellation);
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            errors.WriteLine("wpt: interrupted; what was saved is said above (wpt results list shows it).");
+            return Interrupts.ExitCode;
+        }
+        catch (Exception ex) when (ex is CommandParseException or CommandRuntimeException)
+        {
+            errors.WriteLine($"wpt: error: {OneLine(CommandLine.WithSuggestion(ex.Message, WithModelsShow(args)))}");
+            return ErrorExitCode;
+        }
+        catch (Exception ex) when (IsUsersToFix(ex))
+        {
+            errors.WriteLine($"wpt: error: {OneLine(ex.Message)}");
+            return ErrorExitCode;
+        }
+        catch (Exception ex)
+        {
+            errors.WriteLine($"wpt: internal error (a bug in wpt, not in your input): {OneLine(ex.Message)} [{ex.GetType().Name}]; {CrashReport.Write(ex, args)}");
+            return BugExitCode;
+        }
+    }
+
+    /// <summary>
+    /// The configured command tree. Parsing is strict: an unknown option is an error (with the closest option suggested), never
+    /// silently ignored.
+    /// </summary>
+    internal static CommandApp Build(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog, ICommandInterceptor? interceptor = null, Spectre.Console.Cli.Help.IHelpProvider? help = null)
+    {
         var app = new CommandApp();
         app.Configure(config =>
         {
@@ -30,6 +64,17 @@ public static class WptApp
             config.ConfigureConsole(TerminalSafeConsole.Wrap(console));
             config.Settings.Registrar.RegisterInstance(catalog);
             config.PropagateExceptions();
+            config.UseStrictParsing();
+            if (interceptor is not null)
+            {
+                config.SetInterceptor(interceptor);
+            }
+
+            if (help is not null)
+            {
+                config.SetHelpProvider(help);
+            }
+
             config.AddCommand<PlatformsCommand>("platforms").WithDescription("List the platform catalog, or show one platform with its sources.").WithExample("platforms", "hailo-10h");
             config.AddBranch("models", models =>
             {
@@ -96,26 +141,7 @@ public static class WptApp
                     .WithExample("validate", "llm").WithExample("validate", "llm", "--models", "qwen2.5-0.5b,llama-3.2-1b", "--weights", "q4_0");
             });
         });
-
-        try
-        {
-            return app.Run(WithModelsShow(args), cancellation);
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            errors.WriteLine("wpt: interrupted; what was saved is said above (wpt results list shows it).");
-            return Interrupts.ExitCode;
-        }
-        catch (Exception ex) when (IsUsersToFix(ex))
-        {
-            errors.WriteLine($"wpt: error: {OneLine(ex.Message)}");
-            return ErrorExitCode;
-        }
-        catch (Exception ex)
-        {
-            errors.WriteLine($"wpt: internal error (a bug in wpt, not in your input): {OneLine(ex.Message)} [{ex.GetType().Name}]; {CrashReport.Write(ex, args)}");
-            return BugExitCode;
-        }
+        return app;
     }
 
     /// <summary>EX_SOFTWARE in sysexits.h: an internal error, as distinct from a usage error (2).</summary>

@@ -12,7 +12,7 @@ public sealed class BadInputTests
     [InlineData("--target-tok-s must be a positive number", "solve", "bandwidth", "--model", "llama-3.2-1b", "--target-tok-s", "0")]
     [InlineData("is not an LLM", "solve", "bandwidth", "--model", "yolov8s", "--target-tok-s", "10")]
     [InlineData("--model is required", "predict", "--platform", "hailo-8")]
-    [InlineData("achievable fraction 'Dram' must be in (0, 1]", "predict", "--platform", "hailo-8", "--model", "yolov8s", "--dram-fraction", "1.5")]
+    [InlineData("--dram-fraction 1.5 is out of range: give a finite number above 0 to 1.", "predict", "--platform", "hailo-8", "--model", "yolov8s", "--dram-fraction", "1.5")]
     [InlineData("--sort must be one of", "compare", "--model", "yolov8s", "--sort", "speed")]
     [InlineData("the target is not reachable", "solve", "input", "--platform", "coral-edge-tpu", "--model", "yolov8x", "--target-fps", "100000")]
     [InlineData("run 'wpt measure roofline' first", "predict", "--platform", "host", "--model", "yolov8s")]

@@ -123,7 +123,7 @@ public sealed class LlmCliTests : IDisposable
     [Fact]
     public void Bench_llm_reports_llama_bench_tests_and_saves_the_run()
     {
-        var (code, output, errors) = Wpt.Run("bench", "llm", TinyLlm.File(), "-p", "16", "-n", "4", "-r", "2", "-t", "1", "--json", "--db", Db);
+        var (code, output, errors) = Wpt.Run("bench", "llm", TinyLlm.File(), "--prompt", "16", "-n", "4", "-r", "2", "-t", "1", "--json", "--db", Db);
         Assert.True(code == 0, errors);
         using var json = JsonDocument.Parse(output);
         var tests = json.RootElement.GetProperty("tests").EnumerateArray().Select(t => t.GetProperty("test").GetString()).ToArray();
@@ -145,7 +145,7 @@ public sealed class LlmCliTests : IDisposable
     public void Bench_llm_shows_a_table_and_plots_decode_by_context()
     {
         var plot = Path.Combine(_directory, "decode.svg");
-        var (code, output, errors) = Wpt.Run("bench", "llm", TinyLlm.File(LlmFamily.Phi3, "q8_0"), "-p", "16", "-n", "4", "-r", "1", "-t", "1", "--depths", "64", "--plot", plot, "--no-save");
+        var (code, output, errors) = Wpt.Run("bench", "llm", TinyLlm.File(LlmFamily.Phi3, "q8_0"), "--prompt", "16", "-n", "4", "-r", "1", "-t", "1", "--depths", "64", "--plot", plot, "--no-save");
         Assert.True(code == 0, errors);
         Assert.Contains("| pp16 ", output, StringComparison.Ordinal);
         Assert.Contains("tg4@d64", output, StringComparison.Ordinal);
@@ -167,7 +167,7 @@ public sealed class LlmCliTests : IDisposable
     [Fact]
     public void Validate_llm_compares_predicted_and_measured_prefill_and_decode()
     {
-        var (code, output, errors) = Wpt.Run("validate", "llm", "--models", "qwen2.5-0.5b", "--weights", "q4_0", "-p", "16", "-n", "4", "-r", "1", "--platform", "raspberry-pi-5", "--json", "--db", Db);
+        var (code, output, errors) = Wpt.Run("validate", "llm", "--models", "qwen2.5-0.5b", "--weights", "q4_0", "--prompt", "16", "-n", "4", "-r", "1", "--platform", "raspberry-pi-5", "--json", "--db", Db);
         Assert.True(code == 0, errors);
         using var json = JsonDocument.Parse(output);
         var row = Assert.Single(json.RootElement.GetProperty("rows").EnumerateArray());

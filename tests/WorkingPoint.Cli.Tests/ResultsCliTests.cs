@@ -112,7 +112,7 @@ public sealed class ResultsCliTests : IDisposable
         var (code, output, _) = Wpt.Run("results", "list", "--kind", "ONNX", "--limit", "1", "--db", Db);
 
         Assert.Equal(0, code);
-        Assert.Contains("│ 2  │ 2026-11-25 09:30:00Z │ onnx", output, StringComparison.Ordinal);
+        Assert.Contains("│  2 │ 2026-11-25 09:30:00Z │ onnx", output, StringComparison.Ordinal);
         Assert.DoesNotContain("roofline", output, StringComparison.Ordinal);
         Assert.Contains("Showing the newest 1 of 2; --limit N shows more.", output, StringComparison.Ordinal);
     }

@@ -6,13 +6,28 @@ namespace WorkingPoint.Cli.Tests;
 /// <summary>Runs wpt in-process on a fixed-width test console, as a user at an 120-column terminal would see it.</summary>
 internal static class Wpt
 {
-    public static (int ExitCode, string Output, string Errors) Run(params string[] args)
+    public static (int ExitCode, string Output, string Errors) Run(params string[] args) => RunAt(120, args);
+
+    /// <summary>As at a terminal <paramref name="width"/> columns wide.</summary>
+    public static (int ExitCode, string Output, string Errors) RunAt(int width, params string[] args)
     {
-        var console = new TestConsole().Width(120);
+        var console = new TestConsole().Width(width);
         console.Profile.Capabilities.Ansi = false;
         var errors = new StringWriter();
         var code = WptApp.Run(args, console, errors);
         return (code, console.Output.Replace("\r\n", "\n", StringComparison.Ordinal), errors.ToString());
+    }
+}
+
+/// <summary>As with stdout redirected to a file or a pipe: the console wpt's Main builds then, with no $COLUMNS set.</summary>
+internal static class WptPiped
+{
+    public static (int ExitCode, string Output, string Errors) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        var code = WptApp.Run(args, WptConsole.Create(output, isTerminal: false, _ => null), errors);
+        return (code, output.ToString().Replace("\r\n", "\n", StringComparison.Ordinal), errors.ToString());
     }
 }
 

@@ -29,33 +29,39 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         [Description("Format of a synthesized catalog model: q4_0 (default), q8_0, fp16, q4_k_m, … (a .gguf file runs as stored).")]
         public string? Weights { get; init; }
 
-        [CommandOption("-p|--prompt <TOKENS>")]
+        [CommandOption("--prompt <TOKENS>")]
         [Description("Prompt tokens of the ppP test (llama-bench -p). Default 512; 0 skips it.")]
         [DefaultValue(512)]
+        [Limit(0, Limits.MaxTokens)]
         public int Prompt { get; init; } = 512;
 
         [CommandOption("-n|--gen <TOKENS>")]
         [Description("Generated tokens of the tgN test (llama-bench -n). Default 128; 0 skips it.")]
         [DefaultValue(128)]
+        [Limit(0, Limits.MaxTokens)]
         public int Gen { get; init; } = 128;
 
         [CommandOption("-r|--reps <N>")]
         [Description("Repetitions of each test; t/s is the mean ± standard deviation over them. Default 5.")]
         [DefaultValue(5)]
+        [Limit(1, 1000)]
         public int Reps { get; init; } = 5;
 
         [CommandOption("-t|--threads <N>")]
         [Description("Threads. Default: one per logical core.")]
+        [Limit(1, Limits.ThreadsPerCore, PerLogicalCore = true)]
         public int? Threads { get; init; }
 
         [CommandOption("-b|--batch-size <N>")]
         [Description("Logical batch size (llama-bench -b). Default 2048.")]
         [DefaultValue(2048)]
+        [Limit(1, 65536)]
         public int BatchSize { get; init; } = 2048;
 
         [CommandOption("--ubatch-size <N>")]
         [Description("Physical batch size (llama-bench -ub). Default 512.")]
         [DefaultValue(512)]
+        [Limit(1, 65536)]
         public int MicroBatchSize { get; init; } = 512;
 
         [CommandOption("-d|--depths <LIST>")]
@@ -65,11 +71,13 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         [CommandOption("--gpu-layers <N>")]
         [Description("Layers offloaded to a GPU where the llama.cpp backend has one. Default 0 (CPU).")]
         [DefaultValue(0)]
+        [Limit(0, 10000)]
         public int GpuLayers { get; init; }
 
         [CommandOption("--telemetry-interval-ms <MS>")]
         [Description("How often sensors are read. Default 250.")]
         [DefaultValue(250)]
+        [Limit(10, 60_000)]
         public int TelemetryIntervalMs { get; init; } = 250;
 
         [CommandOption("--plot <FILE>")]

@@ -39,6 +39,7 @@ public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         [CommandOption("--fps <RATE>")]
         [Description("Frames per second the vision model is asked for. Default 5.")]
         [DefaultValue(5.0)]
+        [Limit(0, 1000, MinimumExclusive = true)]
         public double Fps { get; init; } = 5;
 
         [CommandOption("--llm <MODEL>")]
@@ -53,30 +54,37 @@ public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         [CommandOption("--context <TOKENS>")]
         [Description("The LLM generates through this many tokens of context, then starts again. Default 256.")]
         [DefaultValue(256)]
+        [Limit(8, Limits.MaxTokens)]
         public int Context { get; init; } = 256;
 
         [CommandOption("--duration <SECONDS>")]
         [Description("Length of each phase (vision alone, LLM alone, together). Default 15.")]
         [DefaultValue(15.0)]
+        [Limit(0, 86_400, MinimumExclusive = true)]
         public double Duration { get; init; } = 15;
 
-        [CommandOption("--platform <ID>")]
+        [CommandOption("-p|--platform <ID>")]
         [Description("The platform the interference is predicted on: 'host' (default; measured first if it never was) or a platform YAML file describing this machine.")]
         [DefaultValue("host")]
         public string Platform { get; init; } = HostPlatform.Id;
 
         [CommandOption("--vision-threads <N>")]
         [Description("ONNX Runtime intra-op threads. Default: its own choice.")]
+        [Limit(1, Limits.ThreadsPerCore, PerLogicalCore = true)]
         public int? VisionThreads { get; init; }
 
         [CommandOption("--llm-threads <N>")]
         [Description("llama.cpp threads. Default: one per logical core.")]
+        [Limit(1, Limits.ThreadsPerCore, PerLogicalCore = true)]
         public int? LlmThreads { get; init; }
 
-        public override ValidationResult Validate() =>
-            Fps <= 0 || Duration <= 0 || Context < 8 || VisionThreads is < 1 || LlmThreads is < 1
+        public override ValidationResult Validate()
+        {
+            Limits.RequireInputsWithinMemory(Input);
+            return Fps <= 0 || Duration <= 0 || Context < 8 || VisionThreads is < 1 || LlmThreads is < 1
                 ? ValidationResult.Error("--fps and --duration must be > 0, --context ≥ 8, thread counts ≥ 1.")
                 : ValidationResult.Success();
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

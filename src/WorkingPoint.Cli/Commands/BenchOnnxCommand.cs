@@ -38,35 +38,42 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         [CommandOption("--duration <SECONDS>")]
         [Description("Minimum timed duration per scenario. Default 10.")]
         [DefaultValue(10.0)]
+        [Limit(0, 86_400)]
         public double Duration { get; init; } = 10;
 
         [CommandOption("--min-queries <N>")]
         [Description("Minimum queries per scenario (both minimums must be met). Default 64.")]
         [DefaultValue(64)]
+        [Limit(1, 10_000_000)]
         public int MinQueries { get; init; } = 64;
 
         [CommandOption("--warmup <N>")]
         [Description("Untimed warm-up queries (stopped early after 2 s). Default 10.")]
         [DefaultValue(10)]
+        [Limit(0, 1_000_000)]
         public int Warmup { get; init; } = 10;
 
         [CommandOption("--samples-per-query <N>")]
         [Description("MultiStream samples per query. Default 8.")]
         [DefaultValue(8)]
+        [Limit(1, 4096)]
         public int SamplesPerQuery { get; init; } = 8;
 
         [CommandOption("--target-qps <QPS>")]
         [Description("Server arrival rate. Default: 80 % of the SingleStream rate measured in a short probe.")]
+        [Limit(0, 1e6, MinimumExclusive = true)]
         public double? TargetQps { get; init; }
 
         [CommandOption("--latency-bound-ms <MS>")]
         [Description("Server 99th-percentile latency bound. Default 100.")]
         [DefaultValue(100.0)]
+        [Limit(0, 1e7, MinimumExclusive = true)]
         public double LatencyBoundMs { get; init; } = 100;
 
         [CommandOption("--concurrency <N>")]
         [Description("Queries in flight at once for Server and Offline. Default 1.")]
         [DefaultValue(1)]
+        [Limit(1, 1024)]
         public int Concurrency { get; init; } = 1;
 
         [CommandOption("--provider <EP>")]
@@ -76,6 +83,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
 
         [CommandOption("--threads <N>")]
         [Description("Intra-op threads. Default: ONNX Runtime's choice (one per physical core).")]
+        [Limit(1, Limits.ThreadsPerCore, PerLogicalCore = true)]
         public int? Threads { get; init; }
 
         [CommandOption("--opt <LEVEL>")]
@@ -90,28 +98,34 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
 
         [CommandOption("--sustained <MINUTES>")]
         [Description("Run back to back for this long and report throughput over time (shows thermal throttling).")]
+        [Limit(0, 1440, MinimumExclusive = true)]
         public double? SustainedMinutes { get; init; }
 
         [CommandOption("--window <SECONDS>")]
         [Description("Throughput window of a sustained run. Default: the run split in 30.")]
+        [Limit(0, 86_400, MinimumExclusive = true)]
         public double? Window { get; init; }
 
         [CommandOption("--telemetry-interval-ms <MS>")]
         [Description("How often sensors are read. Default 250.")]
         [DefaultValue(250)]
+        [Limit(10, 60_000)]
         public int TelemetryIntervalMs { get; init; } = 250;
 
         [CommandOption("--plot <FILE>")]
         [Description("Latency histogram (or, sustained, throughput over time) as .png or .svg; with several scenarios, one file each.")]
         public string? Plot { get; init; }
 
-        public override ValidationResult Validate() =>
-            string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("Give a model: an .onnx file or a catalog network id.")
+        public override ValidationResult Validate()
+        {
+            Limits.RequireInputsWithinMemory(Input);
+            return string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("Give a model: an .onnx file or a catalog network id.")
             : Duration < 0 || MinQueries < 1 || Warmup < 0 || SamplesPerQuery < 1 || Concurrency < 1 || TelemetryIntervalMs < 10 ? ValidationResult.Error("--duration ≥ 0, --min-queries ≥ 1, --warmup ≥ 0, --samples-per-query ≥ 1, --concurrency ≥ 1 and --telemetry-interval-ms ≥ 10.")
             : SustainedMinutes is <= 0 ? ValidationResult.Error("--sustained takes a positive number of minutes.")
             : Window is <= 0 ? ValidationResult.Error("--window takes a positive number of seconds.")
             : Plot is not null && !RooflinePlotter.SupportedExtensions.Contains(Path.GetExtension(Plot).ToLowerInvariant()) ? ValidationResult.Error($"--plot must end in .png or .svg, got '{Plot}'.")
             : ValidationResult.Success();
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

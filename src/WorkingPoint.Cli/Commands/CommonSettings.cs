@@ -10,11 +10,25 @@ using WorkingPoint.Evaluation;
 
 namespace WorkingPoint.Cli.Commands;
 
+/// <summary>The settings of every command that prints results: --format, and --json as its synonym.</summary>
 public class JsonSettings : CommandSettings
 {
     [CommandOption("--json")]
-    [Description("Machine-readable output (field names in docs/json.md).")]
-    public bool Json { get; init; }
+    [Description("The same as --format json: machine-readable output (field names in docs/json.md).")]
+    public bool JsonFlag { get; init; }
+
+    [CommandOption("--format <FORMAT>")]
+    [Description("How results are written: table (default), md, csv, json or jsonl (docs/json.md).")]
+    public string? Format { get; init; }
+
+    /// <summary>Whether the results are written as JSON (--json, --format json or --format jsonl).</summary>
+    public bool Json => OutputFormat is OutputFormat.Json or OutputFormat.JsonLines;
+
+    public OutputFormat OutputFormat => Format is null
+        ? JsonFlag ? OutputFormat.Json : OutputFormat.Table
+        : OutputFormats.Parse(Format) is var format && JsonFlag && format is not (OutputFormat.Json or OutputFormat.JsonLines)
+            ? throw new InvalidInputException($"--json and --format {Format} ask for two formats; give one of them.")
+            : format;
 }
 
 /// <summary>The working point a model is predicted at; shared by predict, compare, roofline and the solvers.</summary>
@@ -31,20 +45,24 @@ public class WorkingPointSettings : JsonSettings
     [CommandOption("--prompt <TOKENS>")]
     [Description("Prompt tokens (LLMs). Default 512.")]
     [DefaultValue(512)]
+    [Limit(0, Limits.MaxTokens)]
     public int Prompt { get; init; } = 512;
 
     [CommandOption("--gen <TOKENS>")]
     [Description("Generated tokens (LLMs). Default 128.")]
     [DefaultValue(128)]
+    [Limit(0, Limits.MaxTokens)]
     public int Gen { get; init; } = 128;
 
     [CommandOption("--batch <N>")]
     [Description("Concurrent sequences (LLMs) or batch size (networks). Default 1.")]
     [DefaultValue(1)]
+    [Limit(1, 4096)]
     public int Batch { get; init; } = 1;
 
     [CommandOption("--images <N>")]
     [Description("Images per request for a VLM (encoded by its vision tower, then prefilled as tokens). Default 0.")]
+    [Limit(0, 64)]
     public int Images { get; init; }
 
     [CommandOption("--image <WxH>")]
@@ -53,6 +71,7 @@ public class WorkingPointSettings : JsonSettings
 
     [CommandOption("--audio <SECONDS>")]
     [Description("Seconds of audio for a speech model (its encoder runs once per started 30 s window before the decoder). Default 0.")]
+    [Limit(0, 86_400)]
     public double Audio { get; init; }
 
     [CommandOption("--input <WxH>")]
@@ -60,11 +79,13 @@ public class WorkingPointSettings : JsonSettings
     public string? Input { get; init; }
 
     [CommandOption("--compute-fraction <F>")]
-    [Description("Override the achievable fraction of peak compute (0–1].")]
+    [Description("Override the achievable fraction of peak compute: above 0, at most 1.")]
+    [Limit(0, 1, MinimumExclusive = true)]
     public double? ComputeFraction { get; init; }
 
     [CommandOption("--dram-fraction <F>")]
-    [Description("Override the achievable fraction of peak DRAM bandwidth (0–1].")]
+    [Description("Override the achievable fraction of peak DRAM bandwidth: above 0, at most 1.")]
+    [Limit(0, 1, MinimumExclusive = true)]
     public double? DramFraction { get; init; }
 
     public PredictionRequest ToRequest(Platform? platform = null)
@@ -79,6 +100,18 @@ public class WorkingPointSettings : JsonSettings
             input?.H,
             Batch,
             Fractions(platform));
+    }
+
+    /// <summary>
+    /// Refuses, before any prediction, a request longer than the model's context: prompt (with image tokens) and generated tokens
+    /// must fit in the context length the model was trained for.
+    /// </summary>
+    public void RequireWithinContext(CatalogModel model)
+    {
+        if (model is LlmCatalogModel llm)
+        {
+            Limits.RequireWithinContext(llm.Architecture, Prompt, Gen, depth: 0, llm.Id);
+        }
     }
 
     public AchievableFractions? Fractions(Platform? platform)

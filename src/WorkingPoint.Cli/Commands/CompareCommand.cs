@@ -15,8 +15,8 @@ public sealed class CompareCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
         [Description("Model id or path to a model YAML file.")]
         public string Model { get; init; } = string.Empty;
 
-        [CommandOption("--platforms <LIST>")]
-        [Description("Comma-separated platform ids or YAML paths, or 'all' (default).")]
+        [CommandOption("-p|--platform|--platforms <LIST>")]
+        [Description("Comma-separated platform ids or YAML paths, or 'all' (default). Also --platforms.")]
         public string? Platforms { get; init; }
 
         [CommandOption("--sort <KEY>")]
@@ -34,11 +34,12 @@ public sealed class CompareCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var model = catalog.ResolveModel(settings.Model);
+        settings.RequireWithinContext(model);
         var answer = PlatformComparison.Compare(catalog, model, settings.Platforms, settings.ToRequest, settings.Sort);
         var (rows, skipped) = (answer.Rows, answer.Skipped);
         if (settings.Json)
         {
-            Output.Json(console, answer);
+            Output.Json(console, answer, records: answer.Rows);
             return 0;
         }
 

@@ -17,8 +17,8 @@ public sealed class EvaluateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         [Description("A use-case YAML file (docs/usecase-schema.md; examples/smart-camera.yaml and others).")]
         public string UseCase { get; init; } = string.Empty;
 
-        [CommandOption("--platforms <LIST>")]
-        [Description("Comma-separated platform ids or YAML paths, or 'all' (default: every catalog platform with figures).")]
+        [CommandOption("-p|--platform|--platforms <LIST>")]
+        [Description("Comma-separated platform ids or YAML paths, or 'all' (default: every catalog platform with figures). Also --platforms.")]
         public string? Platforms { get; init; }
 
         [CommandOption("--no-sensitivity")]
@@ -150,8 +150,8 @@ public sealed class ReportCommand(IAnsiConsole console, WorkingPoint.Catalog.Cat
         [Description("report.html (default: the use case's file name with .html), .md or .json.")]
         public string? Output { get; init; }
 
-        [CommandOption("--platforms <LIST>")]
-        [Description("Comma-separated platform ids or YAML paths, or 'all' (default).")]
+        [CommandOption("-p|--platform|--platforms <LIST>")]
+        [Description("Comma-separated platform ids or YAML paths, or 'all' (default). Also --platforms.")]
         public string? Platforms { get; init; }
 
         public override ValidationResult Validate() =>

@@ -30,6 +30,7 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
 
         [CommandOption("--threads <N>")]
         [Description("Threads to measure with. Default: one per logical CPU.")]
+        [Limit(1, Limits.ThreadsPerCore, PerLogicalCore = true)]
         public int? Threads { get; init; }
 
         [CommandOption("--scalar")]

@@ -27,6 +27,12 @@ public sealed class ImportModelCommand(IAnsiConsole console) : Command<ImportMod
         [CommandOption("--layers")]
         [Description("List every layer with its shape, operations and parameters.")]
         public bool Layers { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            Limits.RequireInputsWithinMemory(Input);
+            return ValidationResult.Success();
+        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

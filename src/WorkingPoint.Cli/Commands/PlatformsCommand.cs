@@ -39,7 +39,7 @@ public sealed class PlatformsCommand(IAnsiConsole console, WorkingPoint.Catalog.
                     Markup.Escape(p.Name),
                     p.Execution == ExecutionStyle.Dataflow ? "dataflow" : "layer-by-layer",
                     best is null ? "[grey]unknown[/]" : $"{Output.Number(best.Dense.Tops)} {best.Precision.ToId()}",
-                    p.Dram is null ? "none" : Markup.Escape($"{p.Dram.Kind} {Output.OrUnknown(p.Dram.Capacity?.GiB, v => $"{Output.Number(v)} GiB")}"),
+                    p.Dram is null ? "none" : p.Dram is { Kind: DramKind.Unknown, Capacity: null } ? "[grey]unknown[/]" : $"{Output.DramName(p.Dram.Kind)} {Output.OrUnknown(p.Dram.Capacity?.GiB, v => $"{Output.Number(v)} GiB")}",
                     Output.OrUnknown(p.Dram?.PeakBandwidth?.GBps, v => Output.Number(v)),
                     Output.OrUnknown(p.OnChip.Capacity?.MiB, v => $"{Output.Number(v)} MiB"),
                     Output.OrUnknown(p.Power.Max?.Value, v => Output.Number(v)),
@@ -67,7 +67,7 @@ public sealed class PlatformsCommand(IAnsiConsole console, WorkingPoint.Catalog.
 
         t.Row("on-chip memory", $"{Output.OrUnknown(platform.OnChip.Capacity?.MiB, v => $"{Output.Number(v)} MiB")}, {Output.OrUnknown(platform.OnChip.Bandwidth?.GBps, v => $"{Output.Number(v)} GB/s")}");
         t.Row("DRAM", platform.Dram is { } d
-            ? Markup.Escape($"{d.Kind}, {d.DataRateMegaTransfersPerSecond?.ToString() ?? "?"} MT/s × {d.BusWidthBits?.ToString() ?? "?"} bit = ") + Output.OrUnknown(d.PeakBandwidth?.GBps, v => $"{Output.Number(v)} GB/s") + ", " + Output.OrUnknown(d.Capacity?.GiB, v => $"{Output.Number(v)} GiB")
+            ? Markup.Escape($"{Output.DramName(d.Kind)}, {d.DataRateMegaTransfersPerSecond?.ToString() ?? "?"} MT/s × {d.BusWidthBits?.ToString() ?? "?"} bit = ") + Output.OrUnknown(d.PeakBandwidth?.GBps, v => $"{Output.Number(v)} GB/s") + ", " + Output.OrUnknown(d.Capacity?.GiB, v => $"{Output.Number(v)} GiB")
             : "none (weights must fit on chip or stream over the host link)");
         t.Row("host link", platform.HostLink is { } l ? Markup.Escape($"{l}, {Output.Number(l.PeakBandwidth.GBps)} GB/s") : "none (on the host's memory bus)");
         t.Row("power", $"idle {Output.OrUnknown(platform.Power.Idle?.Value, v => $"{Output.Number(v)} W")}, max {Output.OrUnknown(platform.Power.Max?.Value, v => $"{Output.Number(v)} W")}, sustained {Output.OrUnknown(platform.Power.SustainablePower?.Value, v => $"{Output.Number(v)} W")}{(platform.Power.PassivelyCooled ? ", passively cooled" : string.Empty)}");
@@ -130,7 +130,7 @@ internal sealed record PlatformJson(
         p.Compute.Peaks.Select(x => new PeakJson(x.Precision.ToId(), x.Dense.Tops, x.Quoted.Tops, x.QuotedAs == Sparsity.Structured2To4 ? "2:4" : "dense")).ToArray(),
         p.OnChip.Capacity?.MiB,
         p.OnChip.Bandwidth?.GBps,
-        p.Dram?.Kind.ToString(),
+        p.Dram is { } dram ? Output.DramName(dram.Kind) : null,
         p.Dram?.DataRateMegaTransfersPerSecond,
         p.Dram?.BusWidthBits,
         p.Dram?.PeakBandwidth?.GBps,

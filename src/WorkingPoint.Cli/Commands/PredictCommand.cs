@@ -34,6 +34,7 @@ public sealed class PredictCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
     {
         var platform = catalog.ResolvePlatform(settings.Platform);
         var model = catalog.ResolveModel(settings.Model);
+        settings.RequireWithinContext(model);
         var prediction = Predictions.Predict(model, platform, settings.ToRequest(platform));
         if (settings.Json)
         {

@@ -83,6 +83,7 @@ public sealed class ResultsListCommand(IAnsiConsole console) : Command<ResultsLi
         [CommandOption("--limit <N>")]
         [Description("At most this many, newest first. Default 50.")]
         [DefaultValue(50)]
+        [Limit(1, 1_000_000)]
         public int Limit { get; init; } = 50;
 
         public override ValidationResult Validate() => Limit < 1 ? ValidationResult.Error("--limit must be at least 1.") : ValidationResult.Success();
@@ -245,7 +246,10 @@ public sealed class ResultsExportCommand(IAnsiConsole console) : Command<Results
         [Description("Write to a file instead of the terminal.")]
         public string? OutputPath { get; init; }
 
-        public override ValidationResult Validate() => Csv && Json ? ValidationResult.Error("Choose one of --csv and --json.") : ValidationResult.Success();
+        public override ValidationResult Validate() =>
+            Csv && Json ? ValidationResult.Error("Choose one of --csv and --json.")
+            : OutputFormat is not (OutputFormat.Csv or OutputFormat.Json or OutputFormat.Table) ? ValidationResult.Error($"results export writes csv (the default) or json; --format {Format} is not one of them.")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)

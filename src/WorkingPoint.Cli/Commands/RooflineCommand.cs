@@ -14,12 +14,12 @@ public sealed class RooflineCommand(IAnsiConsole console, WorkingPoint.Catalog.C
 {
     public sealed class Settings : WorkingPointSettings
     {
-        [CommandOption("-p|--platform <LIST>")]
-        [Description("One or more platform ids or YAML paths, comma-separated.")]
+        [CommandOption("-p|--platform|--platforms <LIST>")]
+        [Description("One or more platform ids or YAML paths, comma-separated. Also --platforms.")]
         public string Platform { get; init; } = string.Empty;
 
-        [CommandOption("-m|--model <LIST>")]
-        [Description("One or more model ids, comma-separated; each is placed on the roofline (LLMs as a prefill and a decode point).")]
+        [CommandOption("-m|--model|--models <LIST>")]
+        [Description("One or more model ids, comma-separated; each is placed on the roofline (LLMs as a prefill and a decode point). Also --models.")]
         public string Model { get; init; } = string.Empty;
 
         [CommandOption("-o|--output <FILE>")]
@@ -41,6 +41,7 @@ public sealed class RooflineCommand(IAnsiConsole console, WorkingPoint.Catalog.C
     {
         var platforms = catalog.ResolvePlatforms(settings.Platform);
         var models = settings.Model.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(catalog.ResolveModel).ToArray();
+        Array.ForEach(models, settings.RequireWithinContext);
         if (settings.Layers && (models.Length != 1 || models[0] is not GraphCatalogModel))
         {
             throw new InvalidInputException("--layers places the layers of one network; give a single network with --model (e.g. yolov8s).");

@@ -20,9 +20,10 @@ public sealed class SolveBandwidthCommand(IAnsiConsole console, WorkingPoint.Cat
 
         [CommandOption("--target-tok-s <N>")]
         [Description("Decode rate to reach, tokens per second per sequence.")]
+        [Limit(0, 1e6, MinimumExclusive = true)]
         public double TargetTokensPerSecond { get; init; }
 
-        [CommandOption("--platform <ID>")]
+        [CommandOption("-p|--platform <ID>")]
         [Description("Optional: take the achievable DRAM fraction from this platform and check its compute keeps up.")]
         public string? Platform { get; init; }
 
@@ -34,6 +35,11 @@ public sealed class SolveBandwidthCommand(IAnsiConsole console, WorkingPoint.Cat
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (catalog.ResolveModel(settings.Model) is LlmCatalogModel llm)
+        {
+            settings.RequireWithinContext(llm);
+        }
+
         var platform = settings.Platform is null ? null : catalog.ResolvePlatform(settings.Platform);
         var answer = BandwidthSolver.Solve(catalog, settings.Model, settings.TargetTokensPerSecond, platform, settings.ToRequest(platform));
         if (settings.Json)
@@ -67,10 +73,12 @@ public sealed class SolveModelCommand(IAnsiConsole console, WorkingPoint.Catalog
 
         [CommandOption("--target-tok-s <N>")]
         [Description("Decode rate each candidate must reach.")]
+        [Limit(0, 1e6, MinimumExclusive = true)]
         public double TargetTokensPerSecond { get; init; }
 
         [CommandOption("--max-ttft-ms <MS>")]
         [Description("Optional time-to-first-token limit.")]
+        [Limit(0, 1e9, MinimumExclusive = true)]
         public double? MaxTtftMs { get; init; }
 
         public override ValidationResult Validate() =>
@@ -87,7 +95,7 @@ public sealed class SolveModelCommand(IAnsiConsole console, WorkingPoint.Catalog
         var best = candidates.FirstOrDefault(c => c.Meets);
         if (settings.Json)
         {
-            Output.Json(console, answer);
+            Output.Json(console, answer, records: answer.Candidates);
             return 0;
         }
 
@@ -124,6 +132,7 @@ public sealed class SolveInputCommand(IAnsiConsole console, WorkingPoint.Catalog
 
         [CommandOption("--target-fps <N>")]
         [Description("Frame rate the input must still reach.")]
+        [Limit(0, 1e6, MinimumExclusive = true)]
         public double TargetFps { get; init; }
 
         [CommandOption("--aspect <W:H>")]

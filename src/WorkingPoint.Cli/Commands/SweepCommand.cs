@@ -18,8 +18,8 @@ public sealed class SweepCommand(IAnsiConsole console, WorkingPoint.Catalog.Cata
 {
     public sealed class Settings : JsonSettings
     {
-        [CommandOption("--platforms <LIST>")]
-        [Description("Comma-separated platform ids, or 'all' (default).")]
+        [CommandOption("-p|--platform|--platforms <LIST>")]
+        [Description("Comma-separated platform ids, or 'all' (default). Also --platforms.")]
         public string? Platforms { get; init; }
 
         [CommandOption("--contexts <LIST>")]
@@ -36,6 +36,7 @@ public sealed class SweepCommand(IAnsiConsole console, WorkingPoint.Catalog.Cata
 
         [CommandOption("--seconds <S>")]
         [Description("Minimum time to spend on each kind of evaluation. Default 1.")]
+        [Limit(0, 600, MinimumExclusive = true)]
         public double Seconds { get; init; } = 1;
     }
 

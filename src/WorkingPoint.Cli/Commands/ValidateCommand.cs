@@ -30,22 +30,25 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
 
     public sealed class Settings : MeasureSettings
     {
-        [CommandOption("-m|--models <LIST>")]
-        [Description("Comma-separated catalog networks, each optionally @WIDTHxHEIGHT. Default: " + DefaultModels + ".")]
+        [CommandOption("-m|--model|--models <LIST>")]
+        [Description("Comma-separated catalog networks, each optionally @WIDTHxHEIGHT. Default: " + DefaultModels + ". Also --models.")]
         public string Models { get; init; } = DefaultModels;
 
         [CommandOption("--duration <SECONDS>")]
         [Description("Minimum measuring time per network (SingleStream). Default 3.")]
         [DefaultValue(3.0)]
+        [Limit(0, 3600)]
         public double Duration { get; init; } = 3;
 
         [CommandOption("--min-queries <N>")]
         [Description("Minimum queries per network. Default 10.")]
         [DefaultValue(10)]
+        [Limit(1, 1_000_000)]
         public int MinQueries { get; init; } = 10;
 
         [CommandOption("--threads <N>")]
         [Description("ONNX Runtime intra-op threads. Default: its own choice.")]
+        [Limit(1, Limits.ThreadsPerCore, PerLogicalCore = true)]
         public int? Threads { get; init; }
 
         [CommandOption("-p|--platform <ID>")]

@@ -28,34 +28,38 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
 
     public sealed class Settings : MeasureSettings
     {
-        [CommandOption("-m|--models <LIST>")]
-        [Description("Comma-separated catalog LLMs. Default: " + DefaultModels + ".")]
+        [CommandOption("-m|--model|--models <LIST>")]
+        [Description("Comma-separated catalog LLMs. Default: " + DefaultModels + ". Also --models.")]
         public string Models { get; init; } = DefaultModels;
 
         [CommandOption("-w|--weights <LIST>")]
         [Description("Comma-separated formats, each model synthesized in each. Default: " + DefaultFormats + ".")]
         public string Weights { get; init; } = DefaultFormats;
 
-        [CommandOption("-p|--prompt <TOKENS>")]
+        [CommandOption("--prompt <TOKENS>")]
         [Description("Prompt tokens of the prefill test. Default 256.")]
         [DefaultValue(256)]
+        [Limit(0, Limits.MaxTokens)]
         public int Prompt { get; init; } = 256;
 
         [CommandOption("-n|--gen <TOKENS>")]
         [Description("Generated tokens of the decode test. Default 32.")]
         [DefaultValue(32)]
+        [Limit(0, Limits.MaxTokens)]
         public int Gen { get; init; } = 32;
 
         [CommandOption("-r|--reps <N>")]
         [Description("Repetitions of each test. Default 3.")]
         [DefaultValue(3)]
+        [Limit(1, 1000)]
         public int Reps { get; init; } = 3;
 
         [CommandOption("-t|--threads <N>")]
         [Description("llama.cpp threads. Default: one per logical core.")]
+        [Limit(1, Limits.ThreadsPerCore, PerLogicalCore = true)]
         public int? Threads { get; init; }
 
-        [CommandOption("--platform <ID>")]
+        [CommandOption("-p|--platform <ID>")]
         [Description("The platform to predict with: 'host' (default; measured first if it never was) or a platform YAML file describing this machine.")]
         [DefaultValue("host")]
         public string Platform { get; init; } = HostPlatform.Id;

@@ -96,6 +96,12 @@ public static class LlmModelFiles
     /// </summary>
     public static void RequireMemory(LlmArchitecture architecture, WeightFormat format, int contextTokens, string what)
     {
+        // The run asks for contextTokens - 1 tokens of context (prompt or depth, then generation); the model must have them.
+        if (contextTokens - 1 > architecture.MaxContext)
+        {
+            throw new InvalidInputException($"{what}: --prompt (or --depths) + --gen = {contextTokens - 1} tokens exceeds the model's context length of {architecture.MaxContext} tokens; ask for at most {architecture.MaxContext} in all.");
+        }
+
         var needed = MemoryNeeded(architecture, format, contextTokens);
         if (PlatformFingerprint.AvailableMemoryBytes() is { } available && needed > available)
         {
