@@ -18,11 +18,14 @@ internal static class Output
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
 
-    /// <summary>Writes JSON to the console's raw writer, so no markup or line wrapping touches it.</summary>
+    /// <summary>
+    /// Writes JSON to the console's raw writer, so no markup or line wrapping touches it. Every document starts with the
+    /// <c>wpt</c> provenance object (version, commit, catalog hash); an array goes under <c>items</c> (docs/json.md).
+    /// </summary>
     public static void Json<T>(IAnsiConsole console, T value)
     {
         var writer = console.Profile.Out.Writer;
-        writer.Write(JsonSerializer.Serialize(value, JsonOptions));
+        writer.Write(WptBuild.Current.Stamp(JsonSerializer.SerializeToNode(value, JsonOptions)).ToJsonString(JsonOptions));
         writer.Write('\n');
         writer.Flush();
     }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using WorkingPoint.Catalog;
 using WorkingPoint.Measurement.Results;
 using WorkingPoint.Results.Sqlite;
@@ -22,7 +21,7 @@ internal static class ResultsDatabase
     /// The store a command reads or saves to; dispose it when done. Measuring commands save with
     /// <c>ResultsText.Save(console, settings, record, quiet)</c>, which honours --no-save and prints the id.
     /// </summary>
-    public static SqliteResultStore Open(string? option) => new(PathFor(option), WptVersion);
+    public static SqliteResultStore Open(string? option) => new(PathFor(option), WptBuild.Current);
 
     /// <summary>For commands that only read: a mistyped --db names the path instead of creating an empty database there.</summary>
     public static SqliteResultStore OpenExisting(string? option)
@@ -33,12 +32,9 @@ internal static class ResultsDatabase
             throw new ResultStoreException($"{path}: no results database there yet; measure something first (wpt measure roofline, wpt bench onnx, wpt validate), or pass --db PATH to an existing one.");
         }
 
-        return new(path, WptVersion);
+        return new(path, WptBuild.Current);
     }
 
     /// <summary>A directory counts, so that opening it gives the store's own error rather than "nothing there".</summary>
     public static bool Exists(string path) => File.Exists(path) || Directory.Exists(path);
-
-    public static string WptVersion { get; } =
-        typeof(ResultsDatabase).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
 }

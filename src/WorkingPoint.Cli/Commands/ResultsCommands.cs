@@ -50,6 +50,8 @@ internal static class ResultsText
         {
             id = stored.Id,
             wptVersion = stored.WptVersion,
+            wptCommit = stored.WptCommit,
+            catalogSha256 = stored.CatalogSha256,
             record = new { r.Kind, r.StartedAt, durationSeconds = r.Duration.TotalSeconds, r.Platform, r.ModelName, r.ModelSha256, r.Parameters, r.Metrics, r.Samples, r.Notes },
         };
     }
@@ -182,6 +184,8 @@ public sealed class ResultsShowCommand(IAnsiConsole console) : Command<ResultsSh
         summary.Row("Machine", Markup.Escape(record.Platform.ToString()));
         summary.Row("Host name", Markup.Escape(record.Platform.Hostname));
         summary.Row("Saved by", Markup.Escape(stored.WptVersion is { } version ? $"wpt {version}" : "an older wpt (not recorded)"));
+        summary.Row("Build commit", Markup.Escape(stored.WptCommit ?? "not recorded"));
+        summary.Row("Catalog SHA-256", Markup.Escape(stored.CatalogSha256 ?? "not recorded"));
         foreach (var (name, runtime) in record.Platform.RuntimeVersions)
         {
             summary.Row(name, Markup.Escape(runtime));
@@ -256,7 +260,7 @@ public sealed class ResultsExportCommand(IAnsiConsole console) : Command<Results
 
             AtomicFile.WriteAllText(path, text);
 
-            console.MarkupLine($"Wrote {results.Length} results to {Markup.Escape(path)}.");
+            console.MarkupLine($"Wrote {results.Length} results to [bold]{Markup.Escape(Path.GetFullPath(path))}[/].");
         }
         else
         {
