@@ -400,7 +400,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console) : Command<BenchOnnxCo
 
         foreach (var plot in plots)
         {
-            console.MarkupLine($"Wrote {Markup.Escape(plot)}.");
+            OutputFiles.SayWrote(console, plot);
         }
     }
 
