@@ -14,7 +14,7 @@ internal static class CrashReport
             Directory.CreateDirectory(directory);
             var stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
             var path = Path.Combine(directory, $"crash-{stamp}-{Environment.ProcessId}.txt");
-            var (version, commit) = WorkingPoint.Core.Provenance.WptProvenance.VersionOf(typeof(CrashReport).Assembly);
+            var (version, commit) = WorkingPoint.Core.Versioning.WptProvenance.VersionOf(typeof(CrashReport).Assembly);
             using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             using (var writer = new StreamWriter(file))
             {

@@ -1,4 +1,4 @@
-using WorkingPoint.Core.Provenance;
+using WorkingPoint.Core.Versioning;
 
 namespace WorkingPoint.Cli;
 

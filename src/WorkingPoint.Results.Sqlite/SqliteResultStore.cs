@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
-using WorkingPoint.Core.Provenance;
+using WorkingPoint.Core.Versioning;
 using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.Results;
 

@@ -128,9 +128,9 @@ public sealed class ProvenanceTests
     [Fact]
     public void Informational_versions_split_into_version_and_commit()
     {
-        Assert.Equal(("0.1.0-alpha.0.5", "43c3137e147354bd49692fc168d4667baec796c0"), WorkingPoint.Core.Provenance.WptProvenance.Parse("0.1.0-alpha.0.5+43c3137e147354bd49692fc168d4667baec796c0"));
-        Assert.Equal(("1.2.3", "unknown"), WorkingPoint.Core.Provenance.WptProvenance.Parse("1.2.3"));
-        Assert.Equal(("unknown", "unknown"), WorkingPoint.Core.Provenance.WptProvenance.Parse(null));
+        Assert.Equal(("0.1.0-alpha.0.5", "43c3137e147354bd49692fc168d4667baec796c0"), WorkingPoint.Core.Versioning.WptProvenance.Parse("0.1.0-alpha.0.5+43c3137e147354bd49692fc168d4667baec796c0"));
+        Assert.Equal(("1.2.3", "unknown"), WorkingPoint.Core.Versioning.WptProvenance.Parse("1.2.3"));
+        Assert.Equal(("unknown", "unknown"), WorkingPoint.Core.Versioning.WptProvenance.Parse(null));
         Assert.Matches(new Regex("^[0-9a-f]{64}$"), WorkingPoint.Catalog.Catalog.ContentHash);
     }
 }

@@ -9,7 +9,7 @@ namespace WorkingPoint.Reporting.Html.Tests;
 
 public sealed class UseCaseReportTests : IDisposable
 {
-    private static readonly WorkingPoint.Core.Provenance.WptProvenance TestProvenance = new("9.8.7-test", "0123456789abcdef0123456789abcdef01234567", "c0ffee");
+    private static readonly WorkingPoint.Core.Versioning.WptProvenance TestProvenance = new("9.8.7-test", "0123456789abcdef0123456789abcdef01234567", "c0ffee");
 
     private readonly string _directory = Directory.CreateTempSubdirectory("wpt-report-").FullName;
 

@@ -294,7 +294,7 @@ public sealed class SqliteResultStoreTests : IDisposable
     [Fact]
     public void A_saved_record_keeps_the_version_commit_and_catalog_hash_of_the_wpt_that_saved_it()
     {
-        var writer = new WorkingPoint.Core.Provenance.WptProvenance("0.1.0-alpha.0.7", "0123456789abcdef0123456789abcdef01234567", new string('a', 64));
+        var writer = new WorkingPoint.Core.Versioning.WptProvenance("0.1.0-alpha.0.7", "0123456789abcdef0123456789abcdef01234567", new string('a', 64));
         long id;
         using (var store = new SqliteResultStore(DbPath, writer))
         {

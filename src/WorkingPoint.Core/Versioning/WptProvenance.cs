@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace WorkingPoint.Core.Provenance;
+namespace WorkingPoint.Core.Versioning;
 
 /// <summary>
 /// What produced a figure: the wpt version and the git commit it was built from (stamped at build time from git, see
