@@ -30,6 +30,15 @@ public sealed class Catalog
 
     public static Catalog BuiltIn => BuiltInInstance.Value;
 
+    private static readonly Lazy<string> ContentHashInstance = new(ComputeContentHash);
+
+    /// <summary>
+    /// SHA-256 (lower-case hex) of the built-in catalog: every embedded YAML file in ordinal order of its name
+    /// (platforms/…, models/…), each as its name, a NUL, its text with line endings as LF, a NUL. The same catalog gives the
+    /// same hash on every machine and checkout; any change to a file, or a file added or removed, changes it.
+    /// </summary>
+    public static string ContentHash => ContentHashInstance.Value;
+
     public IReadOnlyList<Platform> Platforms { get; }
 
     public IReadOnlyList<CatalogModel> Models { get; }
@@ -149,6 +158,24 @@ public sealed class Catalog
         models.AddRange(ModelZoo.GraphModels.Select(g => new GraphCatalogModel(g)));
         return new Catalog(platforms, models);
     }
+
+    private static string ComputeContentHash()
+    {
+        var assembly = typeof(Catalog).Assembly;
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var name in assembly.GetManifestResourceNames().Where(IsCatalogFile).Order(StringComparer.Ordinal))
+        {
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(name));
+            sha.AppendData([0]);
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(ReadResource(assembly, name).ReplaceLineEndings("\n")));
+            sha.AppendData([0]);
+        }
+
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private static bool IsCatalogFile(string resourceName) =>
+        resourceName.StartsWith("platforms/", StringComparison.Ordinal) || resourceName.StartsWith("models/", StringComparison.Ordinal);
 
     private static string ReadResource(Assembly assembly, string name)
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Reflection;
 
 namespace WorkingPoint.Cli;
 
@@ -15,11 +14,11 @@ internal static class CrashReport
             Directory.CreateDirectory(directory);
             var stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
             var path = Path.Combine(directory, $"crash-{stamp}-{Environment.ProcessId}.txt");
-            var version = typeof(CrashReport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
+            var (version, commit) = WorkingPoint.Core.Versioning.WptProvenance.VersionOf(typeof(CrashReport).Assembly);
             using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             using (var writer = new StreamWriter(file))
             {
-                writer.WriteLine($"wpt {version}");
+                writer.WriteLine($"wpt {version} (commit {commit})");
                 writer.WriteLine($"command: wpt {string.Join(' ', args)}");
                 writer.WriteLine($"runtime: {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription} on {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
                 writer.WriteLine();

@@ -23,6 +23,8 @@ internal static class Output
     /// <summary>
     /// Writes JSON to the console's raw writer, so no markup or line wrapping touches it. Under --format jsonl: one compact line
     /// per record, the records being <paramref name="records"/> where given, else the elements of an array, else the value.
+    /// Every other document starts with the <c>wpt</c> provenance object (version, commit, catalog hash); an array goes under
+    /// <c>items</c> (docs/json.md).
     /// </summary>
     public static void Json<T>(IAnsiConsole console, T value, System.Collections.IEnumerable? records = null)
     {
@@ -37,7 +39,7 @@ internal static class Output
         }
         else
         {
-            writer.Write(JsonSerializer.Serialize(value, JsonOptions));
+            writer.Write(WptBuild.Current.Stamp(JsonSerializer.SerializeToNode(value, JsonOptions)).ToJsonString(JsonOptions));
             writer.Write('\n');
         }
 

@@ -30,7 +30,7 @@ internal static class ResultsDatabase
     /// The store a command reads or saves to; dispose it when done. Measuring commands use <see cref="ResultSaver.Open"/>
     /// instead, before they measure, so a database that cannot take the result is refused before any time is spent.
     /// </summary>
-    public static SqliteResultStore Open(string? option) => new(PathFor(option), WptVersion, LockWaitOverride.Value);
+    public static SqliteResultStore Open(string? option) => new(PathFor(option), WptBuild.Current, LockWaitOverride.Value);
 
     /// <summary>For commands that only read: a mistyped --db names the path instead of creating an empty database there.</summary>
     public static SqliteResultStore OpenExisting(string? option)
@@ -41,14 +41,11 @@ internal static class ResultsDatabase
             throw new ResultStoreException($"{path}: no results database there yet; measure something first (wpt measure roofline, wpt bench onnx, wpt validate), or pass --db PATH to an existing one.");
         }
 
-        return new(path, WptVersion, LockWaitOverride.Value);
+        return new(path, WptBuild.Current, LockWaitOverride.Value);
     }
 
     /// <summary>A directory counts, so that opening it gives the store's own error rather than "nothing there".</summary>
     public static bool Exists(string path) => File.Exists(path) || Directory.Exists(path);
-
-    public static string WptVersion { get; } =
-        typeof(ResultsDatabase).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
 }
 
 /// <summary>Test hook: called when a measuring command starts measuring, so a test proves a refused database stopped it before.</summary>
@@ -244,7 +241,7 @@ internal sealed class ResultSaver : IDisposable
     /// </summary>
     private void WriteSideFile()
     {
-        var text = JsonSerializer.Serialize(_unsaved.Select(r => ResultsText.JsonOf(null, ResultsDatabase.WptVersion, r)), Output.JsonOptions) + "\n";
+        var text = JsonSerializer.Serialize(_unsaved.Select(r => ResultsText.JsonOf(null, WptBuild.Current.Version, WptBuild.Current.Commit, WptBuild.Current.CatalogSha256, r)), Output.JsonOptions) + "\n";
         if (_sideFile is not null)
         {
             AtomicFile.WriteAllText(_sideFile, text);

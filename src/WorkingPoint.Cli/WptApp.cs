@@ -27,6 +27,14 @@ public static class WptApp
         var app = Build(output, catalog, new ParsedSettingsInterceptor(output));
         try
         {
+            if (args is ["--version"] or ["-v"])
+            {
+                // The parser's own --version prints the bare version; this one adds the commit and the catalog hash.
+                console.Profile.Out.Writer.Write(WptBuild.VersionText + "\n");
+                console.Profile.Out.Writer.Flush();
+                return 0;
+            }
+
             return app.Run(WithModelsShow(args), cancellation);
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
@@ -61,6 +69,7 @@ public static class WptApp
         app.Configure(config =>
         {
             config.SetApplicationName("wpt");
+            config.SetApplicationVersion(WptBuild.Current.Version);
             config.ConfigureConsole(TerminalSafeConsole.Wrap(console));
             config.Settings.Registrar.RegisterInstance(catalog);
             config.PropagateExceptions();
@@ -140,6 +149,8 @@ public static class WptApp
                 validate.AddCommand<ValidateLlmCommand>("llm").WithDescription("Catalog LLMs synthesized in several sizes and formats, run through llama.cpp, prefill and decode predicted on the measured host.")
                     .WithExample("validate", "llm").WithExample("validate", "llm", "--models", "qwen2.5-0.5b,llama-3.2-1b", "--weights", "q4_0");
             });
+            config.AddCommand<CompletionCommand>("completion").WithDescription("Print a shell completion script (bash, zsh or pwsh) for every command and option.")
+                .WithExample("completion", "bash");
         });
         return app;
     }

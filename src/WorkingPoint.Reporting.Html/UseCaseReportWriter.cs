@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using WorkingPoint.Core.Versioning;
 using WorkingPoint.Catalog.UseCases;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Files;
@@ -26,14 +27,16 @@ public static class UseCaseReportWriter
 
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public static void Write(UseCaseReport report, string path, string generator)
+    /// <param name="provenance">The wpt build and catalog that computed the report; every format names them.</param>
+    public static void Write(UseCaseReport report, string path, WptProvenance provenance)
     {
+        ArgumentNullException.ThrowIfNull(provenance);
         var extension = Path.GetExtension(path).ToLowerInvariant();
         var text = extension switch
         {
-            ".html" => Html(report, generator),
-            ".md" => Markdown(report, generator),
-            ".json" => JsonSerializer.Serialize(UseCaseJson.Of(report), JsonOptions),
+            ".html" => Html(report, provenance.Describe()),
+            ".md" => Markdown(report, provenance.Describe()),
+            ".json" => provenance.Stamp(JsonSerializer.SerializeToNode(UseCaseJson.Of(report), JsonOptions)).ToJsonString(JsonOptions),
             _ => throw new InvalidInputException($"-o {path}: the report is written as .html, .md or .json."),
         };
         AtomicFile.WriteAllText(path, text);

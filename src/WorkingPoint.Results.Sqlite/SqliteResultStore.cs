@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using WorkingPoint.Core.Versioning;
 using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.Results;
 
@@ -16,7 +17,7 @@ namespace WorkingPoint.Results.Sqlite;
 public sealed class SqliteResultStore : IResultStore, IDisposable
 {
     /// <summary>The schema version this code writes; <see cref="Migrations"/>[v-1] takes a database from v-1 to v.</summary>
-    public const int SchemaVersion = 3;
+    public const int SchemaVersion = 4;
 
     /// <summary>How long one attempt waits for another process's lock before giving up (SQLite's busy timeout).</summary>
     public static readonly TimeSpan DefaultLockWait = TimeSpan.FromSeconds(10);
@@ -69,22 +70,37 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         ALTER TABLE measurements ADD COLUMN run_group TEXT;
         CREATE INDEX measurements_by_run_group ON measurements(run_group) WHERE run_group IS NOT NULL;
         """,
+
+        // v4: the commit that wpt was built from and the hash of the catalog it used.
+        """
+        ALTER TABLE measurements ADD COLUMN wpt_commit TEXT;
+        ALTER TABLE measurements ADD COLUMN catalog_sha256 TEXT;
+        """,
     ];
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
     private static readonly byte[] SqliteHeader = Encoding.ASCII.GetBytes("SQLite format 3\0");
 
     private readonly SqliteConnection _connection;
-    private readonly string _writerVersion;
+    private readonly WptProvenance _writer;
     private readonly TimeSpan _lockWait;
 
     /// <param name="path">The database file; created (with its directory) when missing.</param>
-    /// <param name="writerVersion">Recorded with every saved measurement.</param>
+    /// <param name="writerVersion">Recorded with every saved measurement (commit and catalog hash unknown).</param>
     /// <param name="lockWait">How long one attempt waits for another process's lock; <see cref="DefaultLockWait"/> unless given.</param>
-    public SqliteResultStore(string path, string writerVersion = "unknown", TimeSpan? lockWait = null)
+    public SqliteResultStore(string path, string writerVersion = WptProvenance.Unknown, TimeSpan? lockWait = null)
+        : this(path, new WptProvenance(writerVersion, WptProvenance.Unknown, WptProvenance.Unknown), lockWait)
     {
+    }
+
+    /// <param name="path">The database file; created (with its directory) when missing.</param>
+    /// <param name="writer">The wpt build and catalog, recorded with every saved measurement.</param>
+    /// <param name="lockWait">How long one attempt waits for another process's lock; <see cref="DefaultLockWait"/> unless given.</param>
+    public SqliteResultStore(string path, WptProvenance writer, TimeSpan? lockWait = null)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
         Path = path;
-        _writerVersion = writerVersion;
+        _writer = writer;
         _lockWait = lockWait ?? DefaultLockWait;
         RefuseNonSqlite(path);
         var directory = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path));
@@ -261,8 +277,8 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         var rows = 0;
         using (var insert = Command(
             """
-            INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group)
-            VALUES ($kind, $startedAt, $duration, $fingerprint, $model, $sha, $parameters, $notes, $version, $status, $group);
+            INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256)
+            VALUES ($kind, $startedAt, $duration, $fingerprint, $model, $sha, $parameters, $notes, $version, $status, $group, $commit, $catalog);
             """))
         {
             insert.Parameters.AddWithValue("$kind", record.Kind.ToString());
@@ -273,9 +289,11 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             insert.Parameters.AddWithValue("$sha", (object?)record.ModelSha256 ?? DBNull.Value);
             insert.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(new SortedDictionary<string, string>(record.Parameters.ToDictionary(), StringComparer.Ordinal), Json));
             insert.Parameters.AddWithValue("$notes", (object?)record.Notes ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$version", _writerVersion);
+            insert.Parameters.AddWithValue("$version", _writer.Version);
             insert.Parameters.AddWithValue("$status", StatusText(record.Status));
             insert.Parameters.AddWithValue("$group", (object?)record.RunGroup ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$commit", _writer.Commit);
+            insert.Parameters.AddWithValue("$catalog", _writer.CatalogSha256);
             insert.ExecuteNonQuery();
             AfterRowWritten?.Invoke(++rows);
         }
@@ -420,8 +438,8 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
 
     private List<StoredMeasurement> Query(string where, (string Name, object Value)? parameter, int limit)
     {
-        var rows = new List<(long Id, MeasurementRecord Record, string? WptVersion)>();
-        using (var select = Command($"SELECT id, kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group FROM measurements {where} ORDER BY started_at DESC, id DESC LIMIT $limit;"))
+        var rows = new List<(long Id, MeasurementRecord Record, string? WptVersion, string? WptCommit, string? CatalogSha256)>();
+        using (var select = Command($"SELECT id, kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256 FROM measurements {where} ORDER BY started_at DESC, id DESC LIMIT $limit;"))
         {
             if (parameter is { } p)
             {
@@ -448,11 +466,11 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
                     Status = StatusOf(id, reader.GetString(10)),
                     RunGroup = reader.IsDBNull(11) ? null : reader.GetString(11),
                 };
-                rows.Add((id, record, reader.IsDBNull(9) ? null : reader.GetString(9)));
+                rows.Add((id, record, reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(12) ? null : reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetString(13)));
             }
         }
 
-        return rows.Select(r => new StoredMeasurement(r.Id, r.Record with { Metrics = MetricsOf(r.Id), Samples = SamplesOf(r.Id) }) { WptVersion = r.WptVersion }).ToList();
+        return rows.Select(r => new StoredMeasurement(r.Id, r.Record with { Metrics = MetricsOf(r.Id), Samples = SamplesOf(r.Id) }) { WptVersion = r.WptVersion, WptCommit = r.WptCommit, CatalogSha256 = r.CatalogSha256 }).ToList();
     }
 
     private RunStatus StatusOf(long id, string text) =>

@@ -82,8 +82,9 @@ public sealed class MeasurementCliTests : IDisposable
         var (code, _, _) = Wpt.Run("results", "export", "--json", "-o", file, "--kind", "onnx", "--db", Db);
         Assert.Equal(0, code);
         using var json = JsonDocument.Parse(File.ReadAllText(file));
-        Assert.Equal(2, json.RootElement.GetArrayLength());
-        Assert.Equal(5, json.RootElement[0].GetProperty("record").GetProperty("samples")[0].GetProperty("values").GetArrayLength());
+        var items = json.RootElement.GetProperty("items");
+        Assert.Equal(2, items.GetArrayLength());
+        Assert.Equal(5, items[0].GetProperty("record").GetProperty("samples")[0].GetProperty("values").GetArrayLength());
     }
 
     [Fact]

@@ -10,6 +10,8 @@ namespace WorkingPoint.Reporting.Html.Tests;
 
 public sealed class UseCaseReportTests : IDisposable
 {
+    private static readonly WorkingPoint.Core.Versioning.WptProvenance TestProvenance = new("9.8.7-test", "0123456789abcdef0123456789abcdef01234567", "c0ffee");
+
     private readonly string _directory = Directory.CreateTempSubdirectory("wpt-report-").FullName;
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
@@ -21,7 +23,7 @@ public sealed class UseCaseReportTests : IDisposable
     public void The_html_report_is_one_self_contained_file_with_every_section()
     {
         var path = Path.Combine(_directory, "report.html");
-        UseCaseReportWriter.Write(Report("smart-camera.yaml"), path, "wpt test");
+        UseCaseReportWriter.Write(Report("smart-camera.yaml"), path, TestProvenance);
         var html = File.ReadAllText(path);
 
         foreach (var section in new[] { "Verdict per platform", "Ranking and Pareto front", "achieved against target", "Composite score", "Rooflines with the workloads", "Sensitivity", "Assumptions and sources" })
@@ -51,7 +53,7 @@ public sealed class UseCaseReportTests : IDisposable
         foreach (var example in new[] { "smart-camera.yaml", "battery-sensor.yaml" })
         {
             var path = Path.Combine(_directory, Path.ChangeExtension(example, ".html"));
-            UseCaseReportWriter.Write(Report(example), path, "wpt test");
+            UseCaseReportWriter.Write(Report(example), path, TestProvenance);
             var dom = Run(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=3000", "--dump-dom", new Uri(path).AbsoluteUri);
             Assert.Contains("data-render-check=\"ok\"", dom, StringComparison.Ordinal);
         }
@@ -70,8 +72,8 @@ public sealed class UseCaseReportTests : IDisposable
         var report = Report("robot.yaml");
         var md = Path.Combine(_directory, "report.md");
         var json = Path.Combine(_directory, "report.json");
-        UseCaseReportWriter.Write(report, md, "wpt test");
-        UseCaseReportWriter.Write(report, json, "wpt test");
+        UseCaseReportWriter.Write(report, md, TestProvenance);
+        UseCaseReportWriter.Write(report, json, TestProvenance);
 
         var text = File.ReadAllText(md);
         Assert.StartsWith("# Robot", text, StringComparison.Ordinal);
@@ -82,9 +84,30 @@ public sealed class UseCaseReportTests : IDisposable
     }
 
     [Fact]
+    public void Every_report_format_names_the_wpt_version_commit_and_catalog_hash_that_computed_it()
+    {
+        var report = Report("robot.yaml");
+        foreach (var extension in new[] { ".html", ".md" })
+        {
+            var path = Path.Combine(_directory, "report" + extension);
+            UseCaseReportWriter.Write(report, path, TestProvenance);
+            Assert.Contains("wpt 9.8.7-test (commit 0123456789ab, catalog sha256 c0ffee)", File.ReadAllText(path), StringComparison.Ordinal);
+        }
+
+        var json = Path.Combine(_directory, "report.json");
+        UseCaseReportWriter.Write(report, json, TestProvenance);
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        var wpt = doc.RootElement.EnumerateObject().First();
+        Assert.Equal("wpt", wpt.Name);
+        Assert.Equal("9.8.7-test", wpt.Value.GetProperty("version").GetString());
+        Assert.Equal(TestProvenance.Commit, wpt.Value.GetProperty("commit").GetString());
+        Assert.Equal("c0ffee", wpt.Value.GetProperty("catalogSha256").GetString());
+    }
+
+    [Fact]
     public void An_unknown_report_format_is_refused()
     {
-        var error = Assert.Throws<InvalidInputException>(() => UseCaseReportWriter.Write(Report("robot.yaml"), Path.Combine(_directory, "report.pdf"), "wpt test"));
+        var error = Assert.Throws<InvalidInputException>(() => UseCaseReportWriter.Write(Report("robot.yaml"), Path.Combine(_directory, "report.pdf"), TestProvenance));
         Assert.Contains(".html, .md or .json", error.Message, StringComparison.Ordinal);
     }
 

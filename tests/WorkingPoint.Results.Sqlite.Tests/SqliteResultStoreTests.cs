@@ -274,6 +274,8 @@ public sealed class SqliteResultStoreTests : IDisposable
         var id = store.Save(Record());
         Assert.True(id > old.Id);
         Assert.Equal("test", store.Find(id)!.WptVersion);
+        Assert.Null(old.WptCommit);
+        Assert.Null(old.CatalogSha256);
         Assert.Equal("measurements_by_kind_and_time", SchemaObject("index", "measurements_by_kind_and_time"));
     }
 
@@ -289,6 +291,53 @@ public sealed class SqliteResultStoreTests : IDisposable
         using var third = new SqliteResultStore(DbPath);
         Assert.Equal(1, third.Count());
         Assert.Equal(SqliteResultStore.SchemaVersion, third.OpenSchemaVersion);
+    }
+
+    [Fact]
+    public void A_saved_record_keeps_the_version_commit_and_catalog_hash_of_the_wpt_that_saved_it()
+    {
+        var writer = new WorkingPoint.Core.Versioning.WptProvenance("0.1.0-alpha.0.7", "0123456789abcdef0123456789abcdef01234567", new string('a', 64));
+        long id;
+        using (var store = new SqliteResultStore(DbPath, writer))
+        {
+            id = store.Save(Record());
+        }
+
+        using var again = new SqliteResultStore(DbPath, "another wpt");
+        var stored = again.Find(id)!;
+        Assert.Equal(writer.Version, stored.WptVersion);
+        Assert.Equal(writer.Commit, stored.WptCommit);
+        Assert.Equal(writer.CatalogSha256, stored.CatalogSha256);
+    }
+
+    [Fact]
+    public void A_version_2_database_gains_the_commit_and_catalog_columns_and_keeps_its_records()
+    {
+        using (var v2 = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            v2.Open();
+            using var create = v2.CreateCommand();
+            create.CommandText = """
+                CREATE TABLE measurements (id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, started_at TEXT NOT NULL, duration_seconds REAL NOT NULL,
+                    fingerprint_json TEXT NOT NULL, model_name TEXT, model_sha256 TEXT, parameters_json TEXT NOT NULL, notes TEXT, wpt_version TEXT);
+                CREATE TABLE metrics (measurement_id INTEGER NOT NULL REFERENCES measurements(id) ON DELETE CASCADE, ordinal INTEGER NOT NULL, name TEXT NOT NULL,
+                    value REAL NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (measurement_id, ordinal));
+                CREATE TABLE samples (measurement_id INTEGER NOT NULL REFERENCES measurements(id) ON DELETE CASCADE, ordinal INTEGER NOT NULL, name TEXT NOT NULL,
+                    unit TEXT NOT NULL, count INTEGER NOT NULL, values_le_f64 BLOB NOT NULL, seconds_le_f64 BLOB, PRIMARY KEY (measurement_id, ordinal));
+                CREATE INDEX measurements_by_kind_and_time ON measurements(kind, started_at DESC);
+                INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, model_name, parameters_json, wpt_version)
+                    VALUES ('Onnx', '2026-01-02T03:04:05.0000000+00:00', 3, '{"CpuModel":"cpu","Architecture":"x64","LogicalCores":4,"MemoryBytes":1,"OperatingSystem":"Linux","Hostname":"pi","RuntimeVersions":{}}', 'm', '{}', '1.0.0');
+                PRAGMA user_version = 2;
+                """;
+            create.ExecuteNonQuery();
+        }
+
+        using var store = new SqliteResultStore(DbPath, "test");
+        Assert.Equal(3, store.OpenSchemaVersion);
+        var old = Assert.Single(store.List());
+        Assert.Equal("1.0.0", old.WptVersion);
+        Assert.Null(old.WptCommit);
+        Assert.Null(old.CatalogSha256);
     }
 
     private string? SchemaObject(string type, string name)

@@ -141,7 +141,7 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             LlmRun.Render(console, model, run, prediction);
             if (plot is not null)
             {
-                console.MarkupLine($"Plot: {Markup.Escape(plot)}");
+                OutputFiles.SayWrote(console, plot, "the plot");
             }
         }
 

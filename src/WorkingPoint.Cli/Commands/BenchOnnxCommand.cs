@@ -447,7 +447,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
 
         foreach (var plot in plots)
         {
-            console.MarkupLine($"Wrote {Markup.Escape(plot)}.");
+            OutputFiles.SayWrote(console, plot);
         }
     }
 

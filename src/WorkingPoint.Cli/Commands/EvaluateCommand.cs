@@ -154,6 +154,10 @@ public sealed class ReportCommand(IAnsiConsole console, WorkingPoint.Catalog.Cat
         [Description("Comma-separated platform ids or YAML paths, or 'all' (default). Also --platforms.")]
         public string? Platforms { get; init; }
 
+        [CommandOption("--force")]
+        [Description("Replace an existing file of the default name; a file named with -o is always replaced.")]
+        public bool Force { get; init; }
+
         public override ValidationResult Validate() =>
             Output is not null && !WorkingPoint.Reporting.Html.UseCaseReportWriter.SupportedExtensions.Contains(Path.GetExtension(Output).ToLowerInvariant())
                 ? ValidationResult.Error($"-o must end in .html, .md or .json, got '{Output}'.")
@@ -163,16 +167,16 @@ public sealed class ReportCommand(IAnsiConsole console, WorkingPoint.Catalog.Cat
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var useCase = UseCaseYaml.Load(settings.UseCase, catalog);
-        var output = settings.Output ?? Path.ChangeExtension(Path.GetFileName(settings.UseCase), ".html");
+        var output = OutputFiles.Choose(settings.Output, Path.ChangeExtension(Path.GetFileName(settings.UseCase), ".html"), settings.Force);
         Output.ExistingDirectoryOf(output);
 
         var report = Output.WithStatus(console, $"Evaluating {useCase.Name}…", () => new UseCaseEvaluator(catalog).Evaluate(useCase, catalog.ResolvePlatforms(settings.Platforms)));
         Output.WithStatus<object?>(console, $"Writing {output}…", () =>
         {
-            WorkingPoint.Reporting.Html.UseCaseReportWriter.Write(report, output, $"wpt {ResultsDatabase.WptVersion}");
+            WorkingPoint.Reporting.Html.UseCaseReportWriter.Write(report, output, WptBuild.Current);
             return null;
         });
-        console.MarkupLine($"Wrote [bold]{Markup.Escape(output)}[/]: {report.Feasible.Count} of {report.Platforms.Count} platforms meet {Markup.Escape(useCase.Name)}{(report.Ranking.Count > 0 ? $"; best by the stated priorities: {Markup.Escape(report.Ranking[0].Evaluation.Platform.Id)}" : string.Empty)}.");
+        console.MarkupLine($"Wrote [bold]{Markup.Escape(Path.GetFullPath(output))}[/]: {report.Feasible.Count} of {report.Platforms.Count} platforms meet {Markup.Escape(useCase.Name)}{(report.Ranking.Count > 0 ? $"; best by the stated priorities: {Markup.Escape(report.Ranking[0].Evaluation.Platform.Id)}" : string.Empty)}.");
         return 0;
     }
 }

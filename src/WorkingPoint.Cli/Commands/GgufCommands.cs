@@ -30,6 +30,10 @@ public sealed class SynthModelCommand(IAnsiConsole console, WorkingPoint.Catalog
         [Description("The .gguf file to write. Default: ID-FORMAT.gguf in the current directory.")]
         public string? Output { get; init; }
 
+        [CommandOption("--force")]
+        [Description("Replace an existing file of the default name; a file named with -o is always replaced.")]
+        public bool Force { get; init; }
+
         [CommandOption("--seed <N>")]
         [Description("Seed of the random weights. Default 42.")]
         [DefaultValue(42UL)]
@@ -50,11 +54,11 @@ public sealed class SynthModelCommand(IAnsiConsole console, WorkingPoint.Catalog
 
         var format = WeightFormat.Parse(settings.Weights);
         var plan = LlmModelFiles.Plan(llm.Architecture, format);
-        var path = settings.Output ?? $"{llm.Id}-{format.Id}.gguf";
+        var path = OutputFiles.Choose(settings.Output, $"{llm.Id}-{format.Id}.gguf", settings.Force);
         var started = System.Diagnostics.Stopwatch.StartNew();
         LlmModelFiles.Write(Output.Progress(console), plan, path, $"Writing {llm.Id} {format.Id}", settings.Seed);
         var workload = new LlmWorkload(llm.Architecture, format, KvCacheFormat.F16);
-        console.MarkupLine($"Wrote [bold]{Markup.Escape(path)}[/]: {llm.Architecture.Family.ToString().ToLowerInvariant()}, {plan.Tensors.Count} tensors, {Output.Number(llm.Architecture.Parameters / 1e9)} B parameters, {Output.Bytes(plan.FileBytes)} ({Output.Number(workload.AverageBitsPerWeight)} bits/weight) in {Output.Number(started.Elapsed.TotalSeconds)} s.");
+        console.MarkupLine($"Wrote [bold]{Markup.Escape(Path.GetFullPath(path))}[/]: {llm.Architecture.Family.ToString().ToLowerInvariant()}, {plan.Tensors.Count} tensors, {Output.Number(llm.Architecture.Parameters / 1e9)} B parameters, {Output.Bytes(plan.FileBytes)} ({Output.Number(workload.AverageBitsPerWeight)} bits/weight) in {Output.Number(started.Elapsed.TotalSeconds)} s.");
         return 0;
     }
 }

@@ -186,10 +186,10 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
             console.MarkupLine("[yellow]The OS did not report cache sizes; level boundaries are guessed (32 KiB L1, 1 MiB L2, 8 MiB L3).[/]");
         }
 
-        console.MarkupLine($"Wrote the measured platform to {Markup.Escape(hostFile)}; predictions for this machine: wpt predict --platform host --model yolov8n --weights fp32.");
+        console.MarkupLine($"Wrote the measured platform to [bold]{Markup.Escape(Path.GetFullPath(hostFile))}[/]; predictions for this machine: wpt predict --platform host --model yolov8n --weights fp32.");
         foreach (var plot in plots)
         {
-            console.MarkupLine($"Wrote {Markup.Escape(plot)}.");
+            OutputFiles.SayWrote(console, plot);
         }
     }
 }

@@ -157,8 +157,12 @@ public sealed class ExportModelCommand(IAnsiConsole console, WorkingPoint.Catalo
         public string? Input { get; init; }
 
         [CommandOption("-o|--output <FILE>")]
-        [Description("Where to write the model. Default: <id>-<W>x<H>.onnx.")]
+        [Description("Where to write the model. Default: <id>-<W>x<H>.onnx in the current directory.")]
         public string? OutputPath { get; init; }
+
+        [CommandOption("--force")]
+        [Description("Replace an existing file of the default name; a file named with -o is always replaced.")]
+        public bool Force { get; init; }
 
         [CommandOption("--seed <N>")]
         [Description("Seed of the random weights. Default 1.")]
@@ -175,9 +179,9 @@ public sealed class ExportModelCommand(IAnsiConsole console, WorkingPoint.Catalo
 
         var (width, height) = settings.Input is null ? (model.DefaultWidth, model.DefaultHeight) : Parsing.Size(settings.Input, "--input");
         var (w, h) = model.AlignedSize(width, height);
-        var path = settings.OutputPath ?? $"{model.Id}-{w}x{h}.onnx";
+        var path = OutputFiles.Choose(settings.OutputPath, $"{model.Id}-{w}x{h}.onnx", settings.Force);
         var summary = OnnxExporter.Export(model.Build(width, height), path, settings.Seed);
-        console.MarkupLine($"Wrote {Markup.Escape(path)}: {Markup.Escape(model.Name)} at {summary.Input}, {summary.Nodes} nodes, {Output.Number(summary.Parameters / 1e6)} M parameters (random, seed {settings.Seed}), opset {OnnxExporter.Opset}.");
+        console.MarkupLine($"Wrote [bold]{Markup.Escape(Path.GetFullPath(path))}[/]: {Markup.Escape(model.Name)} at {summary.Input}, {summary.Nodes} nodes, {Output.Number(summary.Parameters / 1e6)} M parameters (random, seed {settings.Seed}), opset {OnnxExporter.Opset}.");
         console.MarkupLine($"Outputs: {Markup.Escape(string.Join(", ", summary.Outputs.Select(o => o.ToString())))}. Measure it with: wpt bench onnx {Markup.Escape(path)}");
         return 0;
     }

@@ -44,13 +44,15 @@ internal static class ResultsText
             : throw new InvalidInputException($"'{text}' is not a result id; ids are whole numbers from 1, as 'wpt results list' shows.");
 
     /// <summary>A stored record as JSON (show --json, export --json): the record's own fields, the duration in seconds rather than a TimeSpan string.</summary>
-    public static object JsonOf(StoredMeasurement stored) => JsonOf(stored.Id, stored.WptVersion, stored.Record);
+    public static object JsonOf(StoredMeasurement stored) => JsonOf(stored.Id, stored.WptVersion, stored.WptCommit, stored.CatalogSha256, stored.Record);
 
     /// <summary>Also the form of a side file (no id yet), so <c>wpt results import</c> reads both.</summary>
-    public static object JsonOf(long? id, string? wptVersion, MeasurementRecord r) => new
+    public static object JsonOf(long? id, string? wptVersion, string? wptCommit, string? catalogSha256, MeasurementRecord r) => new
     {
         id,
         wptVersion,
+        wptCommit,
+        catalogSha256,
         record = new { r.Kind, r.StartedAt, durationSeconds = r.Duration.TotalSeconds, r.Platform, r.ModelName, r.ModelSha256, r.Parameters, r.Metrics, r.Samples, r.Notes, r.Status, r.RunGroup },
     };
 
@@ -186,6 +188,8 @@ public sealed class ResultsShowCommand(IAnsiConsole console) : Command<ResultsSh
         summary.Row("Machine", Markup.Escape(record.Platform.ToString()));
         summary.Row("Host name", Markup.Escape(record.Platform.Hostname));
         summary.Row("Saved by", Markup.Escape(stored.WptVersion is { } version ? $"wpt {version}" : "an older wpt (not recorded)"));
+        summary.Row("Build commit", Markup.Escape(stored.WptCommit ?? "not recorded"));
+        summary.Row("Catalog SHA-256", Markup.Escape(stored.CatalogSha256 ?? "not recorded"));
         foreach (var (name, runtime) in record.Platform.RuntimeVersions)
         {
             summary.Row(name, Markup.Escape(runtime));
@@ -263,7 +267,7 @@ public sealed class ResultsExportCommand(IAnsiConsole console) : Command<Results
 
             AtomicFile.WriteAllText(path, text);
 
-            console.MarkupLine($"Wrote {results.Length} results to {Markup.Escape(path)}.");
+            console.MarkupLine($"Wrote {results.Length} results to [bold]{Markup.Escape(Path.GetFullPath(path))}[/].");
         }
         else
         {
@@ -483,8 +487,12 @@ public sealed class ResultsImportCommand(IAnsiConsole console) : Command<Results
         List<Entry?>? entries;
         try
         {
+            // A side file is a list of records; 'export --json' puts the same list under 'items', after the exporting wpt.
             using var stream = File.OpenRead(path);
-            entries = JsonSerializer.Deserialize<List<Entry?>>(stream, Output.JsonOptions);
+            var root = System.Text.Json.Nodes.JsonNode.Parse(stream);
+            var list = root is System.Text.Json.Nodes.JsonObject { } document && document["items"] is System.Text.Json.Nodes.JsonArray items ? items : root as System.Text.Json.Nodes.JsonArray
+                ?? throw new JsonException("it holds neither a list of records nor an export's 'items'");
+            entries = list.Deserialize<List<Entry?>>(Output.JsonOptions);
         }
         catch (JsonException ex)
         {

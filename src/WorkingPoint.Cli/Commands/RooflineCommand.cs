@@ -23,8 +23,12 @@ public sealed class RooflineCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         public string Model { get; init; } = string.Empty;
 
         [CommandOption("-o|--output <FILE>")]
-        [Description("Output file, .png or .svg. Default roofline.png.")]
-        public string OutputPath { get; init; } = "roofline.png";
+        [Description("Output file, .png or .svg. Default roofline.png in the current directory.")]
+        public string? OutputPath { get; init; }
+
+        [CommandOption("--force")]
+        [Description("Replace an existing file of the default name; a file named with -o is always replaced.")]
+        public bool Force { get; init; }
 
         [CommandOption("--layers")]
         [Description("Place every layer of the (single) network instead of the whole network.")]
@@ -33,12 +37,15 @@ public sealed class RooflineCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         public override ValidationResult Validate() =>
             string.IsNullOrWhiteSpace(Platform) ? ValidationResult.Error("--platform is required.")
             : string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("--model is required.")
-            : !RooflinePlotter.SupportedExtensions.Contains(Path.GetExtension(OutputPath).ToLowerInvariant()) ? ValidationResult.Error($"--output must end in .png or .svg, got '{OutputPath}'.")
+            : OutputPath is not null && !RooflinePlotter.SupportedExtensions.Contains(Path.GetExtension(OutputPath).ToLowerInvariant()) ? ValidationResult.Error($"--output must end in .png or .svg, got '{OutputPath}'.")
             : ValidationResult.Success();
     }
 
+    private const string DefaultOutput = "roofline.png";
+
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        var output = OutputFiles.Choose(settings.OutputPath, DefaultOutput, settings.Force);
         var platforms = catalog.ResolvePlatforms(settings.Platform);
         var models = settings.Model.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(catalog.ResolveModel).ToArray();
         Array.ForEach(models, settings.RequireWithinContext);
@@ -62,12 +69,12 @@ public sealed class RooflineCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             charts.Add(new RooflineChart($"{platform.Name}", compute, bandwidth, points));
         }
 
-        var directory = Path.GetDirectoryName(Path.GetFullPath(settings.OutputPath))!;
+        var directory = Path.GetDirectoryName(Path.GetFullPath(output))!;
         Directory.CreateDirectory(directory);
-        new RooflinePlotter().Save(charts, settings.OutputPath);
+        new RooflinePlotter().Save(charts, output);
         if (settings.Json)
         {
-            Output.Json(console, new { output = Path.GetFullPath(settings.OutputPath), charts });
+            Output.Json(console, new { output = Path.GetFullPath(output), charts });
             return 0;
         }
 
@@ -86,7 +93,7 @@ public sealed class RooflineCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         }
 
         console.Write(table);
-        console.MarkupLine($"Wrote [bold]{Markup.Escape(settings.OutputPath)}[/].");
+        OutputFiles.SayWrote(console, output);
         return 0;
     }
 

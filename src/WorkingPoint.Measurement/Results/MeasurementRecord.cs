@@ -61,6 +61,12 @@ public sealed record StoredMeasurement(long Id, MeasurementRecord Record)
 {
     /// <summary>The wpt version that saved the record; null for records saved before stores kept it.</summary>
     public string? WptVersion { get; init; }
+
+    /// <summary>The git commit of the wpt build that saved the record; null for records saved before stores kept it.</summary>
+    public string? WptCommit { get; init; }
+
+    /// <summary>SHA-256 of the catalog that wpt build carried; null for records saved before stores kept it.</summary>
+    public string? CatalogSha256 { get; init; }
 }
 
 /// <summary>Where measurements live. Saving is atomic: a record is either fully stored or not at all.</summary>
