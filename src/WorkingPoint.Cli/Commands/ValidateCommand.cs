@@ -116,8 +116,18 @@ public sealed class ValidateCommand(IAnsiConsole console) : Command<ValidateComm
         return 0;
     }
 
-    internal static double MedianAbsoluteError(IEnumerable<double> errorsPercent) =>
-        LatencyStatistics.Percentile(errorsPercent.Select(Math.Abs).Order().ToArray(), 50);
+    /// <summary>The median of the absolute errors: the middle value, or with an even count the mean of the two middle ones.</summary>
+    internal static double MedianAbsoluteError(IEnumerable<double> errorsPercent)
+    {
+        var sorted = errorsPercent.Select(Math.Abs).Order().ToArray();
+        if (sorted.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
 
     /// <summary>
     /// The single achievable compute fraction that would have made these predictions closest (median absolute error), found by
