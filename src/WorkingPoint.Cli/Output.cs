@@ -1,4 +1,5 @@
 using WorkingPoint.Core;
+using WorkingPoint.Core.Units;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -50,6 +51,9 @@ internal static class Output
         bytes >= 1e9 ? $"{Number(bytes / 1e9)} GB" : bytes >= 1e6 ? $"{Number(bytes / 1e6)} MB" : bytes >= 1e3 ? $"{Number(bytes / 1e3)} kB" : $"{Number(bytes)} B";
 
     public static string OrUnknown(double? value, Func<double, string> format) => value is { } v ? format(v) : "[grey]unknown[/]";
+
+    /// <summary>Power in W, mW or µW with three significant digits (<see cref="PowerText"/>); grey "unknown" when unpublished, never 0.</summary>
+    public static string Power(double? watts) => OrUnknown(watts, w => PowerText.Watts(w));
 
     public static Table KeyValueTable(string title)
     {

@@ -71,7 +71,7 @@ public sealed class PlatformsCommand(IAnsiConsole console) : Command<PlatformsCo
             ? Markup.Escape($"{d.Kind}, {d.DataRateMegaTransfersPerSecond?.ToString() ?? "?"} MT/s × {d.BusWidthBits?.ToString() ?? "?"} bit = ") + Output.OrUnknown(d.PeakBandwidth?.GBps, v => $"{Output.Number(v)} GB/s") + ", " + Output.OrUnknown(d.Capacity?.GiB, v => $"{Output.Number(v)} GiB")
             : "none (weights must fit on chip or stream over the host link)");
         t.Row("host link", platform.HostLink is { } l ? Markup.Escape($"{l}, {Output.Number(l.PeakBandwidth.GBps)} GB/s") : "none (on the host's memory bus)");
-        t.Row("power", $"idle {Output.OrUnknown(platform.Power.Idle?.Value, v => $"{Output.Number(v)} W")}, max {Output.OrUnknown(platform.Power.Max?.Value, v => $"{Output.Number(v)} W")}, sustained {Output.OrUnknown(platform.Power.SustainablePower?.Value, v => $"{Output.Number(v)} W")}{(platform.Power.PassivelyCooled ? ", passively cooled" : string.Empty)}");
+        t.Row("power", $"idle {Output.Power(platform.Power.Idle?.Value)}, max {Output.Power(platform.Power.Max?.Value)}, sustained {Output.Power(platform.Power.SustainablePower?.Value)}{(platform.Power.PassivelyCooled ? ", passively cooled" : string.Empty)}");
         t.Row("achievable fractions", Markup.Escape($"compute {platform.Achievable.Compute:0.##}, DRAM {platform.Achievable.Dram:0.##}, on-chip {platform.Achievable.OnChip:0.##}, link {platform.Achievable.HostLink:0.##}, usable memory {platform.Achievable.UsableMemory:0.##}"));
         t.Row("price", platform.Price is { } pr ? Markup.Escape($"${pr.Amount.Value:0.##} ({pr.What}, {pr.Date})") : "[grey]unknown[/]");
         t.Row("form factor", Markup.Escape(platform.FormFactor));
