@@ -225,7 +225,8 @@ public sealed class SolveInputCommand(IAnsiConsole console) : Command<SolveInput
         var request = settings.ToRequest(platform);
         var ceilings = new Ceilings(platform, request.Fractions);
         var weights = request.WeightsFor(graphModel);
-        double Fps(int width) => GraphPredictor.Predict(model.Build(width, Math.Max(1, (int)Math.Round(width * (double)ah / aw))), ceilings, weights, request.Batch).FramesPerSecond;
+        GraphPrediction At(int width) => GraphPredictor.Predict(model.Build(width, Math.Max(1, (int)Math.Round(width * (double)ah / aw))), ceilings, weights, request.Batch);
+        double Fps(int width) => At(width).FramesPerSecond;
 
         // Frame rate falls as the input grows, so bisect on the width in steps of the network's alignment.
         var step = Math.Max(model.Alignment, 8);
@@ -250,7 +251,16 @@ public sealed class SolveInputCommand(IAnsiConsole console) : Command<SolveInput
 
         var height = Math.Max(1, (int)Math.Round(low * (double)ah / aw));
         var prediction = GraphPredictor.Predict(model.Build(low, height), ceilings, weights, request.Batch);
-        var answer = new { platform = platform.Id, model = model.Id, weights = weights.Id, targetFps = settings.TargetFps, largestInput = $"{low}x{height}", runsAs = prediction.Input.ToString(), fps = prediction.FramesPerSecond, latencyMs = prediction.Latency.Milliseconds, bottleneck = prediction.Bottleneck.ToId() };
+        var next = At(low + step);
+        var cliff = InputCliff.Find(At, step, low + step);
+        string Size(int width) => $"{width}x{Math.Max(1, (int)Math.Round(width * (double)ah / aw))}";
+        var answer = new
+        {
+            platform = platform.Id, model = model.Id, weights = weights.Id, targetFps = settings.TargetFps, largestInput = $"{low}x{height}", runsAs = prediction.Input.ToString(),
+            fps = prediction.FramesPerSecond, latencyMs = prediction.Latency.Milliseconds, bottleneck = prediction.Bottleneck.ToId(),
+            nextSize = new { input = Size(low + step), fps = next.FramesPerSecond, bottleneck = next.Bottleneck.ToId() },
+            cliff = cliff is { } c ? new { below = Size(c.Below), belowFps = c.BelowPrediction.FramesPerSecond, belowBottleneck = c.BelowPrediction.Bottleneck.ToId(), above = Size(c.Above), aboveFps = c.AbovePrediction.FramesPerSecond, aboveBottleneck = c.AbovePrediction.Bottleneck.ToId(), change = c.Change } : null,
+        };
         if (settings.Json)
         {
             Output.Json(console, answer);
@@ -261,6 +271,10 @@ public sealed class SolveInputCommand(IAnsiConsole console) : Command<SolveInput
         t.Row("largest input", $"[bold]{low}x{height}[/] (runs as {prediction.Input})");
         t.Row("frame rate there", $"{Output.Number(prediction.FramesPerSecond)} FPS, {Output.Ms(prediction.Latency.Value)} latency");
         t.Row("bottleneck", prediction.Bottleneck.ToId());
+        t.Row("next size up", $"{Size(low + step)}: {Output.Number(next.FramesPerSecond)} FPS ({next.Bottleneck.ToId()})");
+        t.Row("bottleneck changes", cliff is { } found
+            ? $"[bold]{Size(found.Below)} → {Size(found.Above)}[/]: {Output.Number(found.BelowPrediction.FramesPerSecond)} → {Output.Number(found.AbovePrediction.FramesPerSecond)} FPS, {Markup.Escape(found.Change)}"
+            : $"none up to {Size(low + step)}: the bottleneck stays {Markup.Escape(prediction.Bottleneck.ToId())}");
         console.Write(t);
         return 0;
     }
@@ -272,4 +286,81 @@ public sealed class SolveInputCommand(IAnsiConsole console) : Command<SolveInput
             ? (w, h)
             : throw new InvalidInputException($"--aspect '{text}' must be W:H with positive whole numbers, e.g. 16:9.");
     }
+}
+
+/// <summary>
+/// Where, up to some input size, the way a network runs changes: the bottleneck, where the weights live, or whether the activations
+/// stay on chip. Such a change is often a cliff (a dataflow chip whose weights stop fitting falls from hundreds of FPS to tens), and
+/// the largest size that meets a rate says nothing about it.
+/// </summary>
+internal static class InputCliff
+{
+    public sealed record Found(int Below, GraphPrediction BelowPrediction, int Above, GraphPrediction AbovePrediction, string Change);
+
+    /// <summary>The change nearest to <paramref name="upTo"/> among widths step, 2·step, …, <paramref name="upTo"/>; null when none.</summary>
+    public static Found? Find(Func<int, GraphPrediction> at, int step, int upTo)
+    {
+        // A coarse scan (at most about 128 predictions), then bisection down to one step between the last two differing sizes.
+        var stride = step * Math.Max(1, (int)Math.Ceiling(upTo / (double)step / 128));
+        var widths = Enumerable.Range(0, (upTo / stride) + 1).Select(i => Math.Max(step, i * stride)).Append(upTo).Distinct().Order().ToArray();
+        var states = widths.Select(w => (Width: w, Prediction: at(w))).ToArray();
+        for (var i = states.Length - 1; i > 0; i--)
+        {
+            if (State(states[i - 1].Prediction) == State(states[i].Prediction))
+            {
+                continue;
+            }
+
+            var (low, lowPrediction, high, highPrediction) = (states[i - 1].Width, states[i - 1].Prediction, states[i].Width, states[i].Prediction);
+            while (high - low > step)
+            {
+                var mid = (low + high) / 2 / step * step;
+                var midPrediction = at(mid);
+                if (State(midPrediction) == State(highPrediction))
+                {
+                    (high, highPrediction) = (mid, midPrediction);
+                }
+                else
+                {
+                    (low, lowPrediction) = (mid, midPrediction);
+                }
+            }
+
+            return new Found(low, lowPrediction, high, highPrediction, Describe(lowPrediction, highPrediction));
+        }
+
+        return null;
+    }
+
+    private static (Bottleneck, WeightResidence, bool) State(GraphPrediction p) => (p.Bottleneck, p.WeightResidence, p.ActivationsOnChip);
+
+    private static string Describe(GraphPrediction below, GraphPrediction above)
+    {
+        var parts = new List<string>();
+        if (below.WeightResidence != above.WeightResidence)
+        {
+            parts.Add(below.WeightResidence == WeightResidence.OnChip
+                ? $"the weights no longer fit on chip ({(above.WeightResidence == WeightResidence.HostLink ? "streamed over the host link" : "read from DRAM")})"
+                : $"the weights move from {Where(below.WeightResidence)} to {Where(above.WeightResidence)}");
+        }
+
+        if (below.ActivationsOnChip != above.ActivationsOnChip)
+        {
+            parts.Add(below.ActivationsOnChip ? "the activations no longer fit on chip" : "the activations fit on chip again");
+        }
+
+        if (below.Bottleneck != above.Bottleneck)
+        {
+            parts.Add($"the bottleneck changes from {below.Bottleneck.ToId()} to {above.Bottleneck.ToId()}");
+        }
+
+        return string.Join("; ", parts);
+    }
+
+    private static string Where(WeightResidence residence) => residence switch
+    {
+        WeightResidence.OnChip => "on chip",
+        WeightResidence.Dram => "DRAM",
+        _ => "the host link",
+    };
 }
