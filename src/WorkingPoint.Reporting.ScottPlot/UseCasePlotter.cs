@@ -160,7 +160,7 @@ public sealed class UseCasePlotter
     }
 
     /// <summary>A ratio as printed over its bar: "×4.01" above the target, "0.34" below it.</summary>
-    internal static string Ratio(double ratio) => !double.IsFinite(ratio) ? "–"
+    public static string Ratio(double ratio) => !double.IsFinite(ratio) ? "–"
         : ratio >= 1 ? $"×{ratio.ToString(ratio >= 100 ? "0" : ratio >= 10 ? "0.#" : "0.##", System.Globalization.CultureInfo.InvariantCulture)}"
         : ratio.ToString(ratio >= 0.01 ? "0.##" : "0.###", System.Globalization.CultureInfo.InvariantCulture);
 

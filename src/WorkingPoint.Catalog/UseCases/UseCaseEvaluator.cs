@@ -36,6 +36,11 @@ public sealed class UseCaseEvaluator
         assumptions.Add("Workloads share each resource in proportion to their load; a workload running beside others is served at least an even split of a contended resource.");
         assumptions.Add("On CPUs a thread holds its core while it waits on memory, so CPU workloads time-share the cores.");
         assumptions.Add("A frame workload without a latency target must finish within one frame period (one frame in flight).");
+        if (feasible.Length > 0 && feasible.All(e => e.AveragePowerW is null))
+        {
+            assumptions.Add("No feasible platform's average power is known, so the ranking weighs performance and cost only.");
+        }
+
         var noIdle = evaluations.Where(e => e.PowerUnknownBecause is not null && e.AveragePowerAtLeastW is not null).Select(e => e.Platform.Id).ToArray();
         if (noIdle.Length > 0)
         {
@@ -394,7 +399,13 @@ public sealed class UseCaseEvaluator
             return [];
         }
 
-        // Each axis normalized to the best of the feasible set (1 = best); unknown cost or power counts as the worst.
+        // Each axis normalized to the best of the feasible set (1 = best); unknown cost or power counts as the worst. When no
+        // feasible platform's average power is known, the power axis tells them nothing apart, so its weight goes to the others.
+        if (feasible.All(e => e.AveragePowerW is null) && weights.Performance + weights.Cost > 0)
+        {
+            weights = (weights with { Power = 0 }).Normalized();
+        }
+
         var bestPerf = feasible.Max(e => e.Score?.WorkingPoint ?? 0);
         var bestPower = feasible.Where(e => e.AveragePowerW is not null).Select(e => e.AveragePowerW!.Value).DefaultIfEmpty(0).Min();
         var bestCost = feasible.Where(e => e.CostUsd is not null).Select(e => e.CostUsd!.Value).DefaultIfEmpty(0).Min();

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 
@@ -20,30 +21,33 @@ public sealed class PlatformsCommand(IAnsiConsole console) : Command<PlatformsCo
         var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         if (settings.Id is null)
         {
+            // Once this machine is measured, 'host' is listed as measured (once); before, the placeholder says it is not measured yet.
+            var hostMeasured = File.Exists(HostPlatform.DefaultPath);
+            var listed = catalog.Platforms.Select(p => p.Id == HostPlatform.Id && hostMeasured ? catalog.ResolvePlatform(HostPlatform.Id) : p).ToArray();
             if (settings.Json)
             {
-                Output.Json(console, catalog.Platforms.Select(PlatformJson.From).ToArray());
+                Output.Json(console, listed.Select(PlatformJson.From).ToArray());
                 return 0;
             }
 
             var table = new Table().Border(TableBorder.Rounded).Title("[bold]Platforms[/]");
-            foreach (var column in new[] { "Id", "Name", "Style", "Best dense TOPS", "DRAM", "DRAM GB/s", "On-chip", "Max W", "Price" })
+            foreach (var column in new[] { "Id", "Name", "Style", "Best dense TOPS", "DRAM", "DRAM GB/s", "On-chip", "Max power", "Price" })
             {
                 table.AddColumn(column);
             }
 
-            foreach (var p in catalog.Platforms)
+            foreach (var p in listed)
             {
                 var best = p.Compute.Peaks.OrderByDescending(x => x.Dense.Value).FirstOrDefault();
                 table.AddRow(
                     Markup.Escape(p.Id),
-                    Markup.Escape(p.Name),
+                    Markup.Escape(p.Id == HostPlatform.Id && !hostMeasured ? $"{p.Name}: not measured yet (wpt measure roofline)" : p.Name),
                     p.Execution == ExecutionStyle.Dataflow ? "dataflow" : "layer-by-layer",
                     best is null ? "[grey]unknown[/]" : $"{Output.Number(best.Dense.Tops)} {best.Precision.ToId()}",
                     p.Dram is null ? "none" : Markup.Escape($"{p.Dram.Kind} {Output.OrUnknown(p.Dram.Capacity?.GiB, v => $"{Output.Number(v)} GiB")}"),
                     Output.OrUnknown(p.Dram?.PeakBandwidth?.GBps, v => Output.Number(v)),
                     Output.OrUnknown(p.OnChip.Capacity?.MiB, v => $"{Output.Number(v)} MiB"),
-                    Output.OrUnknown(p.Power.Max?.Value, v => Output.Number(v)),
+                    Output.Power(p.Power.Max?.Value),
                     p.Price is null ? "[grey]unknown[/]" : $"${Output.Number(p.Price.Amount.Value)}");
             }
 
