@@ -1,4 +1,6 @@
 using WorkingPoint.Core;
+using WorkingPoint.Core.Units;
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spectre.Console;
@@ -57,6 +59,9 @@ internal static class Output
     /// <summary>A DRAM type as datasheets write it: LPDDR4X, DDR5, HBM2E.</summary>
     public static string DramName(WorkingPoint.Core.Hardware.DramKind kind) =>
         kind == WorkingPoint.Core.Hardware.DramKind.Unknown ? "unknown type" : kind.ToString().ToUpperInvariant();
+
+    /// <summary>Power in W, mW or µW with three significant digits (<see cref="PowerText"/>); grey "unknown" when unpublished, never 0.</summary>
+    public static string Power(double? watts) => OrUnknown(watts, w => PowerText.Watts(w));
 
     public static Table KeyValueTable(string title)
     {

@@ -89,7 +89,7 @@ internal sealed class FormattedConsole(IAnsiConsole inner, TextWriter errors) : 
                 break;
             case (OutputFormat.Csv, _):
                 // CSV on stdout stays machine-readable: what is not a table (notes, "wrote FILE") goes to stderr.
-                errors.Write(TabularText.Plain(renderable, inner.Profile.Capabilities));
+                errors.Write(TerminalText.Clean(TabularText.Plain(renderable, inner.Profile.Capabilities), keepLineBreaks: true));
                 break;
             default:
                 inner.Write(renderable);
@@ -99,8 +99,9 @@ internal sealed class FormattedConsole(IAnsiConsole inner, TextWriter errors) : 
 
     private void WriteRaw(string text)
     {
+        // Raw text bypasses the renderables that TerminalSafeConsole cleans, so it is cleaned here.
         var writer = inner.Profile.Out.Writer;
-        writer.Write(text);
+        writer.Write(TerminalText.Clean(text, keepLineBreaks: true));
         writer.Flush();
     }
 

@@ -11,7 +11,7 @@ internal static class TelemetryText
         string Of(TelemetryQuantity quantity, Func<double> value) => telemetry.Has(quantity) ? $"{Output.Number(value())} {quantity.Unit()}" : TelemetryCapture.NotMeasurable;
         return new Dictionary<string, string>
         {
-            ["power (mean)"] = telemetry.MeanTotalPower is { } p ? $"{Output.Number(p.Value)} W" : TelemetryCapture.NotMeasurable,
+            ["power (mean)"] = telemetry.MeanTotalPower is { } p ? WorkingPoint.Core.Units.PowerText.Watts(p.Value) : TelemetryCapture.NotMeasurable,
             ["temperature (max)"] = Of(TelemetryQuantity.Temperature, () => telemetry.Max(TelemetryQuantity.Temperature)!.Value),
             ["clock (mean)"] = Of(TelemetryQuantity.ClockFrequency, () => telemetry.Series.First(s => s.Quantity == TelemetryQuantity.ClockFrequency && s.Values.Count > 0).Values.Average()),
         };

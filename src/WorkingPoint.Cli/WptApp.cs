@@ -23,7 +23,7 @@ public static class WptApp
     /// <param name="cancellation">Cancelled by Ctrl-C or SIGTERM (<see cref="Interrupts"/>): a measurement stops, saves what it got, and the exit code is 130.</param>
     public static int Run(string[] args, IAnsiConsole console, TextWriter errors, WorkingPoint.Catalog.Catalog catalog, CancellationToken cancellation = default)
     {
-        var output = new FormattedConsole(console, errors);
+        var output = new FormattedConsole(TerminalSafeConsole.Wrap(console), errors);
         var app = Build(output, catalog, new ParsedSettingsInterceptor(output));
         try
         {
@@ -70,7 +70,7 @@ public static class WptApp
         {
             config.SetApplicationName("wpt");
             config.SetApplicationVersion(WptBuild.Current.Version);
-            config.ConfigureConsole(TerminalSafeConsole.Wrap(console));
+            config.ConfigureConsole(console);
             config.Settings.Registrar.RegisterInstance(catalog);
             config.PropagateExceptions();
             config.UseStrictParsing();

@@ -7,6 +7,7 @@ using WorkingPoint.Core.Versioning;
 using WorkingPoint.Catalog.UseCases;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Files;
+using WorkingPoint.Core.Units;
 using WorkingPoint.Reporting.ScottPlot;
 using WorkingPoint.Evaluation;
 using WorkingPoint.Evaluation.UseCases;
@@ -42,13 +43,19 @@ public static class UseCaseReportWriter
         AtomicFile.WriteAllText(path, text);
     }
 
-    /// <summary>Achieved ÷ target for a workload on a platform, the tightest of its targets (≥ 1 meets them all).</summary>
-    public static double TargetRatio(WorkloadOutcome o)
+    /// <summary>
+    /// Achievable ÷ target for a workload on a platform, the tightest of its targets (≥ 1 meets them all; above 1 is headroom). A
+    /// frame workload is served at the rate it asks for, so its rate side is the rate it could reach with the others scaled alike
+    /// (the rate asked for ÷ the load on the binding resource), not the rate asked for, which would cap every bar at 1.
+    /// </summary>
+    public static double TargetRatio(PlatformEvaluation e, WorkloadOutcome o)
     {
         var ratio = double.PositiveInfinity;
         if (o.TargetRate is { } rate && rate > 0)
         {
-            ratio = Math.Min(ratio, o.Rate / rate);
+            var load = e.Utilization.Count > 0 ? e.Utilization[e.Binding] : 0;
+            var achievable = o.Arrival == ArrivalKind.Frames && load > 0 ? o.Rate * Math.Max(1, load) / load : o.Rate;
+            ratio = Math.Min(ratio, achievable / rate);
         }
 
         if (o.TargetLatencyMs is { } latency && o.LatencyMs > 0)
@@ -100,14 +107,19 @@ public static class UseCaseReportWriter
         h.Append("</table>\n");
         h.Append(CultureInfo.InvariantCulture, $"<p>{E(Constraints(u))}</p>\n");
 
-        h.Append("<h2>Verdict per platform</h2>\n<table>\n<tr><th class=\"l\">Platform</th><th class=\"l\">Verdict</th><th class=\"l\">Binds</th><th>Load</th><th>Headroom</th><th>Avg W</th><th>Peak W</th><th>Wh/day</th><th>Memory GB</th><th>Cost</th><th>Score</th><th>Peak score</th><th class=\"l\">Why</th></tr>\n");
+        h.Append("<h2>Verdict per platform</h2>\n<table>\n<tr><th class=\"l\">Platform</th><th class=\"l\">Verdict</th><th class=\"l\">Binds</th><th>Load</th><th>Headroom</th><th>Avg power</th><th>Peak power</th><th>Energy/day</th><th>Memory GB</th><th>Cost</th><th>Score</th><th>Peak score</th><th class=\"l\">Why</th></tr>\n");
         foreach (var e in Ordered(report))
         {
             var verdict = e.Verdict.ToString().ToLowerInvariant();
-            h.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"l\">{E(e.Platform.Id)}</td><td class=\"l {verdict}\">{verdict}</td><td class=\"l\">{(e.Predicted ? E(UseCaseEvaluator.Name(e.Binding)) : "–")}</td><td>{(e.Predicted ? $"{e.Utilization[e.Binding]:P0}" : "–")}</td><td>{(e.Predicted && double.IsFinite(e.Headroom) ? $"×{e.Headroom:0.##}" : "–")}</td><td>{N(e.AveragePowerW)}</td><td>{N(e.PeakPowerW)}</td><td>{N(e.EnergyPerDayWh)}</td><td>{(e.Predicted ? N(e.MemoryRequiredBytes / 1e9) : "–")}</td><td>{(e.CostUsd is { } c ? $"${c:0}" : "?")}</td><td>{N(e.Score?.WorkingPoint)}</td><td>{N(e.Score?.Peak)}</td><td class=\"l\">{E(e.Reason)}</td></tr>\n");
+            h.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"l\">{E(e.Platform.Id)}</td><td class=\"l {verdict}\">{verdict}</td><td class=\"l\">{(e.Predicted ? E(UseCaseEvaluator.Name(e.Binding)) : "–")}</td><td>{(e.Predicted ? $"{e.Utilization[e.Binding]:P0}" : "–")}</td><td>{(e.Predicted && double.IsFinite(e.Headroom) ? $"×{e.Headroom:0.##}" : "–")}</td><td{PowerTitle(e)}>{E(PowerText.Watts(e.AveragePowerW))}</td><td{PowerTitle(e)}>{E(PowerText.Watts(e.PeakPowerW))}</td><td{PowerTitle(e)}>{E(PowerText.WattHours(e.EnergyPerDayWh))}</td><td>{(e.Predicted ? N(e.MemoryRequiredBytes / 1e9) : "–")}</td><td>{(e.CostUsd is { } c ? $"${c:0}" : "?")}</td><td>{N(e.Score?.WorkingPoint)}</td><td>{N(e.Score?.Peak)}</td><td class=\"l\">{E(e.Reason)}</td></tr>\n");
         }
 
         h.Append("</table>\n");
+        var powerUnknown = report.Platforms.Where(e => e.Predicted && e.PowerUnknownBecause is not null).GroupBy(e => e.PowerUnknownBecause!).ToArray();
+        if (powerUnknown.Length > 0)
+        {
+            h.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">Power unknown: {E(string.Join("; ", powerUnknown.Select(g => $"{g.Key} for {string.Join(", ", g.Select(e => e.Platform.Id))}")))}. Their average power, energy per day and battery life are not guessed.</p>\n");
+        }
 
         h.Append("<h2>Ranking and Pareto front</h2>\n");
         if (report.Ranking.Count > 0)
@@ -121,11 +133,13 @@ public static class UseCaseReportWriter
             }
 
             h.Append("</table>\n");
-            var points = report.Feasible.Where(e => e.CostUsd is not null && e.AveragePowerW is not null)
-                .Select(e => new ParetoPoint(e.Platform.Id, e.CostUsd!.Value, e.AveragePowerW!.Value, e.Score?.WorkingPoint ?? 0, report.ParetoFront.Contains(e))).ToArray();
-            if (points.Length > 0)
+            var points = report.Platforms.Where(e => e.Predicted && e.CostUsd is not null && (e.AveragePowerW ?? e.AveragePowerAtLeastW) is not null)
+                .Select(e => new ParetoPoint(e.Platform.Id, e.CostUsd!.Value, (e.AveragePowerW ?? e.AveragePowerAtLeastW)!.Value, e.Score?.WorkingPoint ?? 0, report.ParetoFront.Contains(e), e.Verdict == Verdict.Meets, e.AveragePowerW is null))
+                .ToArray();
+            var left = report.Platforms.Where(e => e.Predicted && !points.Any(p => p.Label == e.Platform.Id)).Select(e => e.Platform.Id).ToArray();
+            if (points.Any(p => p.Feasible))
             {
-                h.Append(Figure(plotter.ParetoSvg($"{u.Name}: feasible platforms (marker size: score at the working point)", points), "Pareto plot: cost against average power, the front joined."));
+                h.Append(Figure(plotter.ParetoSvg("Cost against average power (marker size: score at the working point)", points), $"Pareto plot: every platform with a price and a power figure; those that meet every target in colour, the front joined.{(left.Length > 0 ? $" Left out for want of a price or power figure: {string.Join(", ", left)}." : string.Empty)}"));
             }
             else
             {
@@ -142,8 +156,8 @@ public static class UseCaseReportWriter
         {
             var ratios = Ordered(report).Where(e => e.Predicted)
                 .Select(e => e.Workloads.First(o => o.Id == w.Id))
-                .Zip(Ordered(report).Where(e => e.Predicted), (o, e) => new TargetRatio(e.Platform.Id, TargetRatio(o), o.TargetsMet)).ToArray();
-            h.Append(Figure(plotter.TargetBarsSvg($"{w.Id} ({w.Model.Id})", "achieved ÷ target (tightest target)", ratios), $"{w.Id}: bars at or above the dashed line meet every target."));
+                .Zip(Ordered(report).Where(e => e.Predicted), (o, e) => new TargetRatio(e.Platform.Id, TargetRatio(e, o), o.TargetsMet)).ToArray();
+            h.Append(Figure(plotter.TargetBarsSvg($"{w.Id} ({w.Model.Id})", "achievable ÷ target (tightest target)", ratios), $"{w.Id}: bars at or above the dashed line at 1 meet every target; the height above it is headroom (a frame rate's side: the rate reachable with the other workloads scaled alike)."));
         }
 
         h.Append("</div>\n");
@@ -174,7 +188,7 @@ public static class UseCaseReportWriter
         h.Append("<h2 id=\"rooflines\">Rooflines with the workloads placed on them</h2>\n<p class=\"note\">Each workload alone: a frame at its most common input size; an LLM's decode step. Ops per off-chip byte across, achieved ops/s up.</p>\n<div class=\"grid\">\n");
         foreach (var e in RooflinePlatforms(report))
         {
-            var (compute, bandwidth) = RooflineChart.CeilingsOf(new Ceilings(e.Platform));
+            var (compute, bandwidth) = RooflineChart.CeilingsOf(new Ceilings(e.Platform), e.Workloads.Select(o => o.Roofline?.Precision));
             var chart = new RooflineChart(e.Platform.Id, compute, bandwidth, e.Workloads.Where(o => o.Roofline is not null).Select(o => o.Roofline!).ToArray());
             h.Append(Figure(plotter.RooflineSvg(chart), $"{e.Platform.Id} ({e.Verdict.ToString().ToLowerInvariant()})."));
         }
@@ -238,10 +252,10 @@ public static class UseCaseReportWriter
             m.Append(CultureInfo.InvariantCulture, $"| {w.Id} | {w.Model.Id} ({w.Weights?.Id ?? "default format"}) | {Runs(w)} | {Targets(w)} |\n");
         }
 
-        m.Append(CultureInfo.InvariantCulture, $"\n{Constraints(u)}\n\n## Verdict per platform\n\n| Platform | Verdict | Binds | Load | Headroom | Avg W | Wh/day | Cost | Score | Peak score | Why |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        m.Append(CultureInfo.InvariantCulture, $"\n{Constraints(u)}\n\n## Verdict per platform\n\n| Platform | Verdict | Binds | Load | Headroom | Avg power | Energy/day | Cost | Score | Peak score | Why |\n|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         foreach (var e in Ordered(report))
         {
-            m.Append(CultureInfo.InvariantCulture, $"| {e.Platform.Id} | {e.Verdict.ToString().ToLowerInvariant()} | {(e.Predicted ? UseCaseEvaluator.Name(e.Binding) : "–")} | {(e.Predicted ? $"{e.Utilization[e.Binding]:P0}" : "–")} | {(e.Predicted && double.IsFinite(e.Headroom) ? $"×{e.Headroom:0.##}" : "–")} | {N(e.AveragePowerW)} | {N(e.EnergyPerDayWh)} | {(e.CostUsd is { } c ? $"${c:0}" : "?")} | {N(e.Score?.WorkingPoint)} | {N(e.Score?.Peak)} | {e.Reason.Replace("|", "/", StringComparison.Ordinal)} |\n");
+            m.Append(CultureInfo.InvariantCulture, $"| {e.Platform.Id} | {e.Verdict.ToString().ToLowerInvariant()} | {(e.Predicted ? UseCaseEvaluator.Name(e.Binding) : "–")} | {(e.Predicted ? $"{e.Utilization[e.Binding]:P0}" : "–")} | {(e.Predicted && double.IsFinite(e.Headroom) ? $"×{e.Headroom:0.##}" : "–")} | {PowerText.Watts(e.AveragePowerW)} | {PowerText.WattHours(e.EnergyPerDayWh)} | {(e.CostUsd is { } c ? $"${c:0}" : "?")} | {N(e.Score?.WorkingPoint)} | {N(e.Score?.Peak)} | {e.Reason.Replace("|", "/", StringComparison.Ordinal)} |\n");
         }
 
         m.Append("\n## Ranking\n\n");
@@ -322,7 +336,7 @@ public static class UseCaseReportWriter
         var parts = new List<string>();
         if (c.SustainedPowerW is { } w)
         {
-            parts.Add($"{w:0.##} W sustained{(c.Passive ? " (passive cooling)" : string.Empty)}");
+            parts.Add($"{PowerText.Watts(w)} sustained{(c.Passive ? " (passive cooling)" : string.Empty)}");
         }
 
         if (c.UnitCostUsd is { } cost)
@@ -337,7 +351,7 @@ public static class UseCaseReportWriter
 
         if (c.EnergyPerDayWh is { } e)
         {
-            parts.Add($"≤ {e:0.#} Wh a day");
+            parts.Add($"≤ {PowerText.WattHours(e)} a day");
         }
 
         parts.Add($"active {u.ActiveHoursPerDay:0.#} h a day");
@@ -351,6 +365,11 @@ public static class UseCaseReportWriter
         var list = items.ToArray();
         return list.Length == 0 ? $"<p class=\"note\">{E(empty)}</p>\n" : "<ul>\n" + string.Concat(list.Select(i => $"<li>{E(i)}</li>\n")) + "</ul>\n";
     }
+
+    /// <summary>A tooltip saying why a platform's power figures are unknown, and the lower bound that is known.</summary>
+    private static string PowerTitle(PlatformEvaluation e) => e.PowerUnknownBecause is { } why
+        ? $" title=\"{E(why + (e.AveragePowerAtLeastW is { } least ? $"; at least {PowerText.Watts(least)} on average" : string.Empty))}\""
+        : string.Empty;
 
     private static string N(double? value) => value is { } v && double.IsFinite(v) ? v.ToString(v >= 100 ? "0" : v >= 10 ? "0.#" : "0.##", CultureInfo.InvariantCulture) : "?";
 

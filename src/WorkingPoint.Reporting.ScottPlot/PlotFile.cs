@@ -19,7 +19,7 @@ internal static class PlotFile
         }
         else
         {
-            AtomicFile.WriteAllText(path, plot.GetSvgXml(width, height));
+            AtomicFile.WriteAllText(path, PlotStyle.WithFontFallback(plot.GetSvgXml(width, height)));
         }
     }
 }

@@ -54,14 +54,16 @@ public sealed class RooflinePlotter
         ArgumentNullException.ThrowIfNull(charts);
         var single = charts.Count == 1;
         var bounds = Bounds.Of(charts);
-        var plot = new Plot();
+        var plot = PlotStyle.NewPlot();
         var palette = new global::ScottPlot.Palettes.Category10();
+        var labels = new List<CeilingLabel>();
+        var pointLabels = new List<PointLabel>();
         for (var i = 0; i < charts.Count; i++)
         {
             var chart = charts[i];
             var colour = palette.GetColor(i);
-            DrawCeilings(plot, chart, bounds, single, colour, palette);
-            DrawPoints(plot, chart, single, colour, palette);
+            DrawCeilings(plot, chart, bounds, single, colour, palette, labels);
+            DrawPoints(plot, chart, single, colour, palette, pointLabels);
         }
 
         plot.Title(TitleOf(charts));
@@ -71,7 +73,12 @@ public sealed class RooflinePlotter
         var unit = bounds.MaxOpsPerSecond >= 1e12 ? (Scale: 1e12, Name: "TOPS") : (Scale: 1e9, Name: "GOPS");
         plot.Axes.Left.TickGenerator = LogTicks(v => FormatRate(v, unit.Scale, unit.Name));
         plot.Axes.SetLimits(Math.Log10(bounds.XMin), Math.Log10(bounds.XMax), Math.Log10(bounds.YMin), Math.Log10(bounds.YMax));
-        plot.ShowLegend(Edge.Right);
+        PlaceLegend(plot, charts, bounds);
+        plot.Axes.Right.MinimumSize = 36; // room for the last tick label of the intensity axis
+
+        // Labels on the lines need the pixel scale of the laid-out plot (a text's size is in pixels, its place in data units).
+        plot.RenderInMemory(Width, Height);
+        Label(plot, plot.RenderManager.LastRender.DataRect, bounds, labels, pointLabels);
         return plot;
     }
 
@@ -98,36 +105,37 @@ public sealed class RooflinePlotter
                 $"Cannot tell the image format of '{path}': use one of the extensions {string.Join(", ", SupportedExtensions)}.");
     }
 
-    private static void DrawCeilings(Plot plot, RooflineChart chart, Bounds bounds, bool single, Color platformColour, IPalette palette)
+    /// <summary>A ceiling to label on its line once the plot is laid out: horizontal at a rate, or sloped at a bandwidth.</summary>
+    private sealed record CeilingLabel(string Text, Color Colour, double Log10Value, bool Sloped, int Platform);
+
+    private static void DrawCeilings(Plot plot, RooflineChart chart, Bounds bounds, bool single, Color platformColour, IPalette palette, List<CeilingLabel> labels)
     {
         double lx0 = Math.Log10(bounds.XMin), lx1 = Math.Log10(bounds.XMax);
         var best = chart.ComputeCeilings.Count == 0 ? (ComputeCeiling?)null : chart.ComputeCeilings.MaxBy(c => c.OpsPerSecond);
+        var platform = labels.Select(l => l.Platform).DefaultIfEmpty(-1).Max() + 1;
 
-        // Single platform: each ceiling in its own colour, labelled in the legend. Several: all in the platform's colour, unlabelled.
+        // Single platform: each ceiling in its own colour. Several: all in the platform's colour (the legend names it). Either way
+        // labelled on the line.
         var next = 1;
         foreach (var ceiling in chart.ComputeCeilings)
         {
-            var line = Line(plot, [lx0, lx1], [Math.Log10(ceiling.OpsPerSecond), Math.Log10(ceiling.OpsPerSecond)], single ? palette.GetColor(next++) : platformColour);
+            var colour = single ? palette.GetColor(next++) : platformColour;
+            var line = Line(plot, [lx0, lx1], [Math.Log10(ceiling.OpsPerSecond), Math.Log10(ceiling.OpsPerSecond)], colour);
             line.LinePattern = LinePattern.Dashed;
             line.LineWidth = 1.5f;
-            if (single)
-            {
-                line.LegendText = ceiling.Label;
-            }
+            labels.Add(new CeilingLabel($"{ceiling.Label} {FormatRate(ceiling.OpsPerSecond)}", colour, Math.Log10(ceiling.OpsPerSecond), Sloped: false, platform));
         }
 
         // Sloped ceilings stop at the top of the plot so they do not run off into the margin.
         foreach (var ceiling in chart.BandwidthCeilings.Where(b => b.BytesPerSecond > 0))
         {
+            var colour = single ? palette.GetColor(next++) : platformColour;
             var lb = Math.Log10(ceiling.BytesPerSecond);
             var xTop = Math.Min(lx1, Math.Log10(bounds.YMax) - lb);
-            var line = Line(plot, [lx0, xTop], [lx0 + lb, xTop + lb], single ? palette.GetColor(next++) : platformColour);
+            var line = Line(plot, [lx0, xTop], [lx0 + lb, xTop + lb], colour);
             line.LinePattern = LinePattern.Dotted;
             line.LineWidth = 1.5f;
-            if (single)
-            {
-                line.LegendText = $"{ceiling.Label} ({ceiling.BytesPerSecond / 1e9:G4} GB/s)";
-            }
+            labels.Add(new CeilingLabel($"{ceiling.Label} {FormatBandwidth(ceiling.BytesPerSecond)}", colour, lb, Sloped: true, platform));
         }
 
         if (best is null)
@@ -161,7 +169,136 @@ public sealed class RooflinePlotter
         }
     }
 
-    private void DrawPoints(Plot plot, RooflineChart chart, bool single, Color platformColour, IPalette palette)
+    /// <summary>A placed workload's name, written next to its marker once the plot is laid out.</summary>
+    private sealed record PointLabel(string Text, Color Colour, double Log10X, double Log10Y);
+
+    /// <summary>
+    /// Writes every label where it hides no marker and no other label. Workloads: right of the marker, else left, above or below.
+    /// Horizontal ceilings: just above the line from the left (no workload beats its bandwidth roof, so the upper left is empty),
+    /// moved right past anything there. Sloped ceilings: along the line, above it (where no workload can be), ending near its top
+    /// and moved down the line past anything in the way.
+    /// </summary>
+    private void Label(Plot plot, PixelRect data, Bounds bounds, List<CeilingLabel> ceilings, List<PointLabel> points)
+    {
+        double lx0 = Math.Log10(bounds.XMin), lx1 = Math.Log10(bounds.XMax), ly0 = Math.Log10(bounds.YMin), ly1 = Math.Log10(bounds.YMax);
+        double pxPerDecadeX = data.Width / (lx1 - lx0), pxPerDecadeY = data.Height / (ly1 - ly0);
+        double PxX(double log10) => data.Left + ((log10 - lx0) * pxPerDecadeX);
+        double PxY(double log10) => data.Bottom - ((log10 - ly0) * pxPerDecadeY);
+        const double height = 14, charWidth = 6.2;
+        bool Inside(Box b) => b.Left >= data.Left + 1 && b.Right <= data.Right - 1 && b.Top >= data.Top + 1 && b.Bottom <= data.Bottom - 1;
+        var taken = points.Select(p => new Box(PxX(p.Log10X) - 6, PxY(p.Log10Y) - 6, PxX(p.Log10X) + 6, PxY(p.Log10Y) + 6)).ToList();
+        bool Free(IEnumerable<Box> boxes) => boxes.All(b => Inside(b) && !taken.Any(t => t.Overlaps(b)));
+
+        foreach (var point in points)
+        {
+            double x = PxX(point.Log10X), y = PxY(point.Log10Y), width = point.Text.Length * 6.8;
+            (double Left, double Top, Alignment Align)[] candidates =
+            [
+                (x + 8, y - height - 2, Alignment.LowerLeft), (x + 8, y + 2, Alignment.UpperLeft), (x - 8 - width, y - height - 2, Alignment.LowerRight),
+                (x - 8 - width, y + 2, Alignment.UpperRight), (x + 8, y - (2 * height) - 4, Alignment.LowerLeft), (x + 8, y + height + 4, Alignment.UpperLeft),
+            ];
+            var boxes = candidates.Select(c => new Box(c.Left, c.Top, c.Left + width, c.Top + height)).ToArray();
+            var index = Math.Max(0, Array.FindIndex(boxes, b => Free([b])));
+            var (box, align) = (boxes[index], candidates[index].Align);
+            taken.Add(box);
+            var anchorX = align is Alignment.LowerLeft or Alignment.UpperLeft ? box.Left : box.Right;
+            var anchorY = align is Alignment.LowerLeft or Alignment.LowerRight ? box.Bottom : box.Top;
+            var text = plot.Add.Text(point.Text, lx0 + ((anchorX - data.Left) / pxPerDecadeX), ly0 + ((data.Bottom - anchorY) / pxPerDecadeY));
+            Style(text, point.Colour, align, 12);
+        }
+
+        foreach (var label in ceilings.Where(l => !l.Sloped).OrderByDescending(l => l.Log10Value))
+        {
+            var width = label.Text.Length * charWidth;
+            var bottom = PxY(label.Log10Value) - 1;
+            var left = data.Left + 6.0;
+            while (!Free([new Box(left, bottom - height, left + width, bottom)]) && left + width < data.Right)
+            {
+                left += 12;
+            }
+
+            taken.Add(new Box(left, bottom - height, left + width, bottom));
+            var text = plot.Add.Text(label.Text, lx0 + ((left - data.Left) / pxPerDecadeX), label.Log10Value);
+            Style(text, label.Colour, Alignment.LowerLeft, 11);
+        }
+
+        // A slope of one decade per decade at the plot's pixel aspect: along the line, toward its lower left, and the side above it.
+        var angle = Math.Atan2(pxPerDecadeY, pxPerDecadeX);
+        (double X, double Y) along = (-Math.Cos(angle), Math.Sin(angle)), above = (-Math.Sin(angle), -Math.Cos(angle));
+        foreach (var label in ceilings.Where(l => l.Sloped).OrderByDescending(l => l.Log10Value))
+        {
+            var length = label.Text.Length * charWidth;
+            var xTop = Math.Min(lx1, ly1 - label.Log10Value);
+            (double X, double Y) top = (PxX(xTop), PxY(xTop + label.Log10Value));
+            IEnumerable<Box> Footprint(double back)
+            {
+                // The rotated text as squares of its height along the line.
+                for (var s = 0.0; s < length; s += height)
+                {
+                    double cx = top.X + ((back + s + (height / 2)) * along.X) + ((height / 2 + 2) * above.X), cy = top.Y + ((back + s + (height / 2)) * along.Y) + ((height / 2 + 2) * above.Y);
+                    yield return new Box(cx - (height / 2), cy - (height / 2), cx + (height / 2), cy + (height / 2));
+                }
+            }
+
+            var back = 20.0;
+            while (!Free(Footprint(back)) && back < 2000)
+            {
+                back += 10;
+            }
+
+            if (back >= 2000)
+            {
+                back = 20;
+            }
+
+            taken.AddRange(Footprint(back));
+            var x = xTop - (back * Math.Cos(angle) / pxPerDecadeX);
+            var text = plot.Add.Text(label.Text, x, x + label.Log10Value);
+            Style(text, label.Colour, Alignment.LowerRight, 11);
+            text.LabelRotation = (float)(-angle * 180 / Math.PI);
+        }
+
+        void Style(global::ScottPlot.Plottables.Text text, Color colour, Alignment alignment, float size)
+        {
+            text.LabelFontSize = size;
+            text.LabelFontColor = colour;
+            text.LabelFontName = PlotStyle.SansFamily;
+            text.LabelAlignment = alignment;
+        }
+    }
+
+    private readonly record struct Box(double Left, double Top, double Right, double Bottom)
+    {
+        public bool Overlaps(Box other) => Left < other.Right && other.Left < Right && Top < other.Bottom && other.Top < Bottom;
+    }
+
+    /// <summary>
+    /// The legend goes in the lower right corner when no workload is placed there (high intensity at a low rate is rare, and the
+    /// ceiling labels sit elsewhere), outside to the right otherwise, so it never hides a point.
+    /// </summary>
+    private static void PlaceLegend(Plot plot, IReadOnlyList<RooflineChart> charts, Bounds bounds)
+    {
+        double lx0 = Math.Log10(bounds.XMin), lx1 = Math.Log10(bounds.XMax), ly0 = Math.Log10(bounds.YMin), ly1 = Math.Log10(bounds.YMax);
+        var cornerHoldsAPoint = charts.SelectMany(c => c.Points.Where(Plottable))
+            .Any(p => (Math.Log10(p.OpsPerByte) - lx0) / (lx1 - lx0) > 0.45 && (Math.Log10(p.AchievedOpsPerSecond) - ly0) / (ly1 - ly0) < 0.45);
+        if (cornerHoldsAPoint)
+        {
+            plot.ShowLegend(Edge.Right);
+        }
+        else
+        {
+            plot.ShowLegend(Alignment.LowerRight);
+        }
+    }
+
+    /// <summary>A platform's name short enough to prefix a line label ("NVIDIA Jetson Orin Nano 8GB (Super, 25 W mode)" → "NVIDIA Jetson Orin Nano 8GB").</summary>
+    private static string ShortName(string title)
+    {
+        var cut = title.IndexOf(" (", StringComparison.Ordinal);
+        return cut > 0 ? title[..cut] : title;
+    }
+
+    private void DrawPoints(Plot plot, RooflineChart chart, bool single, Color platformColour, IPalette palette, List<PointLabel> pointLabels)
     {
         var points = chart.Points.Where(Plottable).ToList();
         if (points.Count == 0)
@@ -180,7 +317,7 @@ public sealed class RooflinePlotter
                 var markers = Markers(plot, group.Select(p => Math.Log10(p.OpsPerByte)).ToArray(), group.Select(p => Math.Log10(p.AchievedOpsPerSecond)).ToArray(), single ? palette.GetColor(g + 5) : platformColour);
                 markers.MarkerShape = shapes[g % shapes.Length];
                 markers.MarkerSize = 7;
-                markers.LegendText = $"{(single ? string.Empty : chart.Title + ": ")}{group.Key}-bound ({group.Count()})";
+                markers.LegendText = $"{(single ? string.Empty : ShortName(chart.Title) + ": ")}{group.Key}-bound ({group.Count()})";
             }
 
             return;
@@ -194,13 +331,8 @@ public sealed class RooflinePlotter
             var marker = Markers(plot, [x], [y], colour);
             marker.MarkerShape = shapes[i % shapes.Length];
             marker.MarkerSize = 10;
-            marker.LegendText = $"{(single ? string.Empty : chart.Title + ": ")}{point.Label} ({point.Binding})";
-            var text = plot.Add.Text(point.Label, x, y);
-            text.LabelFontSize = 12;
-            text.LabelFontColor = colour;
-            text.LabelAlignment = Alignment.LowerLeft;
-            text.LabelOffsetX = 6;
-            text.LabelOffsetY = -4;
+            marker.LegendText = $"{(single ? string.Empty : ShortName(chart.Title) + ": ")}{point.Label} ({point.Binding})";
+            pointLabels.Add(new PointLabel(point.Label, colour, x, y));
         }
     }
 
@@ -232,6 +364,17 @@ public sealed class RooflinePlotter
     internal static string FormatIntensity(double opsPerByte) => Number(opsPerByte);
 
     internal static string FormatRate(double opsPerSecond, double scale, string unit) => $"{Number(opsPerSecond / scale)} {unit}";
+
+    /// <summary>A ceiling's rate in TOPS or GOPS, three significant digits ("67 TOPS", "1.09 TOPS", "205 GOPS").</summary>
+    internal static string FormatRate(double opsPerSecond) =>
+        opsPerSecond >= 1e12 ? $"{Significant(opsPerSecond / 1e12)} TOPS" : $"{Significant(opsPerSecond / 1e9)} GOPS";
+
+    /// <summary>A ceiling's bandwidth in GB/s (MB/s below 1 GB/s), three significant digits.</summary>
+    internal static string FormatBandwidth(double bytesPerSecond) =>
+        bytesPerSecond >= 1e9 ? $"{Significant(bytesPerSecond / 1e9)} GB/s" : $"{Significant(bytesPerSecond / 1e6)} MB/s";
+
+    private static string Significant(double value) =>
+        value.ToString(value >= 100 ? "0" : value >= 10 ? "0.#" : "0.##", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Plain digits from 0.001 to 999,999 ("0.01", "10000"), powers of ten beyond ("1e-05", "1e+07").</summary>
     private static string Number(double value) =>

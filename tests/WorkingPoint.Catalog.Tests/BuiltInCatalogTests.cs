@@ -1,3 +1,4 @@
+using WorkingPoint.Tests.Shared;
 using WorkingPoint.Core.Hardware;
 
 namespace WorkingPoint.Catalog.Tests;
@@ -44,6 +45,22 @@ public class BuiltInCatalogTests
                 Assert.False(string.IsNullOrWhiteSpace(reference), $"{platform.Id}: source {key} is empty.");
             }
         }
+    }
+
+    [Fact]
+    public void The_readme_counts_the_platforms_and_models_the_catalog_holds()
+    {
+        var readme = File.ReadAllText(Path.Combine(TestModels.RepositoryRoot, "README.md"));
+        var platforms = Catalog.BuiltIn.Platforms.Count(p => p.Id != HostPlatform.Id);
+        var llms = Catalog.BuiltIn.Models.Count(m => m is LlmCatalogModel);
+        var networks = Catalog.BuiltIn.Models.Count(m => m is GraphCatalogModel);
+        Assert.Contains($"a sourced catalog of {platforms} edge processors and {llms + networks} real model architectures ({llms} LLMs, VLMs and speech models, {networks} vision networks)", readme, StringComparison.Ordinal);
+        Assert.Contains($"[docs/platform-schema.md](docs/platform-schema.md)), {platforms} of them:", readme, StringComparison.Ordinal);
+        Assert.Contains($"[docs/model-schema.md](docs/model-schema.md)), {llms} of them:", readme, StringComparison.Ordinal);
+        Assert.Contains($"(graph IR, shape inference at any input size), {networks} of them:", readme, StringComparison.Ordinal);
+
+        // Every catalog platform is named in the list.
+        Assert.All(Catalog.BuiltIn.Platforms.Where(p => p.Id != HostPlatform.Id), p => Assert.Contains(p.Id, readme, StringComparison.Ordinal));
     }
 
     [Fact]

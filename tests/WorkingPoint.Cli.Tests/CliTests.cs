@@ -75,6 +75,21 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Solve_input_reports_the_cliff_where_the_weights_stop_fitting_on_chip_and_the_rate_on_each_side()
+    {
+        var (code, output, errors) = Wpt.Run("solve", "input", "--platform", "hailo-8", "--model", "yolov8s", "--target-fps", "30", "--json");
+        Assert.True(code == 0, errors);
+        using var doc = JsonDocument.Parse(output);
+        var root = doc.RootElement;
+        var cliff = root.GetProperty("cliff");
+        Assert.Equal(root.GetProperty("largestInput").GetString(), cliff.GetProperty("below").GetString());
+        Assert.Equal(root.GetProperty("nextSize").GetProperty("input").GetString(), cliff.GetProperty("above").GetString());
+        Assert.True(cliff.GetProperty("belowFps").GetDouble() > 5 * cliff.GetProperty("aboveFps").GetDouble(), "the rate falls off a cliff");
+        Assert.True(cliff.GetProperty("aboveFps").GetDouble() < 30);
+        Assert.Contains("no longer fit on chip", cliff.GetProperty("change").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_sweep_reports_evaluations_per_second_for_decode_and_per_layer_predictions()
     {
         var (code, output, _) = Wpt.Run("sweep", "--seconds", "0.1", "--json");

@@ -16,8 +16,9 @@ public sealed class CommandLineTests
         "roofline", "sweep",
         "measure", "measure roofline",
         "bench", "bench onnx", "bench llm", "bench mix",
-        "results", "results list", "results show", "results export", "results compare",
+        "results", "results list", "results show", "results export", "results import", "results compare",
         "validate", "validate networks", "validate llm",
+        "completion",
     ];
 
     [Fact]

@@ -145,9 +145,28 @@ public sealed class MeasurementCliTests : IDisposable
         Assert.True(code == 0, errors);
         using var json = JsonDocument.Parse(output);
         Assert.Equal(["single-stream", "multi-stream", "server", "offline"], json.RootElement.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("scenario").GetString()));
-        Assert.True(json.RootElement.GetProperty("runs")[2].GetProperty("metrics").TryGetProperty("server.latency-bound-met", out _));
+        // No --latency-bound-ms: the Server run is reported at its rate with no verdict against a bound nobody set.
+        Assert.True(json.RootElement.GetProperty("runs")[2].GetProperty("metrics").TryGetProperty("server.target-qps", out _));
+        Assert.False(json.RootElement.GetProperty("runs")[2].GetProperty("metrics").TryGetProperty("server.latency-bound-met", out _));
         Assert.All(new[] { "single-stream", "multi-stream", "server", "offline" }, s => Assert.True(File.Exists(Path.Combine(_directory, $"latency-{s}.svg"))));
         Assert.False(File.Exists(Db));
+    }
+
+    [Fact]
+    public void Bench_onnx_server_judges_only_a_latency_bound_the_user_set()
+    {
+        string[] run = ["bench", "onnx", TestModels.OcrDirectionClassifier, "--input", "192x48", "--scenario", "server", "--duration", "0", "--min-queries", "3", "--warmup", "1", "--threads", "1", "--target-qps", "50", "--no-save"];
+        var (code, output, errors) = Wpt.Run(run);
+        Assert.True(code == 0, errors);
+        Assert.DoesNotContain("MISSES", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("meets the", output, StringComparison.Ordinal);
+        Assert.Contains("no bound", output, StringComparison.Ordinal);
+        Assert.Contains("p99", output, StringComparison.Ordinal);
+
+        (code, output, errors) = Wpt.Run([.. run, "--latency-bound-ms", "100000", "--json"]);
+        Assert.True(code == 0, errors);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(1, json.RootElement.GetProperty("runs")[0].GetProperty("metrics").GetProperty("server.latency-bound-met").GetDouble());
     }
 
     [Fact]

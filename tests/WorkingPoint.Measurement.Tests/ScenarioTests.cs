@@ -116,6 +116,23 @@ public sealed class ScenarioTests
     }
 
     [Fact]
+    public void A_server_run_without_a_bound_reports_its_percentiles_and_no_verdict()
+    {
+        var settings = Short(Scenario.Server) with { TargetQps = 500 };
+        var result = new LoadGenerator(new CountingTarget()).Run(settings);
+        Assert.Null(settings.LatencyBound);
+        Assert.Null(result.LatencyBoundMet);
+        Assert.True(result.Latency.P99.Value > 0);
+    }
+
+    [Fact]
+    public void A_zero_server_bound_is_refused_as_bad_input()
+    {
+        var settings = Short(Scenario.Server) with { LatencyBound = new Core.Units.Seconds(0) };
+        Assert.Throws<InvalidInputException>(settings.Validate);
+    }
+
+    [Fact]
     public void Offline_reports_throughput_over_every_sample_with_several_workers()
     {
         var target = new CountingTarget();

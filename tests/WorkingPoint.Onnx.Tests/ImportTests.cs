@@ -116,6 +116,17 @@ public sealed class ImportTests
     }
 
     [Fact]
+    public void A_detector_input_that_is_not_a_multiple_of_32_gets_the_rounded_size_as_the_fix()
+    {
+        var error = Assert.ThrowsAny<WorkingPointException>(() => OnnxImporter.Import(TestModels.OcrDetection, InputShapes.Parse(["1280x720"])));
+        Assert.Contains("do not broadcast", error.Message, StringComparison.Ordinal);
+        Assert.Contains("multiples of 32; try --input 1280x736", error.Message, StringComparison.Ordinal);
+
+        var import = OnnxImporter.Import(TestModels.OcrDetection, InputShapes.Parse(["1280x736"]));
+        Assert.NotEmpty(import.Graph.Layers);
+    }
+
+    [Fact]
     public void A_wrong_channel_count_is_refused()
     {
         var error = Assert.Throws<InvalidInputException>(() => OnnxImporter.Import(TestModels.OcrDetection, InputShapes.Parse(["x=1x1x640x640"])));

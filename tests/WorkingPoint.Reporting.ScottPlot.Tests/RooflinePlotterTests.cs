@@ -91,4 +91,33 @@ public sealed class RooflinePlotterTests : IDisposable
 
         Assert.Throws<ArgumentException>(() => _plotter.Save([], path));
     }
+
+    [Fact]
+    public void The_achievable_ceiling_drawn_is_that_of_the_precision_the_workloads_run_at()
+    {
+        var ceilings = new Core.Analysis.Ceilings(TestCharts.OrinNanoLike());
+        var (fp16, _) = Core.Analysis.RooflineChart.CeilingsOf(ceilings, [Core.Hardware.Precision.Fp16]);
+        var achievable = Assert.Single(fp16, c => c.Label.Contains("achievable", StringComparison.Ordinal));
+        Assert.StartsWith("fp16 achievable", achievable.Label, StringComparison.Ordinal);
+        Assert.Equal(ceilings.ComputeOpsPerSecond(Core.Hardware.Precision.Fp16), achievable.OpsPerSecond);
+
+        var (both, _) = Core.Analysis.RooflineChart.CeilingsOf(ceilings, [Core.Hardware.Precision.Int8, Core.Hardware.Precision.Fp16, null]);
+        Assert.Equal(2, both.Count(c => c.Label.Contains("achievable", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Each_ceiling_is_labelled_once_on_its_line_with_its_figure_in_a_sans_serif_face()
+    {
+        var path = Path.Combine(_directory, "labels.svg");
+        _plotter.Save(TestCharts.WorkloadChart(TestCharts.OrinNanoLike()), path);
+        var svg = File.ReadAllText(path);
+        var texts = XDocument.Parse(svg).Descendants().Where(e => e.Name.LocalName == "text").Select(e => e.Value.Trim()).ToList();
+
+        Assert.Single(texts, t => t == "DRAM peak 102 GB/s");
+        Assert.Single(texts, t => t.StartsWith("DRAM achievable", StringComparison.Ordinal) && t.EndsWith("GB/s", StringComparison.Ordinal));
+        Assert.Single(texts, t => t == "int8 achievable (50 %) 16.8 TOPS");
+        Assert.DoesNotContain(texts, t => t.Contains("GB/s (", StringComparison.Ordinal));
+        Assert.DoesNotContain("Serif", svg, StringComparison.Ordinal);
+        Assert.Contains("sans-serif", svg, StringComparison.Ordinal);
+    }
 }

@@ -60,7 +60,7 @@ public sealed class RunStatusAndLockingTests : IDisposable
         }
 
         // Take it back to what a v2 wpt left: no status or run group columns, user_version 2.
-        Execute("ALTER TABLE measurements DROP COLUMN status; DROP INDEX measurements_by_run_group; ALTER TABLE measurements DROP COLUMN run_group; PRAGMA user_version = 2;");
+        Execute("ALTER TABLE measurements DROP COLUMN status; DROP INDEX measurements_by_run_group; ALTER TABLE measurements DROP COLUMN run_group; ALTER TABLE measurements DROP COLUMN wpt_commit; ALTER TABLE measurements DROP COLUMN catalog_sha256; PRAGMA user_version = 2;");
 
         using var store = new SqliteResultStore(DbPath, "test");
         Assert.Equal(SqliteResultStore.SchemaVersion, store.OpenSchemaVersion);

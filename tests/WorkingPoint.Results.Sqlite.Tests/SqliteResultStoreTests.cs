@@ -333,7 +333,7 @@ public sealed class SqliteResultStoreTests : IDisposable
         }
 
         using var store = new SqliteResultStore(DbPath, "test");
-        Assert.Equal(3, store.OpenSchemaVersion);
+        Assert.Equal(SqliteResultStore.SchemaVersion, store.OpenSchemaVersion);
         var old = Assert.Single(store.List());
         Assert.Equal("1.0.0", old.WptVersion);
         Assert.Null(old.WptCommit);

@@ -58,7 +58,7 @@ public sealed class CompareCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
                 Output.Number(r.Throughput),
                 $"{Output.Number(latency)} ms",
                 r.Bottleneck,
-                Output.OrUnknown(r.AveragePowerW, v => $"{Output.Number(v)} W"),
+                Output.Power(r.AveragePowerW),
                 Output.OrUnknown(r.ThroughputPerWatt, v => Output.Number(v)),
                 Output.OrUnknown(r.PriceUsd, v => $"${Output.Number(v)}"),
                 Output.OrUnknown(r.ThroughputPerDollar, v => Output.Number(v)),

@@ -1,3 +1,4 @@
+using WorkingPoint.Core.Units;
 using System.ComponentModel;
 using System.Globalization;
 using Spectre.Console;
@@ -51,7 +52,7 @@ internal static class UseCaseText
         console.MarkupLine(Markup.Escape(string.Join("; ", u.Workloads.Select(Describe))));
 
         var verdicts = new Table().Border(TableBorder.Rounded).Title("[bold]Verdict per platform[/] (all workloads together)");
-        foreach (var column in new[] { "Platform", "Verdict", "Binds", "Load", "Headroom", "Avg W", "Wh/day", "Cost", "Score", "Peak" })
+        foreach (var column in new[] { "Platform", "Verdict", "Binds", "Load", "Headroom", "Avg power", "Energy/day", "Cost", "Score", "Peak" })
         {
             verdicts.AddColumn(new TableColumn(column) { Alignment = column is "Platform" or "Verdict" or "Binds" ? Justify.Left : Justify.Right, NoWrap = column is "Platform" });
         }
@@ -66,8 +67,8 @@ internal static class UseCaseText
                 e.Predicted ? Short(e.Binding) : "–",
                 e.Predicted ? $"{e.Utilization[e.Binding]:P0}" : "–",
                 e.Predicted && double.IsFinite(e.Headroom) ? $"×{e.Headroom:0.##}" : "–",
-                e.AveragePowerW is { } w ? Output.Number(w) : "?",
-                e.EnergyPerDayWh is { } wh ? Output.Number(wh) : "?",
+                Output.Power(e.AveragePowerW),
+                Output.OrUnknown(e.EnergyPerDayWh, wh => PowerText.WattHours(wh)),
                 e.CostUsd is { } c ? $"${c:0}" : "?",
                 e.Score is { } s ? Output.Number(s.WorkingPoint) : "–",
                 e.Score is { } p ? Output.Number(p.Peak) : "–");

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 
@@ -19,30 +20,33 @@ public sealed class PlatformsCommand(IAnsiConsole console, WorkingPoint.Catalog.
     {
         if (settings.Id is null)
         {
+            // Once this machine is measured, 'host' is listed as measured (once); before, the placeholder says it is not measured yet.
+            var hostMeasured = File.Exists(HostPlatform.DefaultPath);
+            var listed = catalog.Platforms.Select(p => p.Id == HostPlatform.Id && hostMeasured ? catalog.ResolvePlatform(HostPlatform.Id) : p).ToArray();
             if (settings.Json)
             {
-                Output.Json(console, catalog.Platforms.Select(PlatformJson.From).ToArray());
+                Output.Json(console, listed.Select(PlatformJson.From).ToArray());
                 return 0;
             }
 
             var table = new Table().Border(TableBorder.Rounded).Title("[bold]Platforms[/]");
-            foreach (var column in new[] { "Id", "Name", "Style", "Best dense TOPS", "DRAM", "DRAM GB/s", "On-chip", "Max W", "Price" })
+            foreach (var column in new[] { "Id", "Name", "Style", "Best dense TOPS", "DRAM", "DRAM GB/s", "On-chip", "Max power", "Price" })
             {
                 table.AddColumn(column);
             }
 
-            foreach (var p in catalog.Platforms)
+            foreach (var p in listed)
             {
                 var best = p.Compute.Peaks.OrderByDescending(x => x.Dense.Value).FirstOrDefault();
                 table.AddRow(
                     Markup.Escape(p.Id),
-                    Markup.Escape(p.Name),
+                    Markup.Escape(p.Id == HostPlatform.Id && !hostMeasured ? $"{p.Name}: not measured yet (wpt measure roofline)" : p.Name),
                     p.Execution == ExecutionStyle.Dataflow ? "dataflow" : "layer-by-layer",
                     best is null ? "[grey]unknown[/]" : $"{Output.Number(best.Dense.Tops)} {best.Precision.ToId()}",
                     p.Dram is null ? "none" : p.Dram is { Kind: DramKind.Unknown, Capacity: null } ? "[grey]unknown[/]" : $"{Output.DramName(p.Dram.Kind)} {Output.OrUnknown(p.Dram.Capacity?.GiB, v => $"{Output.Number(v)} GiB")}",
                     Output.OrUnknown(p.Dram?.PeakBandwidth?.GBps, v => Output.Number(v)),
                     Output.OrUnknown(p.OnChip.Capacity?.MiB, v => $"{Output.Number(v)} MiB"),
-                    Output.OrUnknown(p.Power.Max?.Value, v => Output.Number(v)),
+                    Output.Power(p.Power.Max?.Value),
                     p.Price is null ? "[grey]unknown[/]" : $"${Output.Number(p.Price.Amount.Value)}");
             }
 
@@ -70,7 +74,7 @@ public sealed class PlatformsCommand(IAnsiConsole console, WorkingPoint.Catalog.
             ? Markup.Escape($"{Output.DramName(d.Kind)}, {d.DataRateMegaTransfersPerSecond?.ToString() ?? "?"} MT/s × {d.BusWidthBits?.ToString() ?? "?"} bit = ") + Output.OrUnknown(d.PeakBandwidth?.GBps, v => $"{Output.Number(v)} GB/s") + ", " + Output.OrUnknown(d.Capacity?.GiB, v => $"{Output.Number(v)} GiB")
             : "none (weights must fit on chip or stream over the host link)");
         t.Row("host link", platform.HostLink is { } l ? Markup.Escape($"{l}, {Output.Number(l.PeakBandwidth.GBps)} GB/s") : "none (on the host's memory bus)");
-        t.Row("power", $"idle {Output.OrUnknown(platform.Power.Idle?.Value, v => $"{Output.Number(v)} W")}, max {Output.OrUnknown(platform.Power.Max?.Value, v => $"{Output.Number(v)} W")}, sustained {Output.OrUnknown(platform.Power.SustainablePower?.Value, v => $"{Output.Number(v)} W")}{(platform.Power.PassivelyCooled ? ", passively cooled" : string.Empty)}");
+        t.Row("power", $"idle {Output.Power(platform.Power.Idle?.Value)}, max {Output.Power(platform.Power.Max?.Value)}, sustained {Output.Power(platform.Power.SustainablePower?.Value)}{(platform.Power.PassivelyCooled ? ", passively cooled" : string.Empty)}");
         t.Row("achievable fractions", Markup.Escape($"compute {platform.Achievable.Compute:0.##}, DRAM {platform.Achievable.Dram:0.##}, on-chip {platform.Achievable.OnChip:0.##}, link {platform.Achievable.HostLink:0.##}, usable memory {platform.Achievable.UsableMemory:0.##}"));
         t.Row("price", platform.Price is { } pr ? Markup.Escape($"${pr.Amount.Value:0.##} ({pr.What}, {pr.Date})") : "[grey]unknown[/]");
         t.Row("form factor", Markup.Escape(platform.FormFactor));

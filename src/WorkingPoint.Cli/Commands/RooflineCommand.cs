@@ -4,6 +4,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Reporting.ScottPlot;
 using WorkingPoint.Evaluation;
@@ -65,7 +66,7 @@ public sealed class RooflineCommand(IAnsiConsole console, WorkingPoint.Catalog.C
                 points.AddRange(PointsFor(model, Predictions.Predict(model, platform, request), ceilings, request, settings.Layers));
             }
 
-            var (compute, bandwidth) = RooflineChart.CeilingsOf(ceilings);
+            var (compute, bandwidth) = RooflineChart.CeilingsOf(ceilings, points.Select(p => p.Precision));
             charts.Add(new RooflineChart($"{platform.Name}", compute, bandwidth, points));
         }
 
@@ -108,25 +109,25 @@ public sealed class RooflineCommand(IAnsiConsole console, WorkingPoint.Catalog.C
                 var decode = LlmPredictor.DecodeStep(workload, c, llm.Result.PromptTokensWithImages + (scenario.GeneratedTokens / 2.0), scenario.Batch);
                 if (prefill.Ops > 0)
                 {
-                    yield return Point($"{model.Id} prefill", prefill);
+                    yield return Point($"{model.Id} prefill", prefill, workload.ComputePrecision);
                 }
 
-                yield return Point($"{model.Id} decode", decode);
+                yield return Point($"{model.Id} decode", decode, workload.ComputePrecision);
                 break;
             case GraphModelPrediction graph when layers:
                 var built = ((GraphCatalogModel)model).Model.Build((int)graph.Result.Input[3], (int)graph.Result.Input[2]);
                 foreach (var layer in graph.Result.Layers.Where(l => l.Cost.Ops > 0))
                 {
-                    yield return new RooflinePoint(built.Layers[layer.Index].Name, layer.OffChipIntensity, layer.Cost.Ops / layer.Seconds, layer.Binding.ToId());
+                    yield return new RooflinePoint(built.Layers[layer.Index].Name, layer.OffChipIntensity, layer.Cost.Ops / layer.Seconds, layer.Binding.ToId(), request.WeightsFor(model).ComputePrecision);
                 }
 
                 break;
             case GraphModelPrediction graph:
-                yield return new RooflinePoint(model.Id, graph.Result.OffChipIntensity, graph.Result.AchievedOpsPerSecond, graph.Result.Bottleneck.ToId());
+                yield return new RooflinePoint(model.Id, graph.Result.OffChipIntensity, graph.Result.AchievedOpsPerSecond, graph.Result.Bottleneck.ToId(), request.WeightsFor(model).ComputePrecision);
                 break;
         }
     }
 
-    private static RooflinePoint Point(string label, StepCost cost) =>
-        new(label, cost.Ops / Math.Max(cost.DramBytes + cost.HostLinkBytes, 1), cost.Ops / cost.Seconds, cost.Binding.ToId());
+    private static RooflinePoint Point(string label, StepCost cost, Precision precision) =>
+        new(label, cost.Ops / Math.Max(cost.DramBytes + cost.HostLinkBytes, 1), cost.Ops / cost.Seconds, cost.Binding.ToId(), precision);
 }

@@ -160,6 +160,10 @@ public sealed class SolveInputCommand(IAnsiConsole console, WorkingPoint.Catalog
         t.Row("largest input", $"[bold]{answer.LargestInput}[/] (runs as {answer.RunsAs})");
         t.Row("frame rate there", $"{Output.Number(answer.Fps)} FPS, {Output.Number(answer.LatencyMs)} ms latency");
         t.Row("bottleneck", answer.Bottleneck);
+        t.Row("next size up", $"{answer.NextSize.Input}: {Output.Number(answer.NextSize.Fps)} FPS ({answer.NextSize.Bottleneck})");
+        t.Row("bottleneck changes", answer.Cliff is { } found
+            ? $"[bold]{found.Below} → {found.Above}[/]: {Output.Number(found.BelowFps)} → {Output.Number(found.AboveFps)} FPS, {Markup.Escape(found.Change)}"
+            : $"none up to {answer.NextSize.Input}: the bottleneck stays {Markup.Escape(answer.Bottleneck)}");
         console.Write(t);
         return 0;
     }
@@ -172,3 +176,9 @@ public sealed class SolveInputCommand(IAnsiConsole console, WorkingPoint.Catalog
             : throw new InvalidInputException($"--aspect '{text}' must be W:H with positive whole numbers, e.g. 16:9.");
     }
 }
+
+/// <summary>
+/// Where, up to some input size, the way a network runs changes: the bottleneck, where the weights live, or whether the activations
+/// stay on chip. Such a change is often a cliff (a dataflow chip whose weights stop fitting falls from hundreds of FPS to tens), and
+/// the largest size that meets a rate says nothing about it.
+/// </summary>

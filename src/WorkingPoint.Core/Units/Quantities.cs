@@ -113,7 +113,7 @@ public readonly record struct Watts(double Value) : IComparable<Watts>
     public static bool operator <=(Watts a, Watts b) => a.Value <= b.Value;
     public static bool operator >=(Watts a, Watts b) => a.Value >= b.Value;
     public int CompareTo(Watts other) => Value.CompareTo(other.Value);
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Value:0.##} W");
+    public override string ToString() => PowerText.Watts(Value);
 }
 
 /// <summary>Energy in joules.</summary>

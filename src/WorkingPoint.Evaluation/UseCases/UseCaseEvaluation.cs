@@ -43,6 +43,9 @@ public sealed record WorkloadOutcome(
 }
 
 /// <summary>A use case on one platform: the schedule's load on each resource, the workloads' outcomes, power, energy, cost and the verdict.</summary>
+/// <param name="AveragePowerW">Null when a figure it rests on is unpublished (<paramref name="PowerUnknownBecause"/> says which); never a guess.</param>
+/// <param name="AveragePowerAtLeastW">When the average is unknown only for want of an idle figure: the part above idle, a lower bound.</param>
+/// <param name="PowerUnknownBecause">Which figure is missing, e.g. "idle power unpublished"; null when the power figures are known.</param>
 public sealed record PlatformEvaluation(
     Platform Platform,
     Verdict Verdict,
@@ -60,7 +63,8 @@ public sealed record PlatformEvaluation(
     double? MemoryAvailableBytes,
     double? CostUsd,
     CompositeScore? Score,
-    bool PowerIsLowerBound = false)
+    double? AveragePowerAtLeastW = null,
+    string? PowerUnknownBecause = null)
 {
     public static PlatformEvaluation NotPredicted(Platform platform, string why) =>
         new(platform, Verdict.Unknown, why, [why], [], new Dictionary<Resource, double>(), Resource.Compute, 0, null, null, null, null, 0, null, platform.Price?.Amount.Value, null);

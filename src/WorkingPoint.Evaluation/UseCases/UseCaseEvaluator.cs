@@ -2,6 +2,7 @@ using WorkingPoint.Core;
 using System.Collections.Concurrent;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Units;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Catalog;
 using WorkingPoint.Catalog.UseCases;
@@ -37,10 +38,15 @@ public sealed class UseCaseEvaluator
         assumptions.Add("Workloads share each resource in proportion to their load; a workload running beside others is served at least an even split of a contended resource.");
         assumptions.Add("On CPUs a thread holds its core while it waits on memory, so CPU workloads time-share the cores.");
         assumptions.Add("A frame workload without a latency target must finish within one frame period (one frame in flight).");
-        var noIdle = evaluations.Where(e => e.PowerIsLowerBound).Select(e => e.Platform.Id).ToArray();
+        if (feasible.Length > 0 && feasible.All(e => e.AveragePowerW is null))
+        {
+            assumptions.Add("No feasible platform's average power is known, so the ranking weighs performance and cost only.");
+        }
+
+        var noIdle = evaluations.Where(e => e.PowerUnknownBecause is not null && e.AveragePowerAtLeastW is not null).Select(e => e.Platform.Id).ToArray();
         if (noIdle.Length > 0)
         {
-            assumptions.Add($"Idle power unpublished for {string.Join(", ", noIdle)}: counted as 0 W, so their average power and energy per day are low for a mostly idle product (no battery life is given for them).");
+            assumptions.Add($"Idle power unpublished for {string.Join(", ", noIdle)}: their average power, energy per day and battery life are unknown; a power or energy budget is judged against the part above idle (a lower bound) and the published maximum (an upper bound), and is unknown in between.");
         }
         return new UseCaseReport(useCase, evaluations, feasible, pareto, ranking, findings, assumptions);
     }
@@ -133,41 +139,69 @@ public sealed class UseCaseEvaluator
             violations.Add($"memory: needs {memory / (1L << 30):0.##} GiB, the product's budget is {budget:0.##} GiB");
         }
 
-        // Power: idle plus each workload's dynamic energy at its rate; the peak is every workload running at once.
-        double? averageW = null, peakW = null, energyPerDay = null, batteryDays = null;
-        var idleKnown = platform.Power.Idle is not null;
+        // Power: idle plus each workload's dynamic energy at its rate; the peak is every workload running at once. Without a published
+        // idle figure the average is unknown, not idle-as-0 W: the part above idle is then only a lower bound (energy per operation
+        // comes from the maximum power, an upper bound at full load), and the published maximum an upper bound.
+        double? averageW = null, peakW = null, energyPerDay = null, batteryDays = null, averageAtLeastW = null;
+        string? powerUnknownBecause = null;
         if (ceilings.EnergyKnown)
         {
             var dynamic = outcomes.Sum(o => o.AverageDynamicWatts ?? 0) / Math.Max(1, peakLoad);
-            averageW = ceilings.IdleWatts + dynamic;
-            peakW = ceilings.IdleWatts + profiles.Sum(p => p.DynamicJoules is { } j && p.UnitSeconds > 0 ? j / p.UnitSeconds : 0);
-            if (ceilings.MaxWatts is { } max)
+            var peakDynamic = profiles.Sum(p => p.DynamicJoules is { } j && p.UnitSeconds > 0 ? j / p.UnitSeconds : 0);
+            if (platform.Power.Idle is { } idle)
             {
-                peakW = Math.Min(peakW.Value, max);
+                averageW = idle.Value + dynamic;
+                peakW = ceilings.MaxWatts is { } max ? Math.Min(idle.Value + peakDynamic, max) : idle.Value + peakDynamic;
+                energyPerDay = (averageW * useCase.ActiveHoursPerDay) + (idle.Value * (24 - useCase.ActiveHoursPerDay));
+                batteryDays = useCase.BatteryWh is { } wh ? wh / energyPerDay : null;
+            }
+            else
+            {
+                powerUnknownBecause = "idle power unpublished";
+                averageAtLeastW = dynamic;
             }
 
-            energyPerDay = (averageW * useCase.ActiveHoursPerDay) + (ceilings.IdleWatts * (24 - useCase.ActiveHoursPerDay));
-            // Without a published idle figure idle counts as 0 W (energy per operation then comes from the maximum power, an upper
-            // bound at full load): fine for a busy chip, too low for one that mostly waits, so no battery life is claimed.
-            batteryDays = useCase.BatteryWh is { } wh && idleKnown ? wh / energyPerDay : null;
-            if (useCase.Constraints.SustainedPowerW is { } limit && averageW > limit)
-            {
-                violations.Add($"power: {averageW:0.##} W on average, the {(useCase.Constraints.Passive ? "passive " : string.Empty)}budget is {limit:0.##} W");
-            }
-
-            if (ceilings.SustainableWatts is { } sustainable && averageW > sustainable)
-            {
-                violations.Add($"power: {averageW:0.##} W on average, more than the {sustainable:0.##} W the part sustains");
-            }
-
-            if (useCase.Constraints.EnergyPerDayWh is { } daily && energyPerDay > daily)
-            {
-                violations.Add($"energy: {energyPerDay:0.#} Wh a day, budget {daily:0.#} Wh{(useCase.BatteryWh is not null ? " (one charge a day)" : string.Empty)}");
-            }
+            var atLeastW = averageW ?? dynamic;
+            var atMostW = averageW ?? ceilings.MaxWatts;
+            var bound = averageW is null ? "at least " : string.Empty;
+            var powerBudget = $"the {(useCase.Constraints.Passive ? "passive " : string.Empty)}{PowerText.Watts(useCase.Constraints.SustainedPowerW)} budget";
+            CheckBudget("power", useCase.Constraints.SustainedPowerW, powerBudget, atLeastW, atMostW, PowerText.Watts,
+                $"power: {bound}{PowerText.Watts(atLeastW)} on average, over {powerBudget}");
+            var sustains = $"the {PowerText.Watts(ceilings.SustainableWatts)} the part sustains";
+            CheckBudget("power", ceilings.SustainableWatts, sustains, atLeastW, atMostW, PowerText.Watts,
+                $"power: {bound}{PowerText.Watts(atLeastW)} on average, more than {sustains}");
+            var energyAtLeast = energyPerDay ?? atLeastW * useCase.ActiveHoursPerDay;
+            var energyAtMost = energyPerDay ?? ceilings.MaxWatts * 24;
+            CheckBudget("energy", useCase.Constraints.EnergyPerDayWh, $"the {PowerText.WattHours(useCase.Constraints.EnergyPerDayWh)} a day budget", energyAtLeast, energyAtMost, wh => $"{PowerText.WattHours(wh)} a day",
+                $"energy: {bound}{PowerText.WattHours(energyAtLeast)} a day, budget {PowerText.WattHours(useCase.Constraints.EnergyPerDayWh)}{(useCase.BatteryWh is not null ? " (one charge a day)" : string.Empty)}");
         }
         else if (useCase.Constraints.SustainedPowerW is not null || useCase.Constraints.EnergyPerDayWh is not null)
         {
+            powerUnknownBecause = "no published power figure";
             unknowns.Add("power: no published power figure, so the power budget cannot be checked");
+        }
+        else
+        {
+            powerUnknownBecause = "no published power figure";
+        }
+
+        // A limit is broken when even the lower bound exceeds it, kept when even the upper bound (the figure itself when known, else
+        // the published maximum) stays within it, and unknown in between.
+        void CheckBudget(string what, double? limit, string limitText, double atLeast, double? atMost, Func<double, string> format, string violation)
+        {
+            if (limit is not { } cap)
+            {
+                return;
+            }
+
+            if (atLeast > cap)
+            {
+                violations.Add(violation);
+            }
+            else if (atMost is not { } upper || upper > cap)
+            {
+                unknowns.Add($"{what}: cannot be judged against {limitText} ({powerUnknownBecause}): at least {format(atLeast)}{(atMost is { } most ? $", at most {format(most)}" : string.Empty)}");
+            }
         }
 
         var cost = platform.Price?.Amount.Value;
@@ -192,7 +226,7 @@ public sealed class UseCaseEvaluator
             Verdict.Fails => violations[0],
             _ => unknowns[0],
         };
-        return new PlatformEvaluation(platform, verdict, reason, [.. violations, .. unknowns], outcomes, utilization, binding, headroom, averageW, peakW, energyPerDay, batteryDays, memory, available, cost, score, ceilings.EnergyKnown && !idleKnown);
+        return new PlatformEvaluation(platform, verdict, reason, [.. violations, .. unknowns], outcomes, utilization, binding, headroom, averageW, peakW, energyPerDay, batteryDays, memory, available, cost, score, averageAtLeastW, powerUnknownBecause);
     }
 
     public static string Name(Resource resource) => resource switch
@@ -251,7 +285,7 @@ public sealed class UseCaseEvaluator
                     memory = Math.Max(memory, prediction.WeightBytes.Value + (prediction.PeakLiveActivations.Value * (prediction.ActivationsOnChip ? 0 : 1)));
                     if (point is null || input.Share > 0.5)
                     {
-                        point = new RooflinePoint($"{w.Id} {input}", prediction.OffChipIntensity, prediction.AchievedOpsPerSecond, prediction.Bottleneck.ToId());
+                        point = new RooflinePoint($"{w.Id} {input}", prediction.OffChipIntensity, prediction.AchievedOpsPerSecond, prediction.Bottleneck.ToId(), weights.ComputePrecision);
                     }
                 }
 
@@ -293,7 +327,7 @@ public sealed class UseCaseEvaluator
                     ? visionJoules + (prefillCost.Ops > 0 ? prefillCost.DynamicJoules(c, weights.ComputePrecision) : 0) + (scenario.GeneratedTokens * stepCost.DynamicJoules(c, weights.ComputePrecision))
                     : null;
                 var offChip = stepCost.DramBytes + stepCost.HostLinkBytes;
-                var decodePoint = new RooflinePoint($"{w.Id} decode", offChip > 0 ? stepCost.Ops / offChip : double.PositiveInfinity, stepCost.Ops / stepCost.Seconds, stepCost.Binding.ToString().ToLowerInvariant());
+                var decodePoint = new RooflinePoint($"{w.Id} decode", offChip > 0 ? stepCost.Ops / offChip : double.PositiveInfinity, stepCost.Ops / stepCost.Seconds, stepCost.Binding.ToString().ToLowerInvariant(), weights.ComputePrecision);
                 return new UnitProfile(weights.Id, request, request.UnitSeconds, request.UnitSeconds, request.UnitSeconds, request, firstToken, step, prediction.MemoryRequired.Value, joules, decodePoint);
             }
 
@@ -367,7 +401,13 @@ public sealed class UseCaseEvaluator
             return [];
         }
 
-        // Each axis normalized to the best of the feasible set (1 = best); unknown cost or power counts as the worst.
+        // Each axis normalized to the best of the feasible set (1 = best); unknown cost or power counts as the worst. When no
+        // feasible platform's average power is known, the power axis tells them nothing apart, so its weight goes to the others.
+        if (feasible.All(e => e.AveragePowerW is null) && weights.Performance + weights.Cost > 0)
+        {
+            weights = (weights with { Power = 0 }).Normalized();
+        }
+
         var bestPerf = feasible.Max(e => e.Score?.WorkingPoint ?? 0);
         var bestPower = feasible.Where(e => e.AveragePowerW is not null).Select(e => e.AveragePowerW!.Value).DefaultIfEmpty(0).Min();
         var bestCost = feasible.Where(e => e.CostUsd is not null).Select(e => e.CostUsd!.Value).DefaultIfEmpty(0).Min();

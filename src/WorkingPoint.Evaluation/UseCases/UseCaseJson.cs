@@ -43,6 +43,8 @@ public static class UseCaseJson
         utilization = e.Utilization.ToDictionary(kv => kv.Key.ToString().ToLowerInvariant(), kv => kv.Value),
         headroom = double.IsFinite(e.Headroom) ? e.Headroom : (double?)null,
         averagePowerW = e.AveragePowerW,
+        averagePowerAtLeastW = e.AveragePowerAtLeastW,
+        powerUnknownBecause = e.PowerUnknownBecause,
         peakPowerW = e.PeakPowerW,
         energyPerDayWh = e.EnergyPerDayWh,
         batteryDays = e.BatteryDays,

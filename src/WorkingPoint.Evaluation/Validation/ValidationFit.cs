@@ -17,8 +17,18 @@ public static class ValidationFit
     public static double ErrorPercent(double predicted, double measured) => (predicted - measured) / measured * 100;
 
     /// <summary>The median of the errors' absolute values.</summary>
-    public static double MedianAbsoluteError(IEnumerable<double> errorsPercent) =>
-        LatencyStatistics.Percentile(errorsPercent.Select(Math.Abs).Order().ToArray(), 50);
+    public static double MedianAbsoluteError(IEnumerable<double> errorsPercent)
+    {
+        var sorted = errorsPercent.Select(Math.Abs).Order().ToArray();
+        if (sorted.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        // The median proper: with an even count, the mean of the two middle values (not the lower one, as a percentile gives).
+        var middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
 
     /// <summary>The achievable fraction from 0.05 to 1, in steps of 0.01, with the least error.</summary>
     public static (double Fraction, double Error) BestFraction(Func<double, double> errorAt) =>

@@ -36,8 +36,8 @@ public sealed record ScenarioResult(ScenarioSettings Settings, IReadOnlyList<Que
     /// <summary>The scenario's own headline latency: p90 for SingleStream, p99 otherwise.</summary>
     public Seconds HeadlineLatency => Settings.Scenario == Scenario.SingleStream ? Latency.P90 : Latency.P99;
 
-    /// <summary>Server only: whether the 99th-percentile latency met the bound at the target rate.</summary>
-    public bool? LatencyBoundMet => Settings.Scenario == Scenario.Server ? Latency.P99 <= Settings.LatencyBound : null;
+    /// <summary>Server only, and only when a bound was set: whether the 99th-percentile latency met it at the target rate.</summary>
+    public bool? LatencyBoundMet => Settings.Scenario == Scenario.Server && Settings.LatencyBound is { } bound ? Latency.P99 <= bound : null;
 
     /// <summary>Samples completed in each window of the run, as a rate: throttling shows as a falling curve.</summary>
     public IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> ThroughputOverTime(TimeSpan window)

@@ -44,8 +44,8 @@ public sealed record ScenarioSettings
     /// <summary>Server arrival rate, queries per second.</summary>
     public double TargetQps { get; init; } = 10;
 
-    /// <summary>Server 99th-percentile latency bound.</summary>
-    public Seconds LatencyBound { get; init; } = Seconds.FromMilliseconds(100);
+    /// <summary>Server 99th-percentile latency bound to judge the run against; null (the default): no verdict, only the percentiles.</summary>
+    public Seconds? LatencyBound { get; init; }
 
     /// <summary>Queries that may be in flight at once (Server and Offline); SingleStream and MultiStream always run one.</summary>
     public int Concurrency { get; init; } = 1;
@@ -60,9 +60,14 @@ public sealed record ScenarioSettings
             throw new InvalidInputException($"Scenario settings out of range (duration {MinDuration.TotalSeconds} s, queries {MinQueryCount}, warm-up {WarmupQueries}, samples/query {SamplesPerQuery}, concurrency {Concurrency}); all must be positive (warm-up may be 0).");
         }
 
-        if (Scenario == Scenario.Server && (!double.IsFinite(TargetQps) || TargetQps <= 0 || LatencyBound.Value <= 0))
+        if (Scenario == Scenario.Server && (!double.IsFinite(TargetQps) || TargetQps <= 0))
         {
-            throw new InvalidInputException($"The Server scenario needs a positive --target-qps and --latency-bound-ms, got {TargetQps} QPS and {LatencyBound.Milliseconds} ms.");
+            throw new InvalidInputException($"The Server scenario needs a positive --target-qps, got {TargetQps} QPS.");
+        }
+
+        if (LatencyBound is { } bound && !(bound.Value > 0))
+        {
+            throw new InvalidInputException($"--latency-bound-ms must be a positive number of milliseconds, got {bound.Milliseconds} ms.");
         }
     }
 }

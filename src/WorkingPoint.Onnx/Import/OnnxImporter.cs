@@ -164,7 +164,14 @@ public sealed class OnnxImporter
             }
         }
 
-        InferAll(graph.Nodes);
+        try
+        {
+            InferAll(graph.Nodes);
+        }
+        catch (OnnxImportException ex) when (StrideHint(ex.Message, inputs) is { Length: > 0 } hint)
+        {
+            throw new OnnxImportException(ex.Message.TrimEnd('.') + hint);
+        }
 
         if (_layers.Count == 0)
         {
@@ -225,6 +232,28 @@ public sealed class OnnxImporter
         return _values.TryGetValue(name, out var value)
             ? value
             : throw new OnnxImportException($"{_source}: node '{NameOf(node)}' ({node.OpType}) reads '{name}', which nothing before it produces; the graph is not in topological order or an earlier operator could not be inferred.");
+    }
+
+    /// <summary>
+    /// When shapes fail to broadcast and the image input's height or width is not a multiple of 32, the usual cause: a network that
+    /// downsamples by 32 and upsamples back (a detector's feature pyramid) only lines up at multiples of its stride.
+    /// </summary>
+    private static string StrideHint(string message, IReadOnlyList<OnnxInput> inputs)
+    {
+        const int stride = 32;
+        if (!message.Contains("do not broadcast", StringComparison.Ordinal) || inputs.Count != 1 || inputs[0].Shape.Count != 4)
+        {
+            return string.Empty;
+        }
+
+        long height = inputs[0].Shape[2], width = inputs[0].Shape[3];
+        if (height % stride == 0 && width % stride == 0)
+        {
+            return string.Empty;
+        }
+
+        static long Up(long v) => (v + stride - 1) / stride * stride;
+        return string.Create(CultureInfo.InvariantCulture, $". The input is {width}x{height}: a network that halves its feature maps 5 times and merges them back needs a height and width that are multiples of {stride}; try --input {Up(width)}x{Up(height)}.");
     }
 
     private Value? Optional(OnnxNode node, int index) => node.Input(index) is { } name && _values.TryGetValue(name, out var v) ? v : null;

@@ -144,12 +144,45 @@ public sealed class UseCaseTests
     }
 
     [Fact]
-    public void A_battery_product_gets_energy_per_day_and_battery_life_where_idle_power_is_known()
+    public void Without_a_published_idle_power_average_power_energy_and_battery_life_are_unknown_and_say_why()
     {
         var report = Evaluator.Evaluate(UseCaseYaml.Load(Example("battery-sensor.yaml"), Catalog.Catalog.BuiltIn));
-        Assert.All(report.Platforms.Where(p => p.AveragePowerW is not null), p => Assert.NotNull(p.EnergyPerDayWh));
-        Assert.All(report.Platforms.Where(p => p.PowerIsLowerBound), p => Assert.Null(p.BatteryDays));
+        var noIdle = report.Platforms.Where(p => p.Predicted && p.Platform.Power.Idle is null && p.Platform.Power.Max is not null).ToList();
+        Assert.NotEmpty(noIdle);
+        Assert.All(noIdle, p =>
+        {
+            Assert.Null(p.AveragePowerW);
+            Assert.Null(p.EnergyPerDayWh);
+            Assert.Null(p.BatteryDays);
+            Assert.Equal("idle power unpublished", p.PowerUnknownBecause);
+            Assert.True(p.AveragePowerAtLeastW > 0);
+        });
         Assert.Contains(report.Assumptions, a => a.Contains("Idle power unpublished", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void With_a_published_idle_power_a_battery_product_gets_power_energy_per_day_and_battery_life()
+    {
+        var useCase = UseCaseYaml.Load(Example("battery-sensor.yaml"), Catalog.Catalog.BuiltIn);
+        var hailo = Catalog.BuiltIn.ResolvePlatform("hailo-8");
+        var withIdle = hailo with { Power = hailo.Power with { Idle = new Core.Units.Watts(0.2) } };
+        var e = Evaluator.EvaluateOn(useCase, withIdle);
+        Assert.NotNull(e.AveragePowerW);
+        Assert.True(e.AveragePowerW >= 0.2);
+        Assert.Equal((e.AveragePowerW!.Value * useCase.ActiveHoursPerDay) + (0.2 * (24 - useCase.ActiveHoursPerDay)), e.EnergyPerDayWh!.Value, 9);
+        Assert.Equal(useCase.BatteryWh!.Value / e.EnergyPerDayWh.Value, e.BatteryDays!.Value, 9);
+        Assert.Null(e.PowerUnknownBecause);
+    }
+
+    [Fact]
+    public void A_power_budget_between_the_bounds_of_an_unknown_average_is_unknown_not_met()
+    {
+        // The detector alone needs far less than 15 W above idle; the part may draw up to 25 W, and its idle power is unpublished.
+        var report = Evaluator.Evaluate(UseCaseYaml.Load(Example("smart-camera.yaml"), Catalog.Catalog.BuiltIn), [Catalog.Catalog.BuiltIn.ResolvePlatform("jetson-orin-nano-8gb-super")], sensitivity: false);
+        var e = Assert.Single(report.Platforms);
+        Assert.Equal(Verdict.Unknown, e.Verdict);
+        Assert.StartsWith("power: cannot be judged against the passive 15 W budget (idle power unpublished): at least", e.Reason, StringComparison.Ordinal);
+        Assert.Contains("at most 25 W", e.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

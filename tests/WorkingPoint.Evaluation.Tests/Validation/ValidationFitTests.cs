@@ -17,10 +17,11 @@ public sealed class ValidationFitTests
     }
 
     [Fact]
-    public void The_median_absolute_error_ignores_the_sign_and_takes_the_nearest_rank()
+    public void The_median_absolute_error_ignores_the_sign_and_is_the_mean_of_the_two_middle_values_for_an_even_count()
     {
         Assert.Equal(10, ValidationFit.MedianAbsoluteError([-10, 5, 20]), 9);
-        Assert.Equal(5, ValidationFit.MedianAbsoluteError([-5, 10]), 9);
+        Assert.Equal(7.5, ValidationFit.MedianAbsoluteError([-5, 10]), 9);
+        Assert.Equal(29.5, ValidationFit.MedianAbsoluteError([17, 42, -3, 50]), 9);
     }
 
     [Fact]
