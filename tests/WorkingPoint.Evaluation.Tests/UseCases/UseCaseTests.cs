@@ -164,7 +164,7 @@ public sealed class UseCaseTests
     public void With_a_published_idle_power_a_battery_product_gets_power_energy_per_day_and_battery_life()
     {
         var useCase = UseCaseYaml.Load(Example("battery-sensor.yaml"), Catalog.Catalog.BuiltIn);
-        var hailo = Catalog.BuiltIn.ResolvePlatform("hailo-8");
+        var hailo = Catalog.Catalog.BuiltIn.ResolvePlatform("hailo-8");
         var withIdle = hailo with { Power = hailo.Power with { Idle = new Core.Units.Watts(0.2) } };
         var e = Evaluator.EvaluateOn(useCase, withIdle);
         Assert.NotNull(e.AveragePowerW);
