@@ -166,7 +166,7 @@ public sealed class MeasurementCliTests : IDisposable
         (code, output, errors) = Wpt.Run([.. run, "--latency-bound-ms", "100000", "--json"]);
         Assert.True(code == 0, errors);
         using var json = JsonDocument.Parse(output);
-        Assert.Equal(1, json.RootElement.GetProperty("runs")[0].GetProperty("metrics").GetProperty("server.latency-bound-met").GetDouble());
+        Assert.Equal(1, json.RootElement.GetProperty("runs")[0].GetProperty("metrics").GetProperty("server.latency-bound-met").GetProperty("value").GetDouble());
     }
 
     [Fact]
