@@ -71,7 +71,7 @@ public sealed class CompletionTests
         }
 
         Assert.Equal("models", Complete("wpt", "mo"));
-        Assert.Equal("show import synth export --help --json", Complete("wpt", "models", ""));
+        Assert.Equal("show import synth export --help --format --json", Complete("wpt", "models", ""));
         Assert.Equal("--platform", Complete("wpt", "predict", "--pl"));
         Assert.Equal("llm", Complete("wpt", "--json", "bench", "l"));
         Assert.Equal("bash zsh pwsh --help", Complete("wpt", "completion", ""));

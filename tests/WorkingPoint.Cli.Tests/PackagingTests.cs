@@ -44,7 +44,7 @@ public sealed class PackagingTests : IDisposable
         Assert.True(listed.ExitCode == 0, listed.Errors);
 
         // llama.cpp's native libraries (LLamaSharp.Backend.Cpu): a tiny synthesized GGUF is run.
-        var llm = ProcessRunner.Run(wpt, ["bench", "llm", WorkingPoint.Tests.Shared.TinyLlm.File(), "-p", "8", "-n", "2", "-r", "1", "-t", "1", "--no-save"], _directory);
+        var llm = ProcessRunner.Run(wpt, ["bench", "llm", WorkingPoint.Tests.Shared.TinyLlm.File(), "--prompt", "8", "-n", "2", "-r", "1", "-t", "1", "--no-save"], _directory);
         Assert.True(llm.ExitCode == 0, llm.Output + llm.Errors);
     }
 }

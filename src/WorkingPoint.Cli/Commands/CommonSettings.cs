@@ -108,7 +108,9 @@ public class WorkingPointSettings : JsonSettings
     /// </summary>
     public void RequireWithinContext(CatalogModel model)
     {
-        if (model is LlmCatalogModel llm)
+        // A speech model's decoder context (448 tokens for Whisper) bounds the transcript of each 30 s window, which the
+        // predictor handles window by window from --audio; the LLM prompt and generation defaults do not apply to it.
+        if (model is LlmCatalogModel { Architecture.Audio: null } llm)
         {
             Limits.RequireWithinContext(llm.Architecture, Prompt, Gen, depth: 0, llm.Id);
         }

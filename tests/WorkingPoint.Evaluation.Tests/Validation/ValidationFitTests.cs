@@ -21,7 +21,8 @@ public sealed class ValidationFitTests
     {
         Assert.Equal(10, ValidationFit.MedianAbsoluteError([-10, 5, 20]), 9);
         Assert.Equal(7.5, ValidationFit.MedianAbsoluteError([-5, 10]), 9);
-        Assert.Equal(29.5, ValidationFit.MedianAbsoluteError([17, 42, -3, 50]), 9);
+        Assert.Equal(29.5, ValidationFit.MedianAbsoluteError([17, -42]), 9);
+        Assert.Equal(26.5, ValidationFit.MedianAbsoluteError([-5, 21, 32, -40, 12, 60]), 9);
     }
 
     [Fact]
