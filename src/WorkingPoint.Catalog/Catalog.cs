@@ -109,32 +109,8 @@ public sealed class Catalog
 
     private static string Suggest(string wrong, IEnumerable<string> ids)
     {
-        var best = ids.Select(id => (id, d: Distance(wrong, id))).OrderBy(t => t.d).FirstOrDefault();
+        var best = ids.Select(id => (id, d: Core.EditDistance.Between(wrong, id))).OrderBy(t => t.d).FirstOrDefault();
         return best.id is not null && best.d <= Math.Max(2, wrong.Length / 3) ? $" Did you mean '{best.id}'?" : string.Empty;
-    }
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-        }
-
-        return d[a.Length, b.Length];
     }
 
     private static Catalog LoadBuiltIn()

@@ -87,42 +87,12 @@ internal static class CommandLine
     {
         var allowed = Math.Max(1, Math.Min(3, typed.Length / 3));
         return candidates
-            .Select(c => (Candidate: c, Distance: EditDistance(typed.ToLowerInvariant(), c.ToLowerInvariant())))
+            .Select(c => (Candidate: c, Distance: Core.EditDistance.Between(typed.ToLowerInvariant(), c.ToLowerInvariant())))
             .Where(c => c.Distance <= allowed || (c.Candidate.StartsWith(typed, StringComparison.OrdinalIgnoreCase) && typed.Length >= 3))
             .OrderBy(c => c.Distance)
             .ThenBy(c => c.Candidate, StringComparer.Ordinal)
             .Select(c => c.Candidate)
             .FirstOrDefault();
-    }
-
-    /// <summary>Damerau–Levenshtein distance (optimal string alignment): insertions, deletions, substitutions, adjacent swaps.</summary>
-    public static int EditDistance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
-                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-                {
-                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
-                }
-            }
-        }
-
-        return d[a.Length, b.Length];
     }
 
     private static string Dashed(string token) =>
