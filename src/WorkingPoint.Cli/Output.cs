@@ -63,6 +63,10 @@ internal static class Output
     /// <summary>Power in W, mW or µW with three significant digits (<see cref="PowerText"/>); grey "unknown" when unpublished, never 0.</summary>
     public static string Power(double? watts) => OrUnknown(watts, w => PowerText.Watts(w));
 
+    /// <summary>A predicted average power on <paramref name="platform"/>: "≥" marks it a lower bound when the idle power is unpublished.</summary>
+    public static string PowerOn(WorkingPoint.Core.Hardware.Platform platform, double? watts) =>
+        (watts is not null && platform.Power.Idle is null ? "≥ " : string.Empty) + Power(watts);
+
     public static Table KeyValueTable(string title)
     {
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(title)}[/]");

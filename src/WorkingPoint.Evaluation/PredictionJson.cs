@@ -16,6 +16,7 @@ public sealed record PredictionJson(
     string Bottleneck,
     bool Fits,
     double? AveragePowerW,
+    bool AveragePowerIsLowerBound,
     bool Throttled,
     double? PriceUsd,
     double? ThroughputPerWatt,
@@ -39,6 +40,8 @@ public sealed record PredictionJson(
             p.Bottleneck.ToId(),
             p.Fits,
             power,
+            // Without a published idle power the average is the dynamic part alone: a lower bound, and power per watt an upper one.
+            power is not null && p.Platform.Power.Idle is null,
             p is LlmModelPrediction l2 ? l2.Result.Throttled : ((GraphModelPrediction)p).Result.Throttled,
             price,
             // Efficiency of a model that does not fit is meaningless, so it is left out.

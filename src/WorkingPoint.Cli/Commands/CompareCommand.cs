@@ -58,8 +58,8 @@ public sealed class CompareCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
                 Output.Number(r.Throughput),
                 $"{Output.Number(latency)} ms",
                 r.Bottleneck,
-                Output.Power(r.AveragePowerW),
-                Output.OrUnknown(r.ThroughputPerWatt, v => Output.Number(v)),
+                (r.AveragePowerIsLowerBound ? "≥ " : string.Empty) + Output.Power(r.AveragePowerW),
+                Output.OrUnknown(r.ThroughputPerWatt, v => (r.AveragePowerIsLowerBound ? "≤ " : string.Empty) + Output.Number(v)),
                 Output.OrUnknown(r.PriceUsd, v => $"${Output.Number(v)}"),
                 Output.OrUnknown(r.ThroughputPerDollar, v => Output.Number(v)),
                 r.Fits ? "[green]yes[/]" : "[red]no[/]");

@@ -83,7 +83,7 @@ internal static class PredictionView
         t.Row("KV cache", Output.Bytes(r.KvCacheBytes.Value));
         t.Row("memory", $"{Output.Bytes(r.MemoryRequired.Value)} needed of {Output.OrUnknown(r.MemoryAvailable?.Value, Output.Bytes)} usable: {(r.Fits ? "[green]fits[/]" : "[red]does not fit[/]")}");
         t.Row("energy", $"{Output.OrUnknown(r.EnergyPerToken?.Value, v => $"{Output.Number(v * 1000)} mJ/token")}, {Output.OrUnknown(r.EnergyPerRequest?.Value, v => $"{Output.Number(v)} J/request")}");
-        t.Row("average power (decode)", Output.Power(r.AverageDecodePower?.Value) + (r.Throttled ? $" [yellow]throttled ×{r.ThrottleSlowdown:0.00} to the sustained cap[/]" : string.Empty));
+        t.Row("average power (decode)", Output.PowerOn(p, r.AverageDecodePower?.Value) + (r.Throttled ? $" [yellow]throttled ×{r.ThrottleSlowdown:0.00} to the sustained cap[/]" : string.Empty));
         t.Row("bottleneck", $"[bold]{r.Bottleneck.ToId()}[/]");
         t.Row("executed precision", r.ExecutedPrecision.ToId());
         console.Write(t);
@@ -100,7 +100,7 @@ internal static class PredictionView
         t.Row("activations", $"{Output.Bytes(r.PeakLiveActivations.Value)} live at peak, {(r.ActivationsOnChip ? "kept on chip" : "through DRAM")}");
         t.Row("off-chip traffic", $"{Output.Bytes(r.DramBytesPerInference.Value)} DRAM, {Output.Bytes(r.HostLinkBytesPerInference.Value)} host link per inference");
         t.Row("energy", Output.OrUnknown(r.EnergyPerInference?.Value, v => $"{Output.Number(v * 1000)} mJ/inference"));
-        t.Row("average power", Output.Power(r.AveragePower?.Value) + (r.Throttled ? $" [yellow]throttled ×{r.ThrottleSlowdown:0.00}[/]" : string.Empty));
+        t.Row("average power", Output.PowerOn(p, r.AveragePower?.Value) + (r.Throttled ? $" [yellow]throttled ×{r.ThrottleSlowdown:0.00}[/]" : string.Empty));
         t.Row("fits in memory", r.Fits ? "[green]yes[/]" : "[red]no[/]");
         t.Row("bottleneck", $"[bold]{r.Bottleneck.ToId()}[/]");
         t.Row("executed precision", r.ExecutedPrecision.ToId());
