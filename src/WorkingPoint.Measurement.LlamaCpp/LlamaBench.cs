@@ -146,15 +146,30 @@ public static class LlamaBench
         }
 
         progress?.Invoke("done", 1);
-        var byContext = decodeByPosition.OrderBy(kv => kv.Key).Select(kv => new DecodeAtContext(kv.Key, 1 / kv.Value.Average())).ToArray();
-        return new LlmBenchResult(settings, model.Options.ThreadCount, model.Options.BatchSize, model.Options.MicroBatchSize, tests, ttft, byContext);
+        return Result();
+
+        LlmBenchResult Result()
+        {
+            var byContext = decodeByPosition.OrderBy(kv => kv.Key).Select(kv => new DecodeAtContext(kv.Key, 1 / kv.Value.Average())).ToArray();
+            return new LlmBenchResult(settings, model.Options.ThreadCount, model.Options.BatchSize, model.Options.MicroBatchSize, tests.ToArray(), ttft.ToArray(), byContext);
+        }
 
         LlmTestResult Repeat(string name, int prompt, int gen, int depth, Func<double> once)
         {
             var seconds = new double[r];
             for (var i = 0; i < r; i++)
             {
-                cancellation.ThrowIfCancellationRequested();
+                if (cancellation.IsCancellationRequested)
+                {
+                    // Stopped between repetitions: the tests done, and the repetitions of this one that finished, are kept.
+                    if (i > 0)
+                    {
+                        tests.Add(new LlmTestResult(name, prompt, gen, depth, seconds[..i]));
+                    }
+
+                    throw new LlmBenchInterruptedException(tests.Count == 0 ? null : Result(), new OperationCanceledException(cancellation));
+                }
+
                 Report($"{name} ({i + 1}/{r})");
                 seconds[i] = once();
             }
@@ -177,4 +192,14 @@ public static class LlamaBench
             }
         }
     }
+}
+
+/// <summary>
+/// A benchmark stopped by its cancellation token (Ctrl-C) between repetitions: <see cref="Partial"/> holds the tests and
+/// repetitions that finished, or is null when none did. It is still an <see cref="OperationCanceledException"/>.
+/// </summary>
+public sealed class LlmBenchInterruptedException(LlmBenchResult? partial, Exception inner)
+    : OperationCanceledException("The benchmark was stopped before its last test.", inner)
+{
+    public LlmBenchResult? Partial { get; } = partial;
 }

@@ -28,6 +28,32 @@ public sealed class LlamaCppTests
     }
 
     [Fact]
+    public void A_benchmark_stopped_between_repetitions_hands_over_the_tests_and_repetitions_that_finished()
+    {
+        using var model = LlamaCppModel.Load(TinyLlm.File(), 128, new LlamaCppOptions(Threads: 1));
+        using var stop = new CancellationTokenSource();
+
+        // Ctrl-C as the second repetition of pp16 starts: that repetition finishes, the third and the tg test never run.
+        var error = Assert.Throws<LlmBenchInterruptedException>(() => LlamaBench.Run(
+            model,
+            new LlmBenchSettings(PromptTokens: 16, GenTokens: 4, Repetitions: 3),
+            (what, _) =>
+            {
+                if (what.StartsWith("pp16 (2/", StringComparison.Ordinal))
+                {
+                    stop.Cancel();
+                }
+            },
+            stop.Token));
+
+        var partial = Assert.IsType<LlmBenchResult>(error.Partial);
+        var test = Assert.Single(partial.Tests);
+        Assert.Equal("pp16", test.Name);
+        Assert.Equal(2, test.Seconds.Count);
+        Assert.True(test.MeanTokensPerSecond > 0);
+    }
+
+    [Fact]
     public void The_benchmark_runs_llama_bench_tests_by_their_names()
     {
         using var model = LlamaCppModel.Load(TinyLlm.File(), 128, new LlamaCppOptions(Threads: 1));

@@ -6,6 +6,46 @@ namespace WorkingPoint.Measurement.Tests;
 public sealed class ScenarioTests
 {
     /// <summary>A system under test that only counts, so the scenario logic is tested without a model.</summary>
+    /// <summary>Stands for Ctrl-C arriving during a run: cancels its token once it has served <paramref name="stopAfter"/> inferences.</summary>
+    private sealed class StoppingTarget(CancellationTokenSource stop, int stopAfter) : IInferenceTarget
+    {
+        private int _calls;
+
+        public void Infer()
+        {
+            if (Interlocked.Increment(ref _calls) == stopAfter)
+            {
+                stop.Cancel();
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(Scenario.SingleStream)]
+    [InlineData(Scenario.Offline)]
+    public void A_stopped_scenario_hands_over_the_queries_it_completed(Scenario scenario)
+    {
+        using var stop = new CancellationTokenSource();
+        var settings = new ScenarioSettings { Scenario = scenario, WarmupQueries = 0, MinQueryCount = 1000, MinDuration = TimeSpan.FromMinutes(10) };
+
+        var error = Assert.Throws<ScenarioInterruptedException>(() => new LoadGenerator(new StoppingTarget(stop, 5)).Run(settings, null, stop.Token));
+
+        var partial = Assert.IsType<ScenarioResult>(error.Partial);
+        Assert.Equal(5, partial.QueryCount);
+        Assert.All(partial.Queries, q => Assert.True(q.CompletedAtSeconds >= q.StartedAtSeconds));
+    }
+
+    [Fact]
+    public void A_scenario_stopped_before_any_query_completed_hands_over_nothing()
+    {
+        using var stop = new CancellationTokenSource();
+        stop.Cancel();
+
+        var error = Assert.Throws<ScenarioInterruptedException>(() => new LoadGenerator(new StoppingTarget(stop, int.MaxValue)).Run(new ScenarioSettings { WarmupQueries = 0 }, null, stop.Token));
+
+        Assert.Null(error.Partial);
+    }
+
     private sealed class CountingTarget : IInferenceTarget
     {
         private int _calls;

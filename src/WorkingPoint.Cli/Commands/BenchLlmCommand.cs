@@ -109,9 +109,14 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         {
             run = LlmRun.Measure(console, model, bench, options, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs), cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
-            saver.ReportInterrupted("nothing");
+            if (ex is LlmRunInterruptedException { Partial: var partial })
+            {
+                saver.Save(partial.Record, RunStatus.Interrupted);
+            }
+
+            saver.ReportInterrupted(ex is LlmRunInterruptedException { Partial.Result.Tests: var done } ? $"{done.Count} test{(done.Count == 1 ? string.Empty : "s")} ({string.Join(", ", done.Select(t => $"{t.Name} × {t.Seconds.Count}"))})" : "nothing");
             throw;
         }
 
@@ -161,33 +166,48 @@ internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry,
         var startedAt = DateTimeOffset.UtcNow;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var sampler = new TelemetrySampler(TelemetryDiscovery.Discover(), telemetryInterval);
-        var result = Output.WithProgress(console, $"llama.cpp: {model.DisplayName}", progress => LlamaBench.Run(loaded, bench, (_, fraction) => progress?.Report(fraction), cancellation));
-        var telemetry = sampler.Stop();
-        var parameters = new Dictionary<string, string>
+        LlmBenchResult result;
+        try
         {
-            ["prompt"] = bench.PromptTokens.ToString(CultureInfo.InvariantCulture),
-            ["gen"] = bench.GenTokens.ToString(CultureInfo.InvariantCulture),
-            ["reps"] = bench.Repetitions.ToString(CultureInfo.InvariantCulture),
-            ["depths"] = string.Join(",", bench.DepthList),
-            ["threads"] = result.Threads.ToString(CultureInfo.InvariantCulture),
-            ["batch-size"] = result.BatchSize.ToString(CultureInfo.InvariantCulture),
-            ["ubatch-size"] = result.MicroBatchSize.ToString(CultureInfo.InvariantCulture),
-            ["gpu-layers"] = options.GpuLayers.ToString(CultureInfo.InvariantCulture),
-            ["file"] = model.Path,
-            ["architecture"] = model.Model.File.Architecture ?? "unknown",
-            ["weights"] = model.Model.Weights.Id,
-            ["parameters"] = model.Model.Architecture.Parameters.ToString(CultureInfo.InvariantCulture),
-            ["weight-bytes"] = model.Model.TensorBytes.ToString(CultureInfo.InvariantCulture),
-            ["synthetic"] = model.Synthesized ? "true" : "false",
-            ["cpu-features"] = LlamaCppModel.SystemInfo,
-        };
-        foreach (var (key, value) in extraParameters ?? new Dictionary<string, string>())
+            result = Output.WithProgress(console, $"llama.cpp: {model.DisplayName}", progress => LlamaBench.Run(loaded, bench, (_, fraction) => progress?.Report(fraction), cancellation));
+        }
+        catch (LlmBenchInterruptedException ex) when (ex.Partial is { } partial)
         {
-            parameters[key] = value;
+            // Stopped (Ctrl-C): what finished becomes a record too, for the caller to keep as interrupted.
+            throw new LlmRunInterruptedException(RunOf(partial), ex);
         }
 
-        var record = new MeasurementRecord(MeasurementKind.Llm, startedAt, clock.Elapsed, fingerprint, model.DisplayName, sha, parameters, Metrics(result, telemetry).ToArray(), Samples(result, telemetry).ToArray(), TelemetryText.NotesOf(telemetry));
-        return new LlmRun(result, telemetry, record);
+        return RunOf(result);
+
+        LlmRun RunOf(LlmBenchResult measured)
+        {
+            var telemetry = sampler.Stop();
+            var parameters = new Dictionary<string, string>
+            {
+                ["prompt"] = bench.PromptTokens.ToString(CultureInfo.InvariantCulture),
+                ["gen"] = bench.GenTokens.ToString(CultureInfo.InvariantCulture),
+                ["reps"] = bench.Repetitions.ToString(CultureInfo.InvariantCulture),
+                ["depths"] = string.Join(",", bench.DepthList),
+                ["threads"] = measured.Threads.ToString(CultureInfo.InvariantCulture),
+                ["batch-size"] = measured.BatchSize.ToString(CultureInfo.InvariantCulture),
+                ["ubatch-size"] = measured.MicroBatchSize.ToString(CultureInfo.InvariantCulture),
+                ["gpu-layers"] = options.GpuLayers.ToString(CultureInfo.InvariantCulture),
+                ["file"] = model.Path,
+                ["architecture"] = model.Model.File.Architecture ?? "unknown",
+                ["weights"] = model.Model.Weights.Id,
+                ["parameters"] = model.Model.Architecture.Parameters.ToString(CultureInfo.InvariantCulture),
+                ["weight-bytes"] = model.Model.TensorBytes.ToString(CultureInfo.InvariantCulture),
+                ["synthetic"] = model.Synthesized ? "true" : "false",
+                ["cpu-features"] = LlamaCppModel.SystemInfo,
+            };
+            foreach (var (key, value) in extraParameters ?? new Dictionary<string, string>())
+            {
+                parameters[key] = value;
+            }
+
+            var record = new MeasurementRecord(MeasurementKind.Llm, startedAt, clock.Elapsed, fingerprint, model.DisplayName, sha, parameters, Metrics(measured, telemetry).ToArray(), Samples(measured, telemetry).ToArray(), TelemetryText.NotesOf(telemetry));
+            return new LlmRun(measured, telemetry, record);
+        }
     }
 
     /// <summary>What the analytic model predicts for this file on the measured host, where the host has been measured.</summary>
@@ -325,4 +345,11 @@ internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry,
         }
     }
 
+}
+
+/// <summary>A <c>bench llm</c> run stopped by Ctrl-C, with the record of the tests that finished, to be kept as interrupted.</summary>
+internal sealed class LlmRunInterruptedException(LlmRun partial, Exception inner)
+    : OperationCanceledException("The benchmark was stopped before its last test.", inner)
+{
+    public LlmRun Partial { get; } = partial;
 }

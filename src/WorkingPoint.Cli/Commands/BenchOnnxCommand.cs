@@ -147,6 +147,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         var sources = TelemetryDiscovery.Discover();
         var runs = new List<ScenarioRun>();
         var inParts = scenarios.Length > 1;
+        ScenarioRun? interrupted = null;
         MeasurementHooks.Start();
         foreach (var scenario in scenarios)
         {
@@ -155,14 +156,36 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
                 var scenarioSettings = SettingsFor(scenario, settings, target, cancellationToken);
                 var startedAt = DateTimeOffset.UtcNow;
                 using var sampler = new TelemetrySampler(sources, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs));
-                var result = Output.WithProgress(console, $"{Name(scenario)}{(settings.SustainedMinutes is { } m ? $" (sustained {Output.Number(m)} min)" : string.Empty)}", p => new LoadGenerator(target).Run(scenarioSettings, p, cancellationToken));
+                ScenarioResult result;
+                try
+                {
+                    result = Output.WithProgress(console, $"{Name(scenario)}{(settings.SustainedMinutes is { } m ? $" (sustained {Output.Number(m)} min)" : string.Empty)}", p => new LoadGenerator(target).Run(scenarioSettings, p, cancellationToken));
+                }
+                catch (ScenarioInterruptedException ex) when (cancellationToken.IsCancellationRequested && ex.Partial is { } partial)
+                {
+                    // The scenario running at the stop keeps the queries it completed, saved as interrupted (short of its run rules).
+                    var stopped = new ScenarioRun(partial, sampler.Stop(), startedAt);
+                    interrupted = stopped;
+                    if (inParts)
+                    {
+                        saver.SavePart(ToRecord(stopped, settings, model, sha, fingerprint, target));
+                    }
+                    else
+                    {
+                        saver.Save(ToRecord(stopped, settings, model, sha, fingerprint, target), RunStatus.Interrupted);
+                    }
+
+                    throw;
+                }
+
                 runs.Add(new ScenarioRun(result, sampler.Stop(), startedAt));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                // Stopped (Ctrl-C): the scenarios that finished are saved already; they are marked interrupted, the one running is dropped.
+                // Stopped (Ctrl-C): the finished scenarios and the queries the running one completed are kept, marked interrupted.
                 saver.FinishParts(RunStatus.Interrupted);
-                saver.ReportInterrupted($"{runs.Count} finished scenario{(runs.Count == 1 ? string.Empty : "s")} of {scenarios.Length}");
+                var finished = $"{runs.Count} finished scenario{(runs.Count == 1 ? string.Empty : "s")} of {scenarios.Length}";
+                saver.ReportInterrupted(interrupted is { } stoppedRun ? $"{finished}, and the {stoppedRun.Result.QueryCount} queries of the stopped {Name(stoppedRun.Result.Settings.Scenario)} scenario" : finished);
                 throw;
             }
 

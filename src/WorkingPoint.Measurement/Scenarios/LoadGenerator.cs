@@ -68,7 +68,7 @@ public sealed record ScenarioResult(ScenarioSettings Settings, IReadOnlyList<Que
 /// <summary>
 /// Drives an <see cref="IInferenceTarget"/> through an MLPerf-style scenario: an untimed warm-up, then queries until both the minimum
 /// duration and the minimum query count are reached. The clock is a <see cref="Stopwatch"/>; Ctrl-C (the token) stops the run with
-/// <see cref="OperationCanceledException"/> and nothing is returned, so no partial result can be stored.
+/// a <see cref="ScenarioInterruptedException"/> that carries the queries completed so far, so a stopped run can still be stored.
 /// </summary>
 public sealed class LoadGenerator
 {
@@ -82,18 +82,39 @@ public sealed class LoadGenerator
         settings.Validate();
         var warmups = WarmUp(settings, cancellation);
         var clock = Stopwatch.StartNew();
-        var queries = settings.Scenario switch
+        var queries = new List<QueryTiming>();
+        try
         {
-            Scenario.SingleStream => RunSequential(settings, 1, clock, progress, cancellation),
-            Scenario.MultiStream => RunSequential(settings, settings.SamplesPerQuery, clock, progress, cancellation),
-            Scenario.Server => RunServer(settings, clock, progress, cancellation),
-            Scenario.Offline => RunOffline(settings, clock, progress, cancellation),
-            _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Scenario, "Unknown scenario."),
-        };
-        var duration = queries.Max(q => q.CompletedAtSeconds);
+            switch (settings.Scenario)
+            {
+                case Scenario.SingleStream:
+                    RunSequential(settings, 1, clock, progress, queries, cancellation);
+                    break;
+                case Scenario.MultiStream:
+                    RunSequential(settings, settings.SamplesPerQuery, clock, progress, queries, cancellation);
+                    break;
+                case Scenario.Server:
+                    RunServer(settings, clock, progress, queries, cancellation);
+                    break;
+                case Scenario.Offline:
+                    RunOffline(settings, clock, progress, queries, cancellation);
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(settings), settings.Scenario, "Unknown scenario.");
+            }
+        }
+        catch (OperationCanceledException ex) when (cancellation.IsCancellationRequested)
+        {
+            // The queries that completed before the stop are measurements too: they go with the exception, to be kept as interrupted.
+            throw new ScenarioInterruptedException(queries.Count == 0 ? null : Result(settings, queries, warmups), ex);
+        }
+
         progress?.Report(1);
-        return new ScenarioResult(settings, queries.OrderBy(q => q.IssuedAtSeconds).ToArray(), new Seconds(duration), warmups);
+        return Result(settings, queries, warmups);
     }
+
+    private static ScenarioResult Result(ScenarioSettings settings, List<QueryTiming> queries, int warmups) =>
+        new(settings, queries.OrderBy(q => q.IssuedAtSeconds).ToArray(), new Seconds(queries.Max(q => q.CompletedAtSeconds)), warmups);
 
     private int WarmUp(ScenarioSettings settings, CancellationToken cancellation)
     {
@@ -124,9 +145,8 @@ public sealed class LoadGenerator
         progress.Report(Math.Clamp(Math.Min(byTime, byCount), 0, 1));
     }
 
-    private List<QueryTiming> RunSequential(ScenarioSettings settings, int samplesPerQuery, Stopwatch clock, IProgress<double>? progress, CancellationToken cancellation)
+    private void RunSequential(ScenarioSettings settings, int samplesPerQuery, Stopwatch clock, IProgress<double>? progress, List<QueryTiming> queries, CancellationToken cancellation)
     {
-        var queries = new List<QueryTiming>();
         while (!Done(settings, clock, queries.Count))
         {
             cancellation.ThrowIfCancellationRequested();
@@ -139,28 +159,26 @@ public sealed class LoadGenerator
             queries.Add(new QueryTiming(issued, issued, clock.Elapsed.TotalSeconds, samplesPerQuery));
             Report(progress, settings, clock, queries.Count);
         }
-
-        return queries;
     }
 
     /// <summary>Samples all available at the start; workers take the next one as soon as they are free.</summary>
-    private List<QueryTiming> RunOffline(ScenarioSettings settings, Stopwatch clock, IProgress<double>? progress, CancellationToken cancellation)
+    private void RunOffline(ScenarioSettings settings, Stopwatch clock, IProgress<double>? progress, List<QueryTiming> queries, CancellationToken cancellation)
     {
         // Every sample is available from the start, so a sample's latency would only say how long it queued; the recorded
         // latency is its service time instead (taken from the queue → done), and the metric is throughput.
         var issued = 0;
-        return RunWorkers(settings, clock, progress, () => Done(settings, clock, issued++) ? null : clock.Elapsed.TotalSeconds, cancellation);
+        RunWorkers(settings, clock, progress, () => Done(settings, clock, issued++) ? null : clock.Elapsed.TotalSeconds, queries, cancellation);
     }
 
     /// <summary>
     /// Queries arrive as a Poisson process (exponential gaps, seeded); a free worker takes the oldest arrived query, so a query's
     /// latency includes the time it waited in the queue, as a server's would.
     /// </summary>
-    private List<QueryTiming> RunServer(ScenarioSettings settings, Stopwatch clock, IProgress<double>? progress, CancellationToken cancellation)
+    private void RunServer(ScenarioSettings settings, Stopwatch clock, IProgress<double>? progress, List<QueryTiming> queries, CancellationToken cancellation)
     {
         var arrivals = ServerArrivals(settings);
         var next = 0;
-        return RunWorkers(settings, clock, progress, () => next < arrivals.Length ? arrivals[next++] : null, cancellation);
+        RunWorkers(settings, clock, progress, () => next < arrivals.Length ? arrivals[next++] : null, queries, cancellation);
     }
 
     /// <summary>Arrival times, seconds from the start, until both the minimum duration and the minimum query count are covered.</summary>
@@ -180,10 +198,9 @@ public sealed class LoadGenerator
     }
 
     /// <summary>Runs <see cref="ScenarioSettings.Concurrency"/> workers; each asks <paramref name="nextIssueTime"/> (under a lock) for the next query's issue time (null: no more).</summary>
-    private List<QueryTiming> RunWorkers(ScenarioSettings settings, Stopwatch clock, IProgress<double>? progress, Func<double?> nextIssueTime, CancellationToken cancellation)
+    private void RunWorkers(ScenarioSettings settings, Stopwatch clock, IProgress<double>? progress, Func<double?> nextIssueTime, List<QueryTiming> queries, CancellationToken cancellation)
     {
         var gate = new object();
-        var queries = new List<QueryTiming>();
         Exception? failure = null;
         var threads = Enumerable.Range(0, settings.Concurrency).Select(_ => new Thread(() =>
         {
@@ -239,7 +256,6 @@ public sealed class LoadGenerator
         }
 
         cancellation.ThrowIfCancellationRequested();
-        return queries;
     }
 
     /// <summary>Sleeps while the issue time is far, then spins the last stretch, so arrivals are on time to well under a millisecond.</summary>
@@ -264,4 +280,14 @@ public sealed class LoadGenerator
             }
         }
     }
+}
+
+/// <summary>
+/// A scenario stopped by its cancellation token (Ctrl-C) before its minimum run: <see cref="Partial"/> holds the queries that
+/// completed, or is null when none did. It is still an <see cref="OperationCanceledException"/> for callers that only stop.
+/// </summary>
+public sealed class ScenarioInterruptedException(ScenarioResult? partial, Exception inner)
+    : OperationCanceledException("The scenario was stopped before its minimum run.", inner)
+{
+    public ScenarioResult? Partial { get; } = partial;
 }
