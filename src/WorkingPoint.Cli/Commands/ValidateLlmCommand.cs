@@ -111,6 +111,37 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
         var runs = new List<(LlmWorkload Workload, LlmBenchResult Result)>();
         var started = DateTimeOffset.UtcNow;
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        // The record of the models measured so far, with the fits' summary when they all finished (an interrupted run has none).
+        MeasurementRecord RecordOf(IEnumerable<Metric> summary) => new(
+            MeasurementKind.Validate,
+            started,
+            clock.Elapsed,
+            PlatformFingerprint.OfThisMachine().WithRuntime("LLamaSharp (llama.cpp)", LlamaCppModel.RuntimeVersion),
+            string.Join(",", rows.Select(r => $"{r.Model} {r.Weights}")),
+            null,
+            new Dictionary<string, string>
+            {
+                ["validate"] = "llm",
+                ["models"] = settings.Models,
+                ["weights"] = settings.Weights,
+                ["prompt"] = bench.PromptTokens.ToString(CultureInfo.InvariantCulture),
+                ["gen"] = bench.GenTokens.ToString(CultureInfo.InvariantCulture),
+                ["reps"] = bench.Repetitions.ToString(CultureInfo.InvariantCulture),
+                ["threads"] = options.ThreadCount.ToString(CultureInfo.InvariantCulture),
+                ["platform"] = host.Name,
+            },
+            [
+                .. summary,
+                .. rows.SelectMany(r => new[]
+                {
+                    new Metric($"{r.Model}.{r.Weights}.decode.predicted", r.PredictedDecode, "tok/s"),
+                    new Metric($"{r.Model}.{r.Weights}.decode.measured", r.MeasuredDecode, "tok/s"),
+                    new Metric($"{r.Model}.{r.Weights}.prefill.predicted", r.PredictedPrefill, "tok/s"),
+                    new Metric($"{r.Model}.{r.Weights}.prefill.measured", r.MeasuredPrefill, "tok/s"),
+                }),
+            ],
+            []);
+
         try
         {
             foreach (var arch in architectures)
@@ -132,18 +163,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
             // Stopped (Ctrl-C): the models measured so far are kept, marked interrupted, without the fits that need them all.
             if (rows.Count > 0)
             {
-                saver.Save(
-                    new MeasurementRecord(
-                        MeasurementKind.Validate,
-                        started,
-                        clock.Elapsed,
-                        PlatformFingerprint.OfThisMachine().WithRuntime("LLamaSharp (llama.cpp)", LlamaCppModel.RuntimeVersion),
-                        string.Join(",", rows.Select(r => $"{r.Model} {r.Weights}")),
-                        null,
-                        new Dictionary<string, string> { ["validate"] = "llm", ["models"] = settings.Models, ["weights"] = settings.Weights, ["platform"] = host.Name },
-                        [.. rows.SelectMany(r => new[] { new Metric($"{r.Model}.{r.Weights}.decode.predicted", r.PredictedDecode, "tok/s"), new Metric($"{r.Model}.{r.Weights}.decode.measured", r.MeasuredDecode, "tok/s"), new Metric($"{r.Model}.{r.Weights}.prefill.predicted", r.PredictedPrefill, "tok/s"), new Metric($"{r.Model}.{r.Weights}.prefill.measured", r.MeasuredPrefill, "tok/s") })],
-                        []),
-                    RunStatus.Interrupted);
+                saver.Save(RecordOf([]), RunStatus.Interrupted);
             }
 
             saver.ReportInterrupted($"{rows.Count} of {architectures.Length * formats.Length} models");
@@ -179,40 +199,14 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
             Render(host, ceilings, bench, rows, decodeError, prefillError, fittedDram, fittedCompute, (crossDecode, crossPrefill));
         }
 
-        var record = new MeasurementRecord(
-            MeasurementKind.Validate,
-            started,
-            clock.Elapsed,
-            PlatformFingerprint.OfThisMachine().WithRuntime("LLamaSharp (llama.cpp)", LlamaCppModel.RuntimeVersion),
-            string.Join(",", rows.Select(r => $"{r.Model} {r.Weights}")),
-            null,
-            new Dictionary<string, string>
-            {
-                ["validate"] = "llm",
-                ["models"] = settings.Models,
-                ["weights"] = settings.Weights,
-                ["prompt"] = bench.PromptTokens.ToString(CultureInfo.InvariantCulture),
-                ["gen"] = bench.GenTokens.ToString(CultureInfo.InvariantCulture),
-                ["reps"] = bench.Repetitions.ToString(CultureInfo.InvariantCulture),
-                ["threads"] = options.ThreadCount.ToString(CultureInfo.InvariantCulture),
-                ["platform"] = host.Name,
-            },
-            [
-                new Metric("decode.median-abs-error", decodeError, "%"),
-                new Metric("prefill.median-abs-error", prefillError, "%"),
-                new Metric("fitted-dram-fraction", fittedDram.Fraction, "fraction"),
-                new Metric("fitted-compute-fraction", fittedCompute.Fraction, "fraction"),
-                .. (runs.Count < 2 ? Array.Empty<Metric>() : [new Metric("decode.leave-one-out-error", crossDecode, "%"), new Metric("prefill.leave-one-out-error", crossPrefill, "%")]),
-                .. rows.SelectMany(r => new[]
-                {
-                    new Metric($"{r.Model}.{r.Weights}.decode.predicted", r.PredictedDecode, "tok/s"),
-                    new Metric($"{r.Model}.{r.Weights}.decode.measured", r.MeasuredDecode, "tok/s"),
-                    new Metric($"{r.Model}.{r.Weights}.prefill.predicted", r.PredictedPrefill, "tok/s"),
-                    new Metric($"{r.Model}.{r.Weights}.prefill.measured", r.MeasuredPrefill, "tok/s"),
-                }),
-            ],
-            []);
-        saver.Save(record);
+        saver.Save(RecordOf(
+        [
+            new Metric("decode.median-abs-error", decodeError, "%"),
+            new Metric("prefill.median-abs-error", prefillError, "%"),
+            new Metric("fitted-dram-fraction", fittedDram.Fraction, "fraction"),
+            new Metric("fitted-compute-fraction", fittedCompute.Fraction, "fraction"),
+            .. (runs.Count < 2 ? Array.Empty<Metric>() : [new Metric("decode.leave-one-out-error", crossDecode, "%"), new Metric("prefill.leave-one-out-error", crossPrefill, "%")]),
+        ]));
         saver.ThrowIfUnsaved();
         return 0;
     }
