@@ -85,6 +85,7 @@ public static class WptApp
             }
 
             config.AddCommand<PlatformsCommand>("platforms").WithDescription("List the platform catalog, or show one platform with its sources.").WithExample("platforms", "hailo-10h");
+            config.AddCommand<RuntimesCommand>("runtimes").WithDescription("List the runtimes (the unit each runs on and its profile), or show one with its sources.").WithExample("runtimes", "llama.cpp-metal");
             config.AddBranch("models", models =>
             {
                 models.SetDescription("List the model catalog, or show one model's architecture and counts; import ONNX and GGUF files; export catalog networks to ONNX; synthesize catalog LLMs as GGUF.");
