@@ -3,6 +3,7 @@ namespace WorkingPoint.Evaluation.Calibration;
 /// <summary>The outcome of fitting one group: the parameters, and how well the prior and the fit reproduce the rows.</summary>
 /// <param name="Fitted">False when the group had too few rows: the parameters are then the prior's.</param>
 /// <param name="MeanSquaredLogError">Mean of log(predicted / measured)² over the rows at the returned parameters.</param>
+/// <param name="KeptAtPrior">Parameters none of the rows bears on (moving them changes no prediction): they keep the prior.</param>
 public sealed record FitResult(
     IReadOnlyList<double> Parameters,
     IReadOnlyList<double> Prior,
@@ -11,13 +12,16 @@ public sealed record FitResult(
     string? NotFittedReason,
     double PriorMeanSquaredLogError,
     double MeanSquaredLogError,
-    int Evaluations);
+    int Evaluations,
+    IReadOnlyList<string> KeptAtPrior);
 
 /// <summary>
 /// Fits a few bounded parameters to measured rows by minimising the mean squared log error, log(predicted / measured)²: a
 /// ratio error, so a figure 2× too high costs what one 2× too low does, whatever its unit. The search is Nelder–Mead in the
 /// unit box of the parameters' (logarithmic or linear) scales, each trial point clamped into the bounds, restarted from the
 /// prior, the centre of the box and the best point so far; it uses no random numbers, so the same rows give the same fit.
+/// A parameter that none of the rows bears on at the prior (decode rows and a compute share, say) is not searched: left free,
+/// it would drift to wherever it lets the other mechanism mimic the rows, and predict the rows it was never fitted to badly.
 /// </summary>
 public static class Calibrator
 {
@@ -40,14 +44,33 @@ public static class Calibrator
         var priorError = Objective(prior);
         if (rows.Count < MinimumRows)
         {
-            return new FitResult(prior, prior, rows.Count, false, $"too few rows to fit ({rows.Count} < {MinimumRows})", priorError, priorError, evaluations);
+            return new FitResult(prior, prior, rows.Count, false, $"too few rows to fit ({rows.Count} < {MinimumRows})", priorError, priorError, evaluations, []);
         }
 
-        var n = space.Count;
-        double Unit(double[] u) => Objective(FromUnit(space, u));
+        var free = Enumerable.Range(0, space.Count).Where(i => BearsOn(i)).ToArray();
+        var kept = Enumerable.Range(0, space.Count).Except(free).Select(i => space.Parameters[i].Name).ToArray();
+        if (free.Length == 0)
+        {
+            return new FitResult(prior, prior, rows.Count, true, null, priorError, priorError, evaluations, kept);
+        }
 
-        var best = (Point: ToUnit(space, prior), Value: priorError);
-        double[][] starts = [ToUnit(space, prior), Enumerable.Repeat(0.5, n).ToArray()];
+        var priorUnit = ToUnit(space, prior);
+        double[] Full(double[] u)
+        {
+            var unit = (double[])priorUnit.Clone();
+            for (var k = 0; k < free.Length; k++)
+            {
+                unit[free[k]] = u[k];
+            }
+
+            return FromUnit(space, unit);
+        }
+
+        double Unit(double[] u) => Objective(Full(u));
+
+        var n = free.Length;
+        var best = (Point: free.Select(i => priorUnit[i]).ToArray(), Value: priorError);
+        double[][] starts = [best.Point, Enumerable.Repeat(0.5, n).ToArray()];
         foreach (var start in starts)
         {
             var result = NelderMead(Unit, start, step: 0.25, maxEvaluations: 150 * n);
@@ -73,8 +96,29 @@ public static class Calibrator
             }
         }
 
-        var fitted = FromUnit(space, best.Point);
-        return new FitResult(fitted, prior, rows.Count, true, null, priorError, best.Value, evaluations);
+        return new FitResult(Full(best.Point), prior, rows.Count, true, null, priorError, best.Value, evaluations, kept);
+
+        // Whether moving parameter i a little (5 % of its range, either way) from the prior changes any row's prediction.
+        bool BearsOn(int i)
+        {
+            var unit = space.Parameters[i].ToUnit(prior[i]);
+            foreach (var step in (double[])[-0.05, 0.05])
+            {
+                var probe = (double[])prior.Clone();
+                probe[i] = space.Parameters[i].FromUnit(unit + step);
+                foreach (var row in rows)
+                {
+                    var before = LogError(predict(prior, row), row.Measured);
+                    var after = LogError(predict(probe, row), row.Measured);
+                    if (before is null != after is null || (before is { } b && after is { } a && Math.Abs(a - b) > 1e-6))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            return false;
+        }
 
         double Objective(double[] parameters)
         {

@@ -85,6 +85,8 @@ public static class PublishedCases
     /// <summary>The request that reproduces the row's settings: weights, prompt and generated tokens and batch, or input size and batch.</summary>
     public static PredictionRequest RequestFor(PublishedRow row)
     {
+        // RUNTIME SEAM: once PredictionRequest carries a Runtime, the row's runtime (row.Runtime, resolved in the runtime catalog)
+        // goes into both requests below, e.g. `with { Runtime = runtimes.Resolve(row.Runtime) }`.
         var weights = WeightFormat.Parse(row.Weights);
         if (row.Metric.IsLlm())
         {

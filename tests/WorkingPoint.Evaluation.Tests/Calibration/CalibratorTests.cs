@@ -14,6 +14,7 @@ public sealed class CalibratorTests
         var fit = Calibrator.Fit(rows, SyntheticRuntime.Seconds, SyntheticRuntime.Space);
 
         Assert.True(fit.Fitted);
+        Assert.Empty(fit.KeptAtPrior);
         Assert.Equal(0.37, fit.Parameters[0], 0.37 * 1e-3);
         Assert.Equal(2.5e-4, fit.Parameters[1], 2.5e-4 * 1e-3);
         Assert.True(fit.MeanSquaredLogError < 1e-8, $"MSLE {fit.MeanSquaredLogError}");
@@ -56,6 +57,20 @@ public sealed class CalibratorTests
         Assert.False(fit.Fitted);
         Assert.Equal(SyntheticRuntime.Space.Priors, fit.Parameters);
         Assert.Equal("too few rows to fit (2 < 3)", fit.NotFittedReason);
+    }
+
+    [Fact]
+    public void A_parameter_no_row_bears_on_keeps_its_prior_while_the_others_are_fitted()
+    {
+        // Rows without layers: the per-layer overhead changes no prediction, so nothing can fit it.
+        var rows = SyntheticRuntime.Rows(share: 0.37, overhead: 2.5e-4)
+            .Select(r => r with { Layers = 0, Measured = r.WorkOps / (0.37 * SyntheticRuntime.PeakOpsPerSecond) }).ToArray();
+
+        var fit = Calibrator.Fit(rows, SyntheticRuntime.Seconds, SyntheticRuntime.Space);
+
+        Assert.Equal(["layerOverheadSeconds"], fit.KeptAtPrior);
+        Assert.Equal(1e-5, fit.Parameters[1]);
+        Assert.Equal(0.37, fit.Parameters[0], 0.37 * 1e-3);
     }
 
     [Fact]
