@@ -63,7 +63,17 @@ public static class Calibrator
                 unit[free[k]] = u[k];
             }
 
-            return FromUnit(space, unit);
+            // The parameters left alone keep the prior exactly, not its round trip through the unit box.
+            var values = FromUnit(space, unit);
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (!free.Contains(i))
+                {
+                    values[i] = prior[i];
+                }
+            }
+
+            return values;
         }
 
         double Unit(double[] u) => Objective(Full(u));
