@@ -10,8 +10,8 @@ public sealed record ResourceDemand(double ComputeSeconds, double DramSeconds, d
     /// From the steps a unit runs one after the other. On a CPU a thread holds its core while it waits on memory, so the cores
     /// are occupied for the whole step, not only for its arithmetic: <paramref name="coresHeldWhileStalled"/> counts that.
     /// </summary>
-    /// <summary>Whether a platform's threads hold their cores while they wait on memory: true of CPUs, not of accelerators.</summary>
-    public static bool HoldsCoresWhileStalled(Hardware.Platform platform) => platform.Kind == "cpu";
+    /// <summary>Whether the threads of the unit a workload runs on hold it while they wait on memory: true of CPUs, not of accelerators.</summary>
+    public static bool HoldsCoresWhileStalled(Ceilings c) => c.Unit.HeldWhileStalled;
 
     public static ResourceDemand Of(IEnumerable<StepCost> steps, bool coresHeldWhileStalled)
     {

@@ -253,7 +253,7 @@ public sealed class UseCaseEvaluator
 
     private UnitProfile Profile(UseCaseWorkload w, Ceilings c)
     {
-        var cpu = ResourceDemand.HoldsCoresWhileStalled(c.Platform);
+        var cpu = ResourceDemand.HoldsCoresWhileStalled(c);
         switch (w.Model)
         {
             case GraphCatalogModel graph:
