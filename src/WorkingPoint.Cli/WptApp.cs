@@ -114,6 +114,10 @@ public static class WptApp
             });
             config.AddCommand<RooflineCommand>("roofline").WithDescription("Plot the roofline of platforms with workloads (or layers) placed on it, as PNG or SVG.").WithExample("roofline", "--platform", "jetson-orin-nano-8gb-super", "--model", "yolov8s,llama-3.2-1b", "-o", "roofline.png");
             config.AddCommand<SweepCommand>("sweep").WithDescription("Evaluate a grid of platforms × models × working points and report evaluations per second.").WithExample("sweep", "--seconds", "2");
+            config.AddCommand<PublishedCommand>("published").WithDescription("Published measurements (model zoos, vendor pages, llama-bench tables, MLPerf) beside the prediction, with the error.")
+                .WithExample("published", "--platform", "hailo-8").WithExample("published", "--runtime", "llama.cpp-metal", "--metric", "pp_tok_s");
+            config.AddCommand<CalibrateCommand>("calibrate").WithDescription("Fit each runtime's parameters to the published measurements; report the error in sample and cross-validated (leave one model out, leave one platform out).")
+                .WithExample("calibrate").WithExample("calibrate", "-o", "fitted-runtimes");
             config.AddBranch("measure", measure =>
             {
                 measure.SetDescription("Measure this machine.");
