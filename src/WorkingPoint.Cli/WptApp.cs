@@ -123,6 +123,8 @@ public static class WptApp
                 measure.SetDescription("Measure this machine.");
                 measure.AddCommand<MeasureRooflineCommand>("roofline").WithDescription("The empirical roofline: bandwidth per memory level, compute peaks, latency; saved as the 'host' platform.")
                     .WithExample("measure", "roofline", "-o", "roofline.png");
+                measure.AddCommand<MeasureRuntimesCommand>("runtimes").WithDescription("Short llama.cpp and ONNX Runtime probes; the shares of the measured roofline each reaches, saved beside 'host' for the validate commands.")
+                    .WithExample("measure", "runtimes");
             });
             config.AddBranch("bench", bench =>
             {

@@ -187,6 +187,7 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
         }
 
         console.MarkupLine($"Wrote the measured platform to [bold]{Markup.Escape(Path.GetFullPath(hostFile))}[/]; predictions for this machine: wpt predict --platform host --model yolov8n --weights fp32.");
+        console.MarkupLine("[grey]Next: wpt measure runtimes (a minute or two) fits the shares of this roofline that llama.cpp and ONNX Runtime reach here.[/]");
         foreach (var plot in plots)
         {
             OutputFiles.SayWrote(console, plot);
