@@ -138,7 +138,7 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
                 result = RooflineMeasurer.Measure(options, new Progress<(string Stage, double Fraction)>(p =>
                 {
                     task.Description = $"Measuring {p.Stage}";
-                    task.Value = p.Stage == "memory bandwidth" ? p.Fraction * 0.7 : p.Stage.StartsWith("DRAM", StringComparison.Ordinal) ? 0.7 : p.Stage == "compute peaks" ? 0.8 : p.Stage == "load latency" ? 0.9 : 1;
+                    task.Value = p.Stage.StartsWith("DRAM", StringComparison.Ordinal) ? 0 : p.Stage == "memory bandwidth" ? 0.1 + (p.Fraction * 0.7) : p.Stage == "compute peaks" ? 0.8 : p.Stage == "load latency" ? 0.9 : 1;
                 }), null, cancellation);
                 task.Value = 1;
             });
