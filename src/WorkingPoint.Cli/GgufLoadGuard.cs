@@ -207,6 +207,9 @@ public sealed partial class GgufLoadGuard(IGgufLoadProbe probe)
                 // The load failed the ordinary way (no memory for the context, an unsupported architecture): the child's own
                 // message says it; not kept, as it may depend on this moment's free memory.
                 throw new MeasurementException(line["wpt: error: ".Length..]);
+            case WptApp.BugExitCode:
+                // The child hit a bug of wpt's own (its crash report says where): a bug here too, never blamed on the file.
+                throw new InvalidOperationException($"The trial load of '{TerminalText.Clean(model)}' in a child process failed: {line}");
             case 128 + 9 or 128 + 2 or 128 + 15:
                 // Killed from outside (the OOM killer, Ctrl-C, a shutdown): nothing learned about the file.
                 throw new MeasurementException($"llama.cpp cannot load '{TerminalText.Clean(model)}' (the trial load was killed by signal {outcome.ExitCode - 128}, perhaps for lack of memory); free some memory or try a smaller model");

@@ -126,6 +126,20 @@ public sealed partial class LlamaLoadGuardTests : IDisposable
     }
 
     [Fact]
+    public void A_bug_in_the_child_is_a_bug_in_the_parent_not_a_verdict_on_the_file()
+    {
+        var file = UniqueCopy(TinyLlm.Copy("bug.gguf"));
+        var probe = new FakeProbe(new GgufProbeOutcome(70, "wpt: internal error (a bug in wpt, not in your input): boom [NullReferenceException]"));
+        var guard = new GgufLoadGuard(probe);
+
+        var error = Assert.Throws<InvalidOperationException>(() => guard.RequireLoadable(file, CancellationToken.None));
+        Assert.Throws<InvalidOperationException>(() => guard.RequireLoadable(file, CancellationToken.None));
+
+        Assert.Contains("boom", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, probe.Count);
+    }
+
+    [Fact]
     public void A_file_the_validator_refuses_gets_the_validators_line_without_a_trial_load()
     {
         var path = TinyLlm.Copy("truncated-guard.gguf");
