@@ -153,7 +153,7 @@ public sealed class ChildProcessGgufProbe(WptExecutable wpt) : IGgufLoadProbe
 /// <summary>
 /// llama.cpp aborts the whole process (GGML_ASSERT) on some files that <see cref="GgufValidator"/> cannot tell from good ones.
 /// A user's GGUF file is therefore loaded once in a short-lived child process first (<c>wpt __probe-gguf</c>): if that child
-/// aborts, the file is refused with one line and wpt goes on to nothing. The verdict is kept by the file's SHA-256 (and the
+/// aborts, the file is refused with one line before a results database is opened. The verdict is kept by the file's SHA-256 (and the
 /// llama.cpp build), so each file is tried once. Files wpt synthesized itself are checked by their hash sidecar instead.
 /// </summary>
 public sealed partial class GgufLoadGuard(IGgufLoadProbe probe)
