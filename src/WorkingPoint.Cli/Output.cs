@@ -28,6 +28,21 @@ internal static class Output
     /// Every other document starts with the <c>wpt</c> provenance object (version, commit, catalog hash); an array goes under
     /// <c>items</c> (docs/json.md).
     /// </summary>
+    /// <summary>Every figure of a description with its source or note, assumptions and unknowns marked.</summary>
+    public static Table FiguresTable(IEnumerable<WorkingPoint.Core.Hardware.FigureSource> figures)
+    {
+        var table = new Table().Border(TableBorder.Simple).Title("[bold]Figures and sources[/]");
+        table.AddColumn("Figure");
+        table.AddColumn("Source / note");
+        foreach (var f in figures)
+        {
+            var status = f.IsAssumption ? "[yellow]assumed[/] " : f.Source is null ? "[grey]unknown[/] " : string.Empty;
+            table.AddRow(Markup.Escape(f.Field), status + Markup.Escape(string.Join(" — ", new[] { f.Source, f.Note }.Where(s => s is not null))));
+        }
+
+        return table;
+    }
+
     public static void Json<T>(IAnsiConsole console, T value, System.Collections.IEnumerable? records = null)
     {
         var writer = console.Profile.Out.Writer;

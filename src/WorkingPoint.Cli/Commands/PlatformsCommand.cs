@@ -104,16 +104,7 @@ public sealed class PlatformsCommand(IAnsiConsole console, WorkingPoint.Catalog.
             console.MarkupLine(Markup.Escape(notes));
         }
 
-        var figures = new Table().Border(TableBorder.Simple).Title("[bold]Figures and sources[/]");
-        figures.AddColumn("Figure");
-        figures.AddColumn("Source / note");
-        foreach (var f in platform.Provenance.Figures)
-        {
-            var status = f.IsAssumption ? "[yellow]assumed[/] " : f.Source is null ? "[grey]unknown[/] " : string.Empty;
-            figures.AddRow(Markup.Escape(f.Field), status + Markup.Escape(string.Join(" — ", new[] { f.Source, f.Note }.Where(s => s is not null))));
-        }
-
-        console.Write(figures);
+        console.Write(Output.FiguresTable(platform.Provenance.Figures));
         return 0;
     }
 }

@@ -81,16 +81,7 @@ public sealed class RuntimesCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             console.MarkupLine(Markup.Escape(notes));
         }
 
-        var figures = new Table().Border(TableBorder.Simple).Title("[bold]Figures and sources[/]");
-        figures.AddColumn("Figure");
-        figures.AddColumn("Source / note");
-        foreach (var f in runtime.Provenance.Figures)
-        {
-            var status = f.IsAssumption ? "[yellow]assumed[/] " : f.Source is null ? "[grey]unknown[/] " : string.Empty;
-            figures.AddRow(Markup.Escape(f.Field), status + Markup.Escape(string.Join(" — ", new[] { f.Source, f.Note }.Where(s => s is not null))));
-        }
-
-        console.Write(figures);
+        console.Write(Output.FiguresTable(runtime.Provenance.Figures));
         return 0;
     }
 }
