@@ -11,7 +11,7 @@ public static class BenchmarkPlatforms
     /// Resembles a Jetson Orin Nano 8 GB at its 25 W mode: 33.5 dense int8 TOPS (67 quoted with 2:4 sparsity),
     /// LPDDR5 at 6400 MT/s on a 128-bit bus (102.4 GB/s), 8 GiB, layer-by-layer execution.
     /// </summary>
-    public static Platform OrinNanoLike() => new(
+    public static Platform OrinNanoLike() => Platform.WithOneUnit(
         Id: "bench-orin-nano",
         Name: "Jetson Orin Nano-like (benchmark)",
         Vendor: "Benchmark",

@@ -1,5 +1,6 @@
 using System.Reflection;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Core.Workloads;
 
 namespace WorkingPoint.Catalog;
@@ -22,9 +23,10 @@ public sealed class Catalog
 {
     private static readonly Lazy<Catalog> BuiltInInstance = new(LoadBuiltIn);
 
-    private Catalog(IReadOnlyList<Platform> platforms, IReadOnlyList<CatalogModel> models)
+    private Catalog(IReadOnlyList<Platform> platforms, IReadOnlyList<CatalogModel> models, IReadOnlyList<Runtime> runtimes)
     {
-        Platforms = platforms;
+        Runtimes = runtimes;
+        Platforms = platforms.Select(WithRuntimes).ToArray();
         Models = models;
     }
 
@@ -43,18 +45,73 @@ public sealed class Catalog
 
     public IReadOnlyList<CatalogModel> Models { get; }
 
+    public IReadOnlyList<Runtime> Runtimes { get; }
+
+    /// <summary>A runtime id (or one of its aliases), or a path to a runtime YAML file.</summary>
+    public Runtime ResolveRuntime(string idOrPath)
+    {
+        if (LooksLikePath(idOrPath))
+        {
+            return RuntimeYaml.Parse(idOrPath, ReadFile(idOrPath, "runtime"));
+        }
+
+        return Runtimes.FirstOrDefault(r => r.Id == idOrPath || r.Aliases.Contains(idOrPath))
+            ?? throw new CatalogException($"Unknown runtime '{idOrPath}'.{Suggest(idOrPath, Runtimes.Select(r => r.Id))} Run 'wpt runtimes' for the list, or pass a path to a runtime YAML file.");
+    }
+
+    /// <summary>
+    /// The platform with its usual runtimes resolved: the ones its file names, else a generic runtime for the unit such work
+    /// usually runs on (LLMs: GPU, then NPU, then CPU; networks: NPU, then GPU, DLA, CPU) with WorkingPoint's prior shares.
+    /// </summary>
+    public Platform WithRuntimes(Platform platform)
+    {
+        var resolved = new Dictionary<WorkloadKind, Runtime>();
+        foreach (var kind in new[] { WorkloadKind.Llm, WorkloadKind.Network })
+        {
+            if (platform.DefaultRuntimeIds.TryGetValue(kind, out var id))
+            {
+                var runtime = Runtimes.FirstOrDefault(r => r.Id == id)
+                    ?? throw new CatalogException($"Platform '{platform.Id}': defaultRuntimes.{kind.ToId()} names runtime '{id}', which WorkingPoint does not know.{Suggest(id, Runtimes.Select(r => r.Id))} Run 'wpt runtimes' for the list.");
+                try
+                {
+                    runtime.UnitOn(platform, kind);
+                }
+                catch (RuntimeMismatchException ex)
+                {
+                    throw new CatalogException($"Platform '{platform.Id}': defaultRuntimes.{kind.ToId()}: {ex.Message}");
+                }
+
+                resolved[kind] = runtime;
+            }
+            else
+            {
+                ComputeUnitKind[] order = kind == WorkloadKind.Llm
+                    ? [ComputeUnitKind.Gpu, ComputeUnitKind.Npu, ComputeUnitKind.Cpu, ComputeUnitKind.Dla]
+                    : [ComputeUnitKind.Npu, ComputeUnitKind.Gpu, ComputeUnitKind.Dla, ComputeUnitKind.Cpu];
+                var unit = order.Select(platform.UnitOfKind).FirstOrDefault(u => u is not null && u.Compute.HasAnyPeak)
+                    ?? order.Select(platform.UnitOfKind).First(u => u is not null)!;
+                if (Runtimes.FirstOrDefault(r => r.Id == $"generic-{unit.Kind.ToId()}") is { } generic)
+                {
+                    resolved[kind] = generic;
+                }
+            }
+        }
+
+        return platform with { DefaultRuntimes = resolved };
+    }
+
     /// <summary>A catalog id, or a path to a platform YAML file.</summary>
     public Platform ResolvePlatform(string idOrPath)
     {
         if (LooksLikePath(idOrPath))
         {
-            return PlatformYaml.Parse(idOrPath, ReadFile(idOrPath, "platform"));
+            return WithRuntimes(PlatformYaml.Parse(idOrPath, ReadFile(idOrPath, "platform")));
         }
 
         // Once this machine has been measured, 'host' is that measurement rather than the placeholder.
         if (idOrPath == HostPlatform.Id && File.Exists(HostPlatform.DefaultPath))
         {
-            return PlatformYaml.Parse(HostPlatform.DefaultPath, YamlReader.ReadFile(HostPlatform.DefaultPath));
+            return WithRuntimes(PlatformYaml.Parse(HostPlatform.DefaultPath, YamlReader.ReadFile(HostPlatform.DefaultPath)));
         }
 
         return Platforms.FirstOrDefault(p => p.Id == idOrPath)
@@ -88,7 +145,7 @@ public sealed class Catalog
     /// <summary>A comma-separated list of ids or files, or 'all': every catalog platform with figures, and this machine once measured.</summary>
     public IReadOnlyList<Platform> ResolvePlatforms(string? list) =>
         string.IsNullOrWhiteSpace(list) || list == "all"
-            ? [.. Platforms.Where(p => p.Compute.HasAnyPeak), .. File.Exists(HostPlatform.DefaultPath) ? [ResolvePlatform(HostPlatform.Id)] : Array.Empty<Platform>()]
+            ? [.. Platforms.Where(p => p.HasAnyPeak), .. File.Exists(HostPlatform.DefaultPath) ? [ResolvePlatform(HostPlatform.Id)] : Array.Empty<Platform>()]
             : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ResolvePlatform).ToArray();
 
     private static readonly string[] FileExtensions = [".yaml", ".yml", ".onnx", ".gguf"];
@@ -118,6 +175,7 @@ public sealed class Catalog
         var assembly = typeof(Catalog).Assembly;
         var platforms = new List<Platform>();
         var models = new List<CatalogModel>();
+        var runtimes = new List<Runtime>();
         foreach (var name in assembly.GetManifestResourceNames().Order(StringComparer.Ordinal))
         {
             var text = ReadResource(assembly, name);
@@ -129,10 +187,14 @@ public sealed class Catalog
             {
                 models.Add(new LlmCatalogModel(LlmYaml.Parse($"catalog/{name}", text)));
             }
+            else if (name.StartsWith("runtimes/", StringComparison.Ordinal))
+            {
+                runtimes.Add(RuntimeYaml.Parse($"catalog/{name}", text));
+            }
         }
 
         models.AddRange(ModelZoo.GraphModels.Select(g => new GraphCatalogModel(g)));
-        return new Catalog(platforms, models);
+        return new Catalog(platforms, models, runtimes);
     }
 
     private static string ComputeContentHash()
@@ -151,7 +213,7 @@ public sealed class Catalog
     }
 
     private static bool IsCatalogFile(string resourceName) =>
-        resourceName.StartsWith("platforms/", StringComparison.Ordinal) || resourceName.StartsWith("models/", StringComparison.Ordinal);
+        resourceName.StartsWith("platforms/", StringComparison.Ordinal) || resourceName.StartsWith("models/", StringComparison.Ordinal) || resourceName.StartsWith("runtimes/", StringComparison.Ordinal);
 
     private static string ReadResource(Assembly assembly, string name)
     {

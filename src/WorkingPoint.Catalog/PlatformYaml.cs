@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using WorkingPoint.Core;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Core.Units;
 using YamlDotNet.RepresentationModel;
 
@@ -30,7 +31,7 @@ public static partial class PlatformYaml
     {
         var y = YamlReader.Parse(file, text);
         var root = y.Root;
-        y.RejectUnknownKeys(root, string.Empty, "id", "name", "vendor", "kind", "execution", "formFactor", "notes", "sources", "compute", "memory", "hostLink", "power", "achievable", "price");
+        y.RejectUnknownKeys(root, string.Empty, "id", "name", "vendor", "kind", "execution", "formFactor", "notes", "sources", "compute", "units", "defaultRuntimes", "memory", "hostLink", "power", "achievable", "price");
         var id = y.RequireString(root, "id", string.Empty);
         if (!IdPattern().IsMatch(id))
         {
@@ -38,12 +39,7 @@ public static partial class PlatformYaml
         }
 
         var references = ReadSources(y, root);
-        var execution = y.RequireString(root, "execution", string.Empty) switch
-        {
-            "dataflow" => ExecutionStyle.Dataflow,
-            "layer-by-layer" => ExecutionStyle.LayerByLayer,
-            var other => throw y.Error(y.Get(root, "execution"), $"execution must be 'dataflow' or 'layer-by-layer', got '{other}'."),
-        };
+        var execution = ParseExecution(y, y.Get(root, "execution"), y.RequireString(root, "execution", string.Empty));
 
         var kind = y.RequireString(root, "kind", string.Empty);
         if (!Kinds.Contains(kind))
@@ -51,9 +47,8 @@ public static partial class PlatformYaml
             throw y.Error(y.Get(root, "kind"), $"kind '{kind}' is not one WorkingPoint knows; use one of {string.Join(", ", Kinds)}.");
         }
 
-        var compute = ReadCompute(y, root, references);
         var (onChip, dram) = ReadMemory(y, root, references);
-        var hostLink = ReadHostLink(y, root, references);
+        var units = ReadUnits(y, root, references, kind, execution);
         var power = ReadPower(y, root, references);
         var achievable = ReadAchievable(y, root, id);
         var price = ReadPrice(y, root, references);
@@ -63,18 +58,100 @@ public static partial class PlatformYaml
             y.RequireString(root, "name", string.Empty),
             y.RequireString(root, "vendor", string.Empty),
             kind,
-            execution,
-            compute,
+            units,
             onChip,
             dram,
-            hostLink,
             power,
             achievable,
             price,
             y.String(root, "formFactor", string.Empty) ?? "unspecified",
             new Provenance(references, y.Figures.ToArray()),
-            y.String(root, "notes", string.Empty));
+            y.String(root, "notes", string.Empty))
+        {
+            DefaultRuntimeIds = ReadDefaultRuntimes(y, root),
+        };
     }
+
+    /// <summary>
+    /// The compute units: under <c>units:</c>, one mapping per unit; without it, the platform is one unit described by the
+    /// top-level compute and hostLink (the older single-unit form, still accepted for user files).
+    /// </summary>
+    private static IReadOnlyList<ComputeUnit> ReadUnits(YamlReader y, YamlMappingNode root, Dictionary<string, string> references, string platformKind, ExecutionStyle execution)
+    {
+        if (y.Mapping(root, "units", string.Empty) is not { } units)
+        {
+            return [ComputeUnit.Whole(platformKind, execution, ReadCompute(y, root, "compute", references), ReadHostLink(y, root, string.Empty, references))];
+        }
+
+        foreach (var key in new[] { "compute", "hostLink" })
+        {
+            if (y.Get(root, key) is { } misplaced)
+            {
+                throw y.Error(misplaced, $"'{key}' belongs to a unit when the platform lists units: move it under units.<unit>.{key}.");
+            }
+        }
+
+        if (units.Children.Count == 0)
+        {
+            throw y.Error(units, "units: lists no unit; give at least one (cpu, gpu, npu or dla) with its compute.");
+        }
+
+        var list = new List<ComputeUnit>();
+        foreach (var (keyNode, valueNode) in units.Children)
+        {
+            var id = ((YamlScalarNode)keyNode).Value!;
+            var path = $"units.{id}";
+            if (!IdPattern().IsMatch(id))
+            {
+                throw y.Error(keyNode, $"unit id '{id}' must be lower-case letters, digits, '-' and '.' (e.g. gpu).");
+            }
+
+            if (valueNode is not YamlMappingNode unit)
+            {
+                throw y.Error(valueNode, $"{path} must be a mapping (kind, name, compute, and optionally execution, onChip, hostLink).");
+            }
+
+            y.RejectUnknownKeys(unit, path, "kind", "name", "execution", "compute", "onChip", "hostLink", "notes");
+            var kindText = y.String(unit, "kind", path) ?? id;
+            if (!ComputeUnitKindExtensions.TryParse(kindText, out var kind))
+            {
+                throw y.Error(y.Get(unit, "kind") ?? keyNode, $"{path}.kind '{kindText}' is not a unit kind WorkingPoint knows; use cpu, gpu, npu or dla.");
+            }
+
+            var unitExecution = y.String(unit, "execution", path) is { } e ? ParseExecution(y, y.Get(unit, "execution"), e) : execution;
+            var unitOnChip = y.Mapping(unit, "onChip", path) is { } chip ? ReadOnChip(y, chip, $"{path}.onChip", references) : null;
+            list.Add(new ComputeUnit(id, kind, y.String(unit, "name", path) ?? kind.ToId(), unitExecution, ReadCompute(y, unit, $"{path}.compute", references), unitOnChip, ReadHostLink(y, unit, path, references)));
+        }
+
+        return list;
+    }
+
+    private static IReadOnlyDictionary<WorkloadKind, string> ReadDefaultRuntimes(YamlReader y, YamlMappingNode root)
+    {
+        var result = new Dictionary<WorkloadKind, string>();
+        if (y.Mapping(root, "defaultRuntimes", string.Empty) is not { } map)
+        {
+            return result;
+        }
+
+        y.RejectUnknownKeys(map, "defaultRuntimes", "llm", "network");
+        foreach (var kind in new[] { WorkloadKind.Llm, WorkloadKind.Network })
+        {
+            if (y.String(map, kind.ToId(), "defaultRuntimes") is { } runtime)
+            {
+                result[kind] = runtime;
+            }
+        }
+
+        return result;
+    }
+
+    private static ExecutionStyle ParseExecution(YamlReader y, YamlNode? node, string text) => text switch
+    {
+        "dataflow" => ExecutionStyle.Dataflow,
+        "layer-by-layer" => ExecutionStyle.LayerByLayer,
+        _ => throw y.Error(node, $"execution must be 'dataflow' or 'layer-by-layer', got '{text}'."),
+    };
 
     /// <summary>A sourced figure that must be positive (or zero where <paramref name="allowZero"/>) and at most <paramref name="max"/>.</summary>
     private static double? Physical(YamlReader y, YamlMappingNode map, string key, string path, Dictionary<string, string> references, double max, string unit, bool allowZero = false)
@@ -109,20 +186,21 @@ public static partial class PlatformYaml
         return references;
     }
 
-    private static ComputeSpec ReadCompute(YamlReader y, YamlMappingNode root, Dictionary<string, string> references)
+    private static ComputeSpec ReadCompute(YamlReader y, YamlMappingNode owner, string path, Dictionary<string, string> references)
     {
         var peaks = new List<ComputePeak>();
-        if (y.Mapping(root, "compute", string.Empty) is { } compute)
+        var parent = path.Contains('.') ? path[..path.LastIndexOf('.')] : string.Empty;
+        if (y.Mapping(owner, "compute", parent) is { } compute)
         {
             foreach (var (keyNode, valueNode) in compute.Children)
             {
                 var key = ((YamlScalarNode)keyNode).Value!;
                 if (!PrecisionExtensions.TryParse(key, out var precision))
                 {
-                    throw y.Error(keyNode, $"unknown precision 'compute.{key}'. Use int4, int8, fp16, bf16 or fp32 (peak in TOPS).");
+                    throw y.Error(keyNode, $"unknown precision '{path}.{key}'. Use int4, int8, fp16, bf16 or fp32 (peak in TOPS).");
                 }
 
-                var tops = y.Figure(compute, key, "compute", references);
+                var tops = y.Figure(compute, key, path, references);
                 if (tops is null)
                 {
                     continue;
@@ -130,17 +208,17 @@ public static partial class PlatformYaml
 
                 if (tops <= 0)
                 {
-                    throw y.Error(valueNode, $"compute.{key} must be a positive number of TOPS, got {tops}.");
+                    throw y.Error(valueNode, $"{path}.{key} must be a positive number of TOPS, got {tops}.");
                 }
 
-                y.CheckRange(valueNode, $"compute.{key}", tops.Value, 0, MaxTops, "TOPS");
+                y.CheckRange(valueNode, $"{path}.{key}", tops.Value, 0, MaxTops, "TOPS");
 
-                var sparsity = (valueNode as YamlMappingNode) is { } m ? y.String(m, "sparsity", $"compute.{key}") : null;
+                var sparsity = (valueNode as YamlMappingNode) is { } m ? y.String(m, "sparsity", $"{path}.{key}") : null;
                 var quotedAs = sparsity switch
                 {
                     null or "dense" => Sparsity.Dense,
                     "2:4" => Sparsity.Structured2To4,
-                    _ => throw y.Error(valueNode, $"compute.{key}.sparsity must be 'dense' or '2:4', got '{sparsity}'."),
+                    _ => throw y.Error(valueNode, $"{path}.{key}.sparsity must be 'dense' or '2:4', got '{sparsity}'."),
                 };
                 peaks.Add(new ComputePeak(precision, OpsPerSecond.FromTops(tops.Value), quotedAs));
             }
@@ -153,14 +231,7 @@ public static partial class PlatformYaml
     {
         var memory = y.Mapping(root, "memory", string.Empty) ?? throw y.Error(root, "missing 'memory' (onChip and dram; write dram: none for parts without DRAM).");
         y.RejectUnknownKeys(memory, "memory", "onChip", "dram");
-        var onChip = OnChipMemory.Unknown;
-        if (y.Mapping(memory, "onChip", "memory") is { } chip)
-        {
-            y.RejectUnknownKeys(chip, "memory.onChip", "capacityMiB", "bandwidthGBps", "what");
-            var capacity = Physical(y, chip, "capacityMiB", "memory.onChip", references, MaxCapacityGiB * 1024, "MiB");
-            var bandwidth = Physical(y, chip, "bandwidthGBps", "memory.onChip", references, MaxBandwidthGBps, "GB/s");
-            onChip = new OnChipMemory(capacity is { } c ? Bytes.FromMiB(c) : null, bandwidth is { } b ? BytesPerSecond.FromGBps(b) : null);
-        }
+        var onChip = y.Mapping(memory, "onChip", "memory") is { } chip ? ReadOnChip(y, chip, "memory.onChip", references) : OnChipMemory.Unknown;
 
         var dramNode = y.Get(memory, "dram");
         if (dramNode is null || dramNode is YamlScalarNode { Value: "none" })
@@ -201,15 +272,24 @@ public static partial class PlatformYaml
         return (onChip, new DramSpec(kind, rate, width is { } bw ? (int)bw : null, capacity2 is { } cap ? Bytes.FromGiB(cap) : null) { MeasuredBandwidth = measured is { } m ? BytesPerSecond.FromGBps(m) : null });
     }
 
-    private static HostLink? ReadHostLink(YamlReader y, YamlMappingNode root, Dictionary<string, string> references)
+    private static OnChipMemory ReadOnChip(YamlReader y, YamlMappingNode chip, string path, Dictionary<string, string> references)
     {
-        if (y.Mapping(root, "hostLink", string.Empty) is not { } link)
+        y.RejectUnknownKeys(chip, path, "capacityMiB", "bandwidthGBps", "what");
+        var capacity = Physical(y, chip, "capacityMiB", path, references, MaxCapacityGiB * 1024, "MiB");
+        var bandwidth = Physical(y, chip, "bandwidthGBps", path, references, MaxBandwidthGBps, "GB/s");
+        return new OnChipMemory(capacity is { } c ? Bytes.FromMiB(c) : null, bandwidth is { } b ? BytesPerSecond.FromGBps(b) : null);
+    }
+
+    private static HostLink? ReadHostLink(YamlReader y, YamlMappingNode owner, string parent, Dictionary<string, string> references)
+    {
+        var path = YamlReader.Join(parent, "hostLink");
+        if (y.Mapping(owner, "hostLink", parent) is not { } link)
         {
             return null;
         }
 
-        y.RejectUnknownKeys(link, "hostLink", "kind", "lanes", "source", "note");
-        var kindText = y.RequireString(link, "kind", "hostLink");
+        y.RejectUnknownKeys(link, path, "kind", "lanes", "source", "note");
+        var kindText = y.RequireString(link, "kind", path);
         var kind = kindText switch
         {
             "pcie-gen1" => HostLinkKind.PcieGen1,
@@ -222,11 +302,11 @@ public static partial class PlatformYaml
             "usb3-gen2" => HostLinkKind.Usb3Gen2,
             _ => throw y.Error(y.Get(link, "kind"), $"unknown host link '{kindText}'. Use pcie-gen1..pcie-gen5, usb2, usb3-gen1 or usb3-gen2."),
         };
-        var lanes = y.Integer(link, "lanes", "hostLink", 1, 16, "lanes") ?? 1;
+        var lanes = y.Integer(link, "lanes", path, 1, 16, "lanes") ?? 1;
 
-        if (y.String(link, "source", "hostLink") is null)
+        if (y.String(link, "source", path) is null)
         {
-            throw y.Error(link, "hostLink needs a source: (the datasheet that states the link).");
+            throw y.Error(link, $"{path} needs a source: (the datasheet that states the link).");
         }
 
         return new HostLink(kind, lanes);

@@ -268,12 +268,15 @@ internal sealed class YamlReader
             throw Error(node, $"'{field}' must be written as {{ value: N, source: KEY }} (or {{ value: null, note: \"why unknown\" }}), got a bare value.");
         }
 
-        RejectUnknownKeys(figure, field, "value", "source", "note", "assumed", "sparsity");
+        RejectUnknownKeys(figure, field, "value", "source", "note", "assumed", "sparsity", "fit");
         var value = Number(figure, "value", field);
         var assumed = Number(figure, "assumed", field);
-        var source = String(figure, "source", field);
+
+        // A fitted figure's provenance is the fit that produced it (rows used, residuals), written by wpt calibrate.
+        var fit = String(figure, "fit", field);
+        var source = String(figure, "source", field) ?? (fit is null ? null : $"fit: {fit}");
         var note = String(figure, "note", field);
-        if (source is not null && !references.ContainsKey(source) && !source.Contains("://", StringComparison.Ordinal) && !source.Contains('/', StringComparison.Ordinal))
+        if (fit is null && source is not null && !references.ContainsKey(source) && !source.Contains("://", StringComparison.Ordinal) && !source.Contains('/', StringComparison.Ordinal))
         {
             throw Error(figure, $"'{field}' cites source '{source}', which is not listed under sources:. Add it there or cite a URL.");
         }

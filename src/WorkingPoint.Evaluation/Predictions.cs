@@ -1,13 +1,18 @@
 using WorkingPoint.Core;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Core.Units;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Catalog;
 
 namespace WorkingPoint.Evaluation;
 
-/// <summary>What to predict: the weight format, and either a generation request (LLMs) or an input size and batch (networks).</summary>
+/// <summary>
+/// What to predict: the weight format, either a generation request (LLMs) or an input size and batch (networks), and the
+/// runtime (null: the platform's usual one for the model's kind). <paramref name="Fractions"/> replaces the runtime's shares;
+/// <paramref name="ComputeShare"/> and <paramref name="DramShare"/> override one share each (--compute-fraction, --dram-fraction).
+/// </summary>
 public sealed record PredictionRequest(
     WeightFormat? Weights = null,
     KvCacheFormat? KvCache = null,
@@ -15,7 +20,10 @@ public sealed record PredictionRequest(
     int? InputWidth = null,
     int? InputHeight = null,
     int Batch = 1,
-    AchievableFractions? Fractions = null)
+    AchievableFractions? Fractions = null,
+    Runtime? Runtime = null,
+    double? ComputeShare = null,
+    double? DramShare = null)
 {
     /// <summary>
     /// A GGUF file's own tensors; otherwise LLMs default to llama.cpp's Q4_0, speech models to fp16 (as whisper.cpp ships them),
@@ -35,6 +43,15 @@ public sealed record PredictionRequest(
 /// <summary>A prediction for either kind of model.</summary>
 public abstract record ModelPrediction(Platform Platform, CatalogModel Model)
 {
+    /// <summary>The runtime assumed; null: none (the hardware as it is, at the platform's achievable fractions).</summary>
+    public Runtime? Runtime { get; init; }
+
+    /// <summary>The compute unit the work runs on.</summary>
+    public ComputeUnit Unit { get; init; } = Platform.PrimaryUnit;
+
+    /// <summary>"llama.cpp-metal on gpu": what the prediction assumed.</summary>
+    public string RanOn => Runtime is null ? $"{Unit.Id} (no runtime profile)" : $"{Runtime.Id} on {Unit.Id}";
+
     /// <summary>Inferences (networks) or generated tokens (LLMs) per second.</summary>
     public abstract double Throughput { get; }
 
@@ -85,9 +102,26 @@ public sealed record GraphModelPrediction(Platform Platform, CatalogModel Model,
 /// <summary>Runs the analytic model for a catalog model on a platform.</summary>
 public static class Predictions
 {
+    public static WorkloadKind KindOf(CatalogModel model) => model is LlmCatalogModel ? WorkloadKind.Llm : WorkloadKind.Network;
+
+    /// <summary>
+    /// The ceilings a model meets on a platform: the request's runtime, else the platform's usual one for the model's kind, on
+    /// the unit that runtime uses (refused with the reason when the platform lacks it), at its shares for the weight format.
+    /// </summary>
+    public static Ceilings CeilingsFor(CatalogModel model, Platform platform, PredictionRequest request) =>
+        CeilingsFor(KindOf(model), request.WeightsFor(model).Id, platform, request);
+
+    public static Ceilings CeilingsFor(WorkloadKind kind, string? weightsId, Platform platform, PredictionRequest request)
+    {
+        var runtime = request.Runtime ?? platform.DefaultRuntime(kind);
+        var baseline = request.Fractions ?? runtime?.Profile.FractionsFor(kind, weightsId, platform.Achievable) ?? platform.Achievable;
+        var fractions = baseline with { Compute = request.ComputeShare ?? baseline.Compute, Dram = request.DramShare ?? baseline.Dram };
+        return runtime is null ? new Ceilings(platform, fractions) : new Ceilings(platform, runtime.UnitOn(platform, kind), runtime, fractions);
+    }
+
     public static ModelPrediction Predict(CatalogModel model, Platform platform, PredictionRequest request)
     {
-        var ceilings = new Ceilings(platform, request.Fractions);
+        var ceilings = CeilingsFor(model, platform, request);
         var weights = request.WeightsFor(model);
         switch (model)
         {
@@ -99,11 +133,11 @@ public static class Predictions
                     : llm.Architecture.Audio is { } audio
                         ? () => GraphPredictor.Predict(audio.AsGraphModel(llm.Id).Build(), ceilings, weights).Latency
                         : null;
-                return new LlmModelPrediction(platform, model, LlmPredictor.Predict(workload, ceilings, scenario, vision));
+                return new LlmModelPrediction(platform, model, LlmPredictor.Predict(workload, ceilings, scenario, vision)) { Runtime = ceilings.Runtime, Unit = ceilings.Unit };
             case GraphCatalogModel graph:
                 var g = graph.Model;
                 var built = g.Build(request.InputWidth ?? g.DefaultWidth, request.InputHeight ?? g.DefaultHeight);
-                return new GraphModelPrediction(platform, model, GraphPredictor.Predict(built, ceilings, weights, request.Batch));
+                return new GraphModelPrediction(platform, model, GraphPredictor.Predict(built, ceilings, weights, request.Batch)) { Runtime = ceilings.Runtime, Unit = ceilings.Unit };
             default:
                 throw new InvalidOperationException($"Model '{model.Id}' has no predictor.");
         }
@@ -113,7 +147,12 @@ public static class Predictions
     {
         var list = platform.Provenance.Assumptions.Select(a => $"{platform.Id} {a.Field}: assumed ({a.Note})").ToList();
         var precision = prediction is LlmModelPrediction l ? l.Result.ExecutedPrecision : ((GraphModelPrediction)prediction).Result.ExecutedPrecision;
-        if (platform.Power.Max is not null && !EnergyModel.HasOwnOpEnergy(platform, precision))
+        if (prediction.Runtime is { Profile.FollowsPlatform: false } runtime)
+        {
+            list.AddRange(runtime.Provenance.Assumptions.Select(a => $"{runtime.Id} {a.Field}: assumed ({a.Note})"));
+        }
+
+        if (platform.Power.Max is not null && !EnergyModel.HasOwnOpEnergy(platform, prediction.Unit, precision))
         {
             list.Add($"{platform.Id} energy per {precision.ToId()} op derived from its power range ((max − idle) / dense peak): an upper bound");
         }
@@ -128,7 +167,7 @@ public static class Predictions
             list.Add($"DRAM energy {EnergyModel.DramEnergyByKind[dram.Kind].PicojoulesPerBit} pJ/bit: {EnergyModel.DramEnergyByKind[dram.Kind].Source}");
         }
 
-        if (platform.OnChip.Capacity is null)
+        if (platform.OnChipOf(prediction.Unit).Capacity is null)
         {
             list.Add($"{platform.Id} on-chip capacity unknown: nothing is assumed to stay on chip");
         }

@@ -18,7 +18,7 @@ internal static class TestPlatforms
         double? idleWatts = 1,
         double? sustainedWatts = null,
         HostLink? link = null,
-        bool hasDram = true) => new(
+        bool hasDram = true) => Platform.WithOneUnit(
         "test-soc",
         "Test SoC",
         "Test",

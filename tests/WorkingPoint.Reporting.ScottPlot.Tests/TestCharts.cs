@@ -9,7 +9,7 @@ namespace WorkingPoint.Reporting.ScottPlot.Tests;
 internal static class TestCharts
 {
     /// <summary>Resembles a Jetson Orin Nano 8 GB: 33.5 dense int8 TOPS (67 sparse), LPDDR5 6400 MT/s × 128 bit, 25 W.</summary>
-    public static Platform OrinNanoLike() => new(
+    public static Platform OrinNanoLike() => Platform.WithOneUnit(
         Id: "test-orin-nano",
         Name: "Orin Nano-like test module",
         Vendor: "Test",
@@ -31,7 +31,7 @@ internal static class TestCharts
         Notes: null);
 
     /// <summary>Resembles a dataflow M.2 accelerator with no DRAM behind PCIe Gen3 x4.</summary>
-    public static Platform DataflowCardLike() => new(
+    public static Platform DataflowCardLike() => Platform.WithOneUnit(
         Id: "test-dataflow-card",
         Name: "Dataflow card-like test accelerator",
         Vendor: "Test",

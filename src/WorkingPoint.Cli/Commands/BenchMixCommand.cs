@@ -23,7 +23,7 @@ namespace WorkingPoint.Cli.Commands;
 /// <c>wpt bench mix</c>: a vision model at a fixed frame rate and an LLM generating at the same time, each measured alone and
 /// together, next to the analytic model's prediction of the same interference from shared compute and bandwidth.
 /// </summary>
-public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<BenchMixCommand.Settings>
+public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog, GgufLoadGuard loadGuard) : Command<BenchMixCommand.Settings>
 {
     public sealed class Settings : MeasureSettings
     {
@@ -89,6 +89,7 @@ public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.C
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        loadGuard.RequireLoadable(settings.Llm, cancellationToken); // a user's GGUF file is trial-loaded in a child process first
         using var saver = ResultsText.Prepare(console, settings, settings.Json);
         var inputs = settings.Input.Length == 0 && !File.Exists(settings.Vision) ? ["320x320"] : settings.Input;
         var vision = ModelFiles.Resolve(catalog, settings.Vision, inputs);
@@ -169,7 +170,7 @@ public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             : throw new InvalidInputException($"{vision.Path}: not an ONNX file.");
         var request = new PredictionRequest(Weights: WeightFormat.Fp32, InputWidth: (int)image.Shape[3], InputHeight: (int)image.Shape[2]);
         var frame = (GraphModelPrediction)Predictions.Predict(network, host, request);
-        var coresHeld = ResourceDemand.HoldsCoresWhileStalled(host);
+        var coresHeld = ResourceDemand.HoldsCoresWhileStalled(ceilings);
         var frameDemand = ResourceDemand.Of(frame.Result.Layers.Select(l => l.Cost), coresHeld);
         var workload = new LlmWorkload(llm.Model.Architecture, llm.Model.Weights, KvCacheFormat.F16);
         var tokenDemand = ResourceDemand.Of([LlmPredictor.DecodeStep(workload, ceilings, settings.Context / 2.0)], coresHeld);
@@ -203,7 +204,7 @@ public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         table.AddRow("vision deadlines missed", result.FramesAlone.DeadlinesMissed.ToString(CultureInfo.InvariantCulture), result.FramesTogether.DeadlinesMissed.ToString(CultureInfo.InvariantCulture), string.Empty, string.Empty);
         table.AddRow("LLM tokens/s", Output.Number(result.StreamAlone.UnitsPerSecond), Output.Number(result.StreamTogether.UnitsPerSecond), Ratio(result.StreamTogether.UnitsPerSecond / result.StreamAlone.UnitsPerSecond), Ratio(prediction.StreamRateTogether / prediction.StreamRateAlone));
         console.Write(table);
-        console.MarkupLine($"Predicted on {Markup.Escape(host.Name)}: vision {Output.Ms(prediction.FrameLatencyAloneSeconds)} alone → {Output.Ms(prediction.FrameLatencyTogetherSeconds)} together; LLM {Output.Number(prediction.StreamRateAlone)} → {Output.Number(prediction.StreamRateTogether)} tok/s; most contended: {prediction.Contended.ToString().ToLowerInvariant()}{(ResourceDemand.HoldsCoresWhileStalled(host) ? " (a CPU: threads hold their cores while they wait on memory)" : string.Empty)}.");
+        console.MarkupLine($"Predicted on {Markup.Escape(host.Name)}: vision {Output.Ms(prediction.FrameLatencyAloneSeconds)} alone → {Output.Ms(prediction.FrameLatencyTogetherSeconds)} together; LLM {Output.Number(prediction.StreamRateAlone)} → {Output.Number(prediction.StreamRateTogether)} tok/s; most contended: {prediction.Contended.ToString().ToLowerInvariant()}{(host.PrimaryUnit.HeldWhileStalled ? " (a CPU: threads hold their cores while they wait on memory)" : string.Empty)}.");
 
         static string Ratio(double r) => double.IsFinite(r) ? $"×{r:0.00}" : "–";
     }

@@ -1,4 +1,5 @@
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Core.Units;
 
 namespace WorkingPoint.Core.Analysis;
@@ -28,6 +29,9 @@ public enum Bottleneck
 
     /// <summary>The part would draw more than it can sustain and is throttled.</summary>
     PowerCap,
+
+    /// <summary>The runtime's fixed costs (kernel launches, synchronisation, per-inference handling) outweigh every resource.</summary>
+    RuntimeOverhead,
 }
 
 public static class BottleneckExtensions
@@ -41,6 +45,7 @@ public static class BottleneckExtensions
         Bottleneck.HostLink => "host-link",
         Bottleneck.MemoryCapacity => "memory-capacity",
         Bottleneck.PowerCap => "power-cap",
+        Bottleneck.RuntimeOverhead => "runtime-overhead",
         _ => b.ToString(),
     };
 
@@ -58,30 +63,42 @@ public static class BottleneckExtensions
 public sealed class MissingFigureException(string message) : WorkingPointException(message);
 
 /// <summary>
-/// The effective ceilings of a platform (peak × achievable fraction) and its energy coefficients, resolved once so that the
-/// inner loop of a sweep is a handful of multiplications.
+/// The effective ceilings of the unit a workload runs on (peak × achievable fraction), the platform's shared memory, the
+/// runtime's fixed costs and the energy coefficients, resolved once so that the inner loop of a sweep is a handful of
+/// multiplications.
 /// </summary>
 public sealed class Ceilings
 {
     private readonly double[] _computeOpsPerSecond = new double[PrecisionExtensions.Count];
     private readonly double[] _picojoulesPerOp = new double[PrecisionExtensions.Count];
+    private readonly Precision[] _executed = new Precision[PrecisionExtensions.Count];
 
+    /// <summary>The platform's primary unit with its own achievable fractions, or <paramref name="fractions"/>: no runtime.</summary>
     public Ceilings(Platform platform, AchievableFractions? fractions = null)
+        : this(platform, platform.PrimaryUnit, null, fractions ?? platform.Achievable)
+    {
+    }
+
+    /// <summary>A unit of the platform as <paramref name="runtime"/> uses it (null: as the hardware has it), at <paramref name="fractions"/>.</summary>
+    public Ceilings(Platform platform, ComputeUnit unit, Runtime? runtime, AchievableFractions fractions)
     {
         Platform = platform;
-        Fractions = fractions ?? platform.Achievable;
+        Unit = unit;
+        Runtime = runtime;
+        Fractions = fractions;
         for (var i = 0; i < PrecisionExtensions.Count; i++)
         {
-            var precision = (Precision)i;
-            var peak = platform.Compute.DensePeak(precision).Value;
-            _computeOpsPerSecond[i] = peak * Fractions.Compute;
-            _picojoulesPerOp[i] = EnergyModel.PicojoulesPerOp(platform, precision);
+            var requested = runtime?.ComputePrecision((Precision)i) ?? (Precision)i;
+            _executed[i] = unit.Compute.ExecutedPrecision(requested);
+            _computeOpsPerSecond[i] = unit.Compute.DensePeak(requested).Value * Fractions.Compute;
+            _picojoulesPerOp[i] = EnergyModel.PicojoulesPerOp(platform, unit, requested);
         }
 
+        var onChip = platform.OnChipOf(unit);
         DramBytesPerSecond = (platform.Dram?.PeakBandwidth?.Value ?? 0) * Fractions.Dram;
-        OnChipBytesPerSecond = (platform.OnChip.Bandwidth?.Value ?? 0) * Fractions.OnChip;
-        HostLinkBytesPerSecond = (platform.HostLink?.PeakBandwidth.Value ?? 0) * Fractions.HostLink;
-        OnChipCapacityBytes = platform.OnChip.Capacity?.Value ?? 0;
+        OnChipBytesPerSecond = (onChip.Bandwidth?.Value ?? 0) * Fractions.OnChip;
+        HostLinkBytesPerSecond = (unit.HostLink?.PeakBandwidth.Value ?? 0) * Fractions.HostLink;
+        OnChipCapacityBytes = onChip.Capacity?.Value ?? 0;
         UsableDramBytes = (platform.Dram?.Capacity?.Value ?? 0) * Fractions.UsableMemory;
         DramPicojoulesPerByte = EnergyModel.DramPicojoulesPerByte(platform);
         OnChipPicojoulesPerByte = platform.Power.OnChipEnergy?.Value ?? EnergyModel.DefaultOnChipPicojoulesPerByte;
@@ -90,11 +107,33 @@ public sealed class Ceilings
         SustainableWatts = platform.Power.SustainablePower?.Value;
         MaxWatts = platform.Power.Max?.Value;
         EnergyKnown = _picojoulesPerOp.Any(e => e > 0);
+        LayerOverheadSeconds = runtime?.Profile.LayerOverhead.Value ?? 0;
+        InferenceOverheadSeconds = runtime?.Profile.InferenceOverhead.Value ?? 0;
     }
+
+    /// <summary>
+    /// The ceilings for <paramref name="kind"/> work run by <paramref name="runtime"/> on <paramref name="platform"/>: the unit the
+    /// runtime uses (refused with the reason when the platform has none) at the runtime's shares for the weight format, unless
+    /// <paramref name="fractions"/> overrides them.
+    /// </summary>
+    public static Ceilings For(Platform platform, Runtime runtime, WorkloadKind kind, string? weightFormatId = null, AchievableFractions? fractions = null) =>
+        new(platform, runtime.UnitOn(platform, kind), runtime, fractions ?? runtime.Profile.FractionsFor(kind, weightFormatId, platform.Achievable));
 
     public Platform Platform { get; }
 
+    /// <summary>The compute unit the work runs on.</summary>
+    public ComputeUnit Unit { get; }
+
+    /// <summary>The runtime assumed; null when the hardware is taken as it is (no runtime profile).</summary>
+    public Runtime? Runtime { get; }
+
     public AchievableFractions Fractions { get; }
+
+    /// <summary>Fixed cost per layer (a kernel launch and synchronisation) the runtime pays on top of the roofline time.</summary>
+    public double LayerOverheadSeconds { get; }
+
+    /// <summary>Fixed cost per inference or request (submission, input and output handling) the runtime pays.</summary>
+    public double InferenceOverheadSeconds { get; }
 
     public double DramBytesPerSecond { get; }
 
@@ -126,16 +165,21 @@ public sealed class Ceilings
     /// <summary>Effective compute rate for a requested precision (executed at the nearest precision the part has).</summary>
     public double ComputeOpsPerSecond(Precision precision) => _computeOpsPerSecond[(int)precision];
 
+    /// <summary>The precision a request for <paramref name="precision"/> really computes at: the runtime's choice, then the unit's nearest.</summary>
+    public Precision ExecutedPrecision(Precision precision) => _executed[(int)precision];
+
     public double PicojoulesPerOp(Precision precision) => _picojoulesPerOp[(int)precision];
 
     /// <summary>Throws a clear error when the part has no compute figure or its DRAM bandwidth is unknown.</summary>
     public Ceilings RequireComputeAndMemory()
     {
-        if (!Platform.Compute.HasAnyPeak)
+        if (!Unit.Compute.HasAnyPeak)
         {
             throw new MissingFigureException(Platform.Id == "host"
                 ? "This machine ('host') has not been measured yet; run 'wpt measure roofline' first."
-                : $"Platform '{Platform.Id}' has no peak compute figure; add one under compute: in its YAML.");
+                : Platform.Units.Count > 1
+                    ? $"Platform '{Platform.Id}' has no peak compute figure for its {Unit.Id} unit{(Runtime is null ? string.Empty : $" (which {Runtime.Id} runs on)")}; add one under units.{Unit.Id}.compute in its YAML, or choose a runtime for another unit with --runtime."
+                    : $"Platform '{Platform.Id}' has no peak compute figure; add one under compute: in its YAML.");
         }
 
         if (Platform.Dram is not null && DramBytesPerSecond <= 0)

@@ -35,15 +35,18 @@ public static class EnergyModel
     /// The platform's figure for this precision, else its dynamic power range spread over its peak rate
     /// ((max − idle) / dense peak): an upper bound, since that power also feeds memory traffic. Zero when no power is known.
     /// </summary>
-    public static double PicojoulesPerOp(Platform platform, Precision precision)
+    public static double PicojoulesPerOp(Platform platform, Precision precision) => PicojoulesPerOp(platform, platform.PrimaryUnit, precision);
+
+    /// <summary>As <see cref="PicojoulesPerOp(Platform, Precision)"/>, for the unit that runs the work.</summary>
+    public static double PicojoulesPerOp(Platform platform, ComputeUnit unit, Precision precision)
     {
-        var executed = platform.Compute.ExecutedPrecision(precision);
+        var executed = unit.Compute.ExecutedPrecision(precision);
         if (platform.Power.EnergyPerOp.TryGetValue(executed, out var figure))
         {
             return figure.Value;
         }
 
-        var peak = platform.Compute.DensePeak(precision).Value;
+        var peak = unit.Compute.DensePeak(precision).Value;
         if (platform.Power.Max is not { } max || peak <= 0)
         {
             return 0;
@@ -56,4 +59,8 @@ public static class EnergyModel
     /// <summary>Whether energy per op for this precision comes from the platform's own figure.</summary>
     public static bool HasOwnOpEnergy(Platform platform, Precision precision) =>
         platform.Power.EnergyPerOp.ContainsKey(platform.Compute.ExecutedPrecision(precision));
+
+    /// <summary>As <see cref="HasOwnOpEnergy(Platform, Precision)"/>, for the unit that runs the work.</summary>
+    public static bool HasOwnOpEnergy(Platform platform, ComputeUnit unit, Precision precision) =>
+        platform.Power.EnergyPerOp.ContainsKey(unit.Compute.ExecutedPrecision(precision));
 }

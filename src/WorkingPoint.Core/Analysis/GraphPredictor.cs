@@ -66,7 +66,7 @@ public static class GraphPredictor
         c.RequireComputeAndMemory();
         var platform = c.Platform;
         var precision = weights.ComputePrecision;
-        var executed = platform.Compute.ExecutedPrecision(precision);
+        var executed = c.ExecutedPrecision(precision);
         var activationBytes = executed.ActivationBytes();
         var bytesPerWeight = weights.Main.BitsPerWeight / 8;
         var layers = graph.Layers;
@@ -75,7 +75,8 @@ public static class GraphPredictor
         var liveBytes = graph.PeakLiveActivationElements * activationBytes * batch;
         var capacity = c.OnChipCapacityBytes;
         bool weightsOnChip, activationsOnChip;
-        if (platform.Execution == ExecutionStyle.Dataflow)
+        var execution = c.Unit.Execution;
+        if (execution == ExecutionStyle.Dataflow)
         {
             weightsOnChip = weightBytes <= capacity;
             activationsOnChip = liveBytes <= capacity - (weightsOnChip ? weightBytes : 0);
@@ -127,7 +128,8 @@ public static class GraphPredictor
                 link += activations;
             }
 
-            var cost = StepCost.Of(c, precision, layer.Ops.Value * batch, offChip, onChip, link);
+            // A runtime pays its fixed cost per kernel: per layer that computes, not per view (reshape, concat) it folds away.
+            var cost = StepCost.Of(c, precision, layer.Ops.Value * batch, offChip, onChip, link, layer.Kind.IsView() ? 0 : c.LayerOverheadSeconds);
             results[i] = new LayerPrediction(i, cost);
             device += cost;
         }
@@ -139,10 +141,12 @@ public static class GraphPredictor
         }
 
         // Inputs and outputs of an add-in card cross the host link once per inference.
-        var ioBytes = platform.HostLink is null ? 0 : (graph.Input.Elements + graph.OutputElements) * activationBytes * batch;
+        var ioBytes = c.Unit.HostLink is null ? 0 : (graph.Input.Elements + graph.OutputElements) * activationBytes * batch;
         var ioSeconds = ioBytes > 0 ? ioBytes / c.HostLinkBytesPerSecond : 0;
-        var latency = deviceSeconds + ioSeconds;
-        var period = Math.Max(deviceSeconds, device.HostLinkSeconds + ioSeconds);
+
+        // The per-inference cost (submission, synchronisation, input/output handling) is paid once per batch, in series.
+        var latency = deviceSeconds + ioSeconds + c.InferenceOverheadSeconds;
+        var period = Math.Max(deviceSeconds, device.HostLinkSeconds + ioSeconds) + c.InferenceOverheadSeconds;
 
         var dynamicJoules = device.DynamicJoules(c, precision) + (ioBytes * c.HostLinkPicojoulesPerByte * 1e-12);
         var power = PowerOutcome.For(c, dynamicJoules, period);
@@ -151,7 +155,7 @@ public static class GraphPredictor
 
         var required = (residence == WeightResidence.Dram ? weightBytes : 0) + (activationsOnChip ? 0 : liveBytes);
         var fits = !c.HasDram || required <= c.UsableDramBytes;
-        var bottleneck = OverallBottleneck(results, ioSeconds, fits, power.Throttled, weightsOnChip, activationsOnChip, platform.Execution);
+        var bottleneck = OverallBottleneck(results, ioSeconds, device.FixedSeconds + c.InferenceOverheadSeconds, fits, power.Throttled, weightsOnChip, activationsOnChip, execution);
 
         return new GraphPrediction(
             platform.Id,
@@ -178,7 +182,7 @@ public static class GraphPredictor
             results);
     }
 
-    private static Bottleneck OverallBottleneck(LayerPrediction[] layers, double ioSeconds, bool fits, bool throttled, bool weightsOnChip, bool activationsOnChip, ExecutionStyle style)
+    private static Bottleneck OverallBottleneck(LayerPrediction[] layers, double ioSeconds, double fixedSeconds, bool fits, bool throttled, bool weightsOnChip, bool activationsOnChip, ExecutionStyle style)
     {
         if (!fits)
         {
@@ -193,7 +197,7 @@ public static class GraphPredictor
         Span<double> byResource = stackalloc double[4];
         foreach (var layer in layers)
         {
-            byResource[(int)layer.Binding] += layer.Seconds;
+            byResource[(int)layer.Binding] += layer.Cost.RooflineSeconds;
         }
 
         byResource[(int)Resource.HostLink] += ioSeconds;
@@ -204,6 +208,11 @@ public static class GraphPredictor
             {
                 top = (Resource)r;
             }
+        }
+
+        if (fixedSeconds > byResource[(int)top])
+        {
+            return Bottleneck.RuntimeOverhead;
         }
 
         var spilled = style == ExecutionStyle.Dataflow && (!weightsOnChip || !activationsOnChip);

@@ -74,7 +74,7 @@ public static class LlmPredictor
         var residence = ResidenceOf(w, c);
         var ops = batch * (w.BodyMatmulOpsPerToken + w.LmHeadOpsPerToken + (w.AttentionOpsPerContextTokenPerLayer * w.AttendedTokenLayers(context)) + w.CrossAttentionOpsPerToken);
         var kvBytes = batch * ((w.KvBytesPerTokenPerLayer * (w.AttendedTokenLayers(context) + w.Architecture.Layers)) + w.CrossKvBytes);
-        return Cost(w, c, residence, ops, w.DecodeWeightBytes, kvBytes);
+        return Cost(w, c, residence, ops, w.DecodeWeightBytes, kvBytes, w.Architecture.Layers * c.LayerOverheadSeconds);
     }
 
     /// <summary>Prefill of <paramref name="promptTokens"/> per sequence, processed in chunks that each re-read the weights.</summary>
@@ -102,10 +102,13 @@ public static class LlmPredictor
         var chunksPerSequence = Math.Ceiling(p / chunkTokens);
         var kvReadTokens = chunkTokens * chunksPerSequence * (chunksPerSequence + 1) / 2;
         var kvBytes = batch * ((w.KvBytesPerToken * (p + Math.Min(kvReadTokens, p * chunksPerSequence))) + (w.CrossKvBytes * (1 + chunksPerSequence)));
-        return Cost(w, c, residence, ops, weightBytes, kvBytes);
+
+        // The runtime pays its per-layer cost once per chunk and its per-request cost once.
+        var fixedSeconds = (chunks * w.Architecture.Layers * c.LayerOverheadSeconds) + c.InferenceOverheadSeconds;
+        return Cost(w, c, residence, ops, weightBytes, kvBytes, fixedSeconds);
     }
 
-    private static StepCost Cost(LlmWorkload w, Ceilings c, WeightResidence residence, double ops, double weightBytes, double kvBytes)
+    private static StepCost Cost(LlmWorkload w, Ceilings c, WeightResidence residence, double ops, double weightBytes, double kvBytes, double fixedSeconds)
     {
         // The KV cache lives in DRAM when there is one, else on chip.
         double dram = 0, onChip = 0, link = 0;
@@ -125,7 +128,7 @@ public static class LlmPredictor
             onChip += kvBytes;
         }
 
-        return StepCost.Of(c, w.ComputePrecision, ops, dram, onChip, link);
+        return StepCost.Of(c, w.ComputePrecision, ops, dram, onChip, link, fixedSeconds);
     }
 
     public static LlmPrediction Predict(LlmWorkload w, Ceilings c, LlmScenario scenario, Func<Seconds>? visionEncode = null)
@@ -164,6 +167,7 @@ public static class LlmPredictor
         var throttled = decodePower.Throttled || prefillPower.Throttled;
         var bottleneck = !fits ? Bottleneck.MemoryCapacity
             : throttled ? Bottleneck.PowerCap
+            : decode.OverheadBound ? Bottleneck.RuntimeOverhead
             : BottleneckOf(decode.Binding, residence);
         Joules? energyPerToken = decodePower.JoulesPerPass is { } jt ? new Joules(jt / scenario.Batch) : null;
         Joules? energyPerRequest = decodePower.JoulesPerPass is { } jd && (prefill.Ops == 0 || prefillPower.JoulesPerPass is not null)
@@ -176,7 +180,7 @@ public static class LlmPredictor
             w.Weights.Id,
             w.KvCache.Id,
             scenario,
-            c.Platform.Compute.ExecutedPrecision(precision),
+            c.ExecutedPrecision(precision),
             residence,
             prompt,
             visionTime,

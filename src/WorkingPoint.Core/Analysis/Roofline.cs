@@ -22,8 +22,8 @@ public sealed record RooflineChart(string Title, IReadOnlyList<ComputeCeiling> C
     /// </summary>
     public static (IReadOnlyList<ComputeCeiling> Compute, IReadOnlyList<BandwidthCeiling> Bandwidth) CeilingsOf(Ceilings c, IEnumerable<Precision?>? running = null)
     {
-        var peaks = c.Platform.Compute.Peaks;
-        var executed = (running ?? []).OfType<Precision>().Select(c.Platform.Compute.ExecutedPrecision).Distinct().ToList();
+        var peaks = c.Unit.Compute.Peaks;
+        var executed = (running ?? []).OfType<Precision>().Select(c.ExecutedPrecision).Distinct().ToList();
         if (executed.Count == 0 && peaks.Count > 0)
         {
             executed.Add(peaks.MaxBy(p => p.Dense.Value)!.Precision);
@@ -41,12 +41,12 @@ public sealed record RooflineChart(string Title, IReadOnlyList<ComputeCeiling> C
             bandwidth.Add(new BandwidthCeiling($"DRAM achievable ({c.Fractions.Dram:P0})", c.DramBytesPerSecond));
         }
 
-        if (c.Platform.OnChip.Bandwidth is { } chip)
+        if (c.Platform.OnChipOf(c.Unit).Bandwidth is { } chip)
         {
             bandwidth.Add(new BandwidthCeiling("on-chip", chip.Value));
         }
 
-        if (c.Platform.HostLink is { } link)
+        if (c.Unit.HostLink is { } link)
         {
             bandwidth.Add(new BandwidthCeiling($"{link}", link.PeakBandwidth.Value));
         }

@@ -13,24 +13,31 @@ public enum WeightResidence
 }
 
 /// <summary>
-/// The roofline cost of one step: the time each resource needs and the time the step takes (the largest: resources overlap).
-/// A value type so that sweeps allocate nothing.
+/// The roofline cost of one step: the time each resource needs, the runtime's fixed cost that overlaps with none of them
+/// (kernel launches, synchronisation), and the time the step takes: the largest resource time (resources overlap) plus the
+/// fixed cost. A value type so that sweeps allocate nothing.
 /// </summary>
-public readonly record struct StepCost(double ComputeSeconds, double DramSeconds, double OnChipSeconds, double HostLinkSeconds, double Ops, double DramBytes, double OnChipBytes, double HostLinkBytes)
+public readonly record struct StepCost(double ComputeSeconds, double DramSeconds, double OnChipSeconds, double HostLinkSeconds, double Ops, double DramBytes, double OnChipBytes, double HostLinkBytes, double FixedSeconds = 0)
 {
-    public double Seconds => Math.Max(Math.Max(ComputeSeconds, DramSeconds), Math.Max(OnChipSeconds, HostLinkSeconds));
+    /// <summary>The longest resource time, without the fixed cost.</summary>
+    public double RooflineSeconds => Math.Max(Math.Max(ComputeSeconds, DramSeconds), Math.Max(OnChipSeconds, HostLinkSeconds));
+
+    public double Seconds => RooflineSeconds + FixedSeconds;
+
+    /// <summary>Whether the runtime's fixed cost takes longer than any resource: the step is bound by overhead, not hardware.</summary>
+    public bool OverheadBound => FixedSeconds > RooflineSeconds;
 
     public Resource Binding =>
-        Seconds == ComputeSeconds ? Resource.Compute
-        : Seconds == DramSeconds ? Resource.Dram
-        : Seconds == HostLinkSeconds ? Resource.HostLink
+        RooflineSeconds == ComputeSeconds ? Resource.Compute
+        : RooflineSeconds == DramSeconds ? Resource.Dram
+        : RooflineSeconds == HostLinkSeconds ? Resource.HostLink
         : Resource.OnChip;
 
     /// <summary>Energy of the step's operations and data movement, without idle power; null where the part's power is unknown.</summary>
     public double DynamicJoules(Ceilings c, Precision precision) =>
         ((Ops * c.PicojoulesPerOp(precision)) + (DramBytes * c.DramPicojoulesPerByte) + (OnChipBytes * c.OnChipPicojoulesPerByte) + (HostLinkBytes * c.HostLinkPicojoulesPerByte)) * 1e-12;
 
-    public static StepCost Of(Ceilings c, Precision precision, double ops, double dramBytes, double onChipBytes, double hostLinkBytes)
+    public static StepCost Of(Ceilings c, Precision precision, double ops, double dramBytes, double onChipBytes, double hostLinkBytes, double fixedSeconds = 0)
     {
         var compute = c.ComputeOpsPerSecond(precision);
         return new StepCost(
@@ -41,7 +48,8 @@ public readonly record struct StepCost(double ComputeSeconds, double DramSeconds
             ops,
             dramBytes,
             onChipBytes,
-            hostLinkBytes);
+            hostLinkBytes,
+            fixedSeconds);
     }
 
     public static StepCost operator +(StepCost a, StepCost b) => new(
@@ -52,7 +60,8 @@ public readonly record struct StepCost(double ComputeSeconds, double DramSeconds
         a.Ops + b.Ops,
         a.DramBytes + b.DramBytes,
         a.OnChipBytes + b.OnChipBytes,
-        a.HostLinkBytes + b.HostLinkBytes);
+        a.HostLinkBytes + b.HostLinkBytes,
+        a.FixedSeconds + b.FixedSeconds);
 }
 
 /// <summary>Power use of a run at its steady rate, and the slow-down if that exceeds what the part can sustain.</summary>

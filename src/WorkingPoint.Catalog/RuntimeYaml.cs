@@ -1,0 +1,148 @@
+using System.Text.RegularExpressions;
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
+using WorkingPoint.Core.Units;
+using YamlDotNet.RepresentationModel;
+
+namespace WorkingPoint.Catalog;
+
+/// <summary>Reads and validates a runtime description with its profile (the schema is documented in docs/runtime-schema.md).</summary>
+public static partial class RuntimeYaml
+{
+    [GeneratedRegex("^[a-z0-9][a-z0-9.-]*$")]
+    private static partial Regex IdPattern();
+
+    /// <summary>Overheads above this are a unit error (ms written as µs), not a runtime.</summary>
+    private const double MaxOverheadMicroseconds = 10_000_000;
+
+    public static Runtime Parse(string file, string text)
+    {
+        var y = YamlReader.Parse(file, text);
+        var root = y.Root;
+        y.RejectUnknownKeys(root, string.Empty, "id", "name", "unit", "runs", "aliases", "executes", "notes", "sources", "profile");
+        var id = y.RequireString(root, "id", string.Empty);
+        if (!IdPattern().IsMatch(id))
+        {
+            throw y.Error(y.Get(root, "id"), $"id '{id}' must be lower-case letters, digits, '-' and '.' (e.g. llama.cpp-cuda).");
+        }
+
+        var unitText = y.RequireString(root, "unit", string.Empty);
+        if (!ComputeUnitKindExtensions.TryParse(unitText, out var unit))
+        {
+            throw y.Error(y.Get(root, "unit"), $"unit '{unitText}' is not a unit kind WorkingPoint knows; use cpu, gpu, npu or dla.");
+        }
+
+        var runs = Strings(y, root, "runs").Select(text => WorkloadKindExtensions.TryParse(text, out var kind)
+            ? kind
+            : throw y.Error(y.Get(root, "runs"), $"runs: '{text}' is not a workload kind; use llm and/or network.")).Distinct().ToArray();
+        if (runs.Length == 0)
+        {
+            throw y.Error(root, "runs: names no workload kind; write runs: [llm], [network] or [llm, network].");
+        }
+
+        var executes = new Dictionary<Precision, Precision>();
+        if (y.Mapping(root, "executes", string.Empty) is { } map)
+        {
+            foreach (var (keyNode, valueNode) in map.Children)
+            {
+                var from = ((YamlScalarNode)keyNode).Value;
+                var to = (valueNode as YamlScalarNode)?.Value;
+                if (!PrecisionExtensions.TryParse(from, out var requested) || !PrecisionExtensions.TryParse(to, out var executed))
+                {
+                    throw y.Error(keyNode, $"executes.{from}: map a requested precision to the one the runtime computes at (int4, int8, fp16, bf16, fp32), e.g. int4: fp16.");
+                }
+
+                executes[requested] = executed;
+            }
+        }
+
+        var references = new Dictionary<string, string>();
+        if (y.Mapping(root, "sources", string.Empty) is { } sources)
+        {
+            foreach (var (key, value) in sources.Children)
+            {
+                references[((YamlScalarNode)key).Value!] = (value as YamlScalarNode)?.Value
+                    ?? throw y.Error(value, $"source '{key}' must be a URL or document reference.");
+            }
+        }
+
+        var profile = ReadProfile(y, root, references, id);
+        return new Runtime(
+            id,
+            y.RequireString(root, "name", string.Empty),
+            unit,
+            runs,
+            executes,
+            profile,
+            Strings(y, root, "aliases"),
+            new Provenance(references, y.Figures.ToArray()),
+            y.String(root, "notes", string.Empty));
+    }
+
+    private static RuntimeProfile ReadProfile(YamlReader y, YamlMappingNode root, Dictionary<string, string> references, string id)
+    {
+        var profile = y.Mapping(root, "profile", string.Empty)
+            ?? throw y.Error(root, "missing 'profile' (decodeDramShare, prefillComputeShare, networkComputeShare, layerOverheadUs, inferenceOverheadUs; each sourced, assumed with a note, or fitted).");
+        y.RejectUnknownKeys(profile, "profile", "decodeDramShare", "prefillComputeShare", "networkComputeShare", "layerOverheadUs", "inferenceOverheadUs", "byWeights", "origin");
+        var byWeights = new Dictionary<string, WeightFormatShares>();
+        if (y.Mapping(profile, "byWeights", "profile") is { } formats)
+        {
+            foreach (var (keyNode, valueNode) in formats.Children)
+            {
+                var format = ((YamlScalarNode)keyNode).Value!;
+                var path = $"profile.byWeights.{format}";
+                if (!Core.Workloads.WeightFormat.TryParse(format, out _))
+                {
+                    throw y.Error(keyNode, $"{path}: '{format}' is not a weight format WorkingPoint knows (wpt predict --help lists them).");
+                }
+
+                if (valueNode is not YamlMappingNode shares)
+                {
+                    throw y.Error(valueNode, $"{path} must be a mapping with decodeDramShare and/or prefillComputeShare.");
+                }
+
+                y.RejectUnknownKeys(shares, path, "decodeDramShare", "prefillComputeShare");
+                byWeights[format] = new WeightFormatShares(Share(y, shares, "decodeDramShare", path, references), Share(y, shares, "prefillComputeShare", path, references));
+            }
+        }
+
+        try
+        {
+            return new RuntimeProfile(
+                Share(y, profile, "decodeDramShare", "profile", references) ?? throw Missing(y, profile, "decodeDramShare"),
+                Share(y, profile, "prefillComputeShare", "profile", references) ?? throw Missing(y, profile, "prefillComputeShare"),
+                Share(y, profile, "networkComputeShare", "profile", references) ?? throw Missing(y, profile, "networkComputeShare"),
+                Microseconds(y, profile, "layerOverheadUs", references),
+                Microseconds(y, profile, "inferenceOverheadUs", references))
+            {
+                ByWeights = byWeights,
+                Origin = y.String(profile, "origin", "profile") ?? "prior",
+            }.Validate(id);
+        }
+        catch (Core.InvalidInputException ex)
+        {
+            throw y.Error(profile, ex.Message);
+        }
+    }
+
+    private static CatalogException Missing(YamlReader y, YamlMappingNode profile, string key) =>
+        y.Error(profile, $"profile.{key} is missing; give it as {{ value: N, source: KEY }}, {{ value: null, assumed: N, note: \"why\" }} or {{ value: N, fit: \"how\" }}.");
+
+    private static double? Share(YamlReader y, YamlMappingNode map, string key, string path, Dictionary<string, string> references) =>
+        y.Figure(map, key, path, references) is { } v ? y.CheckRange(y.Get(map, key), YamlReader.Join(path, key), v, 0, 1, "(a share of the peak)") : null;
+
+    private static Seconds Microseconds(YamlReader y, YamlMappingNode map, string key, Dictionary<string, string> references)
+    {
+        var value = y.Figure(map, key, "profile", references) ?? 0;
+        y.CheckRange(y.Get(map, key), $"profile.{key}", value, 0, MaxOverheadMicroseconds, "µs");
+        return new Seconds(value * 1e-6);
+    }
+
+    private static string[] Strings(YamlReader y, YamlMappingNode map, string key) => y.Get(map, key) switch
+    {
+        null => [],
+        YamlSequenceNode seq => seq.Children.Select(c => (c as YamlScalarNode)?.Value ?? throw y.Error(c, $"{key} must be a list of names.")).ToArray(),
+        YamlScalarNode scalar when scalar.Value is { } one => [one],
+        var other => throw y.Error(other, $"{key} must be a list of names, e.g. [llm]."),
+    };
+}

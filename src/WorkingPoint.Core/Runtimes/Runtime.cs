@@ -1,0 +1,148 @@
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Units;
+
+namespace WorkingPoint.Core.Runtimes;
+
+/// <summary>What a runtime runs: generative models (prefill and decode) or networks (one inference per input).</summary>
+public enum WorkloadKind
+{
+    Llm,
+    Network,
+}
+
+public static class WorkloadKindExtensions
+{
+    public static string ToId(this WorkloadKind kind) => kind == WorkloadKind.Llm ? "llm" : "network";
+
+    public static bool TryParse(string? text, out WorkloadKind kind)
+    {
+        switch (text?.Trim().ToLowerInvariant())
+        {
+            case "llm": kind = WorkloadKind.Llm; return true;
+            case "network": kind = WorkloadKind.Network; return true;
+            default: kind = default; return false;
+        }
+    }
+}
+
+/// <summary>A runtime's own shares for one weight format, where they differ from its general ones (null: the general one).</summary>
+public sealed record WeightFormatShares(double? DecodeDramShare, double? PrefillComputeShare);
+
+/// <summary>
+/// What the roofline alone misses about a runtime on its unit: the share of DRAM bandwidth it reaches (measured on LLM decode,
+/// the most bandwidth-bound work, and applied to every DRAM stream), the share of the unit's peak compute it reaches in LLM
+/// prefill and in networks, and the fixed costs it pays per layer (a kernel launch and synchronisation) and per inference (a
+/// request, its input and output transfer). A handful of numbers per runtime, never one per model.
+/// </summary>
+public sealed record RuntimeProfile(
+    double DecodeDramShare,
+    double PrefillComputeShare,
+    double NetworkComputeShare,
+    Seconds LayerOverhead,
+    Seconds InferenceOverhead)
+{
+    /// <summary>Shares that differ per weight format (keyed by weight format id, e.g. q8_0).</summary>
+    public IReadOnlyDictionary<string, WeightFormatShares> ByWeights { get; init; } = new Dictionary<string, WeightFormatShares>();
+
+    /// <summary>Where the figures come from: "prior" (sourced or assumed), "platform", or the calibration that fitted them.</summary>
+    public string Origin { get; init; } = "prior";
+
+    /// <summary>A generic runtime's profile: the platform's own achievable fractions apply (its achievable: section, else the defaults).</summary>
+    public bool FollowsPlatform => Origin == "platform";
+
+    /// <summary>
+    /// The achievable fractions a prediction uses for this runtime: the DRAM share, and the compute share of the workload's
+    /// kind (prefill for LLMs, networks otherwise), overridden per weight format where the profile has one. On-chip, link
+    /// and usable-memory fractions are the platform's.
+    /// </summary>
+    public AchievableFractions FractionsFor(WorkloadKind kind, string? weightFormatId, AchievableFractions platform)
+    {
+        if (FollowsPlatform)
+        {
+            return platform;
+        }
+
+        var own = weightFormatId is not null && ByWeights.TryGetValue(weightFormatId, out var w) ? w : null;
+        var compute = kind == WorkloadKind.Llm ? own?.PrefillComputeShare ?? PrefillComputeShare : NetworkComputeShare;
+        return platform with { Compute = compute, Dram = own?.DecodeDramShare ?? DecodeDramShare };
+    }
+
+    /// <summary>Checks every share is in (0, 1] and every overhead is finite and ≥ 0.</summary>
+    public RuntimeProfile Validate(string owner)
+    {
+        Share(DecodeDramShare, "decodeDramShare");
+        Share(PrefillComputeShare, "prefillComputeShare");
+        Share(NetworkComputeShare, "networkComputeShare");
+        foreach (var (format, shares) in ByWeights)
+        {
+            if (shares.DecodeDramShare is { } d)
+            {
+                Share(d, $"byWeights.{format}.decodeDramShare");
+            }
+
+            if (shares.PrefillComputeShare is { } p)
+            {
+                Share(p, $"byWeights.{format}.prefillComputeShare");
+            }
+        }
+
+        Overhead(LayerOverhead.Value, "layerOverheadUs");
+        Overhead(InferenceOverhead.Value, "inferenceOverheadUs");
+        return this;
+
+        void Share(double value, string name)
+        {
+            if (!(value > 0 && value <= 1))
+            {
+                throw new InvalidInputException($"{owner}: {name} must be in (0, 1], got {value}.");
+            }
+        }
+
+        void Overhead(double seconds, string name)
+        {
+            if (!(seconds >= 0 && seconds <= 10))
+            {
+                throw new InvalidInputException($"{owner}: {name} must be between 0 and 10 s, got {seconds * 1e6} µs.");
+            }
+        }
+    }
+}
+
+/// <summary>
+/// A runtime (llama.cpp's CUDA backend, TensorRT, HailoRT, RKLLM…): it runs one workload kind or both on one kind of compute
+/// unit, executes a requested precision at the precision it really uses (llama.cpp's Metal backend dequantizes 4-bit weights
+/// and multiplies in fp16), and carries the profile of what it reaches there.
+/// </summary>
+/// <param name="Executes">Requested precision → the precision the runtime really computes at; absent: as requested.</param>
+/// <param name="Aliases">Other names users know it by (ollama is llama.cpp).</param>
+public sealed record Runtime(
+    string Id,
+    string Name,
+    ComputeUnitKind Unit,
+    IReadOnlyList<WorkloadKind> Runs,
+    IReadOnlyDictionary<Precision, Precision> Executes,
+    RuntimeProfile Profile,
+    IReadOnlyList<string> Aliases,
+    Provenance Provenance,
+    string? Notes)
+{
+    /// <summary>The precision this runtime computes a request for <paramref name="requested"/> at.</summary>
+    public Precision ComputePrecision(Precision requested) => Executes.TryGetValue(requested, out var executed) ? executed : requested;
+
+    /// <summary>The unit this runtime would use on <paramref name="platform"/> for <paramref name="kind"/>, or why it cannot run there.</summary>
+    public ComputeUnit UnitOn(Platform platform, WorkloadKind kind)
+    {
+        if (!Runs.Contains(kind))
+        {
+            throw new RuntimeMismatchException($"Runtime '{Id}' does not run {(kind == WorkloadKind.Llm ? "LLMs" : "networks")}; it runs {string.Join(" and ", Runs.Select(r => r == WorkloadKind.Llm ? "LLMs" : "networks"))}. Choose another with --runtime (wpt runtimes lists them).");
+        }
+
+        return platform.UnitOfKind(Unit)
+            ?? throw new RuntimeMismatchException($"Runtime '{Id}' runs on a {Unit.ToId().ToUpperInvariant()}, and platform '{platform.Id}' has none (its units: {string.Join(", ", platform.Units.Select(u => $"{u.Id} ({u.Kind.ToId()})"))}). Choose a runtime for one of those units (wpt runtimes lists them).");
+    }
+
+    public override string ToString() => Id;
+}
+
+/// <summary>A runtime asked to run where it cannot: a kind of workload it does not run, or a platform without its unit.</summary>
+public sealed class RuntimeMismatchException(string message) : WorkingPointException(message);

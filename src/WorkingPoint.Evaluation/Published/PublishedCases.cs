@@ -1,0 +1,100 @@
+using WorkingPoint.Catalog;
+using WorkingPoint.Core;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Workloads;
+using WorkingPoint.Evaluation.Calibration;
+
+namespace WorkingPoint.Evaluation.Published;
+
+/// <summary>
+/// A published row the analytic model can predict: the catalog model and platform it names, the request that reproduces its
+/// settings, and the figure of a prediction compared with the measured value.
+/// </summary>
+public sealed record PublishedCase(PublishedRow Row, CatalogModel Model, Platform Platform, PredictionRequest Request) : ICalibrationRow
+{
+    public string ModelId => Row.Model;
+
+    public string PlatformId => Row.Platform;
+
+    public double Measured => Row.Value;
+
+    public Func<ModelPrediction, double> Figure => PublishedDataset.FigureOf(Row.Metric);
+
+    /// <summary>The predicted figure with the row's own request, or with <paramref name="request"/> (calibration varies it).</summary>
+    public double Predict(PredictionRequest? request = null) => Figure(Predictions.Predict(Model, Platform, request ?? Request));
+}
+
+/// <summary>A published row that cannot be compared with a prediction, and why.</summary>
+public sealed record UnpredictableRow(PublishedRow Row, string Reason)
+{
+    public override string ToString() => $"{Row.Id} ({Row.Platform}, {Row.Model}, {Row.Metric.Id()}): {Reason}";
+}
+
+/// <summary>The dataset resolved against a catalog: the rows it can predict, and the rest with the reason.</summary>
+public sealed record ResolvedDataset(IReadOnlyList<PublishedCase> Cases, IReadOnlyList<UnpredictableRow> NotPredictable);
+
+public static class PublishedCases
+{
+    /// <summary>
+    /// Each row's model and platform looked up in <paramref name="catalog"/> (by id only: a dataset never reads other files) and
+    /// predicted once; a row whose model or platform the catalog lacks, whose metric does not fit the model's kind, or that the
+    /// model cannot predict is returned in <see cref="ResolvedDataset.NotPredictable"/> with the reason.
+    /// </summary>
+    public static ResolvedDataset Resolve(IEnumerable<PublishedRow> rows, Catalog.Catalog catalog)
+    {
+        var cases = new List<PublishedCase>();
+        var unpredictable = new List<UnpredictableRow>();
+        foreach (var row in rows)
+        {
+            var model = catalog.Models.FirstOrDefault(m => m.Id == row.Model);
+            var platform = catalog.Platforms.FirstOrDefault(p => p.Id == row.Platform);
+            string? reason = model is null ? $"model '{row.Model}' is not in the catalog"
+                : platform is null ? $"platform '{row.Platform}' is not in the catalog"
+                : row.Metric.IsLlm() && model is not LlmCatalogModel ? $"{row.Metric.Id()} is an LLM figure but {row.Model} is a network"
+                : !row.Metric.IsLlm() && model is not GraphCatalogModel ? $"{row.Metric.Id()} is a network figure but {row.Model} is an LLM"
+                : null;
+            if (reason is not null)
+            {
+                unpredictable.Add(new UnpredictableRow(row, reason));
+                continue;
+            }
+
+            var candidate = new PublishedCase(row, model!, platform!, RequestFor(row));
+            try
+            {
+                var predicted = candidate.Predict();
+                if (double.IsFinite(predicted) && predicted > 0)
+                {
+                    cases.Add(candidate);
+                }
+                else
+                {
+                    unpredictable.Add(new UnpredictableRow(row, $"the model predicts no {row.Metric.Id()} figure ({predicted})"));
+                }
+            }
+            catch (WorkingPointException ex)
+            {
+                unpredictable.Add(new UnpredictableRow(row, ex.Message));
+            }
+        }
+
+        return new ResolvedDataset(cases, unpredictable);
+    }
+
+    /// <summary>The request that reproduces the row's settings: weights, prompt and generated tokens and batch, or input size and batch.</summary>
+    public static PredictionRequest RequestFor(PublishedRow row)
+    {
+        // RUNTIME SEAM: once PredictionRequest carries a Runtime, the row's runtime (row.Runtime, resolved in the runtime catalog)
+        // goes into both requests below, e.g. `with { Runtime = runtimes.Resolve(row.Runtime) }`.
+        var weights = WeightFormat.Parse(row.Weights);
+        if (row.Metric.IsLlm())
+        {
+            var prompt = row.PromptTokens ?? 0;
+            var generated = row.GeneratedTokens ?? (row.Metric == PublishedMetric.DecodeTokensPerSecond ? PublishedDataset.DefaultGeneratedTokens : 0);
+            return new PredictionRequest(weights, Generation: new LlmScenario(prompt, generated, row.Batch).Validate(), Batch: row.Batch);
+        }
+
+        return new PredictionRequest(weights, InputWidth: row.InputWidth, InputHeight: row.InputHeight, Batch: row.Batch);
+    }
+}

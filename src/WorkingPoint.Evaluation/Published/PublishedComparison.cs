@@ -1,0 +1,84 @@
+using WorkingPoint.Catalog;
+using WorkingPoint.Core;
+using WorkingPoint.Evaluation.Calibration;
+
+namespace WorkingPoint.Evaluation.Published;
+
+/// <summary>Which rows to list; null matches every row.</summary>
+public sealed record PublishedFilter(string? Platform = null, string? Runtime = null, string? Model = null, string? Metric = null);
+
+/// <summary>A published figure beside its prediction. <paramref name="ErrorPercent"/> is (predicted / measured − 1) × 100.</summary>
+public sealed record PublishedComparisonRow(
+    string Id,
+    string Platform,
+    string Model,
+    string Weights,
+    string Runtime,
+    string? Unit,
+    string Metric,
+    string MetricUnit,
+    string Setting,
+    double Measured,
+    double Predicted,
+    double ErrorPercent,
+    string Source,
+    string? Date);
+
+/// <summary><c>wpt published</c>: the rows that match, each with its prediction and error, and the rows that cannot be predicted.</summary>
+public sealed record PublishedAnswer(
+    string Dataset,
+    IReadOnlyList<PublishedComparisonRow> Rows,
+    ErrorSummary Error,
+    IReadOnlyList<string> NotPredictable);
+
+public static class PublishedComparison
+{
+    /// <summary>
+    /// The rows of <paramref name="dataset"/> that match <paramref name="filter"/>, predicted. A filter value that names nothing
+    /// the catalog or the dataset knows is an <see cref="InvalidInputException"/> with the closest id suggested.
+    /// </summary>
+    public static PublishedAnswer Compare(PublishedDataset dataset, Catalog.Catalog catalog, PublishedFilter filter)
+    {
+        Check("--platform", filter.Platform, catalog.Platforms.Select(p => p.Id).Concat(dataset.Rows.Select(r => r.Platform)), "wpt platforms");
+        Check("--model", filter.Model, catalog.Models.Select(m => m.Id).Concat(dataset.Rows.Select(r => r.Model)), "wpt models");
+        Check("--runtime", filter.Runtime, dataset.Rows.Select(r => r.Runtime), "wpt published");
+        if (filter.Metric is not null && !PublishedMetrics.TryParse(filter.Metric, out _))
+        {
+            throw new InvalidInputException($"--metric '{filter.Metric}' is not a metric; use one of {string.Join(", ", PublishedMetrics.Ids)}.");
+        }
+
+        var rows = dataset.Rows.Where(r =>
+            (filter.Platform is null || r.Platform == filter.Platform)
+            && (filter.Runtime is null || r.Runtime == filter.Runtime)
+            && (filter.Model is null || r.Model == filter.Model)
+            && (filter.Metric is null || r.Metric.Id() == filter.Metric));
+        var resolved = PublishedCases.Resolve(rows, catalog);
+        var compared = resolved.Cases.Select(c =>
+        {
+            var predicted = c.Predict();
+            return new PublishedComparisonRow(
+                c.Row.Id, c.Row.Platform, c.Row.Model, c.Row.Weights, c.Row.Runtime, c.Row.Unit, c.Row.Metric.Id(), c.Row.Metric.Unit(), c.Row.Setting,
+                c.Row.Value, predicted, ((predicted / c.Row.Value) - 1) * 100, c.Row.Source, c.Row.Date);
+        }).ToArray();
+        var error = ErrorSummary.OfLogErrors(compared.Select(r => (double?)Math.Log(r.Predicted / r.Measured)));
+        return new PublishedAnswer(dataset.Origin, compared, error, resolved.NotPredictable.Select(u => u.ToString()).ToArray());
+    }
+
+    private static void Check(string option, string? value, IEnumerable<string> known, string listCommand)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        var ids = known.Distinct().ToArray();
+        if (ids.Contains(value))
+        {
+            return;
+        }
+
+        var best = ids.Select(id => (id, d: EditDistance.Between(value, id))).OrderBy(t => t.d).ThenBy(t => t.id, StringComparer.Ordinal).FirstOrDefault();
+        var suggestion = best.id is not null && best.d <= Math.Max(2, value.Length / 3) ? $" Did you mean '{best.id}'?" : string.Empty;
+        throw new InvalidInputException($"{option} '{value}' names nothing in the catalog or the published dataset.{suggestion} Run '{listCommand}' for the list.");
+    }
+}
