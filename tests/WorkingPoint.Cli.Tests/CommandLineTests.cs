@@ -14,7 +14,7 @@ public sealed class CommandLineTests
         "evaluate", "report", "predict", "compare",
         "solve", "solve bandwidth", "solve model", "solve input",
         "roofline", "sweep", "published", "calibrate",
-        "measure", "measure roofline",
+        "measure", "measure roofline", "measure runtimes",
         "bench", "bench onnx", "bench llm", "bench mix",
         "results", "results list", "results show", "results export", "results import", "results compare",
         "validate", "validate networks", "validate llm",

@@ -1,4 +1,14 @@
+using Spectre.Console.Testing;
+using WorkingPoint.Catalog;
 using WorkingPoint.Cli.Commands;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Workloads;
+using WorkingPoint.Evaluation.ModelFiles;
+using WorkingPoint.Evaluation.Validation;
+using WorkingPoint.Measurement.LlamaCpp;
+using WorkingPoint.Measurement.OnnxRuntime;
+using WorkingPoint.Measurement.Scenarios;
+using WorkingPoint.Tests.Shared;
 
 namespace WorkingPoint.Cli.Tests;
 
@@ -69,6 +79,40 @@ public sealed class HostRuntimesCliTests : IDisposable
         Assert.Equal(2, code);
         Assert.Single(errors.Trim().Split('\n'));
         Assert.False(File.Exists(Path.Combine(_directory, "host.yaml")));
+    }
+
+    [Fact]
+    public void Real_probes_on_a_tiny_llm_and_the_probe_graphs_fit_shares_and_overheads_inside_their_bounds()
+    {
+        // The probes as measure runtimes runs them, cut short: a tiny llama through llama.cpp, the five graphs through ONNX Runtime.
+        var host = WorkingPoint.Catalog.Catalog.BuiltIn.ResolvePlatform("raspberry-pi-5");
+        var baseline = new Ceilings(host).Fractions;
+        var path = TinyLlm.File(LlmFamily.Llama, "q4_0");
+        var file = new LlmModelFile(path, "tiny q4_0", GgufModels.Load(path), Synthesized: true);
+        var run = LlmRun.Measure(new TestConsole(), file, new LlmBenchSettings(16, 4, 1, Combined: false), new LlamaCppOptions(Threads: 1), TimeSpan.FromMilliseconds(250), CancellationToken.None);
+        var workload = new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16);
+
+        var shares = LlmProbeFit.Derive(host, baseline, new LlmProbe("tiny", workload, 16, 4, run.Result.Prompt!.MeanTokensPerSecond, run.Result.Generation!.MeanTokensPerSecond));
+
+        Assert.InRange(shares.DecodeDramShare.Share, HostRuntimeProfilesFile.MinShare, 1);
+        Assert.InRange(shares.PrefillComputeShare.Share, HostRuntimeProfilesFile.MinShare, 1);
+
+        var fp32 = WeightFormat.Parse("fp32");
+        var probes = MeasureRuntimesCommand.ProbeGraphs().Select(graph =>
+        {
+            var onnx = Path.Combine(_directory, graph.Name + ".onnx");
+            Onnx.Export.OnnxExporter.Export(graph, onnx);
+            using var target = OnnxRuntimeTarget.Load(onnx, InputShapes.None, new OnnxRuntimeOptions(IntraOpThreads: 1));
+            var result = new LoadGenerator(target).Run(new ScenarioSettings { MinDuration = TimeSpan.Zero, MinQueryCount = 3, WarmupQueries = 1 }, null, CancellationToken.None);
+            return new NetworkProbe(graph.Name, NetworkProbeFit.KernelLayers(graph), result.Latency.P50.Value, share => GraphPredictor.Predict(graph, new Ceilings(host, baseline with { Compute = share }), fp32).Latency.Value);
+        }).ToArray();
+
+        var fit = NetworkProbeFit.Fit(probes);
+
+        Assert.InRange(fit.ComputeShare, 0.05, 1);
+        Assert.InRange(fit.LayerOverheadSeconds, 0, NetworkProbeFit.MaxOverheadSeconds);
+        Assert.InRange(fit.InferenceOverheadSeconds, 0, NetworkProbeFit.MaxOverheadSeconds);
+        Assert.True(double.IsFinite(fit.MedianAbsoluteErrorPercent));
     }
 
     private (int ExitCode, string Output, string Errors) RunIsolated(params string[] args) =>
