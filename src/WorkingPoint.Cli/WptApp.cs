@@ -21,10 +21,14 @@ public static class WptApp
     /// libraries underneath never reach for the built-in one themselves.
     /// </summary>
     /// <param name="cancellation">Cancelled by Ctrl-C or SIGTERM (<see cref="Interrupts"/>): a measurement stops, saves what it got, and the exit code is 130.</param>
-    public static int Run(string[] args, IAnsiConsole console, TextWriter errors, WorkingPoint.Catalog.Catalog catalog, CancellationToken cancellation = default)
+    public static int Run(string[] args, IAnsiConsole console, TextWriter errors, WorkingPoint.Catalog.Catalog catalog, CancellationToken cancellation = default) =>
+        Run(args, console, errors, catalog, new ChildProcessGgufProbe(), cancellation);
+
+    /// <param name="ggufProbe">How a user's GGUF file is trial-loaded before llama.cpp gets it in this process (<see cref="GgufLoadGuard"/>).</param>
+    public static int Run(string[] args, IAnsiConsole console, TextWriter errors, WorkingPoint.Catalog.Catalog catalog, IGgufLoadProbe ggufProbe, CancellationToken cancellation = default)
     {
         var output = new FormattedConsole(TerminalSafeConsole.Wrap(console), errors);
-        var app = Build(output, catalog, new ParsedSettingsInterceptor(output));
+        var app = Build(output, catalog, new ParsedSettingsInterceptor(output), ggufProbe: ggufProbe);
         try
         {
             if (args is ["--version"] or ["-v"])
@@ -63,7 +67,7 @@ public static class WptApp
     /// The configured command tree. Parsing is strict: an unknown option is an error (with the closest option suggested), never
     /// silently ignored.
     /// </summary>
-    internal static CommandApp Build(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog, ICommandInterceptor? interceptor = null, Spectre.Console.Cli.Help.IHelpProvider? help = null)
+    internal static CommandApp Build(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog, ICommandInterceptor? interceptor = null, Spectre.Console.Cli.Help.IHelpProvider? help = null, IGgufLoadProbe? ggufProbe = null)
     {
         var app = new CommandApp();
         app.Configure(config =>
@@ -72,6 +76,7 @@ public static class WptApp
             config.SetApplicationVersion(WptBuild.Current.Version);
             config.ConfigureConsole(console);
             config.Settings.Registrar.RegisterInstance(catalog);
+            config.Settings.Registrar.RegisterInstance(new GgufLoadGuard(ggufProbe ?? new ChildProcessGgufProbe()));
             config.PropagateExceptions();
             config.UseStrictParsing();
             if (interceptor is not null)
@@ -85,6 +90,7 @@ public static class WptApp
             }
 
             config.AddCommand<PlatformsCommand>("platforms").WithDescription("List the platform catalog, or show one platform with its sources.").WithExample("platforms", "hailo-10h");
+            config.AddCommand<RuntimesCommand>("runtimes").WithDescription("List the runtimes (the unit each runs on and its profile), or show one with its sources.").WithExample("runtimes", "llama.cpp-metal");
             config.AddBranch("models", models =>
             {
                 models.SetDescription("List the model catalog, or show one model's architecture and counts; import ONNX and GGUF files; export catalog networks to ONNX; synthesize catalog LLMs as GGUF.");
@@ -122,6 +128,8 @@ public static class WptApp
                 measure.SetDescription("Measure this machine.");
                 measure.AddCommand<MeasureRooflineCommand>("roofline").WithDescription("The empirical roofline: bandwidth per memory level, compute peaks, latency; saved as the 'host' platform.")
                     .WithExample("measure", "roofline", "-o", "roofline.png");
+                measure.AddCommand<MeasureRuntimesCommand>("runtimes").WithDescription("Short llama.cpp and ONNX Runtime probes; the shares of the measured roofline each reaches, saved beside 'host' for the validate commands.")
+                    .WithExample("measure", "runtimes");
             });
             config.AddBranch("bench", bench =>
             {
@@ -153,6 +161,8 @@ public static class WptApp
                 validate.AddCommand<ValidateLlmCommand>("llm").WithDescription("Catalog LLMs synthesized in several sizes and formats, run through llama.cpp, prefill and decode predicted on the measured host.")
                     .WithExample("validate", "llm").WithExample("validate", "llm", "--models", "qwen2.5-0.5b,llama-3.2-1b", "--weights", "q4_0");
             });
+            // Internal: the child process GgufLoadGuard runs to trial-load a user's GGUF file; not in help or completions.
+            config.AddCommand<ProbeGgufCommand>(ProbeGgufCommand.Name).IsHidden();
             config.AddCommand<CompletionCommand>("completion").WithDescription("Print a shell completion script (bash, zsh or pwsh) for every command and option.")
                 .WithExample("completion", "bash");
         });

@@ -10,7 +10,8 @@ namespace WorkingPoint.Evaluation;
 
 /// <summary>
 /// What to predict: the weight format, either a generation request (LLMs) or an input size and batch (networks), and the
-/// runtime (null: the platform's usual one for the model's kind). <paramref name="Fractions"/> overrides the runtime's shares.
+/// runtime (null: the platform's usual one for the model's kind). <paramref name="Fractions"/> replaces the runtime's shares;
+/// <paramref name="ComputeShare"/> and <paramref name="DramShare"/> override one share each (--compute-fraction, --dram-fraction).
 /// </summary>
 public sealed record PredictionRequest(
     WeightFormat? Weights = null,
@@ -20,7 +21,9 @@ public sealed record PredictionRequest(
     int? InputHeight = null,
     int Batch = 1,
     AchievableFractions? Fractions = null,
-    Runtime? Runtime = null)
+    Runtime? Runtime = null,
+    double? ComputeShare = null,
+    double? DramShare = null)
 {
     /// <summary>
     /// A GGUF file's own tensors; otherwise LLMs default to llama.cpp's Q4_0, speech models to fp16 (as whisper.cpp ships them),
@@ -106,12 +109,14 @@ public static class Predictions
     /// the unit that runtime uses (refused with the reason when the platform lacks it), at its shares for the weight format.
     /// </summary>
     public static Ceilings CeilingsFor(CatalogModel model, Platform platform, PredictionRequest request) =>
-        CeilingsFor(KindOf(model), request.WeightsFor(model).Id, platform, request.Runtime, request.Fractions);
+        CeilingsFor(KindOf(model), request.WeightsFor(model).Id, platform, request);
 
-    public static Ceilings CeilingsFor(WorkloadKind kind, string? weightsId, Platform platform, Runtime? runtime, AchievableFractions? fractions)
+    public static Ceilings CeilingsFor(WorkloadKind kind, string? weightsId, Platform platform, PredictionRequest request)
     {
-        runtime ??= platform.DefaultRuntime(kind);
-        return runtime is null ? new Ceilings(platform, fractions) : Ceilings.For(platform, runtime, kind, weightsId, fractions);
+        var runtime = request.Runtime ?? platform.DefaultRuntime(kind);
+        var baseline = request.Fractions ?? runtime?.Profile.FractionsFor(kind, weightsId, platform.Achievable) ?? platform.Achievable;
+        var fractions = baseline with { Compute = request.ComputeShare ?? baseline.Compute, Dram = request.DramShare ?? baseline.Dram };
+        return runtime is null ? new Ceilings(platform, fractions) : new Ceilings(platform, runtime.UnitOn(platform, kind), runtime, fractions);
     }
 
     public static ModelPrediction Predict(CatalogModel model, Platform platform, PredictionRequest request)

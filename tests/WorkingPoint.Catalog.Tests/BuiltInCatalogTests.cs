@@ -1,5 +1,6 @@
 using WorkingPoint.Tests.Shared;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
 
 namespace WorkingPoint.Catalog.Tests;
 
@@ -95,7 +96,84 @@ public class BuiltInCatalogTests
     {
         Assert.Equal(33.5, Get("jetson-orin-nano-8gb-super").Compute.DensePeak(Precision.Int8).Value / 1e12, 6);
         Assert.Equal(20, Get("jetson-orin-nano-8gb").Compute.DensePeak(Precision.Int8).Value / 1e12, 6);
-        Assert.Equal(137.5, Get("jetson-agx-orin-64gb").Compute.DensePeak(Precision.Int8).Value / 1e12, 6);
+        Assert.Equal(85, Get("jetson-agx-orin-64gb").Compute.DensePeak(Precision.Int8).Value / 1e12, 6);
+    }
+
+    [Fact]
+    public void Every_catalog_platform_is_described_by_its_compute_units()
+    {
+        foreach (var file in Directory.GetFiles(FindCatalogDirectory(), "*.yaml"))
+        {
+            var text = File.ReadAllText(file);
+            Assert.True(text.Contains("\nunits:\n", StringComparison.Ordinal), $"{Path.GetFileName(file)} has no units: section.");
+            Assert.False(text.Contains("\ncompute:", StringComparison.Ordinal), $"{Path.GetFileName(file)} still has a top-level compute:.");
+        }
+    }
+
+    [Theory]
+    [InlineData("jetson-orin-nano-8gb", 1.28, 10, 20)]
+    [InlineData("jetson-orin-nano-8gb-super", 2.089, 16.75, 33.5)]
+    [InlineData("jetson-orin-nx-16gb", 1.88, 14.69, 29.375)]
+    [InlineData("jetson-agx-orin-64gb", 5.3, 42.5, 85)]
+    public void Jetson_gpus_carry_the_non_tensor_fp32_rate_beside_the_dense_tensor_rates(string id, double fp32Tflops, double fp16Tflops, double denseInt8Tops)
+    {
+        var gpu = Get(id).UnitOfKind(ComputeUnitKind.Gpu)!;
+        Assert.Equal(fp32Tflops, gpu.Compute.DensePeak(Precision.Fp32).Value / 1e12, 3);
+        Assert.Equal(fp16Tflops, gpu.Compute.DensePeak(Precision.Fp16).Value / 1e12, 3);
+        Assert.Equal(denseInt8Tops, gpu.Compute.DensePeak(Precision.Int8).Value / 1e12, 3);
+        Assert.NotNull(Get(id).UnitOfKind(ComputeUnitKind.Cpu));
+    }
+
+    [Theory]
+    [InlineData("jetson-orin-nano-8gb", false)]
+    [InlineData("jetson-orin-nano-8gb-super", false)]
+    [InlineData("jetson-orin-nx-16gb", true)]
+    [InlineData("jetson-agx-orin-64gb", true)]
+    public void Only_the_jetson_nx_and_agx_have_dlas(string id, bool hasDla) => Assert.Equal(hasDla, Get(id).UnitOfKind(ComputeUnitKind.Dla) is not null);
+
+    [Theory]
+    [InlineData("hailo-8")]
+    [InlineData("hailo-8l")]
+    [InlineData("hailo-10h")]
+    [InlineData("coral-edge-tpu")]
+    [InlineData("axelera-metis")]
+    [InlineData("deepx-dx-m1")]
+    public void Accelerators_are_one_npu_behind_its_host_link(string id)
+    {
+        var unit = Assert.Single(Get(id).Units);
+        Assert.Equal(ComputeUnitKind.Npu, unit.Kind);
+        Assert.NotNull(unit.HostLink);
+    }
+
+    [Theory]
+    [InlineData("apple-m1")]
+    [InlineData("apple-m2")]
+    [InlineData("apple-m3")]
+    [InlineData("apple-m4")]
+    [InlineData("apple-m4-pro")]
+    public void Apple_silicon_has_a_cpu_a_gpu_and_a_neural_engine_and_runs_llms_on_the_gpu(string id)
+    {
+        var platform = Get(id);
+        Assert.Equal([ComputeUnitKind.Cpu, ComputeUnitKind.Gpu, ComputeUnitKind.Npu], platform.Units.Select(u => u.Kind));
+        Assert.Equal("llama.cpp-metal", platform.DefaultRuntimeIds[WorkloadKind.Llm]);
+    }
+
+    [Fact]
+    public void The_raspberry_pi_5_is_one_cpu_unit()
+    {
+        var unit = Assert.Single(Get("raspberry-pi-5").Units);
+        Assert.Equal(ComputeUnitKind.Cpu, unit.Kind);
+        Assert.Equal(0.1535, unit.Compute.DensePeak(Precision.Fp32).Value / 1e12, 4);
+    }
+
+    [Fact]
+    public void Every_platform_names_a_default_network_runtime_the_catalog_knows()
+    {
+        foreach (var platform in Catalog.BuiltIn.Platforms)
+        {
+            Assert.True(platform.DefaultRuntimeIds.ContainsKey(WorkloadKind.Network), $"{platform.Id} names no default network runtime.");
+            Assert.True(platform.DefaultRuntimes.ContainsKey(WorkloadKind.Network), $"{platform.Id}: default network runtime '{platform.DefaultRuntimeIds[WorkloadKind.Network]}' did not resolve.");
+        }
     }
 
     [Fact]

@@ -114,3 +114,134 @@ public class PlatformYamlValidationTests
         Assert.Contains("malformed YAML", ex.Message, StringComparison.Ordinal);
     }
 }
+
+public sealed class PlatformUnitsAndRuntimeYamlTests
+{
+    private const string TwoUnits = """
+        id: test-soc
+        name: Test SoC
+        vendor: Test
+        kind: soc
+        execution: layer-by-layer
+        sources:
+          S1: https://example.com/datasheet
+        units:
+          cpu:
+            name: 4 cores
+            compute: { fp32: { value: 0.1, source: S1 } }
+          gpu:
+            compute:
+              fp16: { value: 4, source: S1 }
+              int8: { value: 16, sparsity: "2:4", source: S1 }
+        defaultRuntimes: { llm: llama.cpp-cuda, network: tensorrt }
+        memory:
+          dram:
+            type: LPDDR5
+            dataRateMTps: { value: 6400, source: S1 }
+            busWidthBits: { value: 64, source: S1 }
+            capacityGiB: { value: 8, source: S1 }
+        power:
+          idleW: { value: 1, source: S1 }
+          maxW: { value: 10, source: S1 }
+          passivelyCooled: true
+        """;
+
+    [Fact]
+    public void A_platform_lists_its_units_each_with_its_own_peaks()
+    {
+        var platform = PlatformYaml.Parse("test.yaml", TwoUnits);
+        Assert.Equal(["cpu", "gpu"], platform.Units.Select(u => u.Id));
+        Assert.Equal(WorkingPoint.Core.Hardware.ComputeUnitKind.Gpu, platform.UnitOfKind(WorkingPoint.Core.Hardware.ComputeUnitKind.Gpu)!.Kind);
+        Assert.Equal(8e12, platform.Units[1].Compute.DensePeak(WorkingPoint.Core.Hardware.Precision.Int8).Value, 3);
+        Assert.Equal("gpu", platform.PrimaryUnit.Id);
+    }
+
+    [Fact]
+    public void The_catalog_resolves_the_platforms_usual_runtimes()
+    {
+        var platform = Catalog.BuiltIn.WithRuntimes(PlatformYaml.Parse("test.yaml", TwoUnits));
+        Assert.Equal("llama.cpp-cuda", platform.DefaultRuntime(WorkingPoint.Core.Runtimes.WorkloadKind.Llm)!.Id);
+        Assert.Equal("tensorrt", platform.DefaultRuntime(WorkingPoint.Core.Runtimes.WorkloadKind.Network)!.Id);
+    }
+
+    [Fact]
+    public void A_usual_runtime_the_platform_cannot_run_is_refused_with_the_reason()
+    {
+        var yaml = TwoUnits.Replace("network: tensorrt", "network: hailort", StringComparison.Ordinal);
+        var ex = Assert.Throws<CatalogException>(() => Catalog.BuiltIn.WithRuntimes(PlatformYaml.Parse("test.yaml", yaml)));
+        Assert.Contains("defaultRuntimes.network", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("runs on a NPU", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_usual_runtime_is_refused_with_a_suggestion()
+    {
+        var ex = Assert.Throws<CatalogException>(() => Catalog.BuiltIn.WithRuntimes(PlatformYaml.Parse("test.yaml", TwoUnits.Replace("llama.cpp-cuda", "llama.cpp-cudaa", StringComparison.Ordinal))));
+        Assert.Contains("Did you mean 'llama.cpp-cuda'?", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("execution: layer-by-layer\n", "execution: layer-by-layer\ncompute:\n  int8: { value: 1, source: S1 }\n", "'compute' belongs to a unit")]
+    [InlineData("  gpu:\n", "  gpu:\n    kind: tpu\n", "is not a unit kind WorkingPoint knows")]
+    public void A_bad_units_section_is_refused_in_one_line(string find, string replace, string expected)
+    {
+        var ex = Assert.Throws<CatalogException>(() => PlatformYaml.Parse("test.yaml", TwoUnits.Replace(find, replace, StringComparison.Ordinal)));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
+    }
+
+    private const string Runtime = """
+        id: test-rt
+        name: Test runtime
+        unit: gpu
+        runs: [llm]
+        executes: { int4: fp16 }
+        profile:
+          decodeDramShare: { value: 0.7, fit: "wpt calibrate, 12 rows" }
+          prefillComputeShare: { value: null, assumed: 0.4, note: "prior" }
+          networkComputeShare: { value: null, assumed: 0.5, note: "prior" }
+          layerOverheadUs: { value: 12, fit: "wpt calibrate" }
+          inferenceOverheadUs: { value: null, assumed: 0, note: "none" }
+          byWeights:
+            q8_0: { decodeDramShare: { value: 0.6, fit: "wpt calibrate" } }
+        """;
+
+    [Fact]
+    public void A_runtime_file_loads_with_its_profile_and_provenance()
+    {
+        var runtime = RuntimeYaml.Parse("rt.yaml", Runtime);
+        Assert.Equal(0.7, runtime.Profile.DecodeDramShare);
+        Assert.Equal(12e-6, runtime.Profile.LayerOverhead.Value, 12);
+        Assert.Equal(0.6, runtime.Profile.ByWeights["q8_0"].DecodeDramShare);
+        Assert.Equal(WorkingPoint.Core.Hardware.Precision.Fp16, runtime.ComputePrecision(WorkingPoint.Core.Hardware.Precision.Int4));
+        Assert.Contains(runtime.Provenance.Figures, f => f.Field == "profile.decodeDramShare" && f.Source == "fit: wpt calibrate, 12 rows");
+    }
+
+    [Theory]
+    [InlineData("decodeDramShare: { value: 0.7,", "decodeDramShare: { value: 1.7,", "outside the accepted range")]
+    [InlineData("unit: gpu", "unit: fpga", "is not a unit kind")]
+    [InlineData("runs: [llm]", "runs: [video]", "is not a workload kind")]
+    [InlineData("    q8_0:", "    q9_9:", "is not a weight format")]
+    public void A_bad_runtime_file_is_refused_in_one_line(string find, string replace, string expected)
+    {
+        var yaml = Runtime.Replace(find, replace, StringComparison.Ordinal);
+        var ex = Assert.Throws<CatalogException>(() => RuntimeYaml.Parse("rt.yaml", yaml));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith("rt.yaml:", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_overhead_left_out_is_zero()
+    {
+        var yaml = Runtime.Replace("  layerOverheadUs: { value: 12, fit: \"wpt calibrate\" }\n", string.Empty, StringComparison.Ordinal);
+        Assert.Equal(0, RuntimeYaml.Parse("rt.yaml", yaml).Profile.LayerOverhead.Value);
+    }
+
+    [Fact]
+    public void Every_built_in_runtime_loads_and_an_unknown_one_is_refused_with_a_suggestion()
+    {
+        Assert.Contains(Catalog.BuiltIn.Runtimes, r => r.Id == "llama.cpp-metal");
+        var ex = Assert.Throws<CatalogException>(() => Catalog.BuiltIn.ResolveRuntime("llama.cpp-metl"));
+        Assert.Contains("Did you mean 'llama.cpp-metal'?", ex.Message, StringComparison.Ordinal);
+    }
+}

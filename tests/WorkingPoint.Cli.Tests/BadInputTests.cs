@@ -16,6 +16,10 @@ public sealed class BadInputTests
     [InlineData("--sort must be one of", "compare", "--model", "yolov8s", "--sort", "speed")]
     [InlineData("the target is not reachable", "solve", "input", "--platform", "coral-edge-tpu", "--model", "yolov8x", "--target-fps", "100000")]
     [InlineData("run 'wpt measure roofline' first", "predict", "--platform", "host", "--model", "yolov8s")]
+    [InlineData("Unknown runtime 'tensorrtt'. Did you mean 'tensorrt'?", "predict", "--platform", "jetson-orin-nano-8gb", "--model", "yolov8s", "--runtime", "tensorrtt")]
+    [InlineData("Runtime 'tensorrt' does not run LLMs", "predict", "--platform", "jetson-orin-nano-8gb", "--model", "llama-3.2-1b", "--runtime", "tensorrt")]
+    [InlineData("Runtime 'llama.cpp-metal' runs on a GPU, and platform 'hailo-8' has none", "predict", "--platform", "hailo-8", "--model", "llama-3.2-1b", "--runtime", "llama.cpp-metal")]
+    [InlineData("Unknown runtime 'nope'", "runtimes", "nope")]
     public void Bad_input_gets_one_line_that_names_the_problem_and_a_non_zero_exit(string expected, params string[] args)
     {
         var (code, _, errors) = Wpt.Run(args);

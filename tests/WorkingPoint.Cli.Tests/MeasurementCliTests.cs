@@ -232,9 +232,13 @@ public sealed class MeasurementCliTests : IDisposable
     public void Measure_roofline_writes_a_host_platform_that_predict_accepts()
     {
         var host = Path.Combine(_directory, "host.yaml");
-        var (code, output, errors) = Wpt.Run("measure", "roofline", "--quick", "--json", "--host-file", host, "--db", Db);
+        var (code, output, errors) = Wpt.Run("measure", "roofline", "--quick", "--json", "--host-file", host, "--db", Db, "--dram-mib", "64");
         Assert.True(code == 0, errors);
         using var json = JsonDocument.Parse(output);
+        var dram = json.RootElement.GetProperty("dram");
+        Assert.Equal(64L * 1024 * 1024, dram.GetProperty("bytesPerArray").GetInt64());
+        Assert.Equal(10, dram.GetProperty("repetitions").GetInt32());
+        Assert.Equal(dram.GetProperty("bestGbps").GetProperty("triad").GetDouble(), json.RootElement.GetProperty("levels").EnumerateArray().Single(l => l.GetProperty("level").GetString() == "DRAM").GetProperty("gbps").GetProperty("triad").GetDouble());
         Assert.Equal(["L1", "L2", "L3", "DRAM"], json.RootElement.GetProperty("levels").EnumerateArray().Select(l => l.GetProperty("level").GetString()).Where(l => l is "L1" or "L2" or "L3" or "DRAM"));
         Assert.StartsWith("STREAM convention", json.RootElement.GetProperty("byteConvention").GetString(), StringComparison.Ordinal);
 
@@ -244,6 +248,27 @@ public sealed class MeasurementCliTests : IDisposable
 
         using var store = new SqliteResultStore(Db);
         Assert.Equal(MeasurementKind.Roofline, Assert.Single(store.List()).Record.Kind);
+    }
+
+    [Fact]
+    public void Measure_roofline_refuses_dram_arrays_beyond_the_available_memory_before_measuring()
+    {
+        var host = Path.Combine(_directory, "host.yaml");
+        var (code, _, errors) = Wpt.Run("measure", "roofline", "--quick", "--host-file", host, "--db", Db, "--dram-mib", "100000000");
+
+        Assert.Equal(WptApp.ErrorExitCode, code);
+        Assert.Contains("--dram-mib 100000000 needs 3 × 100000000 MiB", errors, StringComparison.Ordinal);
+        Assert.Single(errors.TrimEnd().Split('\n'));
+        Assert.False(File.Exists(host));
+    }
+
+    [Fact]
+    public void Measure_roofline_refuses_dram_arrays_small_enough_for_a_cache()
+    {
+        var (code, _, errors) = Wpt.Run("measure", "roofline", "--quick", "--db", Db, "--dram-mib", "16");
+
+        Assert.NotEqual(0, code);
+        Assert.Contains("--dram-mib must be at least 64", errors, StringComparison.Ordinal);
     }
 }
 

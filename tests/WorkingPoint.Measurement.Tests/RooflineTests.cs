@@ -5,7 +5,7 @@ namespace WorkingPoint.Measurement.Tests;
 
 public sealed unsafe class RooflineTests
 {
-    private static readonly RooflineOptions Tiny = new(TimeSpan.FromMilliseconds(1), 1, 1, Threads: 2, DramFloorBytes: 0);
+    private static readonly RooflineOptions Tiny = new(TimeSpan.FromMilliseconds(1), 1, 1, Threads: 2, DramFloorBytes: 0, DramBytesPerArray: 1L << 20, DramRepetitions: 2);
 
     private static (double Result, double[] A) RunKernel(MemoryKernel kernel, KernelPath path, int n)
     {
@@ -27,6 +27,8 @@ public sealed unsafe class RooflineTests
     [InlineData(KernelPath.Vector, 1000)]
     [InlineData(KernelPath.Scalar, 1000)]
     [InlineData(KernelPath.Vector, 37)]
+    [InlineData(KernelPath.Vector512, 1000)]
+    [InlineData(KernelPath.Vector512, 37)]
     public void Each_memory_kernel_computes_what_stream_defines(KernelPath path, int n)
     {
         Assert.Equal(n * (n - 1) / 2.0, RunKernel(MemoryKernel.Read, path, n).Result);
@@ -172,8 +174,11 @@ public sealed unsafe class RooflineTests
         Assert.All(roofline.Latencies, l => Assert.True(l.PerLoad.Value > 0));
         Assert.Contains(roofline.Compute, c => c.Precision == "fp16" && c.Peak is null && c.NotMeasured is not null);
 
+        Assert.Equal(roofline.DramRun!.Best, roofline.Dram.Bandwidth);
         var record = roofline.ToRecord();
         Assert.Equal(Results.MeasurementKind.Roofline, record.Kind);
+        Assert.Equal((1L << 20).ToString(System.Globalization.CultureInfo.InvariantCulture), record.Parameters["dram-bytes-per-array"]);
+        Assert.Equal("2", record.Parameters["dram-repetitions"]);
         Assert.Equal("dram.triad", record.Metrics[0].Name);
         Assert.Contains(record.Samples, s => s.Name == "bandwidth.triad" && s.Values.Count == roofline.Curve.Count(p => p.Kernel == MemoryKernel.Triad));
         Assert.Equal(HostRoofline.ByteConvention, record.Notes);
@@ -186,5 +191,76 @@ public sealed unsafe class RooflineTests
         Assert.True(bandwidth.Value > 0);
         Assert.True(RooflineMeasurer.MeasureFma(FmaPath.Scalar, 1, Tiny).Value > 0);
         Assert.True(RooflineMeasurer.MeasureInt8(Int8Path.Portable, 1, Tiny).Value > 0);
+    }
+
+    private const long MiB = 1024 * 1024;
+
+    [Fact]
+    public void The_dram_arrays_keep_the_size_asked_for_when_three_fit_in_half_the_available_memory()
+    {
+        Assert.Equal((512 * MiB, (long?)null), DramStream.ChooseSize(512 * MiB, 3L * 1024 * MiB, scaleDown: true));
+        Assert.Equal((512 * MiB, (long?)null), DramStream.ChooseSize(512 * MiB, null, scaleDown: false));
+    }
+
+    [Fact]
+    public void A_default_dram_size_is_scaled_down_to_whole_huge_pages_when_memory_is_short()
+    {
+        var (bytes, from) = DramStream.ChooseSize(512 * MiB, 1000 * MiB, scaleDown: true);
+        Assert.Equal(512 * MiB, from);
+        Assert.True(3 * bytes <= 500 * MiB, $"{bytes}");
+        Assert.True(bytes > 500 * MiB / 3 - (2 * MiB), $"{bytes}");
+        Assert.Equal(0, bytes % (2 * MiB));
+    }
+
+    [Fact]
+    public void A_dram_size_asked_for_that_does_not_fit_is_refused_with_the_largest_that_would()
+    {
+        var error = Assert.Throws<WorkingPoint.Core.InvalidInputException>(() => DramStream.ChooseSize(4096 * MiB, 6000 * MiB, scaleDown: false));
+        Assert.Contains("--dram-mib 4096 needs 3 × 4096 MiB", error.Message, StringComparison.Ordinal);
+        Assert.Contains("use --dram-mib 1000 or less", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Too_little_memory_for_three_64_mib_arrays_is_refused()
+    {
+        var error = Assert.Throws<MeasurementException>(() => DramStream.ChooseSize(512 * MiB, 300 * MiB, scaleDown: true));
+        Assert.Contains("Only 300 MiB of memory is available", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(KernelPath.Vector, true)]
+    [InlineData(KernelPath.Vector, false)]
+    [InlineData(KernelPath.Scalar, true)]
+    [InlineData(KernelPath.Vector512, true)]
+    public void The_dram_measurement_reports_every_kernel_with_the_best_pass_no_slower_than_the_median(KernelPath path, bool hugePages)
+    {
+        var dram = DramStream.Measure(4 * MiB, 2, path, 3, hugePages);
+
+        Assert.Equal(Enum.GetValues<MemoryKernel>(), dram.Best.Keys.Order());
+        Assert.All(dram.Best, b => Assert.True(double.IsFinite(b.Value.Value) && b.Value.Value > 0));
+        Assert.All(dram.Best, b => Assert.True(b.Value.Value >= dram.Median[b.Key].Value));
+        Assert.Equal(3, dram.Repetitions);
+        Assert.Null(dram.ScaledDownFrom);
+        Assert.True(!dram.HugePages || (hugePages && DramStream.TransparentHugePagesAllowed()), "huge pages reported without being asked for or allowed");
+    }
+
+    [Fact]
+    public void Huge_page_slices_are_whole_huge_pages_per_thread()
+    {
+        // 5 MiB over 2 threads: 2.5 MiB each, rounded down to one 2 MiB page each; without huge pages, to 64 bytes.
+        Assert.Equal(4 * MiB, DramStream.Measure(5 * MiB, 2, KernelPath.Vector, 1, hugePages: true).BytesPerArray.Value);
+        Assert.Equal(5 * MiB, DramStream.Measure(5 * MiB, 2, KernelPath.Vector, 1, hugePages: false).BytesPerArray.Value);
+    }
+
+    [Fact]
+    public void The_dram_level_comes_from_the_stream_measurement_when_there_is_one()
+    {
+        var topology = new CacheTopology([new CacheLevel(1, "Data", Bytes.FromKiB(32), 1)], false);
+        var curve = new[] { new BandwidthPoint(MemoryKernel.Triad, Bytes.FromMiB(512), new BytesPerSecond(40e9)) };
+        var best = Enum.GetValues<MemoryKernel>().ToDictionary(k => k, _ => new BytesPerSecond(55e9));
+        var run = new DramBandwidth(Bytes.FromMiB(512), 10, true, best, best);
+
+        Assert.Equal(55e9, RooflineMeasurer.Levels(curve, topology, 2, 0, run).Single(l => l.Level == "DRAM").Triad.Value);
+        Assert.Equal(40e9, RooflineMeasurer.Levels(curve, topology, 2, 0).Single(l => l.Level == "DRAM").Triad.Value);
     }
 }

@@ -38,7 +38,8 @@ public sealed record UseCaseWorkload(
     double RequestsPerHour,
     LlmScenario Request,
     WorkloadTargets Targets,
-    double Weight)
+    double Weight,
+    string? Runtime = null)
 {
     /// <summary>Units (frames or requests) per second on average.</summary>
     public double UnitsPerSecond => Arrival == ArrivalKind.Frames ? FramesPerSecond * Duty : RequestsPerHour / 3600;

@@ -131,7 +131,7 @@ public static class UseCaseYaml
 
     private static UseCaseWorkload Workload(YamlReader y, YamlMappingNode w, Catalog catalog)
     {
-        y.RejectUnknownKeys(w, "workloads[]", "id", "model", "weights", "fps", "duty", "input", "inputs", "requestsPerHour", "prompt", "gen", "images", "image", "audioSeconds", "targets", "weight");
+        y.RejectUnknownKeys(w, "workloads[]", "id", "model", "weights", "fps", "duty", "input", "inputs", "requestsPerHour", "prompt", "gen", "images", "image", "audioSeconds", "targets", "weight", "runtime");
         var id = y.RequireString(w, "id", "workloads[]");
         var path = $"workloads[{id}]";
         var modelId = y.RequireString(w, "model", path);
@@ -149,6 +149,28 @@ public static class UseCaseYaml
         if (y.String(w, "weights", path) is { } format)
         {
             weights = WeightFormat.TryParse(format, out var f) ? f : throw y.Error(y.Get(w, "weights"), $"{path}.weights '{format}' is not a weight format; use one of {string.Join(", ", WeightFormat.All.Select(x => x.Id))}.");
+        }
+
+        string? runtime = null;
+        if (y.String(w, "runtime", path) is { } runtimeId)
+        {
+            Core.Runtimes.Runtime resolved;
+            try
+            {
+                resolved = catalog.ResolveRuntime(runtimeId);
+            }
+            catch (CatalogException ex)
+            {
+                throw y.Error(y.Get(w, "runtime"), $"{path}.runtime: {ex.Message}");
+            }
+
+            var kind = model is LlmCatalogModel ? Core.Runtimes.WorkloadKind.Llm : Core.Runtimes.WorkloadKind.Network;
+            if (!resolved.Runs.Contains(kind))
+            {
+                throw y.Error(y.Get(w, "runtime"), $"{path}.runtime: '{resolved.Id}' does not run {(kind == Core.Runtimes.WorkloadKind.Llm ? "LLMs" : "networks")}; choose one that does (wpt runtimes lists them).");
+            }
+
+            runtime = runtimeId;
         }
 
         var targets = Targets(y, w, path);
@@ -205,7 +227,7 @@ public static class UseCaseYaml
                 }
             }
 
-            return new UseCaseWorkload(id, model, weights, ArrivalKind.Requests, 0, 1, [], perHour, new LlmScenario(prompt, gen, 1, images, iw, ih, AudioSeconds: audioSeconds ?? 0).Validate(), targets, weight);
+            return new UseCaseWorkload(id, model, weights, ArrivalKind.Requests, 0, 1, [], perHour, new LlmScenario(prompt, gen, 1, images, iw, ih, AudioSeconds: audioSeconds ?? 0).Validate(), targets, weight, runtime);
         }
 
         foreach (var key in new[] { "requestsPerHour", "prompt", "gen", "images", "image", "audioSeconds" })
@@ -239,7 +261,7 @@ public static class UseCaseYaml
         }
 
         var inputs = Inputs(y, w, path, model);
-        return new UseCaseWorkload(id, model, weights, ArrivalKind.Frames, fps, duty, inputs, 0, new LlmScenario(), targets with { Fps = targets.Fps ?? fps * duty }, weight);
+        return new UseCaseWorkload(id, model, weights, ArrivalKind.Frames, fps, duty, inputs, 0, new LlmScenario(), targets with { Fps = targets.Fps ?? fps * duty }, weight, runtime);
     }
 
     private static IReadOnlyList<InputShare> Inputs(YamlReader y, YamlMappingNode w, string path, CatalogModel model)

@@ -17,7 +17,7 @@ using WorkingPoint.Evaluation.ModelFiles;
 namespace WorkingPoint.Cli.Commands;
 
 /// <summary><c>wpt bench llm</c>: prompt processing and generation through llama.cpp, reported as llama-bench reports them.</summary>
-public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<BenchLlmCommand.Settings>
+public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog, GgufLoadGuard loadGuard) : Command<BenchLlmCommand.Settings>
 {
     public class Settings : MeasureSettings
     {
@@ -101,6 +101,8 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             AtomicFile.RefuseUnwritableTarget(plotPath);
         }
 
+        // A user's file is trial-loaded in a child process first: a llama.cpp abort is refused with one line, nothing touched.
+        loadGuard.RequireLoadable(settings.Model, cancellationToken);
         using var saver = ResultsText.Prepare(console, settings, settings.Json);
         var model = LlmModelFiles.Resolve(catalog, Output.Progress(console), settings.Model, settings.Weights, bench.ContextTokens);
         MeasurementHooks.Start();

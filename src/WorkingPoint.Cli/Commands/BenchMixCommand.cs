@@ -23,7 +23,7 @@ namespace WorkingPoint.Cli.Commands;
 /// <c>wpt bench mix</c>: a vision model at a fixed frame rate and an LLM generating at the same time, each measured alone and
 /// together, next to the analytic model's prediction of the same interference from shared compute and bandwidth.
 /// </summary>
-public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<BenchMixCommand.Settings>
+public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog, GgufLoadGuard loadGuard) : Command<BenchMixCommand.Settings>
 {
     public sealed class Settings : MeasureSettings
     {
@@ -89,6 +89,7 @@ public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.C
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        loadGuard.RequireLoadable(settings.Llm, cancellationToken); // a user's GGUF file is trial-loaded in a child process first
         using var saver = ResultsText.Prepare(console, settings, settings.Json);
         var inputs = settings.Input.Length == 0 && !File.Exists(settings.Vision) ? ["320x320"] : settings.Input;
         var vision = ModelFiles.Resolve(catalog, settings.Vision, inputs);

@@ -78,17 +78,21 @@ public class WorkingPointSettings : JsonSettings
     [Description("Input size for a network, width x height (e.g. 1280x720). Default: the model's reference size.")]
     public string? Input { get; init; }
 
+    [CommandOption("--runtime <ID>")]
+    [Description("Runtime that runs the model (wpt runtimes lists them), e.g. llama.cpp-metal, tensorrt; or a runtime YAML file. Default: the platform's usual one for the model's kind.")]
+    public string? Runtime { get; init; }
+
     [CommandOption("--compute-fraction <F>")]
-    [Description("Override the achievable fraction of peak compute: above 0, at most 1.")]
+    [Description("Override the runtime's share of peak compute (prefill for LLMs, networks otherwise): above 0, at most 1.")]
     [Limit(0, 1, MinimumExclusive = true)]
     public double? ComputeFraction { get; init; }
 
     [CommandOption("--dram-fraction <F>")]
-    [Description("Override the achievable fraction of peak DRAM bandwidth: above 0, at most 1.")]
+    [Description("Override the runtime's share of peak DRAM bandwidth: above 0, at most 1.")]
     [Limit(0, 1, MinimumExclusive = true)]
     public double? DramFraction { get; init; }
 
-    public PredictionRequest ToRequest(Platform? platform = null)
+    public PredictionRequest ToRequest(WorkingPoint.Catalog.Catalog catalog)
     {
         var (imageWidth, imageHeight) = Image is null ? (448, 448) : Parsing.Size(Image, "--image");
         (int W, int H)? input = Input is null ? null : Parsing.Size(Input, "--input");
@@ -99,7 +103,9 @@ public class WorkingPointSettings : JsonSettings
             input?.W,
             input?.H,
             Batch,
-            Fractions(platform));
+            Runtime: Runtime is null ? null : catalog.ResolveRuntime(Runtime),
+            ComputeShare: ComputeFraction,
+            DramShare: DramFraction);
     }
 
     /// <summary>
@@ -116,16 +122,6 @@ public class WorkingPointSettings : JsonSettings
         }
     }
 
-    public AchievableFractions? Fractions(Platform? platform)
-    {
-        if (ComputeFraction is null && DramFraction is null)
-        {
-            return null;
-        }
-
-        var baseline = platform?.Achievable ?? AchievableFractions.Defaults;
-        return (baseline with { Compute = ComputeFraction ?? baseline.Compute, Dram = DramFraction ?? baseline.Dram }).Validate("command line");
-    }
 }
 
 internal static class Parsing

@@ -35,7 +35,7 @@ public sealed class CompareCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
     {
         var model = catalog.ResolveModel(settings.Model);
         settings.RequireWithinContext(model);
-        var answer = PlatformComparison.Compare(catalog, model, settings.Platforms, settings.ToRequest, settings.Sort);
+        var answer = PlatformComparison.Compare(catalog, model, settings.Platforms, _ => settings.ToRequest(catalog), settings.Sort);
         var (rows, skipped) = (answer.Rows, answer.Skipped);
         if (settings.Json)
         {

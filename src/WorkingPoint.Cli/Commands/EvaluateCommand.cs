@@ -22,6 +22,10 @@ public sealed class EvaluateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         [Description("Comma-separated platform ids or YAML paths, or 'all' (default: every catalog platform with figures). Also --platforms.")]
         public string? Platforms { get; init; }
 
+        [CommandOption("--runtime <ID>")]
+        [Description("Runtime for every workload of the kind it runs that names none in the use case (wpt runtimes lists them). Default: each platform's usual runtimes.")]
+        public string? Runtime { get; init; }
+
         [CommandOption("--no-sensitivity")]
         [Description("Skip the search for single changes that would make infeasible platforms feasible.")]
         public bool NoSensitivity { get; init; }
@@ -30,7 +34,7 @@ public sealed class EvaluateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var useCase = UseCaseYaml.Load(settings.UseCase, catalog);
-        var report = new UseCaseEvaluator(catalog).Evaluate(useCase, catalog.ResolvePlatforms(settings.Platforms), !settings.NoSensitivity);
+        var report = new UseCaseEvaluator(catalog).Evaluate(useCase, catalog.ResolvePlatforms(settings.Platforms), !settings.NoSensitivity, settings.Runtime is null ? null : catalog.ResolveRuntime(settings.Runtime));
         if (settings.Json)
         {
             Output.Json(console, UseCaseJson.Of(report));
@@ -155,6 +159,10 @@ public sealed class ReportCommand(IAnsiConsole console, WorkingPoint.Catalog.Cat
         [Description("Comma-separated platform ids or YAML paths, or 'all' (default). Also --platforms.")]
         public string? Platforms { get; init; }
 
+        [CommandOption("--runtime <ID>")]
+        [Description("Runtime for every workload of the kind it runs that names none in the use case (wpt runtimes lists them). Default: each platform's usual runtimes.")]
+        public string? Runtime { get; init; }
+
         [CommandOption("--force")]
         [Description("Replace an existing file of the default name; a file named with -o is always replaced.")]
         public bool Force { get; init; }
@@ -171,7 +179,7 @@ public sealed class ReportCommand(IAnsiConsole console, WorkingPoint.Catalog.Cat
         var output = OutputFiles.Choose(settings.Output, Path.ChangeExtension(Path.GetFileName(settings.UseCase), ".html"), settings.Force);
         Output.ExistingDirectoryOf(output);
 
-        var report = Output.WithStatus(console, $"Evaluating {useCase.Name}…", () => new UseCaseEvaluator(catalog).Evaluate(useCase, catalog.ResolvePlatforms(settings.Platforms)));
+        var report = Output.WithStatus(console, $"Evaluating {useCase.Name}…", () => new UseCaseEvaluator(catalog).Evaluate(useCase, catalog.ResolvePlatforms(settings.Platforms), runtime: settings.Runtime is null ? null : catalog.ResolveRuntime(settings.Runtime)));
         Output.WithStatus<object?>(console, $"Writing {output}…", () =>
         {
             WorkingPoint.Reporting.Html.UseCaseReportWriter.Write(report, output, WptBuild.Current);

@@ -33,6 +33,10 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
         [Limit(1, Limits.ThreadsPerCore, PerLogicalCore = true)]
         public int? Threads { get; init; }
 
+        [CommandOption("--dram-mib <MIB>")]
+        [Description("Size of each of the three DRAM arrays, in MiB (default 512, the C STREAM reference's). Refused when three do not fit in half the available memory; the default is scaled down instead.")]
+        public int? DramMib { get; init; }
+
         [CommandOption("--scalar")]
         [Description("Use the scalar fallback kernels (to compare with the vector paths).")]
         public bool Scalar { get; init; }
@@ -40,6 +44,7 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
         public override ValidationResult Validate() =>
             OutputPath is not null && !RooflinePlotter.SupportedExtensions.Contains(Path.GetExtension(OutputPath).ToLowerInvariant()) ? ValidationResult.Error($"--output must end in .png or .svg, got '{OutputPath}'.")
             : Threads is < 1 ? ValidationResult.Error("--threads must be at least 1.")
+            : DramMib < DramStream.SmallestBytesPerArray / (1024 * 1024) ? ValidationResult.Error($"--dram-mib must be at least {DramStream.SmallestBytesPerArray / (1024 * 1024)} (smaller arrays may sit in the last-level cache), got {DramMib}.")
             : ValidationResult.Success();
     }
 
@@ -48,9 +53,11 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
         var options = (settings.Quick ? RooflineOptions.Quick : RooflineOptions.Full) with
         {
             Threads = settings.Threads,
-            MemoryPath = settings.Scalar ? KernelPath.Scalar : KernelPath.Vector,
+            MemoryPath = settings.Scalar ? KernelPath.Scalar : null,
             FmaPath = settings.Scalar ? FmaPath.Scalar : null,
             Int8Path = settings.Scalar ? Int8Path.Portable : null,
+            DramBytesPerArray = settings.DramMib is { } mib ? mib * 1024L * 1024 : RooflineOptions.DefaultDramBytesPerArray,
+            DramScaleDown = settings.DramMib is null,
         };
         var hostFile = settings.HostFile ?? HostPlatform.DefaultPath;
         if (settings.OutputPath is { } plotPath)
@@ -89,6 +96,15 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
                 memoryPath = $"{roofline.MemoryPath} ({roofline.VectorBits}-bit)",
                 byteConvention = HostRoofline.ByteConvention,
                 caches = roofline.Caches.Levels.Select(l => new { level = l.Name, l.Type, sizeBytes = l.Size.Value, l.SharedByCpus, guessed = roofline.Caches.Guessed }),
+                dram = roofline.DramRun is { } dram ? new
+                {
+                    bytesPerArray = dram.BytesPerArray.Value,
+                    dram.Repetitions,
+                    dram.HugePages,
+                    scaledDownFromBytesPerArray = dram.ScaledDownFrom?.Value,
+                    bestGbps = dram.Best.ToDictionary(b => b.Key.ToString().ToLowerInvariant(), b => b.Value.GBps),
+                    medianGbps = dram.Median.ToDictionary(b => b.Key.ToString().ToLowerInvariant(), b => b.Value.GBps),
+                } : null,
                 levels = roofline.Levels.Select(l => new { level = l.Level, capacityBytes = l.Capacity.Value, gbps = l.Bandwidth.ToDictionary(b => b.Key.ToString().ToLowerInvariant(), b => b.Value.GBps) }),
                 compute = roofline.Compute.Select(c => new { c.Precision, gopsOrGflops = c.Peak?.Value / 1e9, c.Path, c.NotMeasured }),
                 latencyNs = roofline.Latencies.ToDictionary(l => l.Level, l => l.PerLoad.Value * 1e9),
@@ -122,7 +138,7 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
                 result = RooflineMeasurer.Measure(options, new Progress<(string Stage, double Fraction)>(p =>
                 {
                     task.Description = $"Measuring {p.Stage}";
-                    task.Value = p.Stage == "memory bandwidth" ? p.Fraction * 0.8 : p.Stage == "compute peaks" ? 0.8 : p.Stage == "load latency" ? 0.9 : 1;
+                    task.Value = p.Stage.StartsWith("DRAM", StringComparison.Ordinal) ? 0 : p.Stage == "memory bandwidth" ? 0.1 + (p.Fraction * 0.7) : p.Stage == "compute peaks" ? 0.8 : p.Stage == "load latency" ? 0.9 : 1;
                 }), null, cancellation);
                 task.Value = 1;
             });
@@ -167,6 +183,15 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
 
         console.Write(bandwidth);
         console.MarkupLine($"[grey]{Markup.Escape(HostRoofline.ByteConvention)}[/]");
+        if (roofline.DramRun is { } dram)
+        {
+            console.MarkupLine($"[grey]DRAM: 3 arrays of {Output.Bytes(dram.BytesPerArray.Value)}, best of {dram.Repetitions} passes (median triad {Output.Number(dram.Median[MemoryKernel.Triad].GBps)} GB/s), {(dram.HugePages ? "transparent huge pages" : "small pages")}.[/]");
+            if (dram.ScaledDownFrom is { } asked)
+            {
+                console.MarkupLine($"[yellow]Memory is short: the DRAM arrays were scaled down from {Output.Bytes(asked.Value)} to {Output.Bytes(dram.BytesPerArray.Value)} each (at most half the available memory).[/]");
+            }
+        }
+
         var compute = new Table().Border(TableBorder.Rounded).Title("[bold]Compute peaks[/] (all threads)").AddColumn("Precision").AddColumn(new TableColumn("Peak").RightAligned()).AddColumn("Instructions");
         foreach (var peak in roofline.Compute)
         {
@@ -187,6 +212,7 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
         }
 
         console.MarkupLine($"Wrote the measured platform to [bold]{Markup.Escape(Path.GetFullPath(hostFile))}[/]; predictions for this machine: wpt predict --platform host --model yolov8n --weights fp32.");
+        console.MarkupLine("[grey]Next: wpt measure runtimes (a minute or two) fits the shares of this roofline that llama.cpp and ONNX Runtime reach here.[/]");
         foreach (var plot in plots)
         {
             OutputFiles.SayWrote(console, plot);

@@ -4,6 +4,7 @@ using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
 
 namespace WorkingPoint.Cli.Commands;
 
@@ -63,17 +64,36 @@ public sealed class PlatformsCommand(IAnsiConsole console, WorkingPoint.Catalog.
 
         var t = Output.KeyValueTable($"{platform.Name} ({platform.Id})");
         t.Row("vendor / kind", Markup.Escape($"{platform.Vendor} / {platform.Kind}"));
-        t.Row("execution", platform.Execution == ExecutionStyle.Dataflow ? "dataflow (activations stay on chip while they fit)" : "layer-by-layer (each layer's output goes to DRAM and back)");
-        foreach (var peak in platform.Compute.Peaks)
+        foreach (var unit in platform.Units)
         {
-            t.Row($"peak {peak.Precision.ToId()}", $"{Output.Number(peak.Dense.Tops)} TOPS dense{(peak.QuotedAs == Sparsity.Structured2To4 ? $" (quoted {Output.Number(peak.Quoted.Tops)} with 2:4 sparsity)" : string.Empty)}");
+            var prefix = platform.Units.Count > 1 ? $"{unit.Id}: " : string.Empty;
+            if (platform.Units.Count > 1)
+            {
+                t.Row($"unit {unit.Id}", Markup.Escape($"{unit.Kind.ToId()}, {unit.Name}"));
+            }
+
+            t.Row($"{prefix}execution", unit.Execution == ExecutionStyle.Dataflow ? "dataflow (activations stay on chip while they fit)" : "layer-by-layer (each layer's output goes to DRAM and back)");
+            foreach (var peak in unit.Compute.Peaks)
+            {
+                t.Row($"{prefix}peak {peak.Precision.ToId()}", $"{Output.Number(peak.Dense.Tops)} TOPS dense{(peak.QuotedAs == Sparsity.Structured2To4 ? $" (quoted {Output.Number(peak.Quoted.Tops)} with 2:4 sparsity)" : string.Empty)}");
+            }
+
+            if (unit.HostLink is { } link)
+            {
+                t.Row($"{prefix}host link", Markup.Escape($"{link}, {Output.Number(link.PeakBandwidth.GBps)} GB/s"));
+            }
         }
+
+        t.Row("usual runtimes", Markup.Escape(string.Join(", ", platform.DefaultRuntimes.Select(kv => $"{kv.Key.ToId()}: {kv.Value.Id}{(platform.DefaultRuntimeIds.ContainsKey(kv.Key) ? string.Empty : " (generic: none named)")}"))));
 
         t.Row("on-chip memory", $"{Output.OrUnknown(platform.OnChip.Capacity?.MiB, v => $"{Output.Number(v)} MiB")}, {Output.OrUnknown(platform.OnChip.Bandwidth?.GBps, v => $"{Output.Number(v)} GB/s")}");
         t.Row("DRAM", platform.Dram is { } d
             ? Markup.Escape($"{Output.DramName(d.Kind)}, {d.DataRateMegaTransfersPerSecond?.ToString() ?? "?"} MT/s × {d.BusWidthBits?.ToString() ?? "?"} bit = ") + Output.OrUnknown(d.PeakBandwidth?.GBps, v => $"{Output.Number(v)} GB/s") + ", " + Output.OrUnknown(d.Capacity?.GiB, v => $"{Output.Number(v)} GiB")
             : "none (weights must fit on chip or stream over the host link)");
-        t.Row("host link", platform.HostLink is { } l ? Markup.Escape($"{l}, {Output.Number(l.PeakBandwidth.GBps)} GB/s") : "none (on the host's memory bus)");
+        if (platform.Units.All(u => u.HostLink is null))
+        {
+            t.Row("host link", "none (on the host's memory bus)");
+        }
         t.Row("power", $"idle {Output.Power(platform.Power.Idle?.Value)}, max {Output.Power(platform.Power.Max?.Value)}, sustained {Output.Power(platform.Power.SustainablePower?.Value)}{(platform.Power.PassivelyCooled ? ", passively cooled" : string.Empty)}");
         t.Row("achievable fractions", Markup.Escape($"compute {platform.Achievable.Compute:0.##}, DRAM {platform.Achievable.Dram:0.##}, on-chip {platform.Achievable.OnChip:0.##}, link {platform.Achievable.HostLink:0.##}, usable memory {platform.Achievable.UsableMemory:0.##}"));
         t.Row("price", platform.Price is { } pr ? Markup.Escape($"${pr.Amount.Value:0.##} ({pr.What}, {pr.Date})") : "[grey]unknown[/]");
@@ -123,6 +143,8 @@ internal sealed record PlatformJson(
     string? PriceDate,
     string FormFactor,
     AchievableFractions Achievable,
+    IReadOnlyList<UnitJson> Units,
+    IReadOnlyDictionary<string, string> DefaultRuntimes,
     IReadOnlyList<FigureSource> Sources)
 {
     public static PlatformJson From(Platform p) => new(
@@ -131,7 +153,7 @@ internal sealed record PlatformJson(
         p.Vendor,
         p.Kind,
         p.Execution == ExecutionStyle.Dataflow ? "dataflow" : "layer-by-layer",
-        p.Compute.Peaks.Select(x => new PeakJson(x.Precision.ToId(), x.Dense.Tops, x.Quoted.Tops, x.QuotedAs == Sparsity.Structured2To4 ? "2:4" : "dense")).ToArray(),
+        UnitJson.From(p.PrimaryUnit).ComputePeaks,
         p.OnChip.Capacity?.MiB,
         p.OnChip.Bandwidth?.GBps,
         p.Dram is { } dram ? Output.DramName(dram.Kind) : null,
@@ -149,7 +171,22 @@ internal sealed record PlatformJson(
         p.Price?.Date,
         p.FormFactor,
         p.Achievable,
+        p.Units.Select(UnitJson.From).ToArray(),
+        p.DefaultRuntimes.ToDictionary(kv => kv.Key.ToId(), kv => kv.Value.Id),
         p.Provenance.Figures);
+}
+
+/// <summary>A compute unit as JSON.</summary>
+internal sealed record UnitJson(string Id, string Kind, string Name, string Execution, IReadOnlyList<PeakJson> ComputePeaks, string? HostLink, double? HostLinkBandwidthGBps)
+{
+    public static UnitJson From(ComputeUnit u) => new(
+        u.Id,
+        u.Kind.ToId(),
+        u.Name,
+        u.Execution == ExecutionStyle.Dataflow ? "dataflow" : "layer-by-layer",
+        u.Compute.Peaks.Select(x => new PeakJson(x.Precision.ToId(), x.Dense.Tops, x.Quoted.Tops, x.QuotedAs == Sparsity.Structured2To4 ? "2:4" : "dense")).ToArray(),
+        u.HostLink?.ToString(),
+        u.HostLink?.PeakBandwidth.GBps);
 }
 
 internal sealed record PeakJson(string Precision, double DenseTops, double QuotedTops, string QuotedSparsity);

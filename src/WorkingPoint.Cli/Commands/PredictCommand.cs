@@ -35,7 +35,7 @@ public sealed class PredictCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
         var platform = catalog.ResolvePlatform(settings.Platform);
         var model = catalog.ResolveModel(settings.Model);
         settings.RequireWithinContext(model);
-        var prediction = Predictions.Predict(model, platform, settings.ToRequest(platform));
+        var prediction = Predictions.Predict(model, platform, settings.ToRequest(catalog));
         if (settings.Json)
         {
             Output.Json(console, PredictionJson.From(prediction, settings.Layers));
@@ -50,13 +50,18 @@ public sealed class PredictCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
 /// <summary>Human rendering of a prediction.</summary>
 internal static class PredictionView
 {
+    /// <summary>"llama.cpp-cuda on the gpu (1024-core Ampere GPU), prior profile".</summary>
+    public static string RuntimeText(ModelPrediction prediction) => Markup.Escape(prediction.Runtime is { } runtime
+        ? $"{runtime.Id} on the {prediction.Unit.Id}{(prediction.Unit.Name == "the whole platform" ? string.Empty : $" ({prediction.Unit.Name})")}, {(runtime.Profile.FollowsPlatform ? "the platform's achievable fractions" : $"{runtime.Profile.Origin} profile")}"
+        : $"none: the {prediction.Unit.Id} at the platform's achievable fractions");
+
     public static void Write(IAnsiConsole console, ModelPrediction prediction, bool layers)
     {
         var p = prediction.Platform;
         switch (prediction)
         {
             case LlmModelPrediction llm:
-                WriteLlm(console, llm.Result, p);
+                WriteLlm(console, llm, p);
                 break;
             case GraphModelPrediction graph:
                 WriteGraph(console, graph, p, layers);
@@ -66,8 +71,9 @@ internal static class PredictionView
         Output.Notes(console, "Assumptions", prediction.Assumptions);
     }
 
-    private static void WriteLlm(IAnsiConsole console, LlmPrediction r, Platform p)
+    private static void WriteLlm(IAnsiConsole console, LlmModelPrediction prediction, Platform p)
     {
+        var r = prediction.Result;
         var s = r.Scenario;
         var t = Output.KeyValueTable($"{r.ModelId} on {p.Name} — {r.WeightFormat} weights, KV {r.KvCacheFormat}, prompt {s.PromptTokens}{(s.Images > 0 ? $" + {s.Images} image(s)" : string.Empty)}, gen {s.GeneratedTokens}, batch {s.Batch}");
         t.Row("decode", $"[bold]{Output.Number(r.DecodeTokensPerSecond)} tok/s[/] per sequence ({Output.Ms(r.DecodeStep.Value)}/token){(s.Batch > 1 ? $", {Output.Number(r.AggregateDecodeTokensPerSecond)} tok/s in all" : string.Empty)}, bound by {r.DecodeBinding.ToId()}");
@@ -86,6 +92,7 @@ internal static class PredictionView
         t.Row("average power (decode)", Output.PowerOn(p, r.AverageDecodePower?.Value) + (r.Throttled ? $" [yellow]throttled ×{r.ThrottleSlowdown:0.00} to the sustained cap[/]" : string.Empty));
         t.Row("bottleneck", $"[bold]{r.Bottleneck.ToId()}[/]");
         t.Row("executed precision", r.ExecutedPrecision.ToId());
+        t.Row("runtime", RuntimeText(prediction));
         console.Write(t);
     }
 
@@ -104,6 +111,7 @@ internal static class PredictionView
         t.Row("fits in memory", r.Fits ? "[green]yes[/]" : "[red]no[/]");
         t.Row("bottleneck", $"[bold]{r.Bottleneck.ToId()}[/]");
         t.Row("executed precision", r.ExecutedPrecision.ToId());
+        t.Row("runtime", RuntimeText(prediction));
         console.Write(t);
         if (!layers)
         {

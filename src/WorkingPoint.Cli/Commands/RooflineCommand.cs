@@ -58,8 +58,9 @@ public sealed class RooflineCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         var charts = new List<RooflineChart>();
         foreach (var platform in platforms)
         {
-            var request = settings.ToRequest(platform);
-            var ceilings = new Ceilings(platform, request.Fractions).RequireComputeAndMemory();
+            var request = settings.ToRequest(catalog);
+            // The ceilings drawn are those of the unit the first model's runtime uses (each point is predicted with its own runtime).
+            var ceilings = Predictions.CeilingsFor(models[0], platform, request).RequireComputeAndMemory();
             var points = new List<RooflinePoint>();
             foreach (var model in models)
             {

@@ -41,7 +41,7 @@ public sealed class SolveBandwidthCommand(IAnsiConsole console, WorkingPoint.Cat
         }
 
         var platform = settings.Platform is null ? null : catalog.ResolvePlatform(settings.Platform);
-        var answer = BandwidthSolver.Solve(catalog, settings.Model, settings.TargetTokensPerSecond, platform, settings.ToRequest(platform));
+        var answer = BandwidthSolver.Solve(catalog, settings.Model, settings.TargetTokensPerSecond, platform, settings.ToRequest(catalog));
         if (settings.Json)
         {
             Output.Json(console, answer);
@@ -90,7 +90,7 @@ public sealed class SolveModelCommand(IAnsiConsole console, WorkingPoint.Catalog
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var platform = catalog.ResolvePlatform(settings.Platform);
-        var answer = ModelSolver.Solve(catalog, platform, settings.ToRequest(platform), settings.TargetTokensPerSecond, settings.MaxTtftMs);
+        var answer = ModelSolver.Solve(catalog, platform, settings.ToRequest(catalog), settings.TargetTokensPerSecond, settings.MaxTtftMs);
         var candidates = answer.Candidates;
         var best = candidates.FirstOrDefault(c => c.Meets);
         if (settings.Json)
@@ -149,7 +149,7 @@ public sealed class SolveInputCommand(IAnsiConsole console, WorkingPoint.Catalog
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var platform = catalog.ResolvePlatform(settings.Platform);
-        var answer = InputSolver.Solve(catalog, platform, settings.Model, settings.ToRequest(platform), settings.TargetFps, settings.Aspect is null ? null : ParseAspect(settings.Aspect));
+        var answer = InputSolver.Solve(catalog, platform, settings.Model, settings.ToRequest(catalog), settings.TargetFps, settings.Aspect is null ? null : ParseAspect(settings.Aspect));
         if (settings.Json)
         {
             Output.Json(console, answer);

@@ -5,6 +5,9 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
+using WorkingPoint.Evaluation;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Core.Workloads.Graphs;
 
@@ -38,6 +41,10 @@ public sealed class SweepCommand(IAnsiConsole console, WorkingPoint.Catalog.Cata
         [Description("Minimum time to spend on each kind of evaluation. Default 1.")]
         [Limit(0, 600, MinimumExclusive = true)]
         public double Seconds { get; init; } = 1;
+
+        [CommandOption("--runtime <ID>")]
+        [Description("Runtime for the workloads of the kind it runs (wpt runtimes lists them). Default: each platform's usual runtimes.")]
+        public string? Runtime { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -47,7 +54,24 @@ public sealed class SweepCommand(IAnsiConsole console, WorkingPoint.Catalog.Cata
             throw new InvalidInputException($"--seconds must be in (0, 600], got {settings.Seconds}.");
         }
 
-        var ceilings = catalog.ResolvePlatforms(settings.Platforms).Select(p => new Ceilings(p)).Where(HasBandwidth).ToArray();
+        // Each platform's ceilings for LLMs and for networks: the unit and profile of the runtime each kind runs on.
+        var runtime = settings.Runtime is null ? null : catalog.ResolveRuntime(settings.Runtime);
+        Ceilings? For(Platform p, WorkloadKind kind)
+        {
+            try
+            {
+                var c = Predictions.CeilingsFor(kind, null, p, new PredictionRequest(Runtime: runtime is not null && runtime.Runs.Contains(kind) ? runtime : null));
+                return HasBandwidth(c) ? c : null;
+            }
+            catch (RuntimeMismatchException)
+            {
+                return null;
+            }
+        }
+
+        var platforms = catalog.ResolvePlatforms(settings.Platforms);
+        var ceilings = platforms.Select(p => For(p, WorkloadKind.Llm)).OfType<Ceilings>().ToArray();
+        var networkCeilings = platforms.Select(p => For(p, WorkloadKind.Network)).OfType<Ceilings>().ToArray();
         var contexts = Parsing.IntList(settings.Contexts, "--contexts");
         var batches = Parsing.IntList(settings.Batches, "--batches");
         var formats = settings.Weights.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(WeightFormat.Parse).ToArray();
@@ -76,10 +100,10 @@ public sealed class SweepCommand(IAnsiConsole console, WorkingPoint.Catalog.Cata
 
                 return best;
             });
-            perLayer = Measure("graph-per-layer", ceilings.Length * graphs.Length, settings.Seconds, () =>
+            perLayer = Measure("graph-per-layer", networkCeilings.Length * graphs.Length, settings.Seconds, () =>
             {
                 var best = 0.0;
-                foreach (var c in ceilings)
+                foreach (var c in networkCeilings)
                 {
                     foreach (Graph g in graphs)
                     {
@@ -122,7 +146,7 @@ public sealed class SweepCommand(IAnsiConsole console, WorkingPoint.Catalog.Cata
         return 0;
     }
 
-    private static bool HasBandwidth(Ceilings c) => c.Platform.Compute.HasAnyPeak && (c.Platform.Dram is null || c.DramBytesPerSecond > 0);
+    private static bool HasBandwidth(Ceilings c) => c.Unit.Compute.HasAnyPeak && (c.Platform.Dram is null || c.DramBytesPerSecond > 0);
 
     private static SweepResult Measure(string kind, int gridSize, double seconds, Func<double> pass)
     {

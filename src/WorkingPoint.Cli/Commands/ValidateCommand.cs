@@ -65,15 +65,20 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var models = ParseModels(settings.Models, catalog);
+        var hostProfiles = HostProfileChoice.For(settings.Platform);
+        var onnxProfile = hostProfiles?.OnnxRuntimeCpu;
         using var saver = ResultsText.Prepare(console, settings, settings.Json);
         MeasurementHooks.Start();
         var host = PlatformOrMeasuredHost(console, catalog, settings.Platform, cancellationToken);
-        var request = new PredictionRequest(Weights: WeightFormat.Parse("fp32"));
+        // The host's ONNX Runtime profile: its compute share as the fraction, and its fixed costs added per layer and per inference
+        // here (the core model has no such term yet).
+        var request = new PredictionRequest(Weights: WeightFormat.Parse("fp32"), Fractions: onnxProfile is { } measuredProfile ? new Ceilings(host).Fractions with { Compute = measuredProfile.NetworkComputeShare.Value } : null);
+        var profileLabel = HostProfileChoice.Label(hostProfiles, onnxProfile is not null, settings.Platform);
         var rows = new List<ValidationRow>();
         var started = DateTimeOffset.UtcNow;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var fingerprint = PlatformFingerprint.OfThisMachine().WithRuntime("ONNX Runtime", OnnxRuntimeTarget.RuntimeVersion);
-        var parameters = new Dictionary<string, string> { ["models"] = settings.Models, ["threads"] = settings.Threads?.ToString(CultureInfo.InvariantCulture) ?? "default", ["weights"] = "fp32", ["platform"] = host.Name };
+        var parameters = new Dictionary<string, string> { ["models"] = settings.Models, ["threads"] = settings.Threads?.ToString(CultureInfo.InvariantCulture) ?? "default", ["weights"] = "fp32", ["platform"] = host.Name, ["profile"] = profileLabel };
         IEnumerable<Metric> RowMetrics() => rows.SelectMany(r => new[] { new Metric($"{r.Model}.predicted", r.PredictedMs, "ms"), new Metric($"{r.Model}.measured-p50", r.MeasuredMedianMs, "ms"), new Metric($"{r.Model}.error", r.ErrorPercent, "%") });
         double gemmFraction;
         try
@@ -86,7 +91,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
                 using var target = OnnxRuntimeTarget.Load(file.Path, file.Shapes, new OnnxRuntimeOptions(IntraOpThreads: settings.Threads));
                 var scenario = new ScenarioSettings { MinDuration = TimeSpan.FromSeconds(settings.Duration), MinQueryCount = settings.MinQueries, WarmupQueries = 3 };
                 var result = Output.WithStatus(console, $"Running {model.Id} at {width}x{height}…", () => new LoadGenerator(target).Run(scenario, null, cancellationToken));
-                var predicted = prediction.Latency.Milliseconds;
+                var predicted = prediction.Latency.Milliseconds + (onnxProfile is { } fixedCosts ? NetworkProbeFit.OverheadSeconds(fixedCosts, NetworkProbeFit.KernelLayers(model.Build(width, height))) * 1e3 : 0);
                 var measured = result.Latency.P50.Milliseconds;
                 var (w, h) = model.AlignedSize(width, height);
                 rows.Add(new ValidationRow(model.Id, w, h, ((GraphModelPrediction)prediction).Result.OpsPerInference.Giga, predicted, prediction.Bottleneck.ToString(), measured, result.Latency.P90.Milliseconds, (predicted - measured) / measured * 100));
@@ -127,7 +132,10 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             Output.Json(console, new
             {
                 platform = host.Name,
-                fractions = new Ceilings(host).Fractions,
+                fractions = request.Fractions ?? new Ceilings(host).Fractions,
+                profile = profileLabel,
+                layerOverheadUs = onnxProfile?.LayerOverheadMicroseconds.Value,
+                inferenceOverheadUs = onnxProfile?.InferenceOverheadMicroseconds.Value,
                 rows,
                 medianAbsoluteErrorPercent = medianAbsoluteError,
                 gemmComputeFraction = gemm.Fraction,
@@ -138,7 +146,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         }
         else
         {
-            Render(host, rows, medianAbsoluteError, gemm, fit);
+            Render(host, request.Fractions ?? new Ceilings(host).Fractions, profileLabel, onnxProfile, rows, medianAbsoluteError, gemm, fit);
         }
 
         saver.ThrowIfUnsaved();
@@ -193,9 +201,8 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             return Output.WithStatus(console, "Measuring the roofline…", () => RooflineMeasurer.Measure(RooflineOptions.Quick, null, null, cancellation));
         });
 
-    private void Render(Platform host, IReadOnlyList<ValidationRow> rows, double medianAbsoluteError, (double Fraction, double Error) gemm, (double Fraction, double Error) fit)
+    private void Render(Platform host, AchievableFractions fractions, string profileLabel, HostOnnxRuntimeProfile? onnxProfile, IReadOnlyList<ValidationRow> rows, double medianAbsoluteError, (double Fraction, double Error) gemm, (double Fraction, double Error) fit)
     {
-        var fractions = new Ceilings(host).Fractions;
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]Predicted vs measured on {Markup.Escape(host.Name)}[/]");
         foreach (var column in new[] { "Model", "Input", "GOP", "Predicted", "Bound by", "Measured p50", "p90", "Error" })
         {
@@ -210,7 +217,9 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
 
         console.Write(table);
         console.MarkupLine($"Median absolute error: [bold]{Output.Number(medianAbsoluteError, 2)} %[/] (fp32 weights, achievable fractions compute {fractions.Compute:0.##}, DRAM {fractions.Dram:0.##}, on-chip {fractions.OnChip:0.##}; measured = ONNX Runtime CPU, median of SingleStream).");
+        var fixedCosts = onnxProfile is { } p ? $", plus {Output.Number(p.LayerOverheadMicroseconds.Value)} µs per layer and {Output.Number(p.InferenceOverheadMicroseconds.Value)} µs per inference (added by validate; the core model has no fixed-cost term yet)" : string.Empty;
+        console.MarkupLine($"Profile: [bold]{Markup.Escape(profileLabel)}[/]{fixedCosts}.");
         console.MarkupLine($"With the compute fraction ONNX Runtime reaches on a 1024³ GEMM here ({gemm.Fraction:0.00}, measured on none of these networks): median absolute error {Output.Number(gemm.Error, 2)} %.");
-        console.MarkupLine($"[grey]The fraction that would fit these runs best is {fit.Fraction:0.00} (median absolute error {Output.Number(fit.Error, 2)} %). Both are reported only; the default is not changed.[/]");
+        console.MarkupLine($"[grey]The fraction that would fit these runs best is {fit.Fraction:0.00} (median absolute error {Output.Number(fit.Error, 2)} %). Both are pure-roofline fractions without fixed costs, reported only; the profile is not changed.[/]");
     }
 }

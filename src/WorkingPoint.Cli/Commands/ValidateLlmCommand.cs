@@ -91,6 +91,8 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
             .Select(m => m.Architecture).ToArray();
         var formats = settings.Weights.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(WeightFormat.Parse).ToArray();
         var bench = new LlmBenchSettings(settings.Prompt, settings.Gen, settings.Reps, Combined: false).Validate();
+        var hostProfiles = HostProfileChoice.For(settings.Platform);
+        var llamaProfile = hostProfiles?.LlamaCppCpu;
 
         // Everything is checked before the first model is written: a set that cannot run here fails now, not an hour in.
         foreach (var arch in architectures)
@@ -106,6 +108,8 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
         MeasurementHooks.Start();
         var host = ValidateCommand.PlatformOrMeasuredHost(console, catalog, settings.Platform, cancellationToken);
         var ceilings = new Ceilings(host);
+        AchievableFractions FractionsOf(string weights) => llamaProfile is { } profile ? LlmProbeFit.FractionsFor(profile, ceilings.Fractions, weights) : ceilings.Fractions;
+        var profileLabel = HostProfileChoice.Label(hostProfiles, llamaProfile is not null, settings.Platform);
         var options = new LlamaCppOptions(settings.Threads).Validate();
         var rows = new List<LlmValidationRow>();
         var runs = new List<(LlmWorkload Workload, LlmBenchResult Result)>();
@@ -129,6 +133,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
                 ["reps"] = bench.Repetitions.ToString(CultureInfo.InvariantCulture),
                 ["threads"] = options.ThreadCount.ToString(CultureInfo.InvariantCulture),
                 ["platform"] = host.Name,
+                ["profile"] = profileLabel,
             },
             [
                 .. summary,
@@ -154,7 +159,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
                     var run = LlmRun.Measure(console, file, bench, options, TimeSpan.FromMilliseconds(250), cancellationToken);
                     var workload = new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16);
                     runs.Add((workload, run.Result));
-                    rows.Add(RowOf(arch.Id, format.Id, workload, ceilings, bench, run.Result));
+                    rows.Add(RowOf(arch.Id, format.Id, workload, new Ceilings(host, FractionsOf(format.Id)), bench, run.Result));
                 }
             }
         }
@@ -170,7 +175,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
             throw;
         }
 
-        var fits = LlmValidation.Fit(host, ceilings, bench.PromptTokens, bench.GenTokens, runs.Select(r => new LlmMeasured(r.Workload, r.Result.Prompt!.MeanTokensPerSecond, r.Result.Generation!.MeanTokensPerSecond)).ToArray());
+        var fits = LlmValidation.Fit(host, w => FractionsOf(w.Weights.Id), bench.PromptTokens, bench.GenTokens, runs.Select(r => new LlmMeasured(r.Workload, r.Result.Prompt!.MeanTokensPerSecond, r.Result.Generation!.MeanTokensPerSecond)).ToArray());
         var (decodeError, prefillError, fittedDram, fittedCompute, crossDecode, crossPrefill) = fits;
         if (settings.Json)
         {
@@ -178,6 +183,8 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
             {
                 platform = host.Name,
                 fractions = ceilings.Fractions,
+                profile = profileLabel,
+                fractionsByWeights = formats.ToDictionary(f => f.Id, f => FractionsOf(f.Id)),
                 prompt = bench.PromptTokens,
                 gen = bench.GenTokens,
                 threads = options.ThreadCount,
@@ -196,7 +203,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
         }
         else
         {
-            Render(host, ceilings, bench, rows, decodeError, prefillError, fittedDram, fittedCompute, (crossDecode, crossPrefill));
+            Render(host, profileLabel, formats.Select(f => (f.Id, FractionsOf(f.Id))).ToArray(), bench, rows, decodeError, prefillError, fittedDram, fittedCompute, (crossDecode, crossPrefill));
         }
 
         saver.Save(RecordOf(
@@ -228,7 +235,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
 
     private static double Error(double predicted, double measured) => ValidationFit.ErrorPercent(predicted, measured);
 
-    private void Render(Platform host, Ceilings ceilings, LlmBenchSettings bench, IReadOnlyList<LlmValidationRow> rows, double decodeError, double prefillError, (double Fraction, double Error) fittedDram, (double Fraction, double Error) fittedCompute, (double Decode, double Prefill) crossValidated)
+    private void Render(Platform host, string profileLabel, IReadOnlyList<(string Weights, AchievableFractions Fractions)> fractions, LlmBenchSettings bench, IReadOnlyList<LlmValidationRow> rows, double decodeError, double prefillError, (double Fraction, double Error) fittedDram, (double Fraction, double Error) fittedCompute, (double Decode, double Prefill) crossValidated)
     {
         var table = new Table().Border(TableBorder.Rounded).Expand().Title($"[bold]LLMs predicted vs measured on {Markup.Escape(host.Name)}[/] (tokens/s; pp{bench.PromptTokens}, tg{bench.GenTokens})");
         foreach (var column in new[] { "Model", "Format", "Weights", "pp pred", "pp meas", "pp err", "tg pred", "tg meas", "tg err", "tg bound" })
@@ -246,9 +253,12 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
         }
 
         console.Write(table);
-        var f = ceilings.Fractions;
-        console.MarkupLine($"Median absolute error: decode [bold]{Output.Number(decodeError, 2)} %[/] (target ≤ {DecodeTargetPercent} %), prefill [bold]{Output.Number(prefillError, 2)} %[/] (target ≤ {PrefillTargetPercent} %); achievable fractions compute {f.Compute:0.##}, DRAM {f.Dram:0.##}; measured = llama.cpp CPU, mean of {bench.Repetitions}.");
-        console.MarkupLine($"[grey]Fractions that would fit these runs best: DRAM {fittedDram.Fraction:0.00} (decode error {Output.Number(fittedDram.Error, 2)} %), compute {fittedCompute.Fraction:0.00} (prefill error {Output.Number(fittedCompute.Error, 2)} %). Reported only; the defaults are not changed.[/]");
+        var used = fractions.DistinctBy(f => (f.Fractions.Compute, f.Fractions.Dram)).Count() == 1
+            ? $"compute {fractions[0].Fractions.Compute:0.##}, DRAM {fractions[0].Fractions.Dram:0.##}"
+            : string.Join("; ", fractions.Select(f => $"{f.Weights} compute {f.Fractions.Compute:0.##}, DRAM {f.Fractions.Dram:0.##}"));
+        console.MarkupLine($"Median absolute error: decode [bold]{Output.Number(decodeError, 2)} %[/] (target ≤ {DecodeTargetPercent} %), prefill [bold]{Output.Number(prefillError, 2)} %[/] (target ≤ {PrefillTargetPercent} %); achievable fractions {used}; measured = llama.cpp CPU, mean of {bench.Repetitions}.");
+        console.MarkupLine($"Profile: [bold]{Markup.Escape(profileLabel)}[/].");
+        console.MarkupLine($"[grey]Fractions that would fit these runs best: DRAM {fittedDram.Fraction:0.00} (decode error {Output.Number(fittedDram.Error, 2)} %), compute {fittedCompute.Fraction:0.00} (prefill error {Output.Number(fittedCompute.Error, 2)} %). Reported only; the profile is not changed.[/]");
         if (!double.IsNaN(crossValidated.Decode))
         {
             console.MarkupLine($"[grey]Out of sample (each model predicted with the fractions fitted on the others): decode {Output.Number(crossValidated.Decode, 2)} %, prefill {Output.Number(crossValidated.Prefill, 2)} %.[/]");

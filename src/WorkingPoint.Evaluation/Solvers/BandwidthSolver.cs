@@ -41,9 +41,11 @@ public static class BandwidthSolver
         }
 
         var workload = new LlmWorkload(llm.Architecture, request.WeightsFor(llm), request.KvCache ?? KvCacheFormat.F16);
-        var fractions = request.Fractions ?? platform?.Achievable ?? AchievableFractions.Defaults;
+        var ceilings = platform is null ? null : Predictions.CeilingsFor(llm, platform, request);
+        var baseline = request.Fractions ?? AchievableFractions.Defaults;
+        var fractions = ceilings?.Fractions ?? baseline with { Compute = request.ComputeShare ?? baseline.Compute, Dram = request.DramShare ?? baseline.Dram };
         var scenario = request.Generation ?? new LlmScenario();
-        return Solve(workload, scenario, targetTokensPerSecond, fractions, platform is null ? null : new Ceilings(platform, fractions));
+        return Solve(workload, scenario, targetTokensPerSecond, fractions, ceilings);
     }
 
     public static BandwidthAnswer Solve(LlmWorkload workload, LlmScenario scenario, double target, AchievableFractions fractions, Ceilings? platform)

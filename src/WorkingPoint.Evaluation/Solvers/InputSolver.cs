@@ -27,7 +27,7 @@ public static class InputSolver
 
         var model = graphModel.Model;
         var (aw, ah) = aspect ?? (model.DefaultWidth, model.DefaultHeight);
-        var ceilings = new Ceilings(platform, request.Fractions);
+        var ceilings = Predictions.CeilingsFor(graphModel, platform, request);
         var weights = request.WeightsFor(graphModel);
         GraphPrediction At(int width) => GraphPredictor.Predict(model.Build(width, Math.Max(1, (int)Math.Round(width * (double)ah / aw))), ceilings, weights, request.Batch);
         double Fps(int width) => At(width).FramesPerSecond;

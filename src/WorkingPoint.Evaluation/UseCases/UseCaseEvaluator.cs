@@ -2,6 +2,7 @@ using WorkingPoint.Core;
 using System.Collections.Concurrent;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Core.Units;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Catalog;
@@ -24,18 +25,19 @@ public sealed class UseCaseEvaluator
     public UseCaseEvaluator(Catalog.Catalog catalog) => _catalog = catalog;
 
     /// <summary>Every platform (default: the catalog's predictable ones), then the feasible set, Pareto front, ranking and sensitivity.</summary>
-    public UseCaseReport Evaluate(UseCase useCase, IReadOnlyList<Platform>? platforms = null, bool sensitivity = true)
+    /// <param name="runtime">A runtime for every workload of the kind it runs that names none (--runtime); null: each platform's usual ones.</param>
+    public UseCaseReport Evaluate(UseCase useCase, IReadOnlyList<Platform>? platforms = null, bool sensitivity = true, Runtime? runtime = null)
     {
         platforms ??= _catalog.ResolvePlatforms("all");
         var reference = _catalog.ResolvePlatform(useCase.ReferencePlatform);
         var referenceProfile = ScoreProfile(useCase, reference);
-        var evaluations = platforms.Select(p => EvaluateOn(useCase, p, referenceProfile)).ToArray();
+        var evaluations = platforms.Select(p => EvaluateOn(useCase, p, referenceProfile, runtime)).ToArray();
         var feasible = evaluations.Where(e => e.Verdict == Verdict.Meets).ToArray();
         var pareto = ParetoFront(feasible);
         var ranking = Rank(feasible, useCase.Priorities.Normalized());
-        var findings = sensitivity ? evaluations.Where(e => e.Verdict == Verdict.Fails && e.Predicted).SelectMany(e => Sensitivity(useCase, e.Platform)).ToArray() : [];
+        var findings = sensitivity ? evaluations.Where(e => e.Verdict == Verdict.Fails && e.Predicted).SelectMany(e => Sensitivity(useCase, e.Platform, runtime)).ToArray() : [];
         var assumptions = evaluations.SelectMany(e => e.Platform.Provenance.Assumptions.Select(a => $"{e.Platform.Id} {a.Field}: assumed ({a.Note})")).Distinct().ToList();
-        assumptions.Add("Workloads share each resource in proportion to their load; a workload running beside others is served at least an even split of a contended resource.");
+        assumptions.Add("Workloads share the DRAM, and a compute unit when their runtimes run on the same one, in proportion to their load; a workload running beside others is served at least an even split of a contended resource.");
         assumptions.Add("On CPUs a thread holds its core while it waits on memory, so CPU workloads time-share the cores.");
         assumptions.Add("A frame workload without a latency target must finish within one frame period (one frame in flight).");
         if (feasible.Length > 0 && feasible.All(e => e.AveragePowerW is null))
@@ -52,29 +54,32 @@ public sealed class UseCaseEvaluator
     }
 
     /// <summary>One platform, with the reference profile for the score (null: no score).</summary>
-    public PlatformEvaluation EvaluateOn(UseCase useCase, Platform platform, IReadOnlyList<double>? referenceProfile = null, AchievableFractions? fractions = null)
+    public PlatformEvaluation EvaluateOn(UseCase useCase, Platform platform, IReadOnlyList<double>? referenceProfile = null, Runtime? runtime = null)
     {
         Ceilings ceilings;
         List<UnitProfile> profiles;
         try
         {
-            ceilings = new Ceilings(platform, fractions).RequireComputeAndMemory();
-            profiles = useCase.Workloads.Select(w => Profile(w, ceilings)).ToList();
+            ceilings = new Ceilings(platform).RequireComputeAndMemory();
+            profiles = useCase.Workloads.Select(w => Profile(w, CeilingsFor(w, platform, runtime))).ToList();
         }
-        catch (MissingFigureException ex)
+        catch (Exception ex) when (ex is MissingFigureException or RuntimeMismatchException)
         {
             return PlatformEvaluation.NotPredicted(platform, $"not predicted: {ex.Message}");
         }
 
+        // One contention model (Core's ContentionModel): loads per shared resource, DRAM shared by all, a unit's compute by its work.
+        var load = ContentionModel.Load(profiles.Select((p, i) => (p.Demand, useCase.Workloads[i].UnitsPerSecond)));
         var resources = Enum.GetValues<Resource>();
-        var utilization = resources.ToDictionary(r => r, r => profiles.Select((p, i) => useCase.Workloads[i].UnitsPerSecond * p.Demand.Get(r)).Sum());
-        var binding = utilization.MaxBy(kv => kv.Value).Key;
-        var peakLoad = utilization[binding];
+        var utilization = resources.ToDictionary(r => r, r => load.Where(kv => kv.Key.Resource == r).Select(kv => kv.Value).DefaultIfEmpty(0).Max());
+        var bindingResource = load.Count == 0 ? SharedResource.On(Resource.Compute, platform.PrimaryUnit.Id) : load.MaxBy(kv => kv.Value).Key;
+        var binding = bindingResource.Resource;
+        var peakLoad = load.GetValueOrDefault(bindingResource);
         var violations = new List<string>();
         var unknowns = new List<string>();
         if (peakLoad > 1)
         {
-            violations.Add($"overloaded: the workloads need {peakLoad:P0} of its {Name(binding)}");
+            violations.Add($"overloaded: the workloads need {peakLoad:P0} of its {Name(bindingResource, platform)}");
         }
 
         var outcomes = new List<WorkloadOutcome>();
@@ -83,10 +88,10 @@ public sealed class UseCaseEvaluator
         {
             var w = useCase.Workloads[i];
             var p = profiles[i];
-            var others = resources.ToDictionary(r => r, r => utilization[r] - (w.UnitsPerSecond * p.Demand.Get(r)));
-            double Stretch(ResourceDemand d) => d.UnitSeconds <= 0 ? 1 : Math.Max(1, resources.Max(r => d.Get(r) / Math.Max(1 - others[r], 1.0 / n)) / d.UnitSeconds);
+            var others = load.ToDictionary(kv => kv.Key, kv => kv.Value - (w.UnitsPerSecond * p.Demand.Get(kv.Key)));
+            double Stretch(ResourceDemand d) => ContentionModel.Stretch(d, others, n);
             var misses = new List<string>();
-            var ownShare = w.UnitsPerSecond * p.Demand.Get(binding);
+            var ownShare = w.UnitsPerSecond * p.Demand.Get(bindingResource);
             var ownBinding = resources.MaxBy(r => p.Demand.Get(r));
             double? dynamicWatts = p.DynamicJoules is { } j ? j * w.UnitsPerSecond : null;
             if (w.Arrival == ArrivalKind.Frames)
@@ -222,12 +227,32 @@ public sealed class UseCaseEvaluator
         var verdict = violations.Count > 0 ? Verdict.Fails : unknowns.Count > 0 ? Verdict.Unknown : Verdict.Meets;
         var reason = verdict switch
         {
-            Verdict.Meets => $"meets every target and constraint; {Name(binding)} binds at {peakLoad:P0} (headroom ×{headroom:0.##})",
+            Verdict.Meets => $"meets every target and constraint; {Name(bindingResource, platform)} binds at {peakLoad:P0} (headroom ×{headroom:0.##})",
             Verdict.Fails => violations[0],
             _ => unknowns[0],
         };
         return new PlatformEvaluation(platform, verdict, reason, [.. violations, .. unknowns], outcomes, utilization, binding, headroom, averageW, peakW, energyPerDay, batteryDays, memory, available, cost, score, averageAtLeastW, powerUnknownBecause);
     }
+
+    /// <summary>A shared resource by name: "DRAM bandwidth", or "gpu compute" on a platform with several units.</summary>
+    public static string Name(SharedResource resource, Platform platform) =>
+        resource.Unit is { } unit && platform.Units.Count > 1 ? $"{unit} {Name(resource.Resource)}" : Name(resource.Resource);
+
+    /// <summary>
+    /// The ceilings a workload meets: its own runtime (runtime: in the use case), else <paramref name="runtime"/> when that runs
+    /// the workload's kind, else the platform's usual runtime for it.
+    /// </summary>
+    private Ceilings CeilingsFor(UseCaseWorkload w, Platform platform, Runtime? runtime)
+    {
+        var kind = Predictions.KindOf(w.Model);
+        var chosen = w.Runtime is { } own ? _catalog.ResolveRuntime(own) : runtime is not null && runtime.Runs.Contains(kind) ? runtime : null;
+        var weights = w.Weights ?? PredictionRequest.DefaultWeights(w.Model);
+        return Predictions.CeilingsFor(kind, weights.Id, platform, new PredictionRequest(Runtime: chosen)).RequireComputeAndMemory();
+    }
+
+    /// <summary>The platform with its DRAM bandwidth scaled by <paramref name="factor"/> (what "more bandwidth" would give).</summary>
+    public static Platform WithDramBandwidthScaled(Platform platform, double factor) =>
+        platform.Dram is { PeakBandwidth: { } peak } dram ? platform with { Dram = dram with { MeasuredBandwidth = peak * factor } } : platform;
 
     public static string Name(Resource resource) => resource switch
     {
@@ -342,9 +367,9 @@ public sealed class UseCaseEvaluator
         try
         {
             var c = new Ceilings(platform).RequireComputeAndMemory();
-            return ScoreProfile(useCase, platform, c, useCase.Workloads.Select(w => Profile(w, c)).ToList());
+            return ScoreProfile(useCase, platform, c, useCase.Workloads.Select(w => Profile(w, CeilingsFor(w, platform, null))).ToList());
         }
-        catch (MissingFigureException)
+        catch (Exception ex) when (ex is MissingFigureException or RuntimeMismatchException)
         {
             return null;
         }
@@ -428,15 +453,14 @@ public sealed class UseCaseEvaluator
     /// Single changes that would turn an infeasible platform feasible: more DRAM bandwidth (the factor needed, by bisection),
     /// every workload one format lower in bits, the next smaller model of a failing workload's family, or lower resolution.
     /// </summary>
-    public IReadOnlyList<SensitivityFinding> Sensitivity(UseCase useCase, Platform platform)
+    public IReadOnlyList<SensitivityFinding> Sensitivity(UseCase useCase, Platform platform, Runtime? runtime = null)
     {
         var findings = new List<SensitivityFinding>();
         // A change "works" when nothing fails any more; unknown figures (price, power) stay unknown whatever changes.
-        bool Meets(UseCase u, AchievableFractions? f = null) => EvaluateOn(u, platform, null, f).Verdict != Verdict.Fails;
-        var baseFractions = platform.Achievable;
+        bool Meets(UseCase u, double dramFactor = 1) => EvaluateOn(u, WithDramBandwidthScaled(platform, dramFactor), null, runtime).Verdict != Verdict.Fails;
         if (platform.Dram is not null)
         {
-            var factor = Bisect(k => Meets(useCase, baseFractions with { Dram = baseFractions.Dram * k }), 1, 16);
+            var factor = Bisect(k => Meets(useCase, k), 1, 16);
             if (factor is { } k)
             {
                 var gbps = (platform.Dram.PeakBandwidth?.Value ?? 0) * k / 1e9;

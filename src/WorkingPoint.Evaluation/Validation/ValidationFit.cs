@@ -83,15 +83,21 @@ public static class LlmValidation
         return (prefill.PrefillTokensPerSecond, prefill.PrefillBinding, decode.DecodeTokensPerSecond, decode.DecodeBinding);
     }
 
-    public static LlmFits Fit(Platform host, Ceilings ceilings, int promptTokens, int genTokens, IReadOnlyList<LlmMeasured> runs)
+    public static LlmFits Fit(Platform host, Ceilings ceilings, int promptTokens, int genTokens, IReadOnlyList<LlmMeasured> runs) =>
+        Fit(host, _ => ceilings.Fractions, promptTokens, genTokens, runs);
+
+    /// <summary>As <see cref="Fit(Platform, Ceilings, int, int, IReadOnlyList{LlmMeasured})"/>, each run predicted with its own fractions (a host runtime profile's per-format shares).</summary>
+    public static LlmFits Fit(Platform host, Func<LlmWorkload, AchievableFractions> fractionsOf, int promptTokens, int genTokens, IReadOnlyList<LlmMeasured> runs)
     {
         static double MedianAbsolute(IEnumerable<double> errors) => ValidationFit.MedianAbsoluteError(errors);
         static (double Fraction, double Error) Best(Func<double, double> errorAt) => ValidationFit.BestFraction(errorAt);
         var all = Enumerable.Range(0, runs.Count).ToArray();
-        var decodeError = MedianAbsolute(all.Select(i => ValidationFit.ErrorPercent(Predict(runs[i].Workload, ceilings, promptTokens, genTokens).Decode, runs[i].DecodeTokensPerSecond)));
-        var prefillError = MedianAbsolute(all.Select(i => ValidationFit.ErrorPercent(Predict(runs[i].Workload, ceilings, promptTokens, genTokens).Prefill, runs[i].PrefillTokensPerSecond)));
-        double DecodeError(int i, double dram) => ValidationFit.ErrorPercent(Predict(runs[i].Workload, new Ceilings(host, ceilings.Fractions with { Dram = dram }), promptTokens, genTokens).Decode, runs[i].DecodeTokensPerSecond);
-        double PrefillError(int i, double compute) => ValidationFit.ErrorPercent(Predict(runs[i].Workload, new Ceilings(host, ceilings.Fractions with { Compute = compute }), promptTokens, genTokens).Prefill, runs[i].PrefillTokensPerSecond);
+        var fractions = runs.Select(r => fractionsOf(r.Workload)).ToArray();
+        var predicted = all.Select(i => Predict(runs[i].Workload, new Ceilings(host, fractions[i]), promptTokens, genTokens)).ToArray();
+        var decodeError = MedianAbsolute(all.Select(i => ValidationFit.ErrorPercent(predicted[i].Decode, runs[i].DecodeTokensPerSecond)));
+        var prefillError = MedianAbsolute(all.Select(i => ValidationFit.ErrorPercent(predicted[i].Prefill, runs[i].PrefillTokensPerSecond)));
+        double DecodeError(int i, double dram) => ValidationFit.ErrorPercent(Predict(runs[i].Workload, new Ceilings(host, fractions[i] with { Dram = dram }), promptTokens, genTokens).Decode, runs[i].DecodeTokensPerSecond);
+        double PrefillError(int i, double compute) => ValidationFit.ErrorPercent(Predict(runs[i].Workload, new Ceilings(host, fractions[i] with { Compute = compute }), promptTokens, genTokens).Prefill, runs[i].PrefillTokensPerSecond);
         var fittedDram = Best(f => MedianAbsolute(all.Select(i => DecodeError(i, f))));
         var fittedCompute = Best(f => MedianAbsolute(all.Select(i => PrefillError(i, f))));
 

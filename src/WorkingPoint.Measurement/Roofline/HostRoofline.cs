@@ -31,7 +31,8 @@ public sealed record HostRoofline(
     IReadOnlyList<ComputePeak> Compute,
     IReadOnlyList<LoadLatency> Latencies,
     TimeSpan Duration,
-    DateTimeOffset StartedAt)
+    DateTimeOffset StartedAt,
+    DramBandwidth? DramRun = null)
 {
     /// <summary>How bytes are counted, for every report.</summary>
     public const string ByteConvention = "STREAM convention: 8 bytes per double for each array a kernel names (read 1, write 1, copy 2, triad 3); write-allocate traffic not counted.";
@@ -74,6 +75,13 @@ public sealed record HostRoofline(
             ["caches"] = string.Join(", ", Caches.Levels.Select(l => $"{l.Name} {l.Size} ×{Math.Max(1, Threads / Math.Max(1, l.SharedByCpus))}")) + (Caches.Guessed ? " (guessed)" : string.Empty),
             ["byte-convention"] = "stream",
         };
+        if (DramRun is { } dram)
+        {
+            parameters["dram-bytes-per-array"] = dram.BytesPerArray.Value.ToString(CultureInfo.InvariantCulture);
+            parameters["dram-repetitions"] = dram.Repetitions.ToString(CultureInfo.InvariantCulture);
+            parameters["dram-huge-pages"] = dram.HugePages ? "yes" : "no";
+        }
+
         return new MeasurementRecord(MeasurementKind.Roofline, StartedAt, Duration, Machine, null, null, parameters, metrics, samples, ByteConvention);
     }
 }

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace WorkingPoint.Measurement.Roofline;
 
@@ -19,11 +20,15 @@ public enum MemoryKernel
     Triad,
 }
 
-/// <summary>How a kernel's loop is written: the portable SIMD vector (<see cref="Vector{T}"/>: SSE/AVX on x86, NEON on ARM) or plain scalar code.</summary>
+/// <summary>
+/// How a kernel's loop is written: 512-bit vectors (<see cref="Vector512{T}"/>, AVX-512, as GCC's -march=native code uses), the
+/// portable SIMD vector (<see cref="Vector{T}"/>: 256-bit AVX on x86, NEON on ARM) or plain scalar code.
+/// </summary>
 public enum KernelPath
 {
     Scalar,
     Vector,
+    Vector512,
 }
 
 /// <summary>
@@ -32,6 +37,17 @@ public enum KernelPath
 /// </summary>
 public static unsafe class MemoryKernels
 {
+    /// <summary>The widest vector path this CPU runs natively: Vector512 where AVX-512 is accelerated, else the portable vector.</summary>
+    public static KernelPath BestPath => Vector512.IsHardwareAccelerated ? KernelPath.Vector512 : KernelPath.Vector;
+
+    /// <summary>Bits per vector register of a path.</summary>
+    public static int VectorBits(KernelPath path) => path switch
+    {
+        KernelPath.Vector512 => 512,
+        KernelPath.Vector => Vector<byte>.Count * 8,
+        _ => 64,
+    };
+
     public static int ArraysOf(MemoryKernel kernel) => kernel switch
     {
         MemoryKernel.Read or MemoryKernel.Write => 1,
@@ -46,6 +62,10 @@ public static unsafe class MemoryKernels
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static double Run(MemoryKernel kernel, KernelPath path, double* a, double* b, double* c, long n, double scalar) => (kernel, path) switch
     {
+        (MemoryKernel.Read, KernelPath.Vector512) => Read512(a, n),
+        (MemoryKernel.Write, KernelPath.Vector512) => Write512(a, n, scalar),
+        (MemoryKernel.Copy, KernelPath.Vector512) => Copy512(a, b, n),
+        (MemoryKernel.Triad, KernelPath.Vector512) => Triad512(a, b, c, n, scalar),
         (MemoryKernel.Read, KernelPath.Vector) => ReadVector(a, n),
         (MemoryKernel.Read, _) => ReadScalar(a, n),
         (MemoryKernel.Write, KernelPath.Vector) => WriteVector(a, n, scalar),
@@ -191,6 +211,95 @@ public static unsafe class MemoryKernels
     private static double TriadScalar(double* a, double* b, double* c, long n, double scalar)
     {
         for (long i = 0; i < n; i++)
+        {
+            a[i] = b[i] + (scalar * c[i]);
+        }
+
+        return a[n - 1];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double Read512(double* a, long n)
+    {
+        const int w = 8;
+        Vector512<double> s0 = default, s1 = default, s2 = default, s3 = default;
+        long i = 0;
+        for (; i <= n - (4 * w); i += 4 * w)
+        {
+            s0 += Vector512.Load(a + i);
+            s1 += Vector512.Load(a + i + w);
+            s2 += Vector512.Load(a + i + (2 * w));
+            s3 += Vector512.Load(a + i + (3 * w));
+        }
+
+        var sum = Vector512.Sum(s0 + s1 + s2 + s3);
+        for (; i < n; i++)
+        {
+            sum += a[i];
+        }
+
+        return sum;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double Write512(double* a, long n, double scalar)
+    {
+        const int w = 8;
+        var v = Vector512.Create(scalar);
+        long i = 0;
+        for (; i <= n - (4 * w); i += 4 * w)
+        {
+            v.Store(a + i);
+            v.Store(a + i + w);
+            v.Store(a + i + (2 * w));
+            v.Store(a + i + (3 * w));
+        }
+
+        for (; i < n; i++)
+        {
+            a[i] = scalar;
+        }
+
+        return a[n - 1];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double Copy512(double* a, double* b, long n)
+    {
+        const int w = 8;
+        long i = 0;
+        for (; i <= n - (4 * w); i += 4 * w)
+        {
+            Vector512.Load(b + i).Store(a + i);
+            Vector512.Load(b + i + w).Store(a + i + w);
+            Vector512.Load(b + i + (2 * w)).Store(a + i + (2 * w));
+            Vector512.Load(b + i + (3 * w)).Store(a + i + (3 * w));
+        }
+
+        for (; i < n; i++)
+        {
+            a[i] = b[i];
+        }
+
+        return a[n - 1];
+    }
+
+    /// <summary>Ordinary stores, as C STREAM compiled by GCC uses: a non-temporal store would skip the write-allocate read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static double Triad512(double* a, double* b, double* c, long n, double scalar)
+    {
+        const int w = 8;
+        var s = Vector512.Create(scalar);
+        long i = 0;
+        for (; i <= n - (4 * w); i += 4 * w)
+        {
+            (Vector512.Load(b + i) + (s * Vector512.Load(c + i))).Store(a + i);
+            (Vector512.Load(b + i + w) + (s * Vector512.Load(c + i + w))).Store(a + i + w);
+            (Vector512.Load(b + i + (2 * w)) + (s * Vector512.Load(c + i + (2 * w)))).Store(a + i + (2 * w));
+            (Vector512.Load(b + i + (3 * w)) + (s * Vector512.Load(c + i + (3 * w)))).Store(a + i + (3 * w));
+        }
+
+        for (; i < n; i++)
         {
             a[i] = b[i] + (scalar * c[i]);
         }

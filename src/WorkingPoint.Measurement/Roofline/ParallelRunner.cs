@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 
 namespace WorkingPoint.Measurement.Roofline;
@@ -100,6 +101,12 @@ internal sealed class ParallelRunner : IDisposable
 
     private void Rethrow()
     {
+        if (_failure is WorkingPoint.Core.WorkingPointException userFixable)
+        {
+            // A refusal the user can act on (memory too short) keeps its own message and type.
+            ExceptionDispatchInfo.Throw(userFixable);
+        }
+
         if (_failure is { } failure)
         {
             throw new InvalidOperationException($"A measurement thread failed: {failure.Message}", failure);

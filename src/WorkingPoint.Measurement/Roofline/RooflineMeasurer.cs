@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Diagnostics;
-using System.Numerics;
 using System.Runtime.InteropServices;
 using WorkingPoint.Core.Units;
 
@@ -10,19 +9,30 @@ namespace WorkingPoint.Measurement.Roofline;
 /// <param name="TargetRepetitionTime">Each timed repetition runs at least this long (repeated passes over small sets).</param>
 /// <param name="Repetitions">Timed repetitions per point; the best is kept (noise only ever slows a run down).</param>
 /// <param name="PointsPerDoubling">Working-set sizes per factor of two in the sweep.</param>
+/// <param name="MemoryPath">The memory kernels' loop; default the widest this CPU runs natively (<see cref="MemoryKernels.BestPath"/>).</param>
 /// <param name="LargestLastLevelMultiple">The sweep ends at this many times the last-level cache (all threads' arrays together).</param>
 /// <param name="DramFloorBytes">
-/// The least working set DRAM is measured at, whatever the caches report: virtual machines often hide or misstate the
+/// The least working set the sweep reaches, whatever the caches report: virtual machines often hide or misstate the
 /// last-level cache, and server parts carry hundreds of MiB of it, so "4× the last level" alone can still be cache.
 /// </param>
-public sealed record RooflineOptions(TimeSpan TargetRepetitionTime, int Repetitions, int PointsPerDoubling, int? Threads = null, KernelPath MemoryPath = KernelPath.Vector, FmaPath? FmaPath = null, Int8Path? Int8Path = null, double LargestLastLevelMultiple = 4, long DramFloorBytes = RooflineOptions.DefaultDramFloorBytes)
+/// <param name="DramBytesPerArray">The DRAM figures: STREAM's kernels over three arrays of this size each (<see cref="DramStream"/>).</param>
+/// <param name="DramRepetitions">Passes of each kernel over the DRAM arrays; the best is kept, as STREAM does.</param>
+/// <param name="DramScaleDown">Whether a DRAM size that does not fit in half the available memory is scaled down (else refused).</param>
+/// <param name="DramHugePages">Whether the DRAM arrays ask for transparent huge pages.</param>
+public sealed record RooflineOptions(TimeSpan TargetRepetitionTime, int Repetitions, int PointsPerDoubling, int? Threads = null, KernelPath? MemoryPath = null, FmaPath? FmaPath = null, Int8Path? Int8Path = null, double LargestLastLevelMultiple = 4, long DramFloorBytes = RooflineOptions.DefaultDramFloorBytes, long DramBytesPerArray = RooflineOptions.DefaultDramBytesPerArray, int DramRepetitions = RooflineOptions.DefaultDramRepetitions, bool DramScaleDown = true, bool DramHugePages = true)
 {
     public const long DefaultDramFloorBytes = 512L * 1024 * 1024;
+
+    /// <summary>The C STREAM reference's size (bench/roofline-reference): far beyond any last-level cache of an edge or desktop part.</summary>
+    public const long DefaultDramBytesPerArray = 512L * 1024 * 1024;
+
+    /// <summary>STREAM's own count.</summary>
+    public const int DefaultDramRepetitions = 10;
 
     /// <summary>Up to 12× the last-level cache, so each of triad's three arrays is at least 4× it (STREAM's rule).</summary>
     public static RooflineOptions Full { get; } = new(TimeSpan.FromMilliseconds(20), 5, 2, LargestLastLevelMultiple: 12);
 
-    /// <summary>A few seconds in all: coarse, for a first look and for tests.</summary>
+    /// <summary>A few seconds in all: coarse, for a first look and for tests (the DRAM figures are measured as in the full run).</summary>
     public static RooflineOptions Quick { get; } = new(TimeSpan.FromMilliseconds(3), 2, 1);
 }
 
@@ -44,7 +54,15 @@ public static unsafe class RooflineMeasurer
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var threads = options.Threads ?? Environment.ProcessorCount;
+        var memoryPath = options.MemoryPath ?? MemoryKernels.BestPath;
         caches ??= CacheTopology.Read();
+        // Sized (or refused) first, so a machine short of memory hears so before the sweep, not after it.
+        var (dramBytesPerArray, dramScaledDownFrom) = DramStream.ChooseSize(options.DramBytesPerArray, PlatformFingerprint.AvailableMemoryBytes(), options.DramScaleDown);
+
+        // DRAM first: a fresh process finds unfragmented memory for huge pages, and a reference run just before it (compare.sh)
+        // sees the same machine state seconds, not a minute, earlier.
+        progress?.Report(($"DRAM bandwidth (3 × {dramBytesPerArray / (1024 * 1024)} MiB, best of {options.DramRepetitions})", 0));
+        var dram = DramStream.Measure(dramBytesPerArray, threads, memoryPath, options.DramRepetitions, options.DramHugePages, dramScaledDownFrom, cancellation);
         var sizes = WorkingSets(caches, threads, options.PointsPerDoubling, options.LargestLastLevelMultiple, options.DramFloorBytes);
         var curve = new List<BandwidthPoint>();
         var kernels = Enum.GetValues<MemoryKernel>();
@@ -73,7 +91,7 @@ public static unsafe class RooflineMeasurer
         var latencies = MeasureLatencies(caches, threads, options, cancellation);
         progress?.Report(("done", 1));
         var machine = PlatformFingerprint.OfThisMachine();
-        return new HostRoofline(machine, caches, threads, options.MemoryPath, Vector<byte>.Count * 8, curve, Levels(curve, caches, threads, options.DramFloorBytes), compute, latencies, clock.Elapsed, started);
+        return new HostRoofline(machine, caches, threads, memoryPath, MemoryKernels.VectorBits(memoryPath), curve, Levels(curve, caches, threads, options.DramFloorBytes, dram), compute, latencies, clock.Elapsed, started, dram);
     }
 
     /// <summary>16 KiB up to <paramref name="lastLevelMultiple"/> × the total last-level cache (and at least the DRAM working set), geometrically, 64-byte multiples.</summary>
@@ -99,8 +117,11 @@ public static unsafe class RooflineMeasurer
         return sizes;
     }
 
-    /// <summary>The plateau of each level: the best of each kernel with the working set well inside it and beyond the level below; DRAM at the DRAM working set and beyond (or the largest sets measured).</summary>
-    public static IReadOnlyList<LevelBandwidth> Levels(IReadOnlyList<BandwidthPoint> curve, CacheTopology caches, int threads, long dramFloorBytes = 0)
+    /// <summary>
+    /// The plateau of each level: the best of each kernel with the working set well inside it and beyond the level below. DRAM:
+    /// the STREAM-style measurement where there is one, else the sweep at the DRAM working set and beyond (or its largest sets).
+    /// </summary>
+    public static IReadOnlyList<LevelBandwidth> Levels(IReadOnlyList<BandwidthPoint> curve, CacheTopology caches, int threads, long dramFloorBytes = 0, DramBandwidth? dram = null)
     {
         var levels = new List<LevelBandwidth>();
         var below = 0.0;
@@ -121,8 +142,14 @@ public static unsafe class RooflineMeasurer
             below = capacity.Value;
         }
 
-        var dram = curve.Where(p => p.WorkingSet.Value >= Math.Max(below * 3.99, DramWorkingSet(caches, threads, dramFloorBytes) * 0.99)).ToArray();
-        levels.Add(new LevelBandwidth("DRAM", Bytes.Zero, Best(dram.Length > 0 ? dram : curve.Where(p => p.WorkingSet.Value >= curve.Max(c => c.WorkingSet.Value)).ToArray())));
+        if (dram is not null)
+        {
+            levels.Add(new LevelBandwidth("DRAM", Bytes.Zero, dram.Best));
+            return levels;
+        }
+
+        var beyond = curve.Where(p => p.WorkingSet.Value >= Math.Max(below * 3.99, DramWorkingSet(caches, threads, dramFloorBytes) * 0.99)).ToArray();
+        levels.Add(new LevelBandwidth("DRAM", Bytes.Zero, Best(beyond.Length > 0 ? beyond : curve.Where(p => p.WorkingSet.Value >= curve.Max(c => c.WorkingSet.Value)).ToArray())));
         return levels;
     }
 
@@ -154,7 +181,7 @@ public static unsafe class RooflineMeasurer
             });
             var sink = new double[threads];
             var passes = 1L;
-            void Work(int t) => sink[t] += RunPasses(kernel, options.MemoryPath, buffers, t, elements, passes);
+            void Work(int t) => sink[t] += RunPasses(kernel, options.MemoryPath ?? MemoryKernels.BestPath, buffers, t, elements, passes);
 
             runner.Run(Work); // Warm caches and let tiered JIT settle into optimized code.
             passes = Calibrate(runner, Work, options.TargetRepetitionTime, passes, p => passes = p);

@@ -136,7 +136,7 @@ public sealed class UseCaseTests
         if (finding is not null)
         {
             Assert.True(finding.Factor > 1);
-            var fixedPlatform = Evaluator.EvaluateOn(useCase, platform, fractions: platform.Achievable with { Dram = platform.Achievable.Dram * finding.Factor!.Value });
+            var fixedPlatform = Evaluator.EvaluateOn(useCase, UseCaseEvaluator.WithDramBandwidthScaled(platform, finding.Factor!.Value));
             Assert.NotEqual(Verdict.Fails, fixedPlatform.Verdict);
         }
 
@@ -240,5 +240,23 @@ public sealed class UseCaseTests
     {
         var error = Assert.Throws<CatalogException>(() => UseCaseYaml.Load("/nonexistent/case.yaml", Catalog.Catalog.BuiltIn));
         Assert.Contains("smart-camera.yaml", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_workload_names_its_runtime_and_a_platform_that_cannot_run_it_is_not_predicted_with_the_reason()
+    {
+        var useCase = Parse(Camera.Replace("    model: llama-3.2-1b\n", "    model: llama-3.2-1b\n    runtime: llama.cpp-metal\n", StringComparison.Ordinal));
+        var onHailo = Evaluator.EvaluateOn(useCase, Catalog.Catalog.BuiltIn.ResolvePlatform("hailo-10h"));
+
+        Assert.Equal("llama.cpp-metal", useCase.Workloads[1].Runtime);
+        Assert.False(onHailo.Predicted);
+        Assert.Contains("Runtime 'llama.cpp-metal' runs on a GPU", onHailo.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_workload_naming_a_runtime_that_does_not_run_its_kind_is_refused_in_one_line()
+    {
+        var ex = Assert.Throws<CatalogException>(() => Parse(Camera.Replace("    model: yolov8s\n", "    model: yolov8s\n    runtime: llama.cpp-cuda\n", StringComparison.Ordinal)));
+        Assert.Contains("workloads[detector].runtime: 'llama.cpp-cuda' does not run networks", ex.Message, StringComparison.Ordinal);
     }
 }

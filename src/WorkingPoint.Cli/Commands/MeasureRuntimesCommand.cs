@@ -1,0 +1,247 @@
+using System.ComponentModel;
+using System.Globalization;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using WorkingPoint.Catalog;
+using WorkingPoint.Core;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Files;
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Workloads;
+using WorkingPoint.Core.Workloads.Graphs;
+using WorkingPoint.Evaluation.ModelFiles;
+using WorkingPoint.Evaluation.Validation;
+using WorkingPoint.Measurement;
+using WorkingPoint.Measurement.LlamaCpp;
+using WorkingPoint.Measurement.OnnxRuntime;
+using WorkingPoint.Measurement.Scenarios;
+
+namespace WorkingPoint.Cli.Commands;
+
+/// <summary>
+/// <c>wpt measure runtimes</c>: short probes of llama.cpp and ONNX Runtime on this machine, turned into the host's runtime profiles
+/// (the shares of the measured ceilings each runtime reaches, and ONNX Runtime's fixed costs), written beside <c>host.yaml</c>.
+/// The probes are none of the models <c>wpt validate</c> and <c>wpt validate llm</c> judge the model on.
+/// </summary>
+public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<MeasureRuntimesCommand.Settings>
+{
+    /// <summary>A 1.1 B llama: between the validation set's 0.5 B and 3 B, and of none of its architectures' sizes.</summary>
+    public const string ProbeLlm = "tinyllama-1.1b";
+
+    /// <summary>The formats probed; other formats take the mean of these.</summary>
+    public static readonly IReadOnlyList<string> ProbeFormats = ["q4_0", "q8_0"];
+
+    public const int ProbePromptTokens = 128;
+    public const int ProbeGenTokens = 32;
+
+    public sealed class Settings : JsonSettings
+    {
+        [CommandOption("-r|--reps <N>")]
+        [Description("Repetitions of each llama.cpp test. Default 2.")]
+        [DefaultValue(2)]
+        [Limit(1, 100)]
+        public int Reps { get; init; } = 2;
+
+        [CommandOption("--duration <SECONDS>")]
+        [Description("Minimum measuring time per ONNX Runtime probe graph. Default 1.5.")]
+        [DefaultValue(1.5)]
+        [Limit(0, 600)]
+        public double Duration { get; init; } = 1.5;
+
+        [CommandOption("-t|--threads <N>")]
+        [Description("Threads for both runtimes. Default: llama.cpp one per logical core, ONNX Runtime its own choice (as the validate commands run them).")]
+        [Limit(1, Limits.ThreadsPerCore, PerLogicalCore = true)]
+        public int? Threads { get; init; }
+
+        [CommandOption("--file <PATH>")]
+        [Description("Where to write the profiles. Default: host-runtimes.yaml beside host.yaml in the data directory, which the validate commands read.")]
+        public string? File { get; init; }
+
+        public override ValidationResult Validate() =>
+            Reps < 1 || Duration < 0 || Threads is < 1 ? ValidationResult.Error("--reps and --threads must be ≥ 1 and --duration ≥ 0.") : ValidationResult.Success();
+    }
+
+    /// <summary>One probe's line in the output: what ran, measured against the roofline at fractions 1.</summary>
+    public sealed record ProbeRow(string Runtime, string Probe, string Model, double Measured, double Roofline, string Unit);
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var path = settings.File ?? HostRuntimeProfilesFile.DefaultPath;
+        if (Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(path))))
+        {
+            // A link or directory at the target is refused now, not after a minute of probes.
+            AtomicFile.RefuseUnwritableTarget(path);
+        }
+
+        var llm = catalog.ResolveModel(ProbeLlm) as LlmCatalogModel ?? throw new MissingFigureException($"the probe model {ProbeLlm} is missing from the catalog; reinstall wpt.");
+        var bench = new LlmBenchSettings(ProbePromptTokens, ProbeGenTokens, settings.Reps, Combined: false).Validate();
+        var formats = ProbeFormats.Select(WeightFormat.Parse).ToArray();
+        foreach (var format in formats)
+        {
+            LlmModelFiles.RequireMemory(llm.Architecture, format, bench.ContextTokens, $"probe {ProbeLlm} {format.Id}");
+        }
+
+        MeasurementHooks.Start();
+        var host = ValidateCommand.PlatformOrMeasuredHost(console, catalog, HostPlatform.Id, cancellationToken);
+        var baseline = new Ceilings(host).Fractions;
+        var version = WptBuild.Current.Version;
+        var measuredAt = DateTimeOffset.UtcNow;
+        var date = measuredAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var graphs = ProbeGraphs();
+        var total = formats.Length + graphs.Count;
+        var done = 0;
+        void Step(string what)
+        {
+            done++;
+            if (!settings.Json)
+            {
+                console.MarkupLine($"[grey]Probe {done}/{total}: {Markup.Escape(what)}[/]");
+            }
+        }
+
+        var rows = new List<ProbeRow>();
+        var llamaOptions = new LlamaCppOptions(settings.Threads).Validate();
+        var byWeights = new Dictionary<string, HostLlamaCppWeightsProfile>(StringComparer.Ordinal);
+        var decodeShares = new List<double>();
+        var prefillShares = new List<double>();
+        foreach (var format in formats)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Step($"llama.cpp {ProbeLlm} {format.Id}, pp{bench.PromptTokens} and tg{bench.GenTokens} × {bench.Repetitions}");
+            var modelPath = LlmModelFiles.Synthesize(Output.Progress(console), llm.Architecture, format, bench.ContextTokens);
+            var file = new LlmModelFile(modelPath, $"{ProbeLlm} {format.Id}", GgufModels.Load(modelPath), Synthesized: true);
+            var run = LlmRun.Measure(console, file, bench, llamaOptions, TimeSpan.FromMilliseconds(250), cancellationToken);
+            var probe = new LlmProbe(ProbeLlm, new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16), bench.PromptTokens, bench.GenTokens, run.Result.Prompt!.MeanTokensPerSecond, run.Result.Generation!.MeanTokensPerSecond);
+            var shares = LlmProbeFit.Derive(host, baseline, probe);
+            var decodeFit = $"probe tg{bench.GenTokens} {ProbeLlm} {format.Id}: {Output.Number(probe.MeasuredDecodeTokensPerSecond)} tok/s vs roofline {Output.Number(shares.RooflineDecodeTokensPerSecond)} tok/s{Clamped(shares.DecodeDramShare)}; {date}, wpt {version}";
+            var prefillFit = $"probe pp{bench.PromptTokens} {ProbeLlm} {format.Id}: {Output.Number(probe.MeasuredPrefillTokensPerSecond)} tok/s vs roofline {Output.Number(shares.RooflinePrefillTokensPerSecond)} tok/s{Clamped(shares.PrefillComputeShare)}; {date}, wpt {version}";
+            byWeights[format.Id] = new HostLlamaCppWeightsProfile(new FittedFigure(Round(shares.DecodeDramShare.Share), decodeFit), new FittedFigure(Round(shares.PrefillComputeShare.Share), prefillFit));
+            decodeShares.Add(shares.DecodeDramShare.Share);
+            prefillShares.Add(shares.PrefillComputeShare.Share);
+            rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"tg{bench.GenTokens}", $"{ProbeLlm} {format.Id}", probe.MeasuredDecodeTokensPerSecond, shares.RooflineDecodeTokensPerSecond, "tok/s"));
+            rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"pp{bench.PromptTokens}", $"{ProbeLlm} {format.Id}", probe.MeasuredPrefillTokensPerSecond, shares.RooflinePrefillTokensPerSecond, "tok/s"));
+        }
+
+        var formatList = string.Join(" and ", formats.Select(f => f.Id));
+        var llama = new HostLlamaCppProfile(
+            new FittedFigure(Round(decodeShares.Average()), $"mean of the {formatList} decode probes ({ProbeLlm}); {date}, wpt {version}"),
+            new FittedFigure(Round(prefillShares.Average()), $"mean of the {formatList} prefill probes ({ProbeLlm}); {date}, wpt {version}"),
+            byWeights);
+
+        var onnxOptions = new OnnxRuntimeOptions(IntraOpThreads: settings.Threads);
+        var fp32 = WeightFormat.Parse("fp32");
+        var probes = new List<NetworkProbe>();
+        var directory = Path.Combine(Path.GetTempPath(), "workingpoint-exports");
+        Directory.CreateDirectory(directory);
+        foreach (var graph in graphs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Step($"ONNX Runtime {graph.Name} ({NetworkProbeFit.KernelLayers(graph)} layers, {Output.Number(graph.TotalOps.Value / 1e9)} GOP)");
+            var onnxPath = Path.Combine(directory, $"runtime-probe-{graph.Name}.onnx");
+            Onnx.Export.OnnxExporter.Export(graph, onnxPath);
+            using var target = OnnxRuntimeTarget.Load(onnxPath, InputShapes.None, onnxOptions);
+            var scenario = new ScenarioSettings { MinDuration = TimeSpan.FromSeconds(settings.Duration), MinQueryCount = 20, WarmupQueries = 5 };
+            var result = Output.WithStatus(console, $"Running {graph.Name}…", () => new LoadGenerator(target).Run(scenario, null, cancellationToken));
+            var measured = result.Latency.P50.Value;
+            var captured = graph;
+            probes.Add(new NetworkProbe(graph.Name, NetworkProbeFit.KernelLayers(graph), measured, share => GraphPredictor.Predict(captured, new Ceilings(host, baseline with { Compute = share }), fp32).Latency.Value));
+            rows.Add(new ProbeRow(HostRuntimeProfiles.OnnxRuntimeCpuId, graph.Name, $"{NetworkProbeFit.KernelLayers(graph)} layers", measured * 1e3, GraphPredictor.Predict(graph, new Ceilings(host, baseline with { Compute = 1 }), fp32).Latency.Value * 1e3, "ms"));
+        }
+
+        var fit = NetworkProbeFit.Fit(probes);
+        var probeNames = string.Join(", ", probes.Select(p => $"{p.Name} {Output.Number(p.MeasuredSeconds * 1e3)} ms"));
+        var fitText = $"least squares over {probes.Count} probes ({probeNames}): latency = roofline/share + layers × overhead + per-inference overhead, median |error| {Output.Number(fit.MedianAbsoluteErrorPercent, 2)} %; {date}, wpt {version}";
+        var onnx = new HostOnnxRuntimeProfile(
+            new FittedFigure(Round(fit.ComputeShare), fitText),
+            new FittedFigure(Math.Round(fit.LayerOverheadSeconds * 1e6, 2), fitText),
+            new FittedFigure(Math.Round(fit.InferenceOverheadSeconds * 1e6, 2), fitText));
+
+        var profiles = new HostRuntimeProfiles(HostPlatform.Id, measuredAt, llama, onnx);
+        HostRuntimeProfilesFile.Write(path, profiles, version);
+        if (settings.Json)
+        {
+            Output.Json(console, new
+            {
+                file = path,
+                measured = measuredAt,
+                probes = rows,
+                runtimes = new Dictionary<string, object>
+                {
+                    [HostRuntimeProfiles.LlamaCppCpuId] = new { decodeDramShare = llama.DecodeDramShare.Value, prefillComputeShare = llama.PrefillComputeShare.Value, byWeights = byWeights.ToDictionary(w => w.Key, w => new { decodeDramShare = w.Value.DecodeDramShare!.Value, prefillComputeShare = w.Value.PrefillComputeShare!.Value }) },
+                    [HostRuntimeProfiles.OnnxRuntimeCpuId] = new { networkComputeShare = onnx.NetworkComputeShare.Value, layerOverheadUs = onnx.LayerOverheadMicroseconds.Value, inferenceOverheadUs = onnx.InferenceOverheadMicroseconds.Value, probeMedianAbsoluteErrorPercent = fit.MedianAbsoluteErrorPercent },
+                },
+            });
+            return 0;
+        }
+
+        Render(rows, profiles, fit, path);
+        return 0;
+    }
+
+    /// <summary>
+    /// ONNX Runtime probes, none of them a validated network: dense 3 × 3 convolutions, depthwise-separable blocks and a two-layer
+    /// GEMM carry the compute share; many tiny layers the per-layer cost; a single tiny layer the per-inference cost.
+    /// </summary>
+    internal static IReadOnlyList<Graph> ProbeGraphs()
+    {
+        var dense = new GraphBuilder("dense-conv", 64, 56, 56);
+        var x = dense.Input;
+        for (var i = 0; i < 6; i++)
+        {
+            x = dense.Conv(x, 64, 3, activation: Activation.Relu);
+        }
+
+        var separable = new GraphBuilder("depthwise-separable", 96, 56, 56);
+        var y = separable.Input;
+        for (var i = 0; i < 6; i++)
+        {
+            y = separable.Conv(y, 96, 3, groups: 96, activation: Activation.Relu);
+            y = separable.Conv(y, 96, 1, activation: Activation.Relu);
+        }
+
+        var gemm = new GraphBuilder("gemm", 512, 16, 16);
+        gemm.Linear(gemm.Linear(gemm.Input, 2048, bias: false), 512, bias: false);
+
+        var many = new GraphBuilder("many-small-layers", 16, 8, 8);
+        var z = many.Input;
+        for (var i = 0; i < 48; i++)
+        {
+            z = many.Conv(z, 16, 1, activation: Activation.Relu);
+        }
+
+        var tiny = new GraphBuilder("tiny", 8, 4, 4);
+        tiny.Conv(tiny.Input, 8, 1);
+        return [dense.Build(), separable.Build(), gemm.Build(), many.Build(), tiny.Build()];
+    }
+
+    private static double Round(double share) => Math.Round(share, 3);
+
+    private static string Clamped(SolvedShare share) =>
+        !share.Clamped ? string.Empty : share.Share >= 1 ? " (faster than the roofline: share held at 1)" : " (slower than the smallest share: held at the minimum)";
+
+    private void Render(IReadOnlyList<ProbeRow> rows, HostRuntimeProfiles profiles, NetworkProbeFitResult fit, string path)
+    {
+        var table = new Table().Border(TableBorder.Rounded).Title("[bold]Runtime probes on this machine[/] (roofline: the model at achievable fractions 1)");
+        foreach (var column in new[] { "Runtime", "Probe", "Model", "Measured", "Roofline", "Share" })
+        {
+            table.AddColumn(new TableColumn(column) { Alignment = column is "Runtime" or "Probe" or "Model" ? Justify.Left : Justify.Right });
+        }
+
+        foreach (var r in rows)
+        {
+            // Rates: measured ÷ roofline; latencies: roofline ÷ measured (the share a pure roofline would need).
+            var ratio = r.Unit == "ms" ? r.Roofline / r.Measured : r.Measured / r.Roofline;
+            table.AddRow(r.Runtime, r.Probe, Markup.Escape(r.Model), $"{Output.Number(r.Measured)} {r.Unit}", $"{Output.Number(r.Roofline)} {r.Unit}", Output.Number(ratio, 2));
+        }
+
+        console.Write(table);
+        var llama = profiles.LlamaCppCpu!;
+        var onnx = profiles.OnnxRuntimeCpu!;
+        console.MarkupLine($"llama.cpp-cpu: decode DRAM share {string.Join(", ", llama.ByWeights.Select(w => $"{w.Key} {w.Value.DecodeDramShare!.Value:0.00}"))}; prefill compute share {string.Join(", ", llama.ByWeights.Select(w => $"{w.Key} {w.Value.PrefillComputeShare!.Value:0.00}"))}.");
+        console.MarkupLine($"onnxruntime-cpu: compute share {onnx.NetworkComputeShare.Value:0.00}, {Output.Number(onnx.LayerOverheadMicroseconds.Value)} µs per layer, {Output.Number(onnx.InferenceOverheadMicroseconds.Value)} µs per inference (probes reproduced within {Output.Number(fit.MedianAbsoluteErrorPercent, 2)} % median).");
+        var used = Path.GetFullPath(path) == Path.GetFullPath(HostRuntimeProfilesFile.DefaultPath)
+            ? "'wpt validate' and 'wpt validate llm' now predict with them"
+            : $"the validate commands read only {HostRuntimeProfilesFile.DefaultPath}";
+        console.MarkupLine($"Wrote the host's runtime profiles to [bold]{Markup.Escape(Path.GetFullPath(path))}[/]; {Markup.Escape(used)}.");
+    }
+}

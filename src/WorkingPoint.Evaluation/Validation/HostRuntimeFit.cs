@@ -1,0 +1,193 @@
+using WorkingPoint.Catalog;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Workloads;
+using WorkingPoint.Core.Workloads.Graphs;
+
+namespace WorkingPoint.Evaluation.Validation;
+
+/// <summary>A share of a ceiling solved from one probe; <see cref="Clamped"/> when the probe ran outside what a share in (0, 1] can explain.</summary>
+public readonly record struct SolvedShare(double Share, bool Clamped);
+
+/// <summary>The arithmetic that turns probe measurements into runtime shares; pure, so it is tested with made-up measurements.</summary>
+public static class ShareFit
+{
+    /// <summary>
+    /// The share s in [<see cref="HostRuntimeProfilesFile.MinShare"/>, 1] at which the model's predicted rate equals the measured one.
+    /// <paramref name="predictedRateAtShare"/> must not fall as the share grows (a larger share of a ceiling is never slower), so
+    /// bisection finds it; a runtime faster than the roofline gives 1, one slower than the smallest share gives that share, both
+    /// marked clamped.
+    /// </summary>
+    public static SolvedShare Solve(Func<double, double> predictedRateAtShare, double measuredRate)
+    {
+        if (!(measuredRate > 0) || !double.IsFinite(measuredRate))
+        {
+            throw new Measurement.MeasurementException($"a probe measured {measuredRate}; a rate must be a positive number. Run 'wpt measure runtimes' again on a less busy machine.");
+        }
+
+        const double min = HostRuntimeProfilesFile.MinShare;
+        if (predictedRateAtShare(1) <= measuredRate)
+        {
+            return new SolvedShare(1, predictedRateAtShare(1) < measuredRate * 0.999);
+        }
+
+        if (predictedRateAtShare(min) >= measuredRate)
+        {
+            return new SolvedShare(min, true);
+        }
+
+        double low = min, high = 1;
+        for (var i = 0; i < 60 && high - low > 1e-9; i++)
+        {
+            var middle = (low + high) / 2;
+            if (predictedRateAtShare(middle) < measuredRate)
+            {
+                low = middle;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return new SolvedShare((low + high) / 2, false);
+    }
+}
+
+/// <summary>One llama.cpp probe as run: a model in one weight format, its ppP and tgN rates (tokens per second).</summary>
+public sealed record LlmProbe(string Model, LlmWorkload Workload, int PromptTokens, int GenTokens, double MeasuredPrefillTokensPerSecond, double MeasuredDecodeTokensPerSecond);
+
+/// <summary>The shares one llama.cpp probe gives, with the roofline rates (all fractions 1) they were set against.</summary>
+public sealed record LlmProbeShares(SolvedShare DecodeDramShare, SolvedShare PrefillComputeShare, double RooflineDecodeTokensPerSecond, double RooflinePrefillTokensPerSecond);
+
+/// <summary>llama.cpp probes turned into the DRAM share decode reaches and the compute share prefill reaches.</summary>
+public static class LlmProbeFit
+{
+    /// <summary>
+    /// Decode's DRAM share and prefill's compute share that make the model reproduce the probe. They are solved together (prefill
+    /// also reads the weights, decode also computes), as the validate commands apply them: one set of fractions with
+    /// Dram = decode share and Compute = prefill share; the others keep <paramref name="baseline"/>.
+    /// </summary>
+    public static LlmProbeShares Derive(Platform host, AchievableFractions baseline, LlmProbe probe)
+    {
+        (double Prefill, double Decode) Rates(double compute, double dram)
+        {
+            var predicted = LlmValidation.Predict(probe.Workload, new Ceilings(host, baseline with { Compute = compute, Dram = dram }), probe.PromptTokens, probe.GenTokens);
+            return (predicted.Prefill, predicted.Decode);
+        }
+
+        var roofline = Rates(1, 1);
+        var prefill = new SolvedShare(1, false);
+        var decode = new SolvedShare(1, false);
+        // Each share barely moves the other's prediction, so a few alternating solves settle.
+        for (var round = 0; round < 4; round++)
+        {
+            var dram = decode.Share;
+            prefill = ShareFit.Solve(share => Rates(share, dram).Prefill, probe.MeasuredPrefillTokensPerSecond);
+            var compute = prefill.Share;
+            decode = ShareFit.Solve(share => Rates(compute, share).Decode, probe.MeasuredDecodeTokensPerSecond);
+        }
+
+        return new LlmProbeShares(decode, prefill, roofline.Decode, roofline.Prefill);
+    }
+
+    /// <summary>The fractions the host's llama.cpp profile gives a weight format: Dram = decode share, Compute = prefill share.</summary>
+    public static AchievableFractions FractionsFor(HostLlamaCppProfile profile, AchievableFractions baseline, string weights) =>
+        baseline with { Dram = profile.DecodeDramShareFor(weights).Value, Compute = profile.PrefillComputeShareFor(weights).Value };
+}
+
+/// <summary>
+/// One ONNX Runtime probe as run: its kernel layers, its median latency, and the model's latency for it at a compute share
+/// (the other fractions as the validation applies them).
+/// </summary>
+public sealed record NetworkProbe(string Name, int KernelLayers, double MeasuredSeconds, Func<double, double> PredictedSecondsAtShare);
+
+/// <summary>The fitted ONNX Runtime profile: compute share, fixed seconds per kernel layer and per inference, and the probes' median |error| with them.</summary>
+public sealed record NetworkProbeFitResult(double ComputeShare, double LayerOverheadSeconds, double InferenceOverheadSeconds, double MedianAbsoluteErrorPercent);
+
+/// <summary>
+/// ONNX Runtime probes fitted to latency = roofline(share) + layers × per-layer overhead + per-inference overhead: the share on a
+/// grid, the two overheads by non-negative least squares on relative error (so a 50 µs probe weighs as much as a 50 ms one).
+/// </summary>
+public static class NetworkProbeFit
+{
+    /// <summary>The fixed costs above which a fit is a broken measurement (1 s), as the profile file bounds them.</summary>
+    public const double MaxOverheadSeconds = HostRuntimeProfilesFile.MaxOverheadMicroseconds * 1e-6;
+
+    /// <summary>Layers that run a kernel: views (reshape, split) cost nothing in the model and are not counted.</summary>
+    public static int KernelLayers(Graph graph) => graph.Layers.Count(l => !l.Kind.IsView());
+
+    /// <summary>The fixed seconds a profile adds to one inference of a network with <paramref name="kernelLayers"/> layers.</summary>
+    public static double OverheadSeconds(HostOnnxRuntimeProfile profile, int kernelLayers) =>
+        ((profile.LayerOverheadMicroseconds.Value * kernelLayers) + profile.InferenceOverheadMicroseconds.Value) * 1e-6;
+
+    public static NetworkProbeFitResult Fit(IReadOnlyList<NetworkProbe> probes)
+    {
+        if (probes.Count < 3)
+        {
+            throw new Core.InvalidInputException($"fitting a share and two overheads needs at least three probes, got {probes.Count}.");
+        }
+
+        NetworkProbeFitResult? best = null;
+        var bestCost = double.PositiveInfinity;
+        for (var step = 10; step <= 200; step++)
+        {
+            var share = step / 200.0;
+            var rooflines = probes.Select(p => p.PredictedSecondsAtShare(share)).ToArray();
+            var (layer, inference) = Overheads(probes, rooflines);
+            var relative = probes.Select((p, i) => (rooflines[i] + (layer * p.KernelLayers) + inference - p.MeasuredSeconds) / p.MeasuredSeconds).ToArray();
+            var cost = relative.Sum(r => r * r);
+            if (cost < bestCost)
+            {
+                bestCost = cost;
+                best = new NetworkProbeFitResult(share, layer, inference, ValidationFit.MedianAbsoluteError(relative.Select(r => r * 100)));
+            }
+        }
+
+        return best!;
+    }
+
+    /// <summary>
+    /// Least squares in (per-layer, per-inference) seconds for what the roofline leaves unexplained, weighted by 1/measured²,
+    /// with both overheads in [0, <see cref="MaxOverheadSeconds"/>]: the unconstrained solution when it is feasible, else the
+    /// best of the one-parameter fits on the bounds.
+    /// </summary>
+    private static (double Layer, double Inference) Overheads(IReadOnlyList<NetworkProbe> probes, double[] rooflines)
+    {
+        double Cost(double layer, double inference) => probes.Select((p, i) => (rooflines[i] + (layer * p.KernelLayers) + inference - p.MeasuredSeconds) / p.MeasuredSeconds).Sum(r => r * r);
+
+        // Normal equations of min Σ w (r - L·a - b)², w = 1/m², r = measured - roofline.
+        double sLL = 0, sL1 = 0, s11 = 0, sLr = 0, s1r = 0;
+        for (var i = 0; i < probes.Count; i++)
+        {
+            var w = 1 / (probes[i].MeasuredSeconds * probes[i].MeasuredSeconds);
+            var l = probes[i].KernelLayers;
+            var r = probes[i].MeasuredSeconds - rooflines[i];
+            sLL += w * l * l;
+            sL1 += w * l;
+            s11 += w;
+            sLr += w * l * r;
+            s1r += w * r;
+        }
+
+        static double Bound(double seconds) => Math.Clamp(seconds, 0, MaxOverheadSeconds);
+        var candidates = new List<(double Layer, double Inference)>
+        {
+            (0, 0),
+            (Bound(sLL > 0 ? sLr / sLL : 0), 0),
+            (0, Bound(s11 > 0 ? s1r / s11 : 0)),
+        };
+        var determinant = (sLL * s11) - (sL1 * sL1);
+        if (Math.Abs(determinant) > 1e-12 * Math.Max(1, sLL * s11))
+        {
+            var layer = ((sLr * s11) - (sL1 * s1r)) / determinant;
+            var inference = ((sLL * s1r) - (sL1 * sLr)) / determinant;
+            if (layer >= 0 && inference >= 0 && layer <= MaxOverheadSeconds && inference <= MaxOverheadSeconds)
+            {
+                candidates.Add((layer, inference));
+            }
+        }
+
+        return candidates.MinBy(c => Cost(c.Layer, c.Inference));
+    }
+}

@@ -1,0 +1,134 @@
+using WorkingPoint.Catalog;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Workloads;
+using WorkingPoint.Core.Workloads.Graphs;
+using WorkingPoint.Evaluation.Validation;
+
+namespace WorkingPoint.Evaluation.Tests.Validation;
+
+public sealed class HostRuntimeFitTests
+{
+    private static readonly Catalog.Catalog Catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
+
+    [Fact]
+    public void A_share_is_the_measured_rate_over_the_roofline_rate_when_the_rate_scales_with_the_share()
+    {
+        var solved = ShareFit.Solve(share => share * 71.0, 41.2);
+
+        Assert.Equal(41.2 / 71.0, solved.Share, 6);
+        Assert.False(solved.Clamped);
+    }
+
+    [Fact]
+    public void A_share_is_found_where_the_prediction_stops_scaling_once_another_ceiling_binds()
+    {
+        // DRAM-bound up to 80 tok/s at share 0.8, then compute-bound: 60 tok/s is reached at share 0.6.
+        var solved = ShareFit.Solve(share => Math.Min(share * 100, 80), 60);
+
+        Assert.Equal(0.6, solved.Share, 6);
+    }
+
+    [Fact]
+    public void A_runtime_faster_than_the_roofline_is_held_at_share_one_and_marked_clamped()
+    {
+        var solved = ShareFit.Solve(share => share * 50, 60);
+
+        Assert.Equal(1, solved.Share);
+        Assert.True(solved.Clamped);
+    }
+
+    [Fact]
+    public void A_runtime_slower_than_the_smallest_share_is_held_there_and_marked_clamped()
+    {
+        var solved = ShareFit.Solve(share => share * 1000, 1);
+
+        Assert.Equal(HostRuntimeProfilesFile.MinShare, solved.Share);
+        Assert.True(solved.Clamped);
+    }
+
+    [Fact]
+    public void A_probe_that_measured_nothing_is_refused_with_the_fix()
+    {
+        var error = Assert.Throws<Measurement.MeasurementException>(() => ShareFit.Solve(share => share, 0));
+
+        Assert.Contains("wpt measure runtimes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("q4_0", 0.58, 0.21)]
+    [InlineData("q8_0", 0.64, 0.35)]
+    public void An_llm_probe_measured_as_predicted_at_known_shares_gives_those_shares_back(string weights, double dram, double compute)
+    {
+        var host = Catalog.ResolvePlatform("raspberry-pi-5");
+        var baseline = new Ceilings(host).Fractions;
+        var workload = new LlmWorkload(((LlmCatalogModel)Catalog.ResolveModel("tinyllama-1.1b")).Architecture, WeightFormat.Parse(weights), KvCacheFormat.F16);
+        var truth = LlmValidation.Predict(workload, new Ceilings(host, baseline with { Dram = dram, Compute = compute }), 128, 32);
+
+        var shares = LlmProbeFit.Derive(host, baseline, new LlmProbe("tinyllama-1.1b", workload, 128, 32, truth.Prefill, truth.Decode));
+
+        Assert.Equal(dram, shares.DecodeDramShare.Share, 4);
+        Assert.Equal(compute, shares.PrefillComputeShare.Share, 4);
+        Assert.True(shares.RooflineDecodeTokensPerSecond > truth.Decode);
+        Assert.True(shares.RooflinePrefillTokensPerSecond > truth.Prefill);
+    }
+
+    [Fact]
+    public void A_weight_format_without_its_own_share_takes_the_runtime_wide_one()
+    {
+        var wide = new FittedFigure(0.5, "mean");
+        var profile = new HostLlamaCppProfile(wide, new FittedFigure(0.2, "mean"), new Dictionary<string, HostLlamaCppWeightsProfile>
+        {
+            ["q4_0"] = new(new FittedFigure(0.6, "probe"), null),
+        });
+        var baseline = new Core.Hardware.AchievableFractions(0.5, 0.75, 0.8, 0.8, 0.85);
+
+        Assert.Equal(baseline with { Dram = 0.6, Compute = 0.2 }, LlmProbeFit.FractionsFor(profile, baseline, "q4_0"));
+        Assert.Equal(baseline with { Dram = 0.5, Compute = 0.2 }, LlmProbeFit.FractionsFor(profile, baseline, "q4_k_m"));
+    }
+
+    [Fact]
+    public void Network_probes_made_of_a_share_a_per_layer_cost_and_a_per_inference_cost_give_all_three_back()
+    {
+        // Made-up probes: roofline seconds at share 1, and their layer counts; the truth is share 0.7, 20 µs per layer, 80 µs per inference.
+        (string Name, double RooflineSeconds, int Layers)[] shapes = [("dense", 8e-3, 6), ("separable", 3e-3, 12), ("gemm", 5e-3, 2), ("many", 1e-6, 48), ("tiny", 1e-8, 1)];
+        var probes = shapes.Select(s => new NetworkProbe(s.Name, s.Layers, (s.RooflineSeconds / 0.7) + (s.Layers * 20e-6) + 80e-6, share => s.RooflineSeconds / share)).ToArray();
+
+        var fit = NetworkProbeFit.Fit(probes);
+
+        Assert.Equal(0.7, fit.ComputeShare, 6);
+        Assert.Equal(20e-6, fit.LayerOverheadSeconds, 9);
+        Assert.Equal(80e-6, fit.InferenceOverheadSeconds, 9);
+        Assert.Equal(0, fit.MedianAbsoluteErrorPercent, 6);
+    }
+
+    [Fact]
+    public void Network_overheads_are_never_negative_even_when_the_probes_run_faster_than_the_roofline_explains()
+    {
+        (string Name, double RooflineSeconds, int Layers)[] shapes = [("dense", 8e-3, 6), ("separable", 3e-3, 12), ("tiny", 1e-4, 1)];
+        var probes = shapes.Select(s => new NetworkProbe(s.Name, s.Layers, s.RooflineSeconds * 0.5, share => s.RooflineSeconds / share)).ToArray();
+
+        var fit = NetworkProbeFit.Fit(probes);
+
+        Assert.Equal(1, fit.ComputeShare, 6);
+        Assert.Equal(0, fit.LayerOverheadSeconds);
+        Assert.Equal(0, fit.InferenceOverheadSeconds);
+    }
+
+    [Fact]
+    public void Fewer_than_three_network_probes_cannot_fit_three_figures()
+    {
+        Assert.Throws<Core.InvalidInputException>(() => NetworkProbeFit.Fit([new NetworkProbe("a", 1, 1e-3, s => 1e-3 / s), new NetworkProbe("b", 2, 1e-3, s => 1e-3 / s)]));
+    }
+
+    [Fact]
+    public void A_profile_adds_its_fixed_costs_per_kernel_layer_and_per_inference_and_views_cost_nothing()
+    {
+        var builder = new GraphBuilder("probe", 8, 4, 4);
+        builder.ToTokens(builder.Conv(builder.Conv(builder.Input, 8, 1), 8, 1));
+        var graph = builder.Build();
+        var profile = new HostOnnxRuntimeProfile(new FittedFigure(0.7, "fit"), new FittedFigure(20, "fit"), new FittedFigure(80, "fit"));
+
+        Assert.Equal(graph.Layers.Count - 1, NetworkProbeFit.KernelLayers(graph));
+        Assert.Equal(((20 * NetworkProbeFit.KernelLayers(graph)) + 80) * 1e-6, NetworkProbeFit.OverheadSeconds(profile, NetworkProbeFit.KernelLayers(graph)), 12);
+    }
+}
