@@ -137,20 +137,22 @@ public sealed class PublishedCliTests
         var (code, table, errors) = Wpt.Run("calibrate", "--data", data, "-o", output);
 
         Assert.True(code == 0, errors);
-        Assert.Contains("llama.cpp-cpu@cpu", table, StringComparison.Ordinal);
-        Assert.Contains("rkllm@npu", table, StringComparison.Ordinal);
+        Assert.Contains("llama.cpp-cpu", table, StringComparison.Ordinal);
+        Assert.Contains("rkllm", table, StringComparison.Ordinal);
         Assert.Contains("Leave one model out", table, StringComparison.Ordinal);
-        var profile = File.ReadAllText(Path.Combine(output, "llama.cpp-cpu.cpu.yaml"));
-        Assert.Contains("runtime: \"llama.cpp-cpu\"", profile, StringComparison.Ordinal);
-        Assert.Contains("  dramShare: ", profile, StringComparison.Ordinal);
-        Assert.Contains("  rows: 8", profile, StringComparison.Ordinal);
-        Assert.Contains("{ id: \"P3\", model: \"qwen2.5-0.5b\", platform: \"raspberry-pi-5\"", profile, StringComparison.Ordinal);
-        Assert.Contains($"  command: \"wpt calibrate --data {data} -o {output}\"", profile, StringComparison.Ordinal);
+        var profile = File.ReadAllText(Path.Combine(output, "llama.cpp-cpu.yaml"));
+        Assert.Contains("\nid: llama.cpp-cpu\n", profile, StringComparison.Ordinal);
+        Assert.Contains("  decodeDramShare: { value: ", profile, StringComparison.Ordinal);
+        Assert.Contains("; 8 rows; error band ±", profile, StringComparison.Ordinal);
+        Assert.Contains("#   P3 qwen2.5-0.5b on raspberry-pi-5, tg_tok_s 20.35: ", profile, StringComparison.Ordinal);
+        Assert.Contains($": wpt calibrate --data {data} -o {output} (docs/model.md", profile, StringComparison.Ordinal);
+        var read = WorkingPoint.Catalog.Catalog.BuiltIn.ResolveRuntime(Path.Combine(output, "llama.cpp-cpu.yaml"));
+        Assert.StartsWith("wpt calibrate ", read.Profile.Origin, StringComparison.Ordinal);
 
         var (jsonCode, json, _) = Wpt.Run("calibrate", "--data", data, "--json");
         Assert.Equal(0, jsonCode);
         using var doc = JsonDocument.Parse(json);
-        var cpu = doc.RootElement.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("group").GetString() == "llama.cpp-cpu@cpu");
+        var cpu = doc.RootElement.GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("group").GetString() == "llama.cpp-cpu");
         Assert.True(cpu.GetProperty("fitted").GetBoolean());
         Assert.Equal(8, cpu.GetProperty("leaveOneModelOut").GetProperty("rows").GetInt32());
         Assert.StartsWith("±", cpu.GetProperty("errorBand").GetString(), StringComparison.Ordinal);

@@ -98,7 +98,7 @@ public sealed class CalibrateCommand(IAnsiConsole console, WorkingPoint.Catalog.
     public sealed class Settings : PublishedDataSettings
     {
         [CommandOption("-o|--output <DIR>")]
-        [Description("Write each runtime's fitted parameters with their provenance (rows, residuals, errors, date, command) as a YAML file in this folder.")]
+        [Description("Write each calibrated runtime as a runtime file (RUNTIME.yaml, as in catalog/runtimes) with the fit's provenance (rows, residuals, errors, date, command) in this folder.")]
         public string? OutputDirectory { get; init; }
     }
 
@@ -112,9 +112,9 @@ public sealed class CalibrateCommand(IAnsiConsole console, WorkingPoint.Catalog.
 
         var dataset = settings.Dataset();
         var resolved = PublishedCases.Resolve(dataset.Rows, catalog);
-        // PARAMETER SEAM: the achievable shares stand for the runtime profile until RuntimeProfile implements IProfileParameters.
-        var report = Output.WithStatus(console, $"Fitting {resolved.Cases.Count} published rows", () => PublishedCalibration.RunWithAchievableShares(resolved.Cases));
-        var answer = CalibrationAnswer.From(dataset.Origin, "achievable shares (computeShare, dramShare)", report, resolved.NotPredictable);
+        var report = Output.WithStatus(console, $"Fitting {resolved.Cases.Count} published rows", () => PublishedCalibration.RunWithRuntimeProfiles(resolved.Cases));
+        var answer = CalibrationAnswer.From(dataset.Origin, "runtime profiles (decodeDramShare, prefillComputeShare, networkComputeShare, layerOverheadUs, inferenceOverheadUs)", report, resolved.NotPredictable);
+        var fitted = PublishedCalibration.FittedRuntimes(report);
 
         if (settings.OutputDirectory is { } directory)
         {
@@ -124,7 +124,7 @@ public sealed class CalibrateCommand(IAnsiConsole console, WorkingPoint.Catalog.
             foreach (var group in answer.Groups)
             {
                 var path = Path.Combine(directory, FittedProfileFile.FileName(group));
-                AtomicFile.WriteAllText(path, FittedProfileFile.Yaml(group, dataset.Origin, date, command));
+                AtomicFile.WriteAllText(path, FittedProfileFile.Yaml(fitted[group.Group], group, dataset.Origin, date, command));
                 if (!settings.Json)
                 {
                     OutputFiles.SayWrote(console, path, $"{group.Group}'s profile");
@@ -167,10 +167,10 @@ public sealed class CalibrateCommand(IAnsiConsole console, WorkingPoint.Catalog.
             Markup.Escape(CalibrationText.Percent(answer.LeaveOnePlatformOut.MedianAbsErrorPercent)),
             string.Empty);
         console.Write(table);
-        console.MarkupLine(Markup.Escape($"Fitted: {answer.Parameters}, per runtime on its own rows, by least squares on log(predicted / measured). Held out: each model's (each platform's) rows predicted by a fit without them."));
+        console.MarkupLine(Markup.Escape($"Fitted: {answer.Parameters}, per runtime on its own rows, by least squares on log(predicted / measured); a parameter no row bears on keeps its value. Held out: each model's (each platform's) rows predicted by a fit without them."));
         if (settings.OutputDirectory is null)
         {
-            console.MarkupLine("Pass -o DIR to write the fitted profiles with their provenance.");
+            console.MarkupLine("Pass -o DIR to write the calibrated runtime files with their provenance (-o catalog/runtimes replaces the catalog's).");
         }
 
         Output.Notes(console, "Not predictable", answer.NotPredictable);

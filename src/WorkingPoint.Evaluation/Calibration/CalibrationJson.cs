@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Text;
+using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Evaluation.Published;
 
 namespace WorkingPoint.Evaluation.Calibration;
@@ -49,17 +51,17 @@ public sealed record CalibrationAnswer(
 
     private static GroupCalibrationJson Group(GroupCalibration<PublishedCase> g)
     {
-        var first = g.Prior[0].Row.Row;
+        var runtime = g.Prior[0].Row.Runtime;
         var lomo = g.LeaveOneModelOut.ToDictionary(r => r.Row.Row.Id);
         var lopo = g.LeaveOnePlatformOut.ToDictionary(r => r.Row.Row.Id);
         return new GroupCalibrationJson(
             g.Group,
-            first.Runtime,
-            first.Unit,
+            runtime.Id,
+            runtime.Unit.ToId(),
             g.Fit.Rows,
             g.Fit.Fitted,
             g.Fit.NotFittedReason,
-            g.Space.Parameters.Select((p, i) => new FittedParameterJson(p.Name, g.Fit.Prior[i], g.Fit.Parameters[i], p.Lower, p.Upper, g.Fit.KeptAtPrior.Contains(p.Name))).ToArray(),
+            g.Space.Parameters.Select((p, i) => new FittedParameterJson(p.Name, p.Meaning(g.Fit.Prior[i]), p.Meaning(g.Fit.Parameters[i]), p.Meaning(p.Lower), p.Upper, g.Fit.KeptAtPrior.Contains(p.Name))).ToArray(),
             ErrorSummary.Of(g.Prior),
             ErrorSummary.Of(g.InSample),
             ErrorSummary.Of(g.LeaveOneModelOut),
@@ -72,58 +74,116 @@ public sealed record CalibrationAnswer(
 }
 
 /// <summary>
-/// A fitted group as a YAML file: the parameters and, for each, where it comes from: the rows it was fitted to, their residuals,
-/// the cross-validated error, the date and the command. The runtime profile loader (catalog/runtimes) reads the same keys.
+/// A calibrated runtime as a runtime file (docs/runtime-schema.md) that <c>--runtime FILE</c> and catalog/runtimes read: the
+/// fitted figures written as <c>{ value, fit }</c>, the others as they were; above it, as comments, the rest of the provenance:
+/// the date, the command, the dataset, the errors, and every row's residual in sample and held out.
 /// </summary>
 public static class FittedProfileFile
 {
-    /// <summary>The file name of a group: its runtime id, and the unit after a dot where the rows name one (llama.cpp-metal.gpu.yaml).</summary>
-    public static string FileName(GroupCalibrationJson group) => group.Unit is null ? $"{group.Runtime}.yaml" : $"{group.Runtime}.{group.Unit}.yaml";
+    /// <summary>The runtime's id: <c>-o catalog/runtimes</c> replaces the catalog's files.</summary>
+    public static string FileName(GroupCalibrationJson group) => $"{group.Runtime}.yaml";
 
-    public static string Yaml(GroupCalibrationJson group, string dataset, string date, string command)
+    public static string Yaml(Runtime fitted, GroupCalibrationJson group, string dataset, string date, string command)
     {
         var text = new StringBuilder();
-        text.Append("# Written by wpt calibrate (docs/model.md, Calibration and error bands).\n");
-        text.Append("runtime: ").Append(Quote(group.Runtime)).Append('\n');
-        if (group.Unit is not null)
-        {
-            text.Append("unit: ").Append(group.Unit).Append('\n');
-        }
-
-        text.Append("parameters:\n");
-        foreach (var p in group.Parameters)
-        {
-            text.Append("  ").Append(p.Name).Append(": ").Append(Number(p.After)).Append("  # prior ").Append(Number(p.Before))
-                .Append(", bounds [").Append(Number(p.Lower)).Append(", ").Append(Number(p.Upper)).Append(']')
-                .Append(p.KeptAtPrior ? "; no row bears on it: the prior is kept\n" : "\n");
-        }
-
-        text.Append("provenance:\n");
-        text.Append("  fitted: ").Append(group.Fitted ? "true" : "false").Append('\n');
-        if (group.NotFittedReason is not null)
-        {
-            text.Append("  note: ").Append(Quote($"{group.NotFittedReason}: the prior is kept")).Append('\n');
-        }
-
-        text.Append("  date: ").Append(Quote(date)).Append('\n');
-        text.Append("  command: ").Append(Quote(command)).Append('\n');
-        text.Append("  dataset: ").Append(Quote(dataset)).Append('\n');
-        text.Append("  rows: ").Append(group.Rows).Append('\n');
-        text.Append("  errorBand: ").Append(Quote(group.ErrorBand)).Append('\n');
-        text.Append("  medianAbsErrorPercent: { prior: ").Append(Number(group.Prior.MedianAbsErrorPercent)).Append(", inSample: ").Append(Number(group.InSample.MedianAbsErrorPercent))
-            .Append(", leaveOneModelOut: ").Append(Number(group.LeaveOneModelOut.MedianAbsErrorPercent)).Append(", leaveOnePlatformOut: ").Append(Number(group.LeaveOnePlatformOut.MedianAbsErrorPercent)).Append(" }\n");
-        text.Append("  residuals:  # (predicted / measured − 1) × 100 at the fitted parameters, and held out\n");
+        text.Append("# yaml-language-server: $schema=../../schemas/runtime.schema.json\n");
+        text.Append("# Written by wpt calibrate on ").Append(date).Append(": ").Append(command).Append(" (docs/model.md, Calibration and error bands).\n");
+        text.Append("# Dataset: ").Append(dataset).Append("; ").Append(group.Rows).Append(" rows; error band ").Append(group.ErrorBand).Append(".\n");
+        text.Append("# Median |error|: ").Append(Percent(group.Prior.MedianAbsErrorPercent)).Append(" before, ").Append(Percent(group.InSample.MedianAbsErrorPercent)).Append(" fitted, ")
+            .Append(Percent(group.LeaveOneModelOut.MedianAbsErrorPercent)).Append(" leaving each model out, ").Append(Percent(group.LeaveOnePlatformOut.MedianAbsErrorPercent)).Append(" leaving each platform out.\n");
+        text.Append("# Residuals, (predicted / measured - 1) x 100: fitted; with the row's model held out.\n");
         foreach (var r in group.RowErrors)
         {
-            text.Append("    - { id: ").Append(Quote(r.Id)).Append(", model: ").Append(Quote(r.Model)).Append(", platform: ").Append(Quote(r.Platform))
-                .Append(", metric: ").Append(r.Metric).Append(", measured: ").Append(Number(r.Measured))
-                .Append(", errorPercent: ").Append(Number(r.FittedErrorPercent)).Append(", leaveOneModelOutErrorPercent: ").Append(Number(r.LeaveOneModelOutErrorPercent)).Append(" }\n");
+            text.Append("#   ").Append(r.Id).Append(' ').Append(r.Model).Append(" on ").Append(r.Platform).Append(", ").Append(r.Metric).Append(' ').Append(Number(r.Measured))
+                .Append(": ").Append(Signed(r.FittedErrorPercent)).Append("; ").Append(Signed(r.LeaveOneModelOutErrorPercent)).Append('\n');
+        }
+
+        text.Append("id: ").Append(fitted.Id).Append('\n');
+        text.Append("name: ").Append(Quote(fitted.Name)).Append('\n');
+        text.Append("unit: ").Append(fitted.Unit.ToId()).Append('\n');
+        text.Append("runs: [").AppendJoin(", ", fitted.Runs.Select(k => k.ToId())).Append("]\n");
+        if (fitted.Aliases.Count > 0)
+        {
+            text.Append("aliases: [").AppendJoin(", ", fitted.Aliases.Select(Quote)).Append("]\n");
+        }
+
+        if (fitted.Executes.Count > 0)
+        {
+            text.Append("executes: { ").AppendJoin(", ", fitted.Executes.Select(e => $"{e.Key.ToId()}: {e.Value.ToId()}")).Append(" }\n");
+        }
+
+        if (fitted.Notes is { } notes)
+        {
+            text.Append("notes: ").Append(Quote(notes)).Append('\n');
+        }
+
+        if (fitted.Provenance.References.Count > 0)
+        {
+            text.Append("sources:\n");
+            foreach (var (key, reference) in fitted.Provenance.References)
+            {
+                text.Append("  ").Append(key).Append(": ").Append(Quote(reference)).Append('\n');
+            }
+        }
+
+        var fit = $"wpt calibrate {date}: {group.Rows} published rows, leave-one-model-out median |error| {Percent(group.LeaveOneModelOut.MedianAbsErrorPercent)}, band {group.ErrorBand}";
+        var profile = fitted.Profile;
+        text.Append("profile:\n");
+        text.Append("  origin: ").Append(Quote(group.Fitted ? $"wpt calibrate {date}" : profile.Origin)).Append('\n');
+        double[] values = [profile.DecodeDramShare, profile.PrefillComputeShare, profile.NetworkComputeShare, profile.LayerOverhead.Value * 1e6, profile.InferenceOverhead.Value * 1e6];
+        for (var i = 0; i < group.Parameters.Count; i++)
+        {
+            var p = group.Parameters[i];
+            text.Append("  ").Append(p.Name).Append(": ");
+            if (group.Fitted && !p.KeptAtPrior)
+            {
+                text.Append("{ value: ").Append(Number(values[i])).Append(", fit: ").Append(Quote(fit)).Append(" }\n");
+            }
+            else
+            {
+                text.Append(AsBefore(fitted.Provenance, $"profile.{p.Name}", values[i], p.KeptAtPrior ? "no published row bears on it" : group.NotFittedReason)).Append('\n');
+            }
+        }
+
+        if (profile.ByWeights.Count > 0)
+        {
+            text.Append("  byWeights:\n");
+            foreach (var (format, shares) in profile.ByWeights)
+            {
+                text.Append("    ").Append(format).Append(":\n");
+                if (shares.DecodeDramShare is { } d)
+                {
+                    text.Append("      decodeDramShare: ").Append(AsBefore(fitted.Provenance, $"profile.byWeights.{format}.decodeDramShare", d, "per-format shares are not fitted")).Append('\n');
+                }
+
+                if (shares.PrefillComputeShare is { } c)
+                {
+                    text.Append("      prefillComputeShare: ").Append(AsBefore(fitted.Provenance, $"profile.byWeights.{format}.prefillComputeShare", c, "per-format shares are not fitted")).Append('\n');
+                }
+            }
         }
 
         return text.ToString();
     }
 
-    private static string Number(double? value) => value is { } v ? v.ToString("G6", CultureInfo.InvariantCulture) : "null";
+    /// <summary>A figure the calibration left alone, with the provenance it had.</summary>
+    private static string AsBefore(Provenance provenance, string field, double value, string? why)
+    {
+        var figure = provenance.Figures.FirstOrDefault(f => f.Field == field);
+        var kept = $"kept by wpt calibrate ({why})";
+        return figure switch
+        {
+            { Source: { } source } when source.StartsWith("fit: ", StringComparison.Ordinal) => $"{{ value: {Number(value)}, fit: {Quote(source["fit: ".Length..])}, note: {Quote(kept)} }}",
+            { Source: { } source, IsAssumption: false } => $"{{ value: {Number(value)}, source: {Quote(source)}, note: {Quote(kept)} }}",
+            _ => $"{{ value: null, assumed: {Number(value)}, note: {Quote(figure?.Note is { } note ? $"{note}; {kept}" : kept)} }}",
+        };
+    }
 
-    private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+    private static string Percent(double? value) => value is { } v ? $"{Formatting.Number(v, 2)} %" : "none";
+
+    private static string Signed(double? value) => value is { } v ? $"{(v >= 0 ? "+" : "-")}{Formatting.Number(Math.Abs(v), 3)} %" : "not predicted";
+
+    private static string Number(double value) => value.ToString("G6", CultureInfo.InvariantCulture);
+
+    private static string Quote(string text) => "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).ReplaceLineEndings(" ") + "\"";
 }

@@ -21,8 +21,12 @@ public enum ParameterScale
 }
 
 /// <summary>One fitted parameter: its name, bounds (inclusive) and the value it keeps when there is nothing to fit it to.</summary>
-public sealed record CalibrationParameter(string Name, double Lower, double Upper, double Prior, ParameterScale Scale = ParameterScale.Logarithmic)
+/// <param name="LowerMeansZero">The lower bound stands for zero (a fixed cost on a logarithmic scale, which cannot reach 0).</param>
+public sealed record CalibrationParameter(string Name, double Lower, double Upper, double Prior, ParameterScale Scale = ParameterScale.Logarithmic, bool LowerMeansZero = false)
 {
+    /// <summary>What a value of the search means: 0 at the lower bound of a parameter whose lower bound stands for zero.</summary>
+    public double Meaning(double value) => LowerMeansZero && value <= Lower ? 0 : value;
+
     public CalibrationParameter Validate()
     {
         if (!(double.IsFinite(Lower) && double.IsFinite(Upper) && Lower < Upper))

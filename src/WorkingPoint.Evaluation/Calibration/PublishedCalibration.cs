@@ -1,34 +1,58 @@
-using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core;
+using WorkingPoint.Core.Runtimes;
+using WorkingPoint.Core.Units;
 using WorkingPoint.Evaluation.Published;
 
 namespace WorkingPoint.Evaluation.Calibration;
 
 /// <summary>
-/// The runtime parameters the analytic model takes today, per calibration group: the share of peak compute reached (prefill,
-/// convolutions) and the share of peak DRAM bandwidth reached (decode), applied as the request's achievable fractions. The
-/// runtime profile (catalog/runtimes) takes their place once it is wired in: it implements <see cref="IProfileParameters{T}"/>
-/// the same way.
+/// A runtime's profile as the calibration sees it: the three shares and the two fixed costs (in µs, as the runtime files write
+/// them) as a vector with bounds, the runtime's current values as the prior. Per-weight-format shares (byWeights) are kept as
+/// the file has them.
 /// </summary>
-public sealed record AchievableShares(double ComputeShare, double DramShare) : IProfileParameters<AchievableShares>
+public sealed record RuntimeProfileParameters(Runtime Runtime) : IProfileParameters<RuntimeProfileParameters>
 {
-    /// <summary>The platforms' defaults (<see cref="AchievableFractions.Defaults"/>): what every prediction uses uncalibrated.</summary>
-    public static AchievableShares Defaults { get; } = new(AchievableFractions.Defaults.Compute, AchievableFractions.Defaults.Dram);
+    /// <summary>The lower bound of an overhead on its logarithmic scale; a fit at it means no overhead, written as 0.</summary>
+    public const double OverheadFloorMicroseconds = 0.1;
 
-    public ParameterSpace Space => new([
-        new CalibrationParameter("computeShare", 0.01, 1, ComputeShare),
-        new CalibrationParameter("dramShare", 0.05, 1, DramShare),
-    ]);
+    /// <summary>What a profile changed by the calibration says it comes from.</summary>
+    public const string FittedOrigin = "wpt calibrate";
 
-    public double[] ToVector() => [ComputeShare, DramShare];
+    public ParameterSpace Space => new ParameterSpace([
+        new CalibrationParameter("decodeDramShare", 0.05, 1, 0.75),
+        new CalibrationParameter("prefillComputeShare", 0.01, 1, 0.5),
+        new CalibrationParameter("networkComputeShare", 0.01, 1, 0.5),
+        new CalibrationParameter("layerOverheadUs", OverheadFloorMicroseconds, 10_000, OverheadFloorMicroseconds, LowerMeansZero: true),
+        new CalibrationParameter("inferenceOverheadUs", OverheadFloorMicroseconds, 100_000, OverheadFloorMicroseconds, LowerMeansZero: true),
+    ]).WithPriors(ToVector());
 
-    public AchievableShares FromVector(IReadOnlyList<double> values) => new(values[0], values[1]);
+    public double[] ToVector()
+    {
+        var p = Runtime.Profile;
+        return [p.DecodeDramShare, p.PrefillComputeShare, p.NetworkComputeShare, p.LayerOverhead.Value * 1e6, p.InferenceOverhead.Value * 1e6];
+    }
 
-    /// <summary>The case's request with these shares in place of its platform's.</summary>
-    public PredictionRequest Apply(PublishedCase c) =>
-        c.Request with { Fractions = (c.Request.Fractions ?? c.Platform.Achievable) with { Compute = ComputeShare, Dram = DramShare } };
+    public RuntimeProfileParameters FromVector(IReadOnlyList<double> values)
+    {
+        var profile = Runtime.Profile with
+        {
+            DecodeDramShare = values[0],
+            PrefillComputeShare = values[1],
+            NetworkComputeShare = values[2],
+            LayerOverhead = Overhead(values[3]),
+            InferenceOverhead = Overhead(values[4]),
+            Origin = FittedOrigin,
+        };
+        return new RuntimeProfileParameters(Runtime with { Profile = profile });
+
+        static Seconds Overhead(double microseconds) => new(microseconds <= OverheadFloorMicroseconds ? 0 : microseconds * 1e-6);
+    }
+
+    /// <summary>The case's request on this runtime (its own shares: the request sets no fractions of its own).</summary>
+    public PredictionRequest Apply(PublishedCase c) => c.Request with { Runtime = Runtime, Fractions = null };
 }
 
-/// <summary>Calibrates runtime parameters on the published dataset: one group per runtime (and unit), cross-validated.</summary>
+/// <summary>Calibrates runtime profiles on the published dataset: one group per runtime, fitted on its own rows, cross-validated.</summary>
 public static class PublishedCalibration
 {
     /// <param name="priorOf">A group's current parameters (the runtime file's values): the starting point and what a group with too few rows keeps.</param>
@@ -40,18 +64,27 @@ public static class PublishedCalibration
         Fitter<PublishedCase>? fitter = null)
         where TProfile : IProfileParameters<TProfile>
     {
-        var priors = cases.Select(c => c.Row.RuntimeGroup).Distinct().ToDictionary(g => g, priorOf);
+        var priors = cases.Select(c => c.Group).Distinct().ToDictionary(g => g, priorOf);
         return GroupedCalibration.Run(
             cases,
-            c => c.Row.RuntimeGroup,
+            c => c.Group,
             g => priors[g].Space,
-            (vector, c) => Predict(c, apply(priors[c.Row.RuntimeGroup].FromVector(vector), c)),
+            (vector, c) => Predict(c, apply(priors[c.Group].FromVector(vector), c)),
             fitter);
     }
 
-    /// <summary>Today's parameters: the achievable shares, from the platforms' defaults.</summary>
-    public static CalibrationReport<PublishedCase> RunWithAchievableShares(IReadOnlyList<PublishedCase> cases, Fitter<PublishedCase>? fitter = null) =>
-        Run(cases, _ => AchievableShares.Defaults, (shares, c) => shares.Apply(c), fitter);
+    /// <summary>Each case's runtime profile (catalog/runtimes) fitted to the rows of that runtime.</summary>
+    public static CalibrationReport<PublishedCase> RunWithRuntimeProfiles(IReadOnlyList<PublishedCase> cases, Fitter<PublishedCase>? fitter = null)
+    {
+        var runtimes = cases.GroupBy(c => c.Group).ToDictionary(g => g.Key, g => g.First().Runtime);
+        return Run(cases, g => new RuntimeProfileParameters(runtimes[g]), (profile, c) => profile.Apply(c), fitter);
+    }
+
+    /// <summary>The runtime of each group with its fitted profile; groups not fitted keep theirs.</summary>
+    public static IReadOnlyDictionary<string, Runtime> FittedRuntimes(CalibrationReport<PublishedCase> report) =>
+        report.Groups.ToDictionary(
+            g => g.Group,
+            g => g.Fit.Fitted ? new RuntimeProfileParameters(g.Prior[0].Row.Runtime).FromVector(g.Fit.Parameters).Runtime : g.Prior[0].Row.Runtime);
 
     private static double? Predict(PublishedCase c, PredictionRequest request)
     {
@@ -59,7 +92,7 @@ public static class PublishedCalibration
         {
             return c.Predict(request);
         }
-        catch (WorkingPoint.Core.WorkingPointException)
+        catch (WorkingPointException)
         {
             // A parameter vector the model refuses counts as no prediction (penalised), not as a failed calibration.
             return null;

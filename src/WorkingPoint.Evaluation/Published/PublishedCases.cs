@@ -2,6 +2,7 @@ using WorkingPoint.Catalog;
 using WorkingPoint.Core;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Evaluation.Calibration;
 
@@ -9,10 +10,13 @@ namespace WorkingPoint.Evaluation.Published;
 
 /// <summary>
 /// A published row the analytic model can predict: the catalog model and platform it names, the request that reproduces its
-/// settings, and the figure of a prediction compared with the measured value.
+/// settings on the runtime it names, and the figure of a prediction compared with the measured value.
 /// </summary>
-public sealed record PublishedCase(PublishedRow Row, CatalogModel Model, Platform Platform, PredictionRequest Request) : ICalibrationRow
+public sealed record PublishedCase(PublishedRow Row, CatalogModel Model, Platform Platform, Runtime Runtime, PredictionRequest Request) : ICalibrationRow
 {
+    /// <summary>The calibration group: the runtime (an alias such as ollama-cpu counts as the runtime it names).</summary>
+    public string Group => Runtime.Id;
+
     public string ModelId => Row.Model;
 
     public string PlatformId => Row.Platform;
@@ -49,8 +53,10 @@ public static class PublishedCases
         {
             var model = catalog.Models.FirstOrDefault(m => m.Id == row.Model);
             var platform = catalog.Platforms.FirstOrDefault(p => p.Id == row.Platform);
+            var runtime = RuntimeOf(row.Runtime, catalog);
             string? reason = model is null ? $"model '{row.Model}' is not in the catalog"
                 : platform is null ? $"platform '{row.Platform}' is not in the catalog"
+                : runtime is null ? $"runtime '{row.Runtime}' is not in the catalog (wpt runtimes lists them)"
                 : row.Metric.IsLlm() && model is not LlmCatalogModel ? $"{row.Metric.Id()} is an LLM figure but {row.Model} is a network"
                 : !row.Metric.IsLlm() && model is not GraphCatalogModel ? $"{row.Metric.Id()} is a network figure but {row.Model} is an LLM"
                 : null;
@@ -60,7 +66,7 @@ public static class PublishedCases
                 continue;
             }
 
-            var candidate = new PublishedCase(row, model!, platform!, RequestFor(row));
+            var candidate = new PublishedCase(row, model!, platform!, runtime!, RequestFor(row, runtime!));
             try
             {
                 var predicted = candidate.Predict();
@@ -82,19 +88,21 @@ public static class PublishedCases
         return new ResolvedDataset(cases, unpredictable);
     }
 
-    /// <summary>The request that reproduces the row's settings: weights, prompt and generated tokens and batch, or input size and batch.</summary>
-    public static PredictionRequest RequestFor(PublishedRow row)
+    /// <summary>The catalog runtime a row names, by id or alias; null when the catalog has none.</summary>
+    public static Runtime? RuntimeOf(string id, Catalog.Catalog catalog) =>
+        catalog.Runtimes.FirstOrDefault(r => r.Id == id) ?? catalog.Runtimes.FirstOrDefault(r => r.Aliases.Contains(id));
+
+    /// <summary>The request that reproduces the row's settings on <paramref name="runtime"/>: weights, prompt and generated tokens and batch, or input size and batch.</summary>
+    public static PredictionRequest RequestFor(PublishedRow row, Runtime runtime)
     {
-        // RUNTIME SEAM: once PredictionRequest carries a Runtime, the row's runtime (row.Runtime, resolved in the runtime catalog)
-        // goes into both requests below, e.g. `with { Runtime = runtimes.Resolve(row.Runtime) }`.
         var weights = WeightFormat.Parse(row.Weights);
         if (row.Metric.IsLlm())
         {
             var prompt = row.PromptTokens ?? 0;
             var generated = row.GeneratedTokens ?? (row.Metric == PublishedMetric.DecodeTokensPerSecond ? PublishedDataset.DefaultGeneratedTokens : 0);
-            return new PredictionRequest(weights, Generation: new LlmScenario(prompt, generated, row.Batch).Validate(), Batch: row.Batch);
+            return new PredictionRequest(weights, Generation: new LlmScenario(prompt, generated, row.Batch).Validate(), Batch: row.Batch, Runtime: runtime);
         }
 
-        return new PredictionRequest(weights, InputWidth: row.InputWidth, InputHeight: row.InputHeight, Batch: row.Batch);
+        return new PredictionRequest(weights, InputWidth: row.InputWidth, InputHeight: row.InputHeight, Batch: row.Batch, Runtime: runtime);
     }
 }

@@ -97,9 +97,6 @@ public sealed record PublishedRow(
     string? Notes,
     string Location)
 {
-    /// <summary>The calibration group the row belongs to: its runtime, and the unit it ran on where the row names one.</summary>
-    public string RuntimeGroup => Unit is null ? Runtime : $"{Runtime}@{Unit}";
-
     /// <summary>The settings in a few words: "pp512", "tg128", "640x640 b1".</summary>
     public string Setting => Metric switch
     {

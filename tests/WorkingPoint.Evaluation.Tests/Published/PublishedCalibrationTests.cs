@@ -6,7 +6,7 @@ namespace WorkingPoint.Evaluation.Tests.Published;
 public sealed class PublishedCalibrationTests
 {
     private static readonly Lazy<CalibrationReport<PublishedCase>> Report = new(() =>
-        PublishedCalibration.RunWithAchievableShares(PublishedCases.Resolve(PublishedDataset.Load(PublishedFixture.Directory).Rows, Catalog.Catalog.BuiltIn).Cases));
+        PublishedCalibration.RunWithRuntimeProfiles(PublishedCases.Resolve(PublishedDataset.Load(PublishedFixture.Directory).Rows, Catalog.Catalog.BuiltIn).Cases));
 
     [Fact]
     public void Calibrating_the_fixture_fits_every_runtime_with_three_rows_and_keeps_the_prior_of_the_others()
@@ -16,11 +16,11 @@ public sealed class PublishedCalibrationTests
             Assert.Equal(group.Prior.Count >= Calibrator.MinimumRows, group.Fit.Fitted);
             if (!group.Fit.Fitted)
             {
-                Assert.Equal(AchievableShares.Defaults.ToVector(), group.Fit.Parameters);
+                Assert.Equal(new RuntimeProfileParameters(group.Prior[0].Row.Runtime).Space.Priors, group.Fit.Parameters);
             }
         }
 
-        Assert.Contains(Report.Value.Groups, g => g.Group == "mlc-llm@gpu" && g.Fit.Fitted);
+        Assert.Contains(Report.Value.Groups, g => g.Group == "mlc-llm" && g.Fit.Fitted);
     }
 
     [Fact]
@@ -42,13 +42,47 @@ public sealed class PublishedCalibrationTests
     }
 
     [Fact]
-    public void Shares_replace_the_platforms_fractions_in_the_request()
+    public void A_fitted_vector_becomes_the_runtimes_profile_in_the_request()
     {
         var c = Report.Value.Groups[0].Prior[0].Row;
 
-        var request = new AchievableShares(0.2, 0.4).Apply(c);
+        var fitted = new RuntimeProfileParameters(c.Runtime).FromVector([0.4, 0.3, 0.2, 25, 0.1]);
+        var request = fitted.Apply(c);
 
-        Assert.Equal((0.2, 0.4), (request.Fractions!.Compute, request.Fractions.Dram));
-        Assert.Equal(c.Platform.Achievable.OnChip, request.Fractions.OnChip);
+        Assert.Same(fitted.Runtime, request.Runtime);
+        Assert.Null(request.Fractions);
+        var profile = request.Runtime!.Profile;
+        Assert.Equal((0.4, 0.3, 0.2), (profile.DecodeDramShare, profile.PrefillComputeShare, profile.NetworkComputeShare));
+        Assert.Equal(25e-6, profile.LayerOverhead.Value, 12);
+        Assert.Equal(0, profile.InferenceOverhead.Value);
+        Assert.Equal(new[] { 0.4, 0.3, 0.2 }, fitted.ToVector()[..3]);
+    }
+
+    [Fact]
+    public void A_calibrated_runtime_file_reads_back_with_the_fitted_figures_and_its_provenance()
+    {
+        var report = Report.Value;
+        var answer = CalibrationAnswer.From("fixture", "runtime profiles", report, []);
+        var fitted = PublishedCalibration.FittedRuntimes(report);
+        foreach (var group in answer.Groups)
+        {
+            var yaml = FittedProfileFile.Yaml(fitted[group.Group], group, "fixture", "2026-12-02", "wpt calibrate -o x");
+            var read = Catalog.RuntimeYaml.Parse(FittedProfileFile.FileName(group), yaml);
+
+            var expected = new RuntimeProfileParameters(fitted[group.Group]).ToVector();
+            var actual = new RuntimeProfileParameters(read).ToVector();
+            for (var i = 0; i < expected.Length; i++)
+            {
+                // Written with six significant digits.
+                Assert.Equal(expected[i], actual[i], Math.Abs(expected[i]) * 1e-5);
+            }
+
+            Assert.Equal(fitted[group.Group].Aliases, read.Aliases);
+            Assert.Contains($"# Dataset: fixture; {group.Rows} rows; error band {group.ErrorBand}.", yaml, StringComparison.Ordinal);
+            if (group.Fitted && group.Parameters.Any(p => !p.KeptAtPrior))
+            {
+                Assert.Contains(read.Provenance.Figures, f => f.Source?.StartsWith("fit: wpt calibrate 2026-12-02", StringComparison.Ordinal) == true);
+            }
+        }
     }
 }

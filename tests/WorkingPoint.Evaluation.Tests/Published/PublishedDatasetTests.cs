@@ -42,7 +42,8 @@ public sealed class PublishedDatasetTests
     {
         var row = Assert.Single(PublishedDataset.ParseFile("llm.csv", PublishedFixture.Header + "\n" + Row()));
         Assert.Equal(("J13", 22.5, "2024-03", "llm.csv:2"), (row.Id, row.Value, row.Date, row.Location));
-        Assert.Equal("llama.cpp-cuda@gpu", row.RuntimeGroup);
+        Assert.Equal("llama.cpp-cuda", row.Runtime);
+        Assert.Equal("gpu", row.Unit);
     }
 
     [Theory]
@@ -142,6 +143,19 @@ public sealed class PublishedDatasetTests
     }
 
     [Fact]
+    public void A_row_whose_runtime_is_unknown_or_cannot_run_on_the_platform_is_reported_with_the_reason()
+    {
+        var text = PublishedFixture.Header + "\n"
+            + Row().Replace("llama.cpp-cuda", "llama.cpp-rocm", StringComparison.Ordinal) + "\n"
+            + Row().Replace("J13", "X1", StringComparison.Ordinal).Replace("llama.cpp-cuda", "tensorrt", StringComparison.Ordinal);
+        var resolved = PublishedCases.Resolve(PublishedDataset.ParseFile("llm.csv", text), Catalog);
+
+        Assert.Empty(resolved.Cases);
+        Assert.Equal("runtime 'llama.cpp-rocm' is not in the catalog (wpt runtimes lists them)", resolved.NotPredictable[0].Reason);
+        Assert.StartsWith("Runtime 'tensorrt' does not run LLMs", resolved.NotPredictable[1].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_fixture_row_is_either_predicted_or_reported_with_a_reason()
     {
         var dataset = PublishedDataset.Load(PublishedFixture.Directory);
@@ -156,29 +170,30 @@ public sealed class PublishedDatasetTests
     {
         var rows = PublishedDataset.ParseFile("t.csv", string.Join('\n',
             PublishedFixture.Header,
-            "a,apple-m1,llama-2-7b,q4_0,llama.cpp-metal,gpu,1,,128,,,tg_tok_s,14,s,,",
-            "b,apple-m1,llama-2-7b,q4_0,llama.cpp-metal,gpu,1,512,,,,pp_tok_s,118,s,,",
+            "a,jetson-agx-orin-64gb,llama-2-7b,q4_0,llama.cpp-cuda,gpu,1,,128,,,tg_tok_s,22.5,s,,",
+            "b,jetson-agx-orin-64gb,llama-2-7b,q4_0,llama.cpp-cuda,gpu,1,512,,,,pp_tok_s,1000,s,,",
             "c,rk3588,qwen2.5-0.5b,int8,rkllm,npu,1,128,,,,ttft_ms,146,s,,",
             "d,hailo-8,yolov8n,int8,hailort,npu,1,,,640,,fps,1036,s,,",
             "e,jetson-orin-nano-8gb,yolov8n,fp16,tensorrt,gpu,1,,,640,,latency_ms,7.3,s,,",
             "f,jetson-agx-orin-64gb,resnet-50,int8,tensorrt,gpu,8,,,224,,offline_samples_s,6424,s,,",
             "g,jetson-agx-orin-64gb,resnet-50,int8,tensorrt,gpu,1,,,224,,singlestream_p90_ms,0.64,s,,"));
         var cases = PublishedCases.Resolve(rows, Catalog).Cases.ToDictionary(c => c.Row.Id);
+        PredictionRequest On(string id, PredictionRequest request) => request with { Runtime = Catalog.ResolveRuntime(cases[id].Row.Runtime) };
 
-        var tg = (LlmModelPrediction)Predictions.Predict(cases["a"].Model, cases["a"].Platform, new PredictionRequest(Core.Workloads.WeightFormat.Q4_0, Generation: new LlmScenario(0, 128)));
+        var tg = (LlmModelPrediction)Predictions.Predict(cases["a"].Model, cases["a"].Platform, On("a", new PredictionRequest(Core.Workloads.WeightFormat.Q4_0, Generation: new LlmScenario(0, 128))));
         Assert.Equal(tg.Result.DecodeTokensPerSecond, cases["a"].Predict(), 9);
-        var pp = (LlmModelPrediction)Predictions.Predict(cases["b"].Model, cases["b"].Platform, new PredictionRequest(Core.Workloads.WeightFormat.Q4_0, Generation: new LlmScenario(512, 0)));
+        var pp = (LlmModelPrediction)Predictions.Predict(cases["b"].Model, cases["b"].Platform, On("b", new PredictionRequest(Core.Workloads.WeightFormat.Q4_0, Generation: new LlmScenario(512, 0))));
         Assert.Equal(pp.Result.PrefillTokensPerSecond, cases["b"].Predict(), 9);
-        var ttft = (LlmModelPrediction)Predictions.Predict(cases["c"].Model, cases["c"].Platform, new PredictionRequest(Core.Workloads.WeightFormat.Int8, Generation: new LlmScenario(128, 0)));
+        var ttft = (LlmModelPrediction)Predictions.Predict(cases["c"].Model, cases["c"].Platform, On("c", new PredictionRequest(Core.Workloads.WeightFormat.Int8, Generation: new LlmScenario(128, 0))));
         Assert.Equal(ttft.Result.TimeToFirstToken.Value * 1000, cases["c"].Predict(), 9);
-        var fps = (GraphModelPrediction)Predictions.Predict(cases["d"].Model, cases["d"].Platform, new PredictionRequest(Core.Workloads.WeightFormat.Int8, InputWidth: 640, InputHeight: 640));
+        var fps = (GraphModelPrediction)Predictions.Predict(cases["d"].Model, cases["d"].Platform, On("d", new PredictionRequest(Core.Workloads.WeightFormat.Int8, InputWidth: 640, InputHeight: 640)));
         Assert.Equal(fps.Result.FramesPerSecond, cases["d"].Predict(), 9);
-        var latency = (GraphModelPrediction)Predictions.Predict(cases["e"].Model, cases["e"].Platform, new PredictionRequest(Core.Workloads.WeightFormat.Fp16, InputWidth: 640, InputHeight: 640));
+        var latency = (GraphModelPrediction)Predictions.Predict(cases["e"].Model, cases["e"].Platform, On("e", new PredictionRequest(Core.Workloads.WeightFormat.Fp16, InputWidth: 640, InputHeight: 640)));
         Assert.Equal(latency.Result.Latency.Value * 1000, cases["e"].Predict(), 9);
-        var offline = (GraphModelPrediction)Predictions.Predict(cases["f"].Model, cases["f"].Platform, new PredictionRequest(Core.Workloads.WeightFormat.Int8, InputWidth: 224, InputHeight: 224, Batch: 8));
+        var offline = (GraphModelPrediction)Predictions.Predict(cases["f"].Model, cases["f"].Platform, On("f", new PredictionRequest(Core.Workloads.WeightFormat.Int8, InputWidth: 224, InputHeight: 224, Batch: 8)));
         Assert.Equal(offline.Result.FramesPerSecond, cases["f"].Predict(), 9);
         Assert.Equal(8, offline.Result.Batch);
-        var single = (GraphModelPrediction)Predictions.Predict(cases["g"].Model, cases["g"].Platform, new PredictionRequest(Core.Workloads.WeightFormat.Int8, InputWidth: 224, InputHeight: 224));
+        var single = (GraphModelPrediction)Predictions.Predict(cases["g"].Model, cases["g"].Platform, On("g", new PredictionRequest(Core.Workloads.WeightFormat.Int8, InputWidth: 224, InputHeight: 224)));
         Assert.Equal(single.Result.Latency.Value * 1000, cases["g"].Predict(), 9);
     }
 }
