@@ -83,6 +83,12 @@ public sealed class Catalog
 
                 resolved[kind] = runtime;
             }
+            else if (platform.Id == HostPlatform.Id && File.Exists(HostRuntimeProfilesFile.DefaultPath)
+                && Runtimes.FirstOrDefault(r => r.Id == (kind == WorkloadKind.Llm ? "llama.cpp-cpu" : "onnxruntime-cpu")) is { } measured)
+            {
+                // This machine measured its own runtimes (wpt measure runtimes): predictions use them, with its fitted profiles.
+                resolved[kind] = measured;
+            }
             else
             {
                 ComputeUnitKind[] order = kind == WorkloadKind.Llm
@@ -98,6 +104,50 @@ public sealed class Catalog
         }
 
         return platform with { DefaultRuntimes = resolved };
+    }
+
+    /// <summary>
+    /// The runtime as it runs on <paramref name="platform"/>: on this machine ('host'), the profiles <c>wpt measure runtimes</c>
+    /// fitted (host-runtimes.yaml beside host.yaml) replace the catalog's for llama.cpp-cpu and onnxruntime-cpu; elsewhere the
+    /// runtime as the catalog has it.
+    /// </summary>
+    public static Runtime OnPlatform(Runtime runtime, Platform platform)
+    {
+        if (platform.Id != HostPlatform.Id || HostRuntimeProfilesFile.ReadDefault() is not { } host)
+        {
+            return runtime;
+        }
+
+        var measured = $"wpt measure runtimes {host.Measured:yyyy-MM-dd HH:mm}";
+        if (runtime.Id == "llama.cpp-cpu" && host.LlamaCppCpu is { } llama)
+        {
+            return runtime with
+            {
+                Profile = runtime.Profile with
+                {
+                    DecodeDramShare = llama.DecodeDramShare.Value,
+                    PrefillComputeShare = llama.PrefillComputeShare.Value,
+                    ByWeights = llama.ByWeights.ToDictionary(kv => kv.Key, kv => new WeightFormatShares(kv.Value.DecodeDramShare?.Value, kv.Value.PrefillComputeShare?.Value)),
+                    Origin = measured,
+                },
+            };
+        }
+
+        if (runtime.Id == "onnxruntime-cpu" && host.OnnxRuntimeCpu is { } onnx)
+        {
+            return runtime with
+            {
+                Profile = runtime.Profile with
+                {
+                    NetworkComputeShare = onnx.NetworkComputeShare.Value,
+                    LayerOverhead = new Core.Units.Seconds(onnx.LayerOverheadMicroseconds.Value * 1e-6),
+                    InferenceOverhead = new Core.Units.Seconds(onnx.InferenceOverheadMicroseconds.Value * 1e-6),
+                    Origin = measured,
+                },
+            };
+        }
+
+        return runtime;
     }
 
     /// <summary>A catalog id, or a path to a platform YAML file.</summary>

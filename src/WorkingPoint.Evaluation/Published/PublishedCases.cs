@@ -53,12 +53,13 @@ public static class PublishedCases
         {
             var model = catalog.Models.FirstOrDefault(m => m.Id == row.Model);
             var platform = catalog.Platforms.FirstOrDefault(p => p.Id == row.Platform);
-            var runtime = RuntimeOf(row.Runtime, catalog);
+            var runtime = RuntimeOf(row.Runtime, row.Unit, catalog);
             string? reason = model is null ? $"model '{row.Model}' is not in the catalog"
                 : platform is null ? $"platform '{row.Platform}' is not in the catalog"
                 : runtime is null ? $"runtime '{row.Runtime}' is not in the catalog (wpt runtimes lists them)"
                 : row.Metric.IsLlm() && model is not LlmCatalogModel ? $"{row.Metric.Id()} is an LLM figure but {row.Model} is a network"
                 : !row.Metric.IsLlm() && model is not GraphCatalogModel ? $"{row.Metric.Id()} is a network figure but {row.Model} is an LLM"
+                : row.Metric.NeedsPrompt() && row.PromptTokens is null ? $"the source does not state the prompt length {row.Metric.Id()} was measured at"
                 : null;
             if (reason is not null)
             {
@@ -88,9 +89,13 @@ public static class PublishedCases
         return new ResolvedDataset(cases, unpredictable);
     }
 
-    /// <summary>The catalog runtime a row names, by id or alias; null when the catalog has none.</summary>
-    public static Runtime? RuntimeOf(string id, Catalog.Catalog catalog) =>
-        catalog.Runtimes.FirstOrDefault(r => r.Id == id) ?? catalog.Runtimes.FirstOrDefault(r => r.Aliases.Contains(id));
+    /// <summary>
+    /// The catalog runtime a row names: the runtime's variant for the row's unit where one exists (pytorch on a cpu is
+    /// pytorch-cpu), else by id or alias; null when the catalog has none.
+    /// </summary>
+    public static Runtime? RuntimeOf(string id, string? unit, Catalog.Catalog catalog) =>
+        (unit is null ? null : catalog.Runtimes.FirstOrDefault(r => r.Id == $"{id}-{unit}"))
+        ?? catalog.Runtimes.FirstOrDefault(r => r.Id == id) ?? catalog.Runtimes.FirstOrDefault(r => r.Aliases.Contains(id));
 
     /// <summary>The request that reproduces the row's settings on <paramref name="runtime"/>: weights, prompt and generated tokens and batch, or input size and batch.</summary>
     public static PredictionRequest RequestFor(PublishedRow row, Runtime runtime)

@@ -42,7 +42,7 @@ public static class PublishedComparison
         Check("--platform", filter.Platform, catalog.Platforms.Select(p => p.Id).Concat(dataset.Rows.Select(r => r.Platform)), "wpt platforms");
         Check("--model", filter.Model, catalog.Models.Select(m => m.Id).Concat(dataset.Rows.Select(r => r.Model)), "wpt models");
         Check("--runtime", filter.Runtime, catalog.Runtimes.SelectMany(r => r.Aliases.Prepend(r.Id)).Concat(dataset.Rows.Select(r => r.Runtime)), "wpt runtimes");
-        var runtimeId = filter.Runtime is null ? null : PublishedCases.RuntimeOf(filter.Runtime, catalog)?.Id ?? filter.Runtime;
+        var runtimeId = filter.Runtime is null ? null : PublishedCases.RuntimeOf(filter.Runtime, null, catalog)?.Id ?? filter.Runtime;
         if (filter.Metric is not null && !PublishedMetrics.TryParse(filter.Metric, out _))
         {
             throw new InvalidInputException($"--metric '{filter.Metric}' is not a metric; use one of {string.Join(", ", PublishedMetrics.Ids)}.");
@@ -50,7 +50,7 @@ public static class PublishedComparison
 
         var rows = dataset.Rows.Where(r =>
             (filter.Platform is null || r.Platform == filter.Platform)
-            && (runtimeId is null || r.Runtime == filter.Runtime || (PublishedCases.RuntimeOf(r.Runtime, catalog)?.Id ?? r.Runtime) == runtimeId)
+            && (runtimeId is null || r.Runtime == filter.Runtime || (PublishedCases.RuntimeOf(r.Runtime, r.Unit, catalog)?.Id ?? r.Runtime) == runtimeId)
             && (filter.Model is null || r.Model == filter.Model)
             && (filter.Metric is null || r.Metric.Id() == filter.Metric));
         var resolved = PublishedCases.Resolve(rows, catalog);

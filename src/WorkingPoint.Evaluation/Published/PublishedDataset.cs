@@ -139,9 +139,10 @@ public sealed partial class PublishedDataset
             throw new InvalidInputException($"{Prefix()}: metric '{metricText}' is unknown; use one of {string.Join(", ", PublishedMetrics.Ids)}.");
         }
 
-        if (metric.NeedsPrompt() && prompt is null or 0)
+        // A source that does not state the prompt length still gives a figure worth keeping; it is listed as not predictable.
+        if (metric.NeedsPrompt() && prompt is 0)
         {
-            throw new InvalidInputException($"{Prefix()}: metric {metricText} needs prompt_tokens (the prompt length it was measured at); give it.");
+            throw new InvalidInputException($"{Prefix()}: metric {metricText} needs prompt_tokens above 0 (the prompt length it was measured at), or empty where the source does not state it.");
         }
 
         (int W, int H)? input = null;

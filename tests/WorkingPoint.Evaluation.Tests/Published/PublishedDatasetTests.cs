@@ -72,7 +72,7 @@ public sealed class PublishedDatasetTests
     }
 
     [Theory]
-    [InlineData("pp_tok_s", "", "q4_0", "2024", "metric pp_tok_s needs prompt_tokens")]
+    [InlineData("pp_tok_s", "0", "q4_0", "2024", "metric pp_tok_s needs prompt_tokens above 0")]
     [InlineData("tg_tok_s", "", "q3_z", "2024", "weights 'q3_z' is not a weight format")]
     [InlineData("tg_tok_s", "", "q4_0", "March 2024", "date 'March 2024' must be YYYY, YYYY-MM or YYYY-MM-DD")]
     [InlineData("tg_tok_s", "-1", "q4_0", "2024", "prompt_tokens '-1' must be a whole number ≥ 0")]
