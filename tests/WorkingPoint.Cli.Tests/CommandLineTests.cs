@@ -13,7 +13,7 @@ public sealed class CommandLineTests
         "models", "models show", "models import", "models synth", "models export",
         "evaluate", "report", "predict", "compare",
         "solve", "solve bandwidth", "solve model", "solve input",
-        "roofline", "runtimes", "sweep", "published", "calibrate",
+        "roofline", "sweep", "published", "calibrate", "runtimes",
         "measure", "measure roofline", "measure runtimes",
         "bench", "bench onnx", "bench llm", "bench mix",
         "results", "results list", "results show", "results export", "results import", "results compare",

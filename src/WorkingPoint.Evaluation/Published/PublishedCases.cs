@@ -57,6 +57,7 @@ public static class PublishedCases
             string? reason = model is null ? $"model '{row.Model}' is not in the catalog"
                 : platform is null ? $"platform '{row.Platform}' is not in the catalog"
                 : runtime is null ? $"runtime '{row.Runtime}' is not in the catalog (wpt runtimes lists them)"
+                : row.Metric.NeedsPrompt() && row.PromptTokens is null or 0 ? $"{row.Metric.Id()} depends on the prompt length, and the row gives no prompt_tokens"
                 : row.Metric.IsLlm() && model is not LlmCatalogModel ? $"{row.Metric.Id()} is an LLM figure but {row.Model} is a network"
                 : !row.Metric.IsLlm() && model is not GraphCatalogModel ? $"{row.Metric.Id()} is a network figure but {row.Model} is an LLM"
                 : row.Metric.NeedsPrompt() && row.PromptTokens is null ? $"the source does not state the prompt length {row.Metric.Id()} was measured at"
@@ -105,7 +106,13 @@ public static class PublishedCases
         {
             var prompt = row.PromptTokens ?? 0;
             var generated = row.GeneratedTokens ?? (row.Metric == PublishedMetric.DecodeTokensPerSecond ? PublishedDataset.DefaultGeneratedTokens : 0);
-            return new PredictionRequest(weights, Generation: new LlmScenario(prompt, generated, row.Batch).Validate(), Batch: row.Batch, Runtime: runtime);
+            var scenario = new LlmScenario(prompt, generated, row.Batch, AudioSeconds: row.AudioSeconds ?? 0);
+            if (row.InputWidth is { } w && row.InputHeight is { } h)
+            {
+                scenario = scenario with { Images = 1, ImageWidth = w, ImageHeight = h };
+            }
+
+            return new PredictionRequest(weights, Generation: scenario.Validate(), Batch: row.Batch, Runtime: runtime);
         }
 
         return new PredictionRequest(weights, InputWidth: row.InputWidth, InputHeight: row.InputHeight, Batch: row.Batch, Runtime: runtime);

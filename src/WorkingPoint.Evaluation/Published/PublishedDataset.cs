@@ -139,25 +139,38 @@ public sealed partial class PublishedDataset
             throw new InvalidInputException($"{Prefix()}: metric '{metricText}' is unknown; use one of {string.Join(", ", PublishedMetrics.Ids)}.");
         }
 
-        // A source that does not state the prompt length still gives a figure worth keeping; it is listed as not predictable.
-        if (metric.NeedsPrompt() && prompt is 0)
-        {
-            throw new InvalidInputException($"{Prefix()}: metric {metricText} needs prompt_tokens above 0 (the prompt length it was measured at), or empty where the source does not state it.");
-        }
-
+        // A prefill or first-token figure without its prompt length is kept (a source may not state it) and reported as not
+        // predictable when resolved; only a malformed value is an error.
         (int W, int H)? input = null;
+        double? audioSeconds = null;
         if (Optional("input") is { } inputText)
         {
             if (metric.IsLlm())
             {
-                throw new InvalidInputException($"{Prefix()}: input '{inputText}' is for networks; an LLM row ({metricText}) leaves it empty.");
+                // An LLM's input is an image (a VLM) or audio (a speech model): "image 392x392", "audio 10 s window".
+                var image = ImageInput().Match(inputText);
+                var audio = AudioInput().Match(inputText);
+                if (image.Success && InputShapes.TryParseSize(image.Groups[1].Value, out var iw, out var ih))
+                {
+                    input = (iw, ih);
+                }
+                else if (audio.Success && double.TryParse(audio.Groups[1].Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s <= 86_400)
+                {
+                    audioSeconds = s;
+                }
+                else
+                {
+                    throw new InvalidInputException($"{Prefix()}: input '{inputText}' of an LLM row ({metricText}) must be 'image WIDTHxHEIGHT' (a VLM's image) or 'audio SECONDS s' (a speech model's audio), or empty.");
+                }
             }
-
-            input = int.TryParse(inputText, NumberStyles.None, CultureInfo.InvariantCulture, out var side) && side is >= 1 and <= 16384
-                ? (side, side)
-                : InputShapes.TryParseSize(inputText, out var w, out var h)
-                    ? (w, h)
-                    : throw new InvalidInputException($"{Prefix()}: input '{inputText}' is not a size; write one side (640) or WIDTHxHEIGHT (156x240).");
+            else
+            {
+                input = int.TryParse(inputText, NumberStyles.None, CultureInfo.InvariantCulture, out var side) && side is >= 1 and <= 16384
+                    ? (side, side)
+                    : InputShapes.TryParseSize(inputText, out var w, out var h)
+                        ? (w, h)
+                        : throw new InvalidInputException($"{Prefix()}: input '{inputText}' is not a size; write one side (640) or WIDTHxHEIGHT (156x240).");
+            }
         }
 
         var valueText = Required("value", "give the measured figure");
@@ -173,7 +186,10 @@ public sealed partial class PublishedDataset
             throw new InvalidInputException($"{Prefix()}: date '{date}' must be YYYY, YYYY-MM or YYYY-MM-DD (when the figure was published), or empty.");
         }
 
-        return new PublishedRow(id, platform, model, weights, runtime, unit, batch, prompt, gen, input?.W, input?.H, Optional("power_mode"), metric, value, source, date, Optional("notes"), at);
+        return new PublishedRow(id, platform, model, weights, runtime, unit, batch, prompt, gen, input?.W, input?.H, Optional("power_mode"), metric, value, source, date, Optional("notes"), at)
+        {
+            AudioSeconds = audioSeconds,
+        };
 
         int? Whole(string column, int minimum)
         {
@@ -201,6 +217,12 @@ public sealed partial class PublishedDataset
 
         throw new ArgumentOutOfRangeException(nameof(column), column, "not a dataset column");
     }
+
+    [GeneratedRegex(@"^image\s+(\d+x\d+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex ImageInput();
+
+    [GeneratedRegex(@"^audio\s+(\d+(?:\.\d+)?)\s*s\b.*$", RegexOptions.CultureInvariant)]
+    private static partial Regex AudioInput();
 
     [GeneratedRegex("^[a-z0-9][a-z0-9._-]*$", RegexOptions.CultureInvariant)]
     private static partial Regex RuntimeId();

@@ -74,7 +74,8 @@ public static class PublishedMetrics
 /// <summary>
 /// One published measurement (a row of data/published/*.csv), validated: the settings it was measured at, the figure, and
 /// where it comes from. <paramref name="InputWidth"/>/<paramref name="InputHeight"/> are set for networks whose row gives an
-/// input size; <paramref name="PromptTokens"/>/<paramref name="GeneratedTokens"/> for LLM rows that give them.
+/// input size, and for a VLM row the image size; <paramref name="PromptTokens"/>/<paramref name="GeneratedTokens"/> for LLM
+/// rows that give them.
 /// </summary>
 /// <param name="Location">file:line, for messages.</param>
 public sealed record PublishedRow(
@@ -97,6 +98,9 @@ public sealed record PublishedRow(
     string? Notes,
     string Location)
 {
+    /// <summary>Seconds of audio a speech model's row was measured on ("audio 10 s window"); null otherwise.</summary>
+    public double? AudioSeconds { get; init; }
+
     /// <summary>The settings in a few words: "pp512", "tg128", "640x640 b1".</summary>
     public string Setting => Metric switch
     {

@@ -72,7 +72,6 @@ public sealed class PublishedDatasetTests
     }
 
     [Theory]
-    [InlineData("pp_tok_s", "0", "q4_0", "2024", "metric pp_tok_s needs prompt_tokens above 0")]
     [InlineData("tg_tok_s", "", "q3_z", "2024", "weights 'q3_z' is not a weight format")]
     [InlineData("tg_tok_s", "", "q4_0", "March 2024", "date 'March 2024' must be YYYY, YYYY-MM or YYYY-MM-DD")]
     [InlineData("tg_tok_s", "-1", "q4_0", "2024", "prompt_tokens '-1' must be a whole number ≥ 0")]
@@ -82,6 +81,33 @@ public sealed class PublishedDatasetTests
 
         Assert.StartsWith("data/published/llm.csv:2 (J13): ", error.Message, StringComparison.Ordinal);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_first_token_time_without_its_prompt_length_is_kept_and_reported_as_not_predictable()
+    {
+        var rows = PublishedDataset.ParseFile("llm.csv", PublishedFixture.Header + "\n" + Row("ttft_ms", "310"));
+
+        var resolved = PublishedCases.Resolve(rows, Catalog);
+
+        Assert.Equal("ttft_ms depends on the prompt length, and the row gives no prompt_tokens", Assert.Single(resolved.NotPredictable).Reason);
+    }
+
+    [Fact]
+    public void An_llm_rows_input_is_a_vlm_image_or_speech_audio()
+    {
+        var rows = PublishedDataset.ParseFile("llm.csv", string.Join('\n',
+            PublishedFixture.Header,
+            "v,rk3588,qwen2.5-vl-3b,int8,rkllm,npu,1,196,,image 392x392,,ttft_ms,1120,s,,",
+            "w,hailo-10h,whisper-base,int8,hailo-genai,npu,1,,,audio 10 s window,,tg_tok_s,47.55,s,,"));
+
+        Assert.Equal((392, 392), (rows[0].InputWidth!.Value, rows[0].InputHeight!.Value));
+        Assert.Equal(10, rows[1].AudioSeconds);
+        var vlm = PublishedCases.RequestFor(rows[0], Catalog.ResolveRuntime("rkllm")).Generation!;
+        Assert.Equal((1, 392, 392, 196), (vlm.Images, vlm.ImageWidth, vlm.ImageHeight, vlm.PromptTokens));
+        Assert.Equal(10, PublishedCases.RequestFor(rows[1], Catalog.ResolveRuntime("hailo-genai")).Generation!.AudioSeconds);
+        var error = BadFile(PublishedFixture.Header + "\n" + Row().Replace(",,,tg_tok_s", ",640,,tg_tok_s", StringComparison.Ordinal));
+        Assert.Contains("input '640' of an LLM row (tg_tok_s) must be 'image WIDTHxHEIGHT'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
