@@ -53,24 +53,24 @@ public sealed class OutputFormatTests
     [Fact]
     public void A_table_too_wide_for_the_terminal_becomes_one_block_per_record_with_whole_numbers()
     {
-        var (_, output, _) = Wpt.RunAt(80, "compare", "-m", "yolov8n", "-p", "hailo-8,rk3588");
+        var (_, output, _) = Wpt.RunAt(80, "compare", "-m", "mobilenet-v2", "-p", "hailo-8,rk3588");
 
         Assert.Contains("hailo-8\n", output, StringComparison.Ordinal);
         Assert.Contains("  FPS:", output, StringComparison.Ordinal);
-        Assert.Contains("1,483", output, StringComparison.Ordinal);
+        Assert.Contains("1,884", output, StringComparison.Ordinal);
         Assert.DoesNotContain("…", output, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Csv_is_a_header_row_and_one_row_per_platform()
     {
-        var (code, output, errors) = Wpt.Run("compare", "-m", "yolov8n", "-p", "hailo-8,rk3588", "--format", "csv");
+        var (code, output, errors) = Wpt.Run("compare", "-m", "mobilenet-v2", "-p", "hailo-8,rk3588", "--format", "csv");
 
         Assert.True(code == 0, errors);
         var lines = output.TrimEnd().Split('\n');
         Assert.Equal("Platform,FPS,Latency,Bottleneck,Power,FPS/W,Price,FPS/$,Fits", lines[0]);
         Assert.Equal(3, lines.Length);
-        Assert.StartsWith("hailo-8,\"1,483\",1.29 ms,compute,", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("hailo-8,\"1,884\",0.579 ms,runtime-overhead,", lines[1], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -86,18 +86,18 @@ public sealed class OutputFormatTests
     [Fact]
     public void Markdown_is_a_pipe_table_with_numbers_right_aligned()
     {
-        var (code, output, errors) = Wpt.Run("compare", "-m", "yolov8n", "-p", "hailo-8,rk3588", "--format", "md");
+        var (code, output, errors) = Wpt.Run("compare", "-m", "mobilenet-v2", "-p", "hailo-8,rk3588", "--format", "md");
 
         Assert.True(code == 0, errors);
         Assert.Contains("| Platform | FPS | Latency | Bottleneck |", output, StringComparison.Ordinal);
         Assert.Contains("| --- | ---: | ---: | --- |", output, StringComparison.Ordinal);
-        Assert.Contains("| hailo-8 | 1,483 | 1.29 ms | compute |", output, StringComparison.Ordinal);
+        Assert.Contains("| hailo-8 | 1,884 | 0.579 ms | runtime-overhead |", output, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Json_lines_are_one_compact_record_per_line()
     {
-        var (code, output, errors) = Wpt.Run("compare", "-m", "yolov8n", "-p", "hailo-8,rk3588", "--format", "jsonl");
+        var (code, output, errors) = Wpt.Run("compare", "-m", "mobilenet-v2", "-p", "hailo-8,rk3588", "--format", "jsonl");
 
         Assert.True(code == 0, errors);
         var lines = output.TrimEnd().Split('\n');

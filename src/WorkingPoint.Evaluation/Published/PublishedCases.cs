@@ -60,7 +60,6 @@ public static class PublishedCases
                 : row.Metric.NeedsPrompt() && row.PromptTokens is null or 0 ? $"{row.Metric.Id()} depends on the prompt length, and the row gives no prompt_tokens"
                 : row.Metric.IsLlm() && model is not LlmCatalogModel ? $"{row.Metric.Id()} is an LLM figure but {row.Model} is a network"
                 : !row.Metric.IsLlm() && model is not GraphCatalogModel ? $"{row.Metric.Id()} is a network figure but {row.Model} is an LLM"
-                : row.Metric.NeedsPrompt() && row.PromptTokens is null ? $"the source does not state the prompt length {row.Metric.Id()} was measured at"
                 : null;
             if (reason is not null)
             {
