@@ -20,7 +20,7 @@ public sealed partial class SchemaTests
     public static TheoryData<string> YamlFiles()
     {
         var data = new TheoryData<string>();
-        foreach (var folder in new[] { "catalog/platforms", "catalog/models", "examples" })
+        foreach (var folder in new[] { "catalog/platforms", "catalog/models", "catalog/runtimes", "examples" })
         {
             foreach (var file in Directory.GetFiles(Path.Combine(TestModels.RepositoryRoot, folder), "*.yaml").Order(StringComparer.Ordinal))
             {
@@ -43,6 +43,7 @@ public sealed partial class SchemaTests
         Assert.True(File.Exists(schemaPath), $"{file}: {schemaPath} does not exist.");
         var expected = file.StartsWith("catalog/platforms", StringComparison.Ordinal) || file == "examples/my-board.yaml" ? "platform.schema.json"
             : file.StartsWith("catalog/models", StringComparison.Ordinal) || file == "examples/my-llm.yaml" ? "model.schema.json"
+            : file.StartsWith("catalog/runtimes", StringComparison.Ordinal) ? "runtime.schema.json"
             : "usecase.schema.json";
         Assert.Equal(expected, Path.GetFileName(schemaPath));
 
