@@ -63,7 +63,18 @@ public sealed class Catalog
     /// The platform with its usual runtimes resolved: the ones its file names, else a generic runtime for the unit such work
     /// usually runs on (LLMs: GPU, then NPU, then CPU; networks: NPU, then GPU, DLA, CPU) with WorkingPoint's prior shares.
     /// </summary>
-    public Platform WithRuntimes(Platform platform)
+    public Platform WithRuntimes(Platform platform) => WithRuntimes(platform, new Dictionary<string, Runtime>());
+
+    /// <summary>
+    /// This machine as measured (host.yaml), with the runtime profiles <c>wpt measure runtimes</c> fitted here, read once when
+    /// the platform is resolved rather than at every prediction (and never while the catalog itself is built).
+    /// </summary>
+    private Platform WithRuntimesMeasuredHere(Platform host) =>
+        WithRuntimes(host, HostRuntimeProfilesFile.ReadDefault() is { } profiles
+            ? Runtimes.Select(r => MeasuredOnHost(r, profiles)).OfType<Runtime>().ToDictionary(r => r.Id)
+            : new Dictionary<string, Runtime>());
+
+    private Platform WithRuntimes(Platform platform, Dictionary<string, Runtime> measuredHere)
     {
         var resolved = new Dictionary<WorkloadKind, Runtime>();
         foreach (var kind in new[] { WorkloadKind.Llm, WorkloadKind.Network })
@@ -83,10 +94,9 @@ public sealed class Catalog
 
                 resolved[kind] = runtime;
             }
-            else if (platform.Id == HostPlatform.Id && File.Exists(HostRuntimeProfilesFile.DefaultPath)
-                && Runtimes.FirstOrDefault(r => r.Id == (kind == WorkloadKind.Llm ? "llama.cpp-cpu" : "onnxruntime-cpu")) is { } measured)
+            else if (measuredHere.Values.FirstOrDefault(r => r.Runs.Contains(kind)) is { } measured)
             {
-                // This machine measured its own runtimes (wpt measure runtimes): predictions use them, with its fitted profiles.
+                // This machine measured its own runtimes: predictions use them, with its fitted profiles.
                 resolved[kind] = measured;
             }
             else
@@ -103,21 +113,15 @@ public sealed class Catalog
             }
         }
 
-        return platform with { DefaultRuntimes = resolved };
+        return platform with { DefaultRuntimes = resolved, MeasuredRuntimes = measuredHere };
     }
 
     /// <summary>
-    /// The runtime as it runs on <paramref name="platform"/>: on this machine ('host'), the profiles <c>wpt measure runtimes</c>
-    /// fitted (host-runtimes.yaml beside host.yaml) replace the catalog's for llama.cpp-cpu and onnxruntime-cpu; elsewhere the
-    /// runtime as the catalog has it.
+    /// A runtime with the profile <c>wpt measure runtimes</c> fitted on this machine (host-runtimes.yaml beside host.yaml), for
+    /// llama.cpp-cpu and onnxruntime-cpu; null for a runtime the file does not cover.
     /// </summary>
-    public static Runtime OnPlatform(Runtime runtime, Platform platform)
+    private static Runtime? MeasuredOnHost(Runtime runtime, HostRuntimeProfiles host)
     {
-        if (platform.Id != HostPlatform.Id || HostRuntimeProfilesFile.ReadDefault() is not { } host)
-        {
-            return runtime;
-        }
-
         var measured = $"wpt measure runtimes {host.Measured:yyyy-MM-dd HH:mm}";
         if (runtime.Id == "llama.cpp-cpu" && host.LlamaCppCpu is { } llama)
         {
@@ -147,7 +151,7 @@ public sealed class Catalog
             };
         }
 
-        return runtime;
+        return null;
     }
 
     /// <summary>A catalog id, or a path to a platform YAML file.</summary>
@@ -161,7 +165,7 @@ public sealed class Catalog
         // Once this machine has been measured, 'host' is that measurement rather than the placeholder.
         if (idOrPath == HostPlatform.Id && File.Exists(HostPlatform.DefaultPath))
         {
-            return WithRuntimes(PlatformYaml.Parse(HostPlatform.DefaultPath, YamlReader.ReadFile(HostPlatform.DefaultPath)));
+            return WithRuntimesMeasuredHere(PlatformYaml.Parse(HostPlatform.DefaultPath, YamlReader.ReadFile(HostPlatform.DefaultPath)));
         }
 
         return Platforms.FirstOrDefault(p => p.Id == idOrPath)

@@ -114,7 +114,7 @@ public static class Predictions
     public static Ceilings CeilingsFor(WorkloadKind kind, string? weightsId, Platform platform, PredictionRequest request)
     {
         var runtime = request.Runtime ?? platform.DefaultRuntime(kind);
-        runtime = runtime is null ? null : Catalog.Catalog.OnPlatform(runtime, platform);
+        runtime = runtime is null ? null : platform.AsRunHere(runtime);
         var baseline = request.Fractions ?? runtime?.Profile.FractionsFor(kind, weightsId, platform.Achievable) ?? platform.Achievable;
         var fractions = baseline with { Compute = request.ComputeShare ?? baseline.Compute, Dram = request.DramShare ?? baseline.Dram };
         return runtime is null ? new Ceilings(platform, fractions) : new Ceilings(platform, runtime.UnitOn(platform, kind), runtime, fractions);

@@ -45,6 +45,12 @@ public sealed record Platform(
     /// <summary>The usual runtime per workload kind, resolved by the catalog; a prediction without --runtime uses it.</summary>
     public IReadOnlyDictionary<Runtimes.WorkloadKind, Runtimes.Runtime> DefaultRuntimes { get; init; } = new Dictionary<Runtimes.WorkloadKind, Runtimes.Runtime>();
 
+    /// <summary>Runtimes as measured on this platform itself (by id): their profiles replace the catalog's here.</summary>
+    public IReadOnlyDictionary<string, Runtimes.Runtime> MeasuredRuntimes { get; init; } = new Dictionary<string, Runtimes.Runtime>();
+
+    /// <summary>The runtime as it runs here: its profile measured on this platform where there is one, else as given.</summary>
+    public Runtimes.Runtime AsRunHere(Runtimes.Runtime runtime) => MeasuredRuntimes.GetValueOrDefault(runtime.Id) ?? runtime;
+
     /// <summary>The runtime a prediction of <paramref name="kind"/> work assumes when none is asked for; null: none resolved (the hardware as it is).</summary>
     public Runtimes.Runtime? DefaultRuntime(Runtimes.WorkloadKind kind) => DefaultRuntimes.GetValueOrDefault(kind);
 
