@@ -67,6 +67,29 @@ public abstract record ModelPrediction(Platform Platform, CatalogModel Model)
 
     /// <summary>Figures the prediction rests on that are assumptions or derived rather than published.</summary>
     public IReadOnlyList<string> Assumptions => Predictions.AssumptionsOf(Platform, this);
+
+    /// <summary>The quantities this prediction gives, each with its own error band: decode and prefill, or a network's latency.</summary>
+    public abstract IReadOnlyList<PredictedQuantity> Quantities { get; }
+
+    /// <summary>How far this prediction of <paramref name="quantity"/> may be off: its runtime's cross-validated band, or why there is none.</summary>
+    public Uncertainty UncertaintyOf(PredictedQuantity quantity) => Uncertainty.Of(Runtime, quantity);
+}
+
+/// <summary>
+/// A prediction's uncertainty for one quantity: the band its runtime's calibration measured on held-out published rows, or,
+/// when there is none, why (no runtime profile fitted to published results; a profile measured on this machine).
+/// </summary>
+public sealed record Uncertainty(PredictedQuantity Quantity, ErrorBand? Band, string Text)
+{
+    public const string MeasuredHere = "profile measured on this machine: no cross-validated band (wpt validate measures its error here)";
+
+    public static Uncertainty Of(Runtime? runtime, PredictedQuantity quantity) =>
+        runtime?.BandFor(quantity) is { } band
+            ? new Uncertainty(quantity, band, band.ToString())
+            : new Uncertainty(quantity, null, runtime?.Profile.Origin.StartsWith("wpt measure", StringComparison.Ordinal) == true ? MeasuredHere : ErrorBand.Uncalibrated);
+
+    /// <summary>"19.0–26.9 tok/s" around <paramref name="predicted"/>, or null without a band.</summary>
+    public string? Range(double predicted, Func<double, string> format) => Band is { } b ? $"{format(b.Low(predicted))}–{format(b.High(predicted))}" : null;
 }
 
 public sealed record LlmModelPrediction(Platform Platform, CatalogModel Model, LlmPrediction Result) : ModelPrediction(Platform, Model)
@@ -80,6 +103,8 @@ public sealed record LlmModelPrediction(Platform Platform, CatalogModel Model, L
     public override Bottleneck Bottleneck => Result.Bottleneck;
 
     public override Watts? AveragePower => Result.AverageDecodePower;
+
+    public override IReadOnlyList<PredictedQuantity> Quantities { get; } = [PredictedQuantity.Decode, PredictedQuantity.Prefill];
 
     public override bool Fits => Result.Fits;
 }
@@ -97,6 +122,8 @@ public sealed record GraphModelPrediction(Platform Platform, CatalogModel Model,
     public override Watts? AveragePower => Result.AveragePower;
 
     public override bool Fits => Result.Fits;
+
+    public override IReadOnlyList<PredictedQuantity> Quantities { get; } = [PredictedQuantity.Network];
 }
 
 /// <summary>Runs the analytic model for a catalog model on a platform.</summary>
