@@ -162,7 +162,7 @@ public sealed class SolveGpuLayersCommand(IAnsiConsole console, WorkingPoint.Cat
 
         foreach (var c in answer.Candidates)
         {
-            var onGpu = c.GpuLayers == 0 ? "nothing" : c.GpuLayers == 1 ? "output layer" : $"{c.GpuLayers - 1} layers + output";
+            var onGpu = c.GpuLayers == 0 ? "nothing" : c.GpuLayers == 1 ? "output layer" : c.GpuLayers == 2 ? "1 layer + output" : $"{c.GpuLayers - 1} layers + output";
             table.AddRow(c.GpuLayers.ToString(System.Globalization.CultureInfo.InvariantCulture), onGpu, Output.Number(c.DecodeTokensPerSecond), $"{Output.Number(c.TtftMs)} ms", c.Fits ? "yes" : "[red]no[/]", c.Bottleneck, c.Meets ? "[green]yes[/]" : "[red]no[/]");
         }
 
