@@ -5,6 +5,9 @@ namespace WorkingPoint.Evaluation;
 /// <summary>One stage of a split as JSON (docs/json.md).</summary>
 public sealed record SplitStageJson(string Platform, int Device, string Unit, string? Runtime, int FirstLayer, int Layers, bool OutputLayer, double DecodeStepMs, string DecodeBinding, double PrefillMs, string PrefillBinding, double WeightBytes);
 
+/// <summary>The memory one device of a split needs, in bytes (docs/json.md).</summary>
+public sealed record SplitMemoryJson(string Platform, int Device, double RequiredBytes, double? AvailableBytes, bool Fits);
+
 /// <summary>A split or pipelined LLM prediction as JSON (docs/json.md); times in ms, rates in tokens per second.</summary>
 public sealed record SplitJson(
     string Model,
@@ -20,7 +23,7 @@ public sealed record SplitJson(
     double PrefillTokS,
     double TtftMs,
     double TotalMs,
-    IReadOnlyList<SplitMemory> Memory,
+    IReadOnlyList<SplitMemoryJson> Memory,
     bool Fits,
     string Bottleneck,
     double? EnergyPerTokenJ,
@@ -41,7 +44,7 @@ public sealed record SplitJson(
         p.PrefillTokensPerSecond,
         p.TimeToFirstToken.Milliseconds,
         p.Total.Milliseconds,
-        p.Memories,
+        p.Memories.Select(m => new SplitMemoryJson(m.PlatformId, m.Device, m.Required.Value, m.Available?.Value, m.Fits)).ToArray(),
         p.Fits,
         p.Bottleneck.ToId(),
         p.EnergyPerToken?.Value,

@@ -35,6 +35,32 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Predict_with_GPU_layers_as_json_lists_the_stages_and_the_crossing()
+    {
+        var (code, output, errors) = Wpt.Run("predict", "--platform", "jetson-agx-orin-64gb", "--model", "llama-3.1-8b", "--gpu-layers", "20", "--json");
+        Assert.True(code == 0, errors);
+        using var doc = JsonDocument.Parse(output);
+        var stages = doc.RootElement.GetProperty("stages");
+        Assert.Equal(2, stages.GetArrayLength());
+        Assert.Equal(("cpu", "llama.cpp-cpu", 13), (stages[0].GetProperty("unit").GetString(), stages[0].GetProperty("runtime").GetString(), stages[0].GetProperty("layers").GetInt32()));
+        Assert.Equal(("gpu", 19, true), (stages[1].GetProperty("unit").GetString(), stages[1].GetProperty("layers").GetInt32(), stages[1].GetProperty("outputLayer").GetBoolean()));
+        Assert.Equal("shared DRAM", doc.RootElement.GetProperty("crossings")[0].GetString());
+        Assert.True(doc.RootElement.GetProperty("memory")[0].GetProperty("requiredBytes").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Predict_with_a_draft_as_json_carries_the_plain_prediction_and_the_speculative_rate()
+    {
+        var (code, output, errors) = Wpt.Run("predict", "--platform", "apple-m4", "--model", "llama-3.1-8b", "--draft", "llama-3.2-1b", "--acceptance", "0", "--json");
+        Assert.True(code == 0, errors);
+        using var doc = JsonDocument.Parse(output);
+        var speculative = doc.RootElement.GetProperty("speculative");
+        Assert.Equal(1, speculative.GetProperty("expectedTokensPerStep").GetDouble());
+        Assert.Equal(4, speculative.GetProperty("draftTokens").GetInt32());
+        Assert.True(speculative.GetProperty("decodeTokS").GetDouble() < doc.RootElement.GetProperty("prediction").GetProperty("llm").GetProperty("decodeTokensPerSecond").GetDouble());
+    }
+
+    [Fact]
     public void Predict_json_names_every_quantity_with_its_unit()
     {
         var (code, output, _) = Wpt.Run("predict", "--platform", "jetson-orin-nano-8gb-super", "--model", "llama-3.2-1b", "--json");
