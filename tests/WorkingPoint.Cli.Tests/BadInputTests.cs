@@ -27,6 +27,7 @@ public sealed class BadInputTests
     [InlineData("--gpu-layers splits or drafts an LLM's decode; 'yolov8s' is a network", "predict", "--platform", "jetson-orin-nano-8gb", "--model", "yolov8s", "--gpu-layers", "4")]
     [InlineData("--gpu-layers and --pipeline-with are two ways to split the model; give one of them", "predict", "--platform", "hailo-10h", "--model", "llama-3.2-1b", "--gpu-layers", "4", "--pipeline-with", "hailo-10h")]
     [InlineData("'jetson-orin-nano-8gb' has none", "predict", "--platform", "jetson-orin-nano-8gb", "--model", "llama-3.2-1b", "--pipeline-with", "hailo-10h")]
+    [InlineData("--pipeline-with needs one or more platform ids, comma-separated", "predict", "--platform", "hailo-10h", "--model", "llama-3.2-1b", "--pipeline-with", ",")]
     [InlineData("Unknown platform 'hailo-11h'", "predict", "--platform", "hailo-10h", "--model", "llama-3.2-1b", "--pipeline-with", "hailo-11h")]
     [InlineData("--draft needs --acceptance A", "predict", "--platform", "apple-m4", "--model", "llama-3.1-8b", "--draft", "llama-3.2-1b")]
     [InlineData("--acceptance and --draft-tokens describe a draft model; add --draft MODEL", "predict", "--platform", "apple-m4", "--model", "llama-3.1-8b", "--acceptance", "0.5")]

@@ -53,7 +53,7 @@ public sealed class PredictCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
             : Draft is not null && (GpuLayers is not null || PipelineWith is not null) ? ValidationResult.Error("--draft is predicted on one unit; drop --gpu-layers or --pipeline-with, or the draft.")
             : Draft is null && (Acceptance is not null || DraftTokens is not null) ? ValidationResult.Error("--acceptance and --draft-tokens describe a draft model; add --draft MODEL.")
             : Draft is not null && Acceptance is null ? ValidationResult.Error("--draft needs --acceptance A, the probability (0 to 1) that each drafted token is accepted.")
-            : PipelineWith is not null && string.IsNullOrWhiteSpace(PipelineWith) ? ValidationResult.Error("--pipeline-with needs one or more platform ids, comma-separated.")
+            : PipelineWith is not null && PipelineWith.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length == 0 ? ValidationResult.Error("--pipeline-with needs one or more platform ids, comma-separated.")
             : ValidationResult.Success();
     }
 
