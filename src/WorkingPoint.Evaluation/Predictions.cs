@@ -156,12 +156,7 @@ public static class Predictions
             case LlmCatalogModel llm:
                 var workload = new LlmWorkload(llm.Architecture, weights, request.KvCache ?? KvCacheFormat.F16);
                 var scenario = request.Generation ?? new LlmScenario();
-                Func<Seconds>? vision = llm.Architecture.Vision is { } spec
-                    ? () => GraphPredictor.Predict(spec.AsGraphModel(llm.Id).Build(scenario.ImageWidth, scenario.ImageHeight), ceilings, weights).Latency
-                    : llm.Architecture.Audio is { } audio
-                        ? () => GraphPredictor.Predict(audio.AsGraphModel(llm.Id).Build(), ceilings, weights).Latency
-                        : null;
-                return new LlmModelPrediction(platform, model, LlmPredictor.Predict(workload, ceilings, scenario, vision)) { Runtime = ceilings.Runtime, Unit = ceilings.Unit };
+                return new LlmModelPrediction(platform, model, LlmPredictor.Predict(workload, ceilings, scenario, EncoderOf(llm, ceilings, weights, scenario))) { Runtime = ceilings.Runtime, Unit = ceilings.Unit };
             case GraphCatalogModel graph:
                 var g = graph.Model;
                 var built = g.Build(request.InputWidth ?? g.DefaultWidth, request.InputHeight ?? g.DefaultHeight);
@@ -170,6 +165,14 @@ public static class Predictions
                 throw new InvalidOperationException($"Model '{model.Id}' has no predictor.");
         }
     }
+
+    /// <summary>The time of one pass of a VLM's vision tower or a speech model's audio encoder on <paramref name="ceilings"/>; null: the model has none.</summary>
+    internal static Func<Seconds>? EncoderOf(LlmCatalogModel llm, Ceilings ceilings, WeightFormat weights, LlmScenario scenario) =>
+        llm.Architecture.Vision is { } spec
+            ? () => GraphPredictor.Predict(spec.AsGraphModel(llm.Id).Build(scenario.ImageWidth, scenario.ImageHeight), ceilings, weights).Latency
+            : llm.Architecture.Audio is { } audio
+                ? () => GraphPredictor.Predict(audio.AsGraphModel(llm.Id).Build(), ceilings, weights).Latency
+                : null;
 
     internal static IReadOnlyList<string> AssumptionsOf(Platform platform, ModelPrediction prediction)
     {
