@@ -23,7 +23,8 @@ public sealed record PredictionRequest(
     AchievableFractions? Fractions = null,
     Runtime? Runtime = null,
     double? ComputeShare = null,
-    double? DramShare = null)
+    double? DramShare = null,
+    ExpertPlacement ExpertsIn = ExpertPlacement.WithWeights)
 {
     /// <summary>
     /// A GGUF file's own tensors; otherwise LLMs default to llama.cpp's Q4_0, speech models to fp16 (as whisper.cpp ships them),
@@ -127,7 +128,7 @@ public static class Predictions
         switch (model)
         {
             case LlmCatalogModel llm:
-                var workload = new LlmWorkload(llm.Architecture, weights, request.KvCache ?? KvCacheFormat.F16);
+                var workload = new LlmWorkload(llm.Architecture, weights, request.KvCache ?? KvCacheFormat.F16, request.ExpertsIn);
                 var scenario = request.Generation ?? new LlmScenario();
                 Func<Seconds>? vision = llm.Architecture.Vision is { } spec
                     ? () => GraphPredictor.Predict(spec.AsGraphModel(llm.Id).Build(scenario.ImageWidth, scenario.ImageHeight), ceilings, weights).Latency
