@@ -65,6 +65,11 @@ public sealed class ModelsCommand(IAnsiConsole console, WorkingPoint.Catalog.Cat
             case LlmCatalogModel llm:
                 var a = llm.Architecture;
                 t.Row("architecture", Markup.Escape($"{a.Family}: hidden {a.HiddenSize}, {a.Layers} layers, {a.AttentionHeads} heads / {a.KvHeads} KV heads × {a.HeadDim}, FFN {a.FfnSize}{(a.GatedFfn ? " (gated)" : string.Empty)}, vocab {a.VocabSize}{(a.TiedEmbeddings ? ", tied embeddings" : string.Empty)}{(a.QkvBias ? ", qkv bias" : string.Empty)}{(a.SlidingWindow is { } sw ? $", sliding window {sw}" : string.Empty)}"));
+                if (a.Experts is { } moe)
+                {
+                    t.Row("experts", Markup.Escape($"{moe.ActiveExperts} of {moe.ExpertCount} routed experts of width {moe.ExpertFfnSize} per token{(moe.SharedExperts > 0 ? $", {moe.SharedExperts} shared of width {moe.SharedExpertFfnSize}" : string.Empty)}; {a.ActiveParameters:N0} parameters active per token ({a.ActiveParameters - a.EmbeddingParameters:N0} without the embedding table)"));
+                }
+
                 t.Row("KV cache per token (f16)", Output.Bytes(a.KvElementsPerToken * 2.0));
                 foreach (var format in new[] { WeightFormat.Fp16, WeightFormat.Q8_0, WeightFormat.Q4_K_M, WeightFormat.Q4_0, WeightFormat.Int4 })
                 {
