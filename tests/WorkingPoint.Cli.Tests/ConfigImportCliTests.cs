@@ -1,4 +1,8 @@
 using System.Text.Json;
+using WorkingPoint.Catalog;
+using WorkingPoint.Core;
+using WorkingPoint.Evaluation;
+using WorkingPoint.Evaluation.ModelFiles;
 using WorkingPoint.Tests.Shared;
 
 namespace WorkingPoint.Cli.Tests;
@@ -119,6 +123,30 @@ public sealed class ConfigImportCliTests
 
         Assert.Equal(2, code);
         Assert.Contains("-o and --id apply to a Hugging Face config.json", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bench_llm_synthesizes_a_config_json_in_the_format_asked_for_and_bench_onnx_refuses_it()
+    {
+        var folder = Path.Combine(Directory.CreateTempSubdirectory("wpt-config-").FullName, "tiny-config-model");
+        Directory.CreateDirectory(folder);
+        var path = Path.Combine(folder, "config.json");
+        File.WriteAllText(path, """
+            {"model_type": "llama", "hidden_size": 256, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+             "intermediate_size": 512, "vocab_size": 1024, "max_position_embeddings": 2048, "tie_word_embeddings": true}
+            """);
+        ShowProgress silently = (_, work) => work(null);
+
+        var file = LlmModelFiles.Resolve(WorkingPoint.Catalog.Catalog.BuiltIn, silently, path, "q8_0", 64);
+
+        Assert.True(file.Synthesized);
+        Assert.StartsWith("tiny-config-model q8_0 ", file.DisplayName, StringComparison.Ordinal);
+        Assert.StartsWith("tiny-config-model-config-", Path.GetFileName(file.Path), StringComparison.Ordinal);
+        Assert.Contains("-q8_0-", Path.GetFileName(file.Path), StringComparison.Ordinal);
+        Assert.Equal(HuggingFaceConfig.Load(path).Architecture.Parameters, file.Model.Architecture.Parameters);
+
+        var onnx = Assert.Throws<InvalidInputException>(() => WorkingPoint.Evaluation.ModelFiles.ModelFiles.Resolve(WorkingPoint.Catalog.Catalog.BuiltIn, path, []));
+        Assert.Contains("is a language model's config.json", onnx.Message, StringComparison.Ordinal);
     }
 
     private static JsonElement Predict(string model)
