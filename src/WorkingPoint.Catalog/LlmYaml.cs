@@ -11,11 +11,14 @@ public static partial class LlmYaml
     [GeneratedRegex("^[a-z0-9][a-z0-9.-]*$")]
     private static partial Regex IdPattern();
 
+    /// <summary>The family names a model file may give, in the order error messages list them.</summary>
+    public static IReadOnlyList<string> FamilyNames { get; } = ["llama", "qwen2", "gemma2", "phi3", "qwen3", "qwen3moe", "gemma3", "mixtral", "gpt-oss", "whisper"];
+
     public static LlmArchitecture Parse(string file, string text)
     {
         var y = YamlReader.Parse(file, text);
         var r = y.Root;
-        y.RejectUnknownKeys(r, string.Empty, "id", "name", "family", "hiddenSize", "layers", "attentionHeads", "kvHeads", "headDim", "ffnSize", "vocabSize", "tiedEmbeddings", "qkvBias", "gatedFfn", "maxContext", "slidingWindow", "publishedParameters", "source", "notes", "vision", "audio");
+        y.RejectUnknownKeys(r, string.Empty, "id", "name", "family", "hiddenSize", "layers", "attentionHeads", "kvHeads", "headDim", "ffnSize", "vocabSize", "tiedEmbeddings", "qkvBias", "gatedFfn", "maxContext", "slidingWindow", "slidingWindowPattern", "publishedParameters", "source", "notes", "vision", "audio", "experts");
         var id = y.RequireString(r, "id", string.Empty);
         if (!IdPattern().IsMatch(id))
         {
@@ -29,8 +32,13 @@ public static partial class LlmYaml
             "qwen2" => LlmFamily.Qwen2,
             "gemma2" => LlmFamily.Gemma2,
             "phi3" => LlmFamily.Phi3,
+            "qwen3" => LlmFamily.Qwen3,
+            "qwen3moe" => LlmFamily.Qwen3Moe,
+            "gemma3" => LlmFamily.Gemma3,
+            "mixtral" => LlmFamily.Mixtral,
+            "gpt-oss" => LlmFamily.GptOss,
             "whisper" => LlmFamily.Whisper,
-            _ => throw y.Error(y.Get(r, "family"), $"unsupported family '{familyText}'. Supported: llama, qwen2, gemma2, phi3, whisper."),
+            _ => throw y.Error(y.Get(r, "family"), $"unsupported family '{familyText}'. Supported: {string.Join(", ", FamilyNames)}."),
         };
 
         int Int(YamlMappingNode map, string key, string path)
@@ -87,6 +95,20 @@ public static partial class LlmYaml
             audio = new AudioEncoderSpec(Int(a, "melBins", "audio"), Int(a, "frames", "audio"), Int(a, "width", "audio"), Int(a, "layers", "audio"), Int(a, "heads", "audio"), Int(a, "ffnSize", "audio"));
         }
 
+        MixtureOfExperts? experts = null;
+        if (y.Mapping(r, "experts", string.Empty) is { } e)
+        {
+            y.RejectUnknownKeys(e, "experts", "count", "active", "ffnSize", "shared", "sharedFfnSize", "sharedGate", "biases");
+            experts = new MixtureOfExperts(
+                Int(e, "count", "experts"),
+                Int(e, "active", "experts"),
+                Int(e, "ffnSize", "experts"),
+                y.Integer(e, "shared", "experts", 0, 1024, "experts") ?? 0,
+                y.Integer(e, "sharedFfnSize", "experts", 1, 1 << 24, "elements") ?? 0,
+                y.Bool(e, "sharedGate", "experts") ?? false,
+                y.Bool(e, "biases", "experts") ?? (family == LlmFamily.GptOss));
+        }
+
         var published = y.Bounded(r, "publishedParameters", string.Empty, 1, ModelLimits.MaxParameters, "parameters", integral: true);
         try
         {
@@ -109,7 +131,9 @@ public static partial class LlmYaml
                 published is { } p ? (long)p : null,
                 y.String(r, "source", string.Empty),
                 vision,
-                audio).Validate();
+                audio,
+                experts,
+                y.Integer(r, "slidingWindowPattern", string.Empty, 1, 1 << 16, "layers")).Validate();
         }
         catch (InvalidInputException ex)
         {

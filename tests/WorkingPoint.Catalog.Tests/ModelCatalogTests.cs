@@ -60,6 +60,37 @@ public sealed class ModelCatalogTests
         Assert.Contains("kvHeads (3) must divide attentionHeads (8)", ex.Message, StringComparison.Ordinal);
     }
 
+    private const string MoeYaml = "id: x\nname: X\nfamily: qwen3moe\nhiddenSize: 64\nlayers: 2\nattentionHeads: 4\nkvHeads: 2\nffnSize: 128\nvocabSize: 300\n";
+
+    [Fact]
+    public void A_model_file_with_an_experts_block_describes_a_mixture_of_experts()
+    {
+        var arch = LlmYaml.Parse("m.yaml", MoeYaml + "experts:\n  count: 8\n  active: 2\n  ffnSize: 32\n  shared: 1\n  sharedFfnSize: 64\n");
+        Assert.Equal(new MixtureOfExperts(8, 2, 32, 1, 64), arch.Experts);
+        Assert.Equal(LlmFamily.Qwen3Moe, arch.Family);
+        Assert.True(arch.ActiveParameters < arch.Parameters);
+    }
+
+    [Theory]
+    [InlineData("experts:\n  count: 8\n  active: 9\n  ffnSize: 32\n", "experts.active (9) must be from 1 to experts.count (8)")]
+    [InlineData("experts:\n  count: 8\n  active: 2\n  ffnSize: 32\n  topk: 2\n", "topk")]
+    [InlineData("experts:\n  count: 8\n  active: 2\n", "ffnSize")]
+    [InlineData("", "give an experts: block")]
+    public void A_bad_experts_block_is_refused_naming_the_field(string experts, string message)
+    {
+        var ex = Assert.Throws<CatalogException>(() => LlmYaml.Parse("m.yaml", MoeYaml + experts));
+        Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+        Assert.StartsWith("m.yaml", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_sliding_window_pattern_in_a_model_file_overrides_the_familys()
+    {
+        var yaml = "id: x\nname: X\nfamily: gemma3\nhiddenSize: 64\nlayers: 12\nattentionHeads: 4\nkvHeads: 2\nffnSize: 128\nvocabSize: 300\nslidingWindow: 512\n";
+        Assert.Equal(10, LlmYaml.Parse("m.yaml", yaml).WindowedLayers);
+        Assert.Equal(6, LlmYaml.Parse("m.yaml", yaml + "slidingWindowPattern: 2\n").WindowedLayers);
+    }
+
     [Fact]
     public void A_missing_gguf_path_is_named_with_the_fix()
     {

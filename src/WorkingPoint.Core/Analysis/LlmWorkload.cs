@@ -73,8 +73,8 @@ public sealed class LlmWorkload
         AttentionOpsPerContextTokenPerLayer = 4.0 * architecture.AttentionHeads * architecture.HeadDim;
         if (architecture.SlidingWindow is { } window)
         {
-            // Gemma-2 alternates sliding-window and global layers.
-            SlidingLayers = architecture.Layers / 2;
+            // The family's (or the file's) pattern of windowed and global layers, e.g. Gemma-2 half and half, Gemma-3 5:1.
+            SlidingLayers = architecture.WindowedLayers;
             SlidingWindow = window;
         }
 

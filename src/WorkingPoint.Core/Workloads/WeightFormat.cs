@@ -84,7 +84,8 @@ public sealed record WeightFormat(string Id, string Description, Precision Compu
             return stated;
         }
 
-        if (tensor.Rows == 1)
+        // Vectors (per-expert bias rows included) and mixture-of-experts routers stay f32, as llama.cpp's quantizer leaves them.
+        if (tensor.RowsPerExpert == 1 || tensor.Role == LlmTensorRole.ExpertRouter)
         {
             return TensorEncoding.F32;
         }
