@@ -25,7 +25,7 @@ public static class LlmYamlWriter
         void Line(string key, string value) => text.Append(key).Append(": ").Append(value).Append('\n');
         Line("id", a.Id);
         Line("name", Quoted(a.Name));
-        Line("family", a.Family.ToString().ToLowerInvariant());
+        Line("family", FamilyName(a.Family));
         Line("hiddenSize", Number(a.HiddenSize));
         Line("layers", Number(a.Layers));
         Line("attentionHeads", Number(a.AttentionHeads));
@@ -40,6 +40,28 @@ public static class LlmYamlWriter
         if (a.SlidingWindow is { } window)
         {
             Line("slidingWindow", Number(window));
+        }
+
+        if (a.SlidingWindowPattern is { } pattern)
+        {
+            Line("slidingWindowPattern", Number(pattern));
+        }
+
+        if (a.Experts is { } e)
+        {
+            text.Append("experts:\n");
+            void Expert(string key, string value) => Line("  " + key, value);
+            Expert("count", Number(e.ExpertCount));
+            Expert("active", Number(e.ActiveExperts));
+            Expert("ffnSize", Number(e.ExpertFfnSize));
+            if (e.SharedExperts > 0)
+            {
+                Expert("shared", Number(e.SharedExperts));
+                Expert("sharedFfnSize", Number(e.SharedExpertFfnSize));
+                Expert("sharedGate", Bool(e.SharedExpertGate));
+            }
+
+            Expert("biases", Bool(e.Biases));
         }
 
         if (a.Vision is { } v)
@@ -89,6 +111,10 @@ public static class LlmYamlWriter
 
         return text.ToString();
     }
+
+    /// <summary>The name a model file gives the family (gpt-oss with its dash, the others as the enum spells them).</summary>
+    public static string FamilyName(LlmFamily family) =>
+        LlmYaml.FamilyNames.First(n => n.Replace("-", string.Empty, StringComparison.Ordinal).Equals(family.ToString(), StringComparison.OrdinalIgnoreCase));
 
     private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -33,6 +33,9 @@ public sealed class HuggingFaceConfigTests
         }
 
         Assert.Equal(expected.Audio, actual.Audio);
+        Assert.Equal(expected.Experts, actual.Experts);
+        Assert.Equal((expected.SlidingWindowPattern, expected.WindowedLayers), (actual.SlidingWindowPattern, actual.WindowedLayers));
+        Assert.Equal(expected.ActiveParameters, actual.ActiveParameters);
         Assert.Equal(expected.Parameters, actual.Parameters);
         Assert.Equal(expected.TotalParameters, actual.TotalParameters);
     }
@@ -72,13 +75,17 @@ public sealed class HuggingFaceConfigTests
     {
         var qwen = "{\"model_type\": \"qwen2\", \"hidden_size\": 64, \"num_hidden_layers\": 2, \"num_attention_heads\": 8, \"intermediate_size\": 128, \"vocab_size\": 100";
         var off = HuggingFaceConfig.Parse("config.json", qwen + ", \"sliding_window\": 1024}", "q");
-        var on = Read(qwen + ", \"sliding_window\": 1024, \"use_sliding_window\": true}");
+        var on = Read(qwen + ", \"sliding_window\": 1024, \"use_sliding_window\": true, \"max_window_layers\": 0}");
+        var noneFromLayer28 = HuggingFaceConfig.Parse("config.json", qwen + ", \"sliding_window\": 1024, \"use_sliding_window\": true}", "q");
 
         Assert.True(off.Architecture.QkvBias);
         Assert.Null(off.Architecture.SlidingWindow);
         Assert.Contains(off.Notes, n => n.Contains("use_sliding_window", StringComparison.Ordinal));
         Assert.Equal(1024, on.SlidingWindow);
+        Assert.Equal(2, on.WindowedLayers); // layers from max_window_layers (0) up use the window
         Assert.Equal(32768, on.MaxContext); // Qwen2Config's default
+        Assert.Null(noneFromLayer28.Architecture.SlidingWindow); // max_window_layers defaults to 28: neither of 2 layers
+        Assert.Contains(noneFromLayer28.Notes, n => n.StartsWith("No layer uses sliding_window 1024", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -118,7 +125,9 @@ public sealed class HuggingFaceConfigTests
         var import = HuggingFaceConfig.Parse("config.json", Llama("\"attention_bias\": true, \"mlp_bias\": true"), "b");
 
         Assert.True(import.Architecture.QkvBias);
-        Assert.Equal(2, import.Notes.Count);
+        Assert.Contains(import.Notes, n => n.StartsWith("attention_bias is true", StringComparison.Ordinal));
+        Assert.Contains(import.Notes, n => n.StartsWith("mlp_bias is true", StringComparison.Ordinal));
+        Assert.Contains(import.Notes, n => n == "Not in the file, so transformers' llama defaults apply: max_position_embeddings 2048.");
     }
 
     [Fact]
@@ -151,6 +160,12 @@ public sealed class HuggingFaceConfigTests
     [InlineData("phi-3.5-mini")]
     [InlineData("mistral-7b-v0.3")]
     [InlineData("qwen2.5-vl-3b")]
+    [InlineData("qwen3-0.6b")]
+    [InlineData("qwen3-30b-a3b")]
+    [InlineData("gemma-3-1b")]
+    [InlineData("gemma-3-4b")]
+    [InlineData("mixtral-8x7b")]
+    [InlineData("gpt-oss-20b")]
     public void The_written_model_yaml_reads_back_to_the_same_architecture(string id)
     {
         var imported = HuggingFaceConfig.Load(Fixture(id)).Architecture;
@@ -193,7 +208,7 @@ public sealed class HuggingFaceConfigTests
     [InlineData("\"llama\"", "not an object")]
     [InlineData("{\"hidden_size\": 64}", "'model_type' is missing")]
     [InlineData("{\"model_type\": 7}", "'model_type' must be a string")]
-    [InlineData("{\"model_type\": \"lama\"}", "model_type \"lama\" is not supported. Did you mean 'llama'? Supported: gemma2, llama, mistral, phi3, qwen2, qwen2_5_vl")]
+    [InlineData("{\"model_type\": \"lama\"}", "model_type \"lama\" is not supported. Did you mean 'llama'? Supported: gemma2, gemma3, gemma3_text, gpt_oss, llama, mistral, mixtral, phi3, qwen2, qwen2_5_vl, qwen3, qwen3_moe")]
     [InlineData("{\"model_type\": \"mamba\"}", "model_type \"mamba\" is not supported. Supported:")]
     [InlineData("{\"model_type\": \"llama\", \"hidden_size\": 64}", "'num_hidden_layers' is missing")]
     [InlineData("{\"model_type\": \"llama\", \"hidden_size\": \"64\"}", "'hidden_size' must be a whole number, got the string \"64\"")]
@@ -254,5 +269,91 @@ public sealed class HuggingFaceConfigTests
 
         var id = Assert.Throws<InvalidInputException>(() => HuggingFaceConfig.Parse("config.json", Llama(), "Bad Id"));
         Assert.Contains("--id 'Bad Id' must be lower-case", id.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("qwen3-0.6b", LlmFamily.Qwen3, 596_049_920L)] // model card 0.6 B; exact count in keras-hub's qwen3 presets
+    [InlineData("qwen3-30b-a3b", LlmFamily.Qwen3Moe, 30_532_122_624L)] // 30.5 B total; keras-hub's qwen3_moe presets
+    [InlineData("gemma-3-1b", LlmFamily.Gemma3, 999_885_952L)] // keras-hub's gemma3 presets
+    [InlineData("gemma-3-4b", LlmFamily.Gemma3, 3_880_263_168L)] // keras-hub's 3,880,099,328 with a 262,144 table, + 64 × 2560 for 262,208
+    [InlineData("mixtral-8x7b", LlmFamily.Mixtral, 46_702_792_704L)] // the count transformers reports for Mixtral-8x7B-v0.1
+    [InlineData("gpt-oss-20b", LlmFamily.GptOss, 20_914_757_184L)] // general.parameter_count of ggml-org/gpt-oss-20b-GGUF
+    public void A_published_config_of_a_newer_family_counts_its_published_parameters(string folder, LlmFamily family, long published)
+    {
+        var import = HuggingFaceConfig.Load(Fixture(folder));
+
+        Assert.Equal(family, import.Architecture.Family);
+        Assert.Equal(published, import.Architecture.Parameters);
+    }
+
+    [Fact]
+    public void Mixture_of_experts_configs_give_the_experts_and_the_active_parameters()
+    {
+        var qwen = HuggingFaceConfig.Load(Fixture("qwen3-30b-a3b")).Architecture;
+        var mixtral = HuggingFaceConfig.Load(Fixture("mixtral-8x7b")).Architecture;
+        var gptOss = HuggingFaceConfig.Load(Fixture("gpt-oss-20b")).Architecture;
+
+        Assert.Equal(new MixtureOfExperts(128, 8, 768), qwen.Experts);
+        Assert.Equal(128, qwen.HeadDim); // head_dim as given, not hidden / heads (64)
+        Assert.Equal(new MixtureOfExperts(8, 2, 14336), mixtral.Experts);
+        Assert.Equal(12_879_925_248L, mixtral.ActiveParameters); // 12.9 B active: 2 of 8 experts
+        Assert.Equal(new MixtureOfExperts(32, 4, 2880, Biases: true), gptOss.Experts);
+        Assert.True(gptOss.QkvBias); // GptOssConfig's attention_bias
+        Assert.Equal(128, gptOss.SlidingWindow);
+        Assert.Equal(12, gptOss.WindowedLayers); // layer_types alternate sliding and full attention
+        Assert.Null(gptOss.SlidingWindowPattern); // the family's own pattern
+    }
+
+    [Fact]
+    public void Gemma3_reads_its_sparse_text_config_with_transformers_defaults_and_says_which_and_that_the_vision_tower_is_left_out()
+    {
+        var import = HuggingFaceConfig.Load(Fixture("gemma-3-4b"));
+        var a = import.Architecture;
+
+        Assert.Equal((2560, 34, 8, 4, 256, 10240, 262_208), (a.HiddenSize, a.Layers, a.AttentionHeads, a.KvHeads, a.HeadDim, a.FfnSize, a.VocabSize));
+        Assert.True(a.TiedEmbeddings);
+        Assert.Equal((1024, 131072), (a.SlidingWindow!.Value, a.MaxContext));
+        Assert.Equal(29, a.WindowedLayers); // five windowed layers in every six: 34 - 34 / 6
+        Assert.Null(a.Vision);
+        Assert.Contains(import.Notes, n => n.Contains("num_attention_heads 8, num_key_value_heads 4, head_dim 256, vocab_size 262208, max_position_embeddings 131072", StringComparison.Ordinal));
+        Assert.Contains(import.Notes, n => n.StartsWith("vision_config describes a vision tower", StringComparison.Ordinal));
+
+        var oneB = HuggingFaceConfig.Load(Fixture("gemma-3-1b")).Architecture;
+        Assert.Equal(22, oneB.WindowedLayers); // sliding_window_pattern 6 over 26 layers
+        Assert.Null(oneB.SlidingWindowPattern);
+    }
+
+    [Fact]
+    public void A_layer_types_list_sets_the_windowed_layers_and_an_irregular_one_is_approximated_with_a_note()
+    {
+        string Gemma2(string layerTypes) => "{\"model_type\": \"gemma2\", \"hidden_size\": 64, \"num_hidden_layers\": 6, \"num_attention_heads\": 8, \"intermediate_size\": 128, \"vocab_size\": 100, \"layer_types\": " + layerTypes + "}";
+        const string S = "\"sliding_attention\"", F = "\"full_attention\"";
+
+        var everyThird = Read(Gemma2($"[{S}, {S}, {F}, {S}, {S}, {F}]"));
+        var allSliding = Read(Gemma2($"[{S}, {S}, {S}, {S}, {S}, {S}]"));
+        var irregular = HuggingFaceConfig.Parse("config.json", Gemma2($"[{F}, {S}, {S}, {S}, {S}, {F}]"), "g");
+        var noneSliding = Read(Gemma2($"[{F}, {F}, {F}, {F}, {F}, {F}]"));
+
+        Assert.Equal((3, 4), (everyThird.SlidingWindowPattern!.Value, everyThird.WindowedLayers));
+        Assert.Equal((1, 6), (allSliding.SlidingWindowPattern!.Value, allSliding.WindowedLayers));
+        Assert.Equal(4, irregular.Architecture.WindowedLayers);
+        Assert.Contains(irregular.Notes, n => n.Contains("in no repeating pattern", StringComparison.Ordinal));
+        Assert.Null(noneSliding.SlidingWindow);
+    }
+
+    [Theory]
+    [InlineData("{\"model_type\": \"qwen3_moe\", \"hidden_size\": 64, \"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"intermediate_size\": 128, \"vocab_size\": 100, \"num_experts\": 8, \"num_experts_per_tok\": 2, \"moe_intermediate_size\": 32, \"decoder_sparse_step\": 2}", "make some of the 4 layers dense")]
+    [InlineData("{\"model_type\": \"qwen3_moe\", \"hidden_size\": 64, \"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"intermediate_size\": 128, \"vocab_size\": 100, \"num_experts\": 8, \"num_experts_per_tok\": 2, \"moe_intermediate_size\": 32, \"mlp_only_layers\": [0]}", "make some of the 4 layers dense")]
+    [InlineData("{\"model_type\": \"qwen3_moe\", \"hidden_size\": 64, \"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"intermediate_size\": 128, \"vocab_size\": 100, \"num_experts\": 8, \"num_experts_per_tok\": 2}", "'moe_intermediate_size' is missing")]
+    [InlineData("{\"model_type\": \"mixtral\", \"hidden_size\": 64, \"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"intermediate_size\": 128, \"vocab_size\": 100, \"num_local_experts\": 8, \"num_experts_per_tok\": 9}", "'num_experts_per_tok' (9) must not exceed 'num_local_experts' (8)")]
+    [InlineData("{\"model_type\": \"mixtral\", \"hidden_size\": 64, \"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"intermediate_size\": 128, \"vocab_size\": 100, \"num_experts_per_tok\": 2}", "'num_local_experts' is missing")]
+    [InlineData("{\"model_type\": \"gpt_oss\", \"hidden_size\": 64, \"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"intermediate_size\": 128, \"vocab_size\": 100, \"num_local_experts\": 8, \"experts_per_token\": 2, \"layer_types\": [\"sliding_attention\"]}", "'layer_types' must list one attention type per layer (4), got a list of 1")]
+    [InlineData("{\"model_type\": \"gpt_oss\", \"hidden_size\": 64, \"num_hidden_layers\": 2, \"num_attention_heads\": 8, \"intermediate_size\": 128, \"vocab_size\": 100, \"num_local_experts\": 8, \"experts_per_token\": 2, \"layer_types\": [\"sliding_attention\", \"chunked_attention\"]}", "'layer_types' has \"chunked_attention\"; the model knows sliding_attention and full_attention")]
+    public void A_bad_mixture_of_experts_or_layer_layout_is_refused_by_name(string json, string expected)
+    {
+        var ex = Assert.Throws<CatalogException>(() => Read(json));
+
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', ex.Message);
     }
 }
