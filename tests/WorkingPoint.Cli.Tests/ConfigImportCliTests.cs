@@ -15,6 +15,8 @@ public sealed class ConfigImportCliTests
     [Theory]
     [InlineData("models-import-config-llama-3.2-1b.txt", "llama-3.2-1b")]
     [InlineData("models-import-config-phi-3.5-mini.txt", "phi-3.5-mini")]
+    [InlineData("models-import-config-gemma-3-4b.txt", "gemma-3-4b")]
+    [InlineData("models-import-config-qwen3-30b-a3b.txt", "qwen3-30b-a3b")]
     public void Models_import_shows_a_config_json_as_models_shows_a_catalog_model(string golden, string folder)
     {
         var (code, output, errors) = Wpt.Run("models", "import", Fixture(folder));
@@ -50,6 +52,17 @@ public sealed class ConfigImportCliTests
         {
             Directory.Delete(folder, recursive: true);
         }
+    }
+
+    [Fact]
+    public void A_mixture_of_experts_config_is_predicted_at_once()
+    {
+        var (code, output, errors) = Wpt.Run("predict", "-p", "apple-m4-pro", "-m", Fixture("qwen3-30b-a3b"), "--weights", "q4_0", "--json");
+        Assert.True(code == 0, errors);
+
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("qwen3-30b-a3b", json.RootElement.GetProperty("model").GetString());
+        Assert.True(json.RootElement.GetProperty("throughput").GetDouble() > 0);
     }
 
     [Fact]

@@ -10,6 +10,9 @@ public sealed partial class SchemaTests
     [InlineData("gemma-2-2b")]
     [InlineData("mistral-7b-v0.3")]
     [InlineData("qwen2.5-vl-3b")]
+    [InlineData("qwen3-30b-a3b")]
+    [InlineData("gemma-3-4b")]
+    [InlineData("gpt-oss-20b")]
     public void A_model_yaml_written_from_a_config_json_is_valid_against_the_model_schema(string folder)
     {
         var architecture = HuggingFaceConfig.Load(ConfigImportCliTests.Fixture(folder)).Architecture;

@@ -35,7 +35,11 @@ internal static class ConfigImportView
                 {
                     architecture.HiddenSize, architecture.Layers, architecture.AttentionHeads, architecture.KvHeads, architecture.HeadDim,
                     architecture.FfnSize, architecture.VocabSize, architecture.TiedEmbeddings, architecture.QkvBias, architecture.GatedFfn,
-                    architecture.MaxContext, architecture.SlidingWindow,
+                    architecture.MaxContext, architecture.SlidingWindow, architecture.WindowedLayers,
+                    experts = architecture.Experts is { } e
+                        ? new { count = e.ExpertCount, active = e.ActiveExperts, ffnSize = e.ExpertFfnSize, shared = e.SharedExperts, sharedFfnSize = e.SharedExpertFfnSize, e.Biases }
+                        : null,
+                    architecture.ActiveParameters,
                 },
                 notes = import.Notes,
                 wrote = output is null ? null : Path.GetFullPath(output),
@@ -44,6 +48,17 @@ internal static class ConfigImportView
         }
 
         var table = ModelsCommand.Describe(model, withSource: false);
+        if (architecture.SlidingWindow is { } window)
+        {
+            table.Row("windowed layers", $"{architecture.WindowedLayers} of {architecture.Layers} attend to the last {window} tokens");
+        }
+
+        if (architecture.Experts is { } moe)
+        {
+            table.Row("experts", $"{moe.ActiveExperts} of {moe.ExpertCount} routed per token, each FFN {moe.ExpertFfnSize}" + (moe.SharedExperts > 0 ? $", {moe.SharedExperts} shared of FFN {moe.SharedExpertFfnSize}" : string.Empty));
+            table.Row("active parameters", $"{architecture.ActiveParameters:N0} per token ({100.0 * architecture.ActiveParameters / architecture.Parameters:0.0} %)");
+        }
+
         table.Title = new TableTitle($"[bold]{Markup.Escape(architecture.Id)}[/] from {Markup.Escape(Path.GetFileName(path))} (model_type {Markup.Escape(import.ModelType)})");
         console.Write(table);
         Output.Notes(console, "Notes", import.Notes);
