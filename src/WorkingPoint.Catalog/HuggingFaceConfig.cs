@@ -197,12 +197,14 @@ public static partial class HuggingFaceConfig
     {
         JsonValueKind.Array => "a list",
         JsonValueKind.String => $"the string {Quote(value.GetString() ?? string.Empty)}",
-        JsonValueKind.Number => $"the number {value.GetRawText()}",
-        JsonValueKind.True or JsonValueKind.False => $"the boolean {value.GetRawText()}",
+        JsonValueKind.Number => $"the number {Clip(value.GetRawText())}",
+        JsonValueKind.True or JsonValueKind.False => $"the boolean {Clip(value.GetRawText())}",
         JsonValueKind.Null => "null",
         JsonValueKind.Object => "an object",
         _ => value.ValueKind.ToString(),
     };
+
+    private static string Clip(string text) => text.Length > 40 ? text[..40] + "…" : text;
 
     private static string Quote(string text) => JsonSerializer.Serialize(text.Length > 40 ? text[..40] + "…" : text);
 
@@ -604,20 +606,25 @@ public static partial class HuggingFaceConfig
                 throw reader.Error($"'{prefix}{key}' must be a whole number, got {Describe(value)}");
             }
 
-            var number = value.GetDouble();
+            // A number past double's range (1e400) does not parse as a double; it is too large either way.
+            if (!value.TryGetDouble(out var number))
+            {
+                throw reader.Error($"'{prefix}{key}' is {Clip(value.GetRawText())}, out of range; give a whole number from {min} to {max.ToString(CultureInfo.InvariantCulture)}");
+            }
+
             if (number != Math.Floor(number))
             {
-                throw reader.Error($"'{prefix}{key}' must be a whole number, got {value.GetRawText()}");
+                throw reader.Error($"'{prefix}{key}' must be a whole number, got {Clip(value.GetRawText())}");
             }
 
             if (number < min)
             {
-                throw reader.Error($"'{prefix}{key}' must be {(min == 1 ? "positive" : $"at least {min}")}, got {value.GetRawText()}");
+                throw reader.Error($"'{prefix}{key}' must be {(min == 1 ? "positive" : $"at least {min}")}, got {Clip(value.GetRawText())}");
             }
 
             if (number > max)
             {
-                throw reader.Error($"'{prefix}{key}' is {value.GetRawText()}; at most {max.ToString(CultureInfo.InvariantCulture)} is accepted");
+                throw reader.Error($"'{prefix}{key}' is {Clip(value.GetRawText())}; at most {max.ToString(CultureInfo.InvariantCulture)} is accepted");
             }
 
             return (int)number;
