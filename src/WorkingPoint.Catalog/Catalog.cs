@@ -134,6 +134,9 @@ public sealed class Catalog
                     ByWeights = llama.ByWeights.ToDictionary(kv => kv.Key, kv => new WeightFormatShares(kv.Value.DecodeDramShare?.Value, kv.Value.PrefillComputeShare?.Value)),
                     Origin = measured,
                 },
+
+                // The published fit's bands say nothing about this machine's own profile.
+                ErrorBands = new Dictionary<PredictedQuantity, ErrorBand>(),
             };
         }
 
@@ -148,6 +151,9 @@ public sealed class Catalog
                     InferenceOverhead = new Core.Units.Seconds(onnx.InferenceOverheadMicroseconds.Value * 1e-6),
                     Origin = measured,
                 },
+
+                // The published fit's bands say nothing about this machine's own profile.
+                ErrorBands = new Dictionary<PredictedQuantity, ErrorBand>(),
             };
         }
 

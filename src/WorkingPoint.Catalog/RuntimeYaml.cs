@@ -19,7 +19,7 @@ public static partial class RuntimeYaml
     {
         var y = YamlReader.Parse(file, text);
         var root = y.Root;
-        y.RejectUnknownKeys(root, string.Empty, "id", "name", "unit", "runs", "aliases", "executes", "notes", "sources", "profile");
+        y.RejectUnknownKeys(root, string.Empty, "id", "name", "unit", "runs", "aliases", "executes", "notes", "sources", "profile", "errorBands");
         var id = y.RequireString(root, "id", string.Empty);
         if (!IdPattern().IsMatch(id))
         {
@@ -66,7 +66,7 @@ public static partial class RuntimeYaml
             }
         }
 
-        var profile = ReadProfile(y, root, references, id);
+        var (profile, prior) = ReadProfile(y, root, references, id);
         return new Runtime(
             id,
             y.RequireString(root, "name", string.Empty),
@@ -76,10 +76,48 @@ public static partial class RuntimeYaml
             profile,
             Strings(y, root, "aliases"),
             new Provenance(references, y.Figures.ToArray()),
-            y.String(root, "notes", string.Empty));
+            y.String(root, "notes", string.Empty))
+        {
+            ErrorBands = ReadErrorBands(y, root, id),
+            PriorProfile = prior,
+        };
     }
 
-    private static RuntimeProfile ReadProfile(YamlReader y, YamlMappingNode root, Dictionary<string, string> references, string id)
+    // errorBands: { decode: { plusMinusPercent: 7.4, rows: 60, fit: "how" }, prefill: …, network: … }; written by wpt calibrate.
+    private static Dictionary<PredictedQuantity, ErrorBand> ReadErrorBands(YamlReader y, YamlMappingNode root, string id)
+    {
+        var bands = new Dictionary<PredictedQuantity, ErrorBand>();
+        if (y.Mapping(root, "errorBands", string.Empty) is not { } map)
+        {
+            return bands;
+        }
+
+        foreach (var (keyNode, valueNode) in map.Children)
+        {
+            var name = ((YamlScalarNode)keyNode).Value;
+            var path = $"errorBands.{name}";
+            if (!PredictedQuantityExtensions.TryParse(name, out var quantity))
+            {
+                throw y.Error(keyNode, $"{path}: '{name}' is not a predicted quantity; use decode, prefill or network.");
+            }
+
+            if (valueNode is not YamlMappingNode band)
+            {
+                throw y.Error(valueNode, $"{path} must be a mapping {{ plusMinusPercent: N, rows: N, fit: \"how it was measured\" }}.");
+            }
+
+            y.RejectUnknownKeys(band, path, "plusMinusPercent", "rows", "fit");
+            var width = y.Bounded(band, "plusMinusPercent", path, 0, 10_000, "%") ?? throw y.Error(band, $"{path}.plusMinusPercent is missing.");
+            var rows = y.Integer(band, "rows", path, 1, 1_000_000, "rows") ?? throw y.Error(band, $"{path}.rows is missing: the number of held-out rows the band was measured on.");
+            _ = y.String(band, "fit", path) ?? throw y.Error(band, $"{path}.fit is missing: say how the band was measured (wpt calibrate writes it).");
+            bands[quantity] = new ErrorBand(id, width, rows);
+        }
+
+        return bands;
+    }
+
+    /// <summary>The profile, and the one its fitted figures were fitted from (their <c>prior:</c>; the figure itself where none).</summary>
+    private static (RuntimeProfile Profile, RuntimeProfile Prior) ReadProfile(YamlReader y, YamlMappingNode root, Dictionary<string, string> references, string id)
     {
         var profile = y.Mapping(root, "profile", string.Empty)
             ?? throw y.Error(root, "missing 'profile' (decodeDramShare, prefillComputeShare, networkComputeShare, layerOverheadUs, inferenceOverheadUs; each sourced, assumed with a note, or fitted).");
@@ -108,7 +146,7 @@ public static partial class RuntimeYaml
 
         try
         {
-            return new RuntimeProfile(
+            var read = new RuntimeProfile(
                 Share(y, profile, "decodeDramShare", "profile", references) ?? throw Missing(y, profile, "decodeDramShare"),
                 Share(y, profile, "prefillComputeShare", "profile", references) ?? throw Missing(y, profile, "prefillComputeShare"),
                 Share(y, profile, "networkComputeShare", "profile", references) ?? throw Missing(y, profile, "networkComputeShare"),
@@ -118,6 +156,17 @@ public static partial class RuntimeYaml
                 ByWeights = byWeights,
                 Origin = y.String(profile, "origin", "profile") ?? "prior",
             }.Validate(id);
+            double? Prior(string key) => y.FigurePrior(profile, key, "profile");
+            var prior = read with
+            {
+                DecodeDramShare = Prior("decodeDramShare") ?? read.DecodeDramShare,
+                PrefillComputeShare = Prior("prefillComputeShare") ?? read.PrefillComputeShare,
+                NetworkComputeShare = Prior("networkComputeShare") ?? read.NetworkComputeShare,
+                LayerOverhead = Prior("layerOverheadUs") is { } layer ? new Seconds(layer * 1e-6) : read.LayerOverhead,
+                InferenceOverhead = Prior("inferenceOverheadUs") is { } inference ? new Seconds(inference * 1e-6) : read.InferenceOverhead,
+                Origin = "prior",
+            };
+            return (read, prior.Validate($"{id} (priors)"));
         }
         catch (Core.InvalidInputException ex)
         {

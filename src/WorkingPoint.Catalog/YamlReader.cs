@@ -268,12 +268,17 @@ internal sealed class YamlReader
             throw Error(node, $"'{field}' must be written as {{ value: N, source: KEY }} (or {{ value: null, note: \"why unknown\" }}), got a bare value.");
         }
 
-        RejectUnknownKeys(figure, field, "value", "source", "note", "assumed", "sparsity", "fit");
+        RejectUnknownKeys(figure, field, "value", "source", "note", "assumed", "sparsity", "fit", "prior");
         var value = Number(figure, "value", field);
         var assumed = Number(figure, "assumed", field);
 
         // A fitted figure's provenance is the fit that produced it (rows used, residuals), written by wpt calibrate.
         var fit = String(figure, "fit", field);
+        if (fit is null && Get(figure, "prior") is { } prior)
+        {
+            throw Error(prior, $"'{field}' has a prior but no fit; prior: is the value a fit started from, so it belongs beside fit:.");
+        }
+
         var source = String(figure, "source", field) ?? (fit is null ? null : $"fit: {fit}");
         var note = String(figure, "note", field);
         if (fit is null && source is not null && !references.ContainsKey(source) && !source.Contains("://", StringComparison.Ordinal) && !source.Contains('/', StringComparison.Ordinal))
@@ -299,6 +304,13 @@ internal sealed class YamlReader
         _figures.Add(new FigureSource(field, source is not null && references.TryGetValue(source, out var url) ? $"{source}: {url}" : source, note, value is null && assumed is not null));
         return value ?? assumed;
     }
+
+    /// <summary>
+    /// The value a fitted figure's fit started from (<c>prior:</c> beside <c>fit:</c>), so that a calibration run again starts,
+    /// and cross-validates, from the prior and not from its own earlier fit; null when the figure has none.
+    /// </summary>
+    public double? FigurePrior(YamlMappingNode map, string key, string path) =>
+        Get(map, key) is YamlMappingNode figure ? Number(figure, "prior", Join(path, key)) : null;
 
     public static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
 

@@ -116,6 +116,7 @@ public static class WptApp
                 solve.SetDescription("Inverse questions: the bandwidth, model or input size that meets a target.");
                 solve.AddCommand<SolveBandwidthCommand>("bandwidth").WithDescription("DRAM bandwidth needed for a decode rate.").WithExample("solve", "bandwidth", "--model", "llama-3.2-1b", "--weights", "q4_0", "--target-tok-s", "40");
                 solve.AddCommand<SolveModelCommand>("model").WithDescription("The largest catalog LLM that meets a decode rate on a platform.").WithExample("solve", "model", "--platform", "raspberry-pi-5", "--target-tok-s", "10");
+                solve.AddCommand<SolveGpuLayersCommand>("gpu-layers").WithDescription("How many layers must go to the GPU (llama.cpp's -ngl) for a decode rate.").WithExample("solve", "gpu-layers", "--platform", "jetson-agx-orin-64gb", "--model", "llama-3.1-8b", "--target-tok-s", "20");
                 solve.AddCommand<SolveInputCommand>("input").WithDescription("The largest input size that meets a frame rate.").WithExample("solve", "input", "--platform", "hailo-8", "--model", "yolov8s", "--target-fps", "30");
             });
             config.AddCommand<RooflineCommand>("roofline").WithDescription("Plot the roofline of platforms with workloads (or layers) placed on it, as PNG or SVG.").WithExample("roofline", "--platform", "jetson-orin-nano-8gb-super", "--model", "yolov8s,llama-3.2-1b", "-o", "roofline.png");

@@ -10,22 +10,7 @@ namespace WorkingPoint.Evaluation;
 public static class Formatting
 {
     /// <summary>A number to <paramref name="significant"/> significant digits (at most 6 decimals), with thousands separators; "–" when not finite.</summary>
-    public static string Number(double value, int significant = 3)
-    {
-        if (double.IsNaN(value) || double.IsInfinity(value))
-        {
-            return "–";
-        }
-
-        if (value == 0)
-        {
-            return "0";
-        }
-
-        var magnitude = (int)Math.Floor(Math.Log10(Math.Abs(value)));
-        var decimals = Math.Clamp(significant - 1 - magnitude, 0, 6);
-        return value.ToString("N" + decimals.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-    }
+    public static string Number(double value, int significant = 3) => WorkingPoint.Core.Units.NumberText.Significant(value, significant);
 
     /// <summary>Bytes in decimal units (B, kB, MB, GB).</summary>
     public static string Bytes(double bytes) =>

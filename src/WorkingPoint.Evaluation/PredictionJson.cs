@@ -1,6 +1,7 @@
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
 
 namespace WorkingPoint.Evaluation;
 
@@ -25,6 +26,7 @@ public sealed record PredictionJson(
     double? ThroughputPerDollar,
     LlmJson? Llm,
     GraphJson? Graph,
+    IReadOnlyList<UncertaintyJson> Uncertainty,
     IReadOnlyList<string> Assumptions)
 {
     public static PredictionJson From(ModelPrediction p, bool layers = false)
@@ -53,7 +55,28 @@ public sealed record PredictionJson(
             price is { } d && d > 0 && p.Fits ? p.Throughput / d : null,
             p is LlmModelPrediction llm ? LlmJson.From(llm.Result) : null,
             p is GraphModelPrediction g ? GraphJson.From(g, layers) : null,
+            p.Quantities.Select(q => UncertaintyJson.From(p, q)).ToArray(),
             p.Assumptions);
+    }
+}
+
+/// <summary>
+/// One predicted quantity's error band: ±percent and the rows it was measured on (null when the runtime is uncalibrated for it),
+/// the range it gives around the prediction (decode and prefill in tok/s, a network's latency in ms), and the band in words.
+/// </summary>
+public sealed record UncertaintyJson(string Quantity, double? PlusMinusPercent, int? Rows, double? Low, double? High, string RangeUnit, string Text)
+{
+    public static UncertaintyJson From(ModelPrediction p, PredictedQuantity quantity)
+    {
+        var u = p.UncertaintyOf(quantity);
+        var (value, unit) = (p, quantity) switch
+        {
+            (LlmModelPrediction l, PredictedQuantity.Prefill) => (l.Result.PrefillTokensPerSecond, "tok/s"),
+            (LlmModelPrediction l, _) => (l.Result.DecodeTokensPerSecond, "tok/s"),
+            (GraphModelPrediction g, _) => (g.Result.Latency.Milliseconds, "ms"),
+            _ => (p.Throughput, p.ThroughputUnit),
+        };
+        return new UncertaintyJson(quantity.ToId(), u.Band?.PlusMinusPercent, u.Band?.Rows, u.Band?.Low(value), u.Band?.High(value), unit, u.Text);
     }
 }
 

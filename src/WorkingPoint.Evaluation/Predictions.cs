@@ -67,6 +67,29 @@ public abstract record ModelPrediction(Platform Platform, CatalogModel Model)
 
     /// <summary>Figures the prediction rests on that are assumptions or derived rather than published.</summary>
     public IReadOnlyList<string> Assumptions => Predictions.AssumptionsOf(Platform, this);
+
+    /// <summary>The quantities this prediction gives, each with its own error band: decode and prefill, or a network's latency.</summary>
+    public abstract IReadOnlyList<PredictedQuantity> Quantities { get; }
+
+    /// <summary>How far this prediction of <paramref name="quantity"/> may be off: its runtime's cross-validated band, or why there is none.</summary>
+    public Uncertainty UncertaintyOf(PredictedQuantity quantity) => Uncertainty.Of(Runtime, quantity);
+}
+
+/// <summary>
+/// A prediction's uncertainty for one quantity: the band its runtime's calibration measured on held-out published rows, or,
+/// when there is none, why (no runtime profile fitted to published results; a profile measured on this machine).
+/// </summary>
+public sealed record Uncertainty(PredictedQuantity Quantity, ErrorBand? Band, string Text)
+{
+    public const string MeasuredHere = "profile measured on this machine: no cross-validated band (wpt validate measures its error here)";
+
+    public static Uncertainty Of(Runtime? runtime, PredictedQuantity quantity) =>
+        runtime?.BandFor(quantity) is { } band
+            ? new Uncertainty(quantity, band, band.ToString())
+            : new Uncertainty(quantity, null, runtime?.Profile.Origin.StartsWith("wpt measure", StringComparison.Ordinal) == true ? MeasuredHere : ErrorBand.Uncalibrated);
+
+    /// <summary>"19.0–26.9 tok/s" around <paramref name="predicted"/>, or null without a band.</summary>
+    public string? Range(double predicted, Func<double, string> format) => Band is { } b ? $"{format(b.Low(predicted))}–{format(b.High(predicted))}" : null;
 }
 
 public sealed record LlmModelPrediction(Platform Platform, CatalogModel Model, LlmPrediction Result) : ModelPrediction(Platform, Model)
@@ -80,6 +103,8 @@ public sealed record LlmModelPrediction(Platform Platform, CatalogModel Model, L
     public override Bottleneck Bottleneck => Result.Bottleneck;
 
     public override Watts? AveragePower => Result.AverageDecodePower;
+
+    public override IReadOnlyList<PredictedQuantity> Quantities { get; } = [PredictedQuantity.Decode, PredictedQuantity.Prefill];
 
     public override bool Fits => Result.Fits;
 }
@@ -97,6 +122,8 @@ public sealed record GraphModelPrediction(Platform Platform, CatalogModel Model,
     public override Watts? AveragePower => Result.AveragePower;
 
     public override bool Fits => Result.Fits;
+
+    public override IReadOnlyList<PredictedQuantity> Quantities { get; } = [PredictedQuantity.Network];
 }
 
 /// <summary>Runs the analytic model for a catalog model on a platform.</summary>
@@ -129,12 +156,7 @@ public static class Predictions
             case LlmCatalogModel llm:
                 var workload = new LlmWorkload(llm.Architecture, weights, request.KvCache ?? KvCacheFormat.F16);
                 var scenario = request.Generation ?? new LlmScenario();
-                Func<Seconds>? vision = llm.Architecture.Vision is { } spec
-                    ? () => GraphPredictor.Predict(spec.AsGraphModel(llm.Id).Build(scenario.ImageWidth, scenario.ImageHeight), ceilings, weights).Latency
-                    : llm.Architecture.Audio is { } audio
-                        ? () => GraphPredictor.Predict(audio.AsGraphModel(llm.Id).Build(), ceilings, weights).Latency
-                        : null;
-                return new LlmModelPrediction(platform, model, LlmPredictor.Predict(workload, ceilings, scenario, vision)) { Runtime = ceilings.Runtime, Unit = ceilings.Unit };
+                return new LlmModelPrediction(platform, model, LlmPredictor.Predict(workload, ceilings, scenario, EncoderOf(llm, ceilings, weights, scenario))) { Runtime = ceilings.Runtime, Unit = ceilings.Unit };
             case GraphCatalogModel graph:
                 var g = graph.Model;
                 var built = g.Build(request.InputWidth ?? g.DefaultWidth, request.InputHeight ?? g.DefaultHeight);
@@ -143,6 +165,14 @@ public static class Predictions
                 throw new InvalidOperationException($"Model '{model.Id}' has no predictor.");
         }
     }
+
+    /// <summary>The time of one pass of a VLM's vision tower or a speech model's audio encoder on <paramref name="ceilings"/>; null: the model has none.</summary>
+    internal static Func<Seconds>? EncoderOf(LlmCatalogModel llm, Ceilings ceilings, WeightFormat weights, LlmScenario scenario) =>
+        llm.Architecture.Vision is { } spec
+            ? () => GraphPredictor.Predict(spec.AsGraphModel(llm.Id).Build(scenario.ImageWidth, scenario.ImageHeight), ceilings, weights).Latency
+            : llm.Architecture.Audio is { } audio
+                ? () => GraphPredictor.Predict(audio.AsGraphModel(llm.Id).Build(), ceilings, weights).Latency
+                : null;
 
     internal static IReadOnlyList<string> AssumptionsOf(Platform platform, ModelPrediction prediction)
     {

@@ -80,7 +80,7 @@ public static class UseCaseReportWriter
             table { border-collapse: collapse; margin: .8rem 0; font-size: .9rem; }
             th, td { border: 1px solid #d0d7de; padding: .3rem .55rem; text-align: right; vertical-align: top; }
             th { background: #f6f8fa; } td.l, th.l { text-align: left; }
-            .meets { color: #1a7f37; font-weight: 600; } .fails { color: #cf222e; font-weight: 600; } .unknown { color: #6e7781; font-weight: 600; }
+            .meets { color: #1a7f37; font-weight: 600; } .fails { color: #cf222e; font-weight: 600; } .unknown { color: #6e7781; font-weight: 600; } .marginal { color: #9a6700; font-weight: 600; }
             .note { color: #57606a; font-size: .9rem; } figure { margin: 1rem 0; } figure svg { max-width: 100%; height: auto; }
             .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(520px, 1fr)); gap: 1rem; }
             </style>
@@ -121,20 +121,33 @@ public static class UseCaseReportWriter
             h.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">Power unknown: {E(string.Join("; ", powerUnknown.Select(g => $"{g.Key} for {string.Join(", ", g.Select(e => e.Platform.Id))}")))}. Their average power, energy per day and battery life are not guessed.</p>\n");
         }
 
+        h.Append("<h2>Error bands</h2>\n<p>Each figure with its runtime's cross-validated error band (wpt calibrate: the 68th percentile of |log error| on published results held out by model). A target inside a band is <span class=\"marginal\">marginal</span>: the prediction alone cannot say whether it is met.</p>\n");
+        h.Append("<table>\n<tr><th class=\"l\">Platform</th><th class=\"l\">Workload</th><th>Rate</th><th class=\"l\">Rate band</th><th>Latency / TTFT ms</th><th class=\"l\">Latency band</th><th class=\"l\">Targets</th></tr>\n");
+        foreach (var e in Ordered(report).Where(e => e.Predicted))
+        {
+            foreach (var o in e.Workloads)
+            {
+                var met = !o.TargetsMet ? "<td class=\"l fails\">missed</td>" : o.Marginal.Count > 0 ? "<td class=\"l marginal\">marginal</td>" : "<td class=\"l meets\">met</td>";
+                h.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"l\">{E(e.Platform.Id)}</td><td class=\"l\">{E(o.Id)}</td><td>{N(o.Rate)} {E(o.RateUnit)}</td><td class=\"l\">{E(o.RateUncertainty.Text)}</td><td>{N(o.LatencyMs)}</td><td class=\"l\">{E(o.LatencyUncertainty.Text)}</td>{met}</tr>\n");
+            }
+        }
+
+        h.Append("</table>\n");
+
         h.Append("<h2>Ranking and Pareto front</h2>\n");
         if (report.Ranking.Count > 0)
         {
             var p = u.Priorities.Normalized();
             h.Append(CultureInfo.InvariantCulture, $"<p>Feasible platforms ranked by the stated priorities: performance {p.Performance:P0}, power {p.Power:P0}, cost {p.Cost:P0}; each axis normalized to the best of the feasible set (1 = best).</p>\n");
-            h.Append("<table>\n<tr><th>#</th><th class=\"l\">Platform</th><th>Score</th><th>Performance</th><th>Power</th><th>Cost</th><th class=\"l\">Pareto</th></tr>\n");
+            h.Append("<table>\n<tr><th>#</th><th class=\"l\">Platform</th><th class=\"l\">Verdict</th><th>Score</th><th>Performance</th><th>Power</th><th>Cost</th><th class=\"l\">Pareto</th></tr>\n");
             foreach (var r in report.Ranking)
             {
-                h.Append(CultureInfo.InvariantCulture, $"<tr><td>{r.Rank}</td><td class=\"l\">{E(r.Evaluation.Platform.Id)}</td><td>{r.Score:0.00}</td><td>{r.PerformanceAxis:0.00}</td><td>{r.PowerAxis:0.00}</td><td>{r.CostAxis:0.00}</td><td class=\"l\">{(report.ParetoFront.Contains(r.Evaluation) ? "yes" : string.Empty)}</td></tr>\n");
+                h.Append(CultureInfo.InvariantCulture, $"<tr><td>{r.Rank}</td><td class=\"l\">{E(r.Evaluation.Platform.Id)}</td><td class=\"l {r.Evaluation.Verdict.ToString().ToLowerInvariant()}\">{r.Evaluation.Verdict.ToString().ToLowerInvariant()}</td><td>{r.Score:0.00}</td><td>{r.PerformanceAxis:0.00}</td><td>{r.PowerAxis:0.00}</td><td>{r.CostAxis:0.00}</td><td class=\"l\">{(report.ParetoFront.Contains(r.Evaluation) ? "yes" : string.Empty)}</td></tr>\n");
             }
 
             h.Append("</table>\n");
             var points = report.Platforms.Where(e => e.Predicted && e.CostUsd is not null && (e.AveragePowerW ?? e.AveragePowerAtLeastW) is not null)
-                .Select(e => new ParetoPoint(e.Platform.Id, e.CostUsd!.Value, (e.AveragePowerW ?? e.AveragePowerAtLeastW)!.Value, e.Score?.WorkingPoint ?? 0, report.ParetoFront.Contains(e), e.Verdict == Verdict.Meets, e.AveragePowerW is null))
+                .Select(e => new ParetoPoint(e.Platform.Id, e.CostUsd!.Value, (e.AveragePowerW ?? e.AveragePowerAtLeastW)!.Value, e.Score?.WorkingPoint ?? 0, report.ParetoFront.Contains(e), e.Verdict is Verdict.Meets or Verdict.Marginal, e.AveragePowerW is null))
                 .ToArray();
             var left = report.Platforms.Where(e => e.Predicted && !points.Any(p => p.Label == e.Platform.Id)).Select(e => e.Platform.Id).ToArray();
             if (points.Any(p => p.Feasible))

@@ -197,13 +197,15 @@ public sealed class PlatformUnitsAndRuntimeYamlTests
         runs: [llm]
         executes: { int4: fp16 }
         profile:
-          decodeDramShare: { value: 0.7, fit: "wpt calibrate, 12 rows" }
+          decodeDramShare: { value: 0.7, fit: "wpt calibrate, 12 rows", prior: 0.75 }
           prefillComputeShare: { value: null, assumed: 0.4, note: "prior" }
           networkComputeShare: { value: null, assumed: 0.5, note: "prior" }
           layerOverheadUs: { value: 12, fit: "wpt calibrate" }
           inferenceOverheadUs: { value: null, assumed: 0, note: "none" }
           byWeights:
             q8_0: { decodeDramShare: { value: 0.6, fit: "wpt calibrate" } }
+        errorBands:
+          decode: { plusMinusPercent: 18.5, rows: 31, fit: "wpt calibrate, leave one model out" }
         """;
 
     [Fact]
@@ -217,11 +219,34 @@ public sealed class PlatformUnitsAndRuntimeYamlTests
         Assert.Contains(runtime.Provenance.Figures, f => f.Field == "profile.decodeDramShare" && f.Source == "fit: wpt calibrate, 12 rows");
     }
 
+    [Fact]
+    public void A_fitted_figure_keeps_the_prior_its_fit_started_from_for_the_next_calibration()
+    {
+        var runtime = RuntimeYaml.Parse("rt.yaml", Runtime);
+        Assert.Equal(0.7, runtime.Profile.DecodeDramShare);
+        Assert.Equal(0.75, runtime.PriorProfile!.DecodeDramShare);
+        Assert.Equal(runtime.Profile.PrefillComputeShare, runtime.PriorProfile.PrefillComputeShare);
+        Assert.Equal(runtime.Profile.LayerOverhead, runtime.PriorProfile.LayerOverhead);
+    }
+
+    [Fact]
+    public void A_runtime_file_carries_its_error_band_per_quantity_and_none_where_uncalibrated()
+    {
+        var runtime = RuntimeYaml.Parse("rt.yaml", Runtime);
+        Assert.Equal(new WorkingPoint.Core.Runtimes.ErrorBand("test-rt", 18.5, 31), runtime.BandFor(WorkingPoint.Core.Runtimes.PredictedQuantity.Decode));
+        Assert.Null(runtime.BandFor(WorkingPoint.Core.Runtimes.PredictedQuantity.Prefill));
+    }
+
     [Theory]
     [InlineData("decodeDramShare: { value: 0.7,", "decodeDramShare: { value: 1.7,", "outside the accepted range")]
     [InlineData("unit: gpu", "unit: fpga", "is not a unit kind")]
     [InlineData("runs: [llm]", "runs: [video]", "is not a workload kind")]
     [InlineData("    q8_0:", "    q9_9:", "is not a weight format")]
+    [InlineData("  decode: { plusMinusPercent", "  training: { plusMinusPercent", "is not a predicted quantity; use decode, prefill or network")]
+    [InlineData(", fit: \"wpt calibrate, leave one model out\" }", " }", "errorBands.decode.fit is missing")]
+    [InlineData("rows: 31", "rows: 0", "outside the accepted range")]
+    [InlineData("assumed: 0.4, note: \"prior\" }", "assumed: 0.4, note: \"prior\", prior: 0.3 }", "has a prior but no fit")]
+    [InlineData("plusMinusPercent: 18.5", "plusMinusPercent: -3", "outside the accepted range")]
     public void A_bad_runtime_file_is_refused_in_one_line(string find, string replace, string expected)
     {
         var yaml = Runtime.Replace(find, replace, StringComparison.Ordinal);

@@ -20,6 +20,21 @@ public sealed class BadInputTests
     [InlineData("Runtime 'tensorrt' does not run LLMs", "predict", "--platform", "jetson-orin-nano-8gb", "--model", "llama-3.2-1b", "--runtime", "tensorrt")]
     [InlineData("Runtime 'llama.cpp-metal' runs on a GPU, and platform 'hailo-8' has none", "predict", "--platform", "hailo-8", "--model", "llama-3.2-1b", "--runtime", "llama.cpp-metal")]
     [InlineData("Unknown runtime 'nope'", "runtimes", "nope")]
+    [InlineData("--gpu-layers 40 is out of range: the model has 32 layers and an output layer; give 0 to 33", "predict", "--platform", "jetson-agx-orin-64gb", "--model", "llama-3.1-8b", "--gpu-layers", "40")]
+    [InlineData("Platform 'raspberry-pi-5' has no GPU to offload layers to", "predict", "--platform", "raspberry-pi-5", "--model", "llama-3.2-1b", "--gpu-layers", "4")]
+    [InlineData("Platform 'rk3588' has no GPU to offload layers to", "solve", "gpu-layers", "--platform", "rk3588", "--model", "llama-3.2-1b", "--target-tok-s", "10")]
+    [InlineData("--gpu-layers is llama.cpp's GPU offload and 'mlc-llm' does not split layers", "predict", "--platform", "jetson-orin-nano-8gb", "--model", "llama-3.2-1b", "--gpu-layers", "4", "--runtime", "mlc-llm")]
+    [InlineData("--gpu-layers splits or drafts an LLM's decode; 'yolov8s' is a network", "predict", "--platform", "jetson-orin-nano-8gb", "--model", "yolov8s", "--gpu-layers", "4")]
+    [InlineData("--gpu-layers and --pipeline-with are two ways to split the model; give one of them", "predict", "--platform", "hailo-10h", "--model", "llama-3.2-1b", "--gpu-layers", "4", "--pipeline-with", "hailo-10h")]
+    [InlineData("'jetson-orin-nano-8gb' has none", "predict", "--platform", "jetson-orin-nano-8gb", "--model", "llama-3.2-1b", "--pipeline-with", "hailo-10h")]
+    [InlineData("--pipeline-with needs one or more platform ids, comma-separated", "predict", "--platform", "hailo-10h", "--model", "llama-3.2-1b", "--pipeline-with", ",")]
+    [InlineData("Unknown platform 'hailo-11h'", "predict", "--platform", "hailo-10h", "--model", "llama-3.2-1b", "--pipeline-with", "hailo-11h")]
+    [InlineData("--draft needs --acceptance A", "predict", "--platform", "apple-m4", "--model", "llama-3.1-8b", "--draft", "llama-3.2-1b")]
+    [InlineData("--acceptance and --draft-tokens describe a draft model; add --draft MODEL", "predict", "--platform", "apple-m4", "--model", "llama-3.1-8b", "--acceptance", "0.5")]
+    [InlineData("--acceptance 1.5 is out of range", "predict", "--platform", "apple-m4", "--model", "llama-3.1-8b", "--draft", "llama-3.2-1b", "--acceptance", "1.5")]
+    [InlineData("--draft-tokens 0 is out of range", "predict", "--platform", "apple-m4", "--model", "llama-3.1-8b", "--draft", "llama-3.2-1b", "--acceptance", "0.5", "--draft-tokens", "0")]
+    [InlineData("Speculative decoding is predicted for one sequence; drop --batch 2", "predict", "--platform", "apple-m4", "--model", "llama-3.1-8b", "--draft", "llama-3.2-1b", "--acceptance", "0.5", "--batch", "2")]
+    [InlineData("--draft splits or drafts an LLM's decode; 'yolov8n' is a network", "predict", "--platform", "apple-m4", "--model", "llama-3.1-8b", "--draft", "yolov8n", "--acceptance", "0.5")]
     public void Bad_input_gets_one_line_that_names_the_problem_and_a_non_zero_exit(string expected, params string[] args)
     {
         var (code, _, errors) = Wpt.Run(args);

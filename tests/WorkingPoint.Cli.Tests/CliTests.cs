@@ -19,6 +19,11 @@ public sealed class CliTests
     [InlineData("runtimes.txt", "runtimes")]
     [InlineData("runtimes-llama.cpp-metal.txt", "runtimes", "llama.cpp-metal")]
     [InlineData("predict-apple-m4-llama-2-7b-metal.txt", "predict", "--platform", "apple-m4", "--model", "llama-2-7b", "--runtime", "llama.cpp-metal")]
+    [InlineData("predict-jetson-agx-orin-llama-3.1-8b-gpu-layers-20.txt", "predict", "--platform", "jetson-agx-orin-64gb", "--model", "llama-3.1-8b", "--gpu-layers", "20")]
+    [InlineData("predict-hailo-10h-llama-3.2-3b-pipeline.txt", "predict", "--platform", "hailo-10h", "--model", "llama-3.2-3b", "--pipeline-with", "hailo-10h", "--batch", "4")]
+    [InlineData("predict-apple-m4-llama-3.1-8b-draft.txt", "predict", "--platform", "apple-m4", "--model", "llama-3.1-8b", "--draft", "llama-3.2-1b", "--acceptance", "0.7", "--draft-tokens", "4")]
+    [InlineData("solve-gpu-layers-jetson-agx-orin-llama-3.1-8b.txt", "solve", "gpu-layers", "--platform", "jetson-agx-orin-64gb", "--model", "llama-3.1-8b", "--target-tok-s", "15")]
+    [InlineData("solve-gpu-layers-unreachable.txt", "solve", "gpu-layers", "--platform", "jetson-agx-orin-64gb", "--model", "llama-3.1-8b", "--target-tok-s", "50", "--prompt", "128")]
     [InlineData("models-qwen2.5-vl-3b.txt", "models", "qwen2.5-vl-3b")]
     [InlineData("predict-json-llm.json", "predict", "--platform", "jetson-orin-nano-8gb-super", "--model", "qwen2.5-vl-3b", "--images", "1", "--json")]
     [InlineData("predict-json-graph.json", "predict", "--platform", "hailo-8", "--model", "yolov8n", "--json")]
@@ -27,6 +32,32 @@ public sealed class CliTests
         var (code, output, errors) = Wpt.Run(args);
         Assert.True(code == 0, errors);
         Golden.Verify(golden, output);
+    }
+
+    [Fact]
+    public void Predict_with_GPU_layers_as_json_lists_the_stages_and_the_crossing()
+    {
+        var (code, output, errors) = Wpt.Run("predict", "--platform", "jetson-agx-orin-64gb", "--model", "llama-3.1-8b", "--gpu-layers", "20", "--json");
+        Assert.True(code == 0, errors);
+        using var doc = JsonDocument.Parse(output);
+        var stages = doc.RootElement.GetProperty("stages");
+        Assert.Equal(2, stages.GetArrayLength());
+        Assert.Equal(("cpu", "llama.cpp-cpu", 13), (stages[0].GetProperty("unit").GetString(), stages[0].GetProperty("runtime").GetString(), stages[0].GetProperty("layers").GetInt32()));
+        Assert.Equal(("gpu", 19, true), (stages[1].GetProperty("unit").GetString(), stages[1].GetProperty("layers").GetInt32(), stages[1].GetProperty("outputLayer").GetBoolean()));
+        Assert.Equal("shared DRAM", doc.RootElement.GetProperty("crossings")[0].GetString());
+        Assert.True(doc.RootElement.GetProperty("memory")[0].GetProperty("requiredBytes").GetDouble() > 0);
+    }
+
+    [Fact]
+    public void Predict_with_a_draft_as_json_carries_the_plain_prediction_and_the_speculative_rate()
+    {
+        var (code, output, errors) = Wpt.Run("predict", "--platform", "apple-m4", "--model", "llama-3.1-8b", "--draft", "llama-3.2-1b", "--acceptance", "0", "--json");
+        Assert.True(code == 0, errors);
+        using var doc = JsonDocument.Parse(output);
+        var speculative = doc.RootElement.GetProperty("speculative");
+        Assert.Equal(1, speculative.GetProperty("expectedTokensPerStep").GetDouble());
+        Assert.Equal(4, speculative.GetProperty("draftTokens").GetInt32());
+        Assert.True(speculative.GetProperty("decodeTokS").GetDouble() < doc.RootElement.GetProperty("prediction").GetProperty("llm").GetProperty("decodeTokensPerSecond").GetDouble());
     }
 
     [Fact]

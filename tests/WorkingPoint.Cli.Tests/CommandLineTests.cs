@@ -12,7 +12,7 @@ public sealed class CommandLineTests
         "platforms",
         "models", "models show", "models import", "models synth", "models export",
         "evaluate", "report", "predict", "compare",
-        "solve", "solve bandwidth", "solve model", "solve input",
+        "solve", "solve bandwidth", "solve model", "solve gpu-layers", "solve input",
         "roofline", "sweep", "published", "calibrate", "runtimes",
         "measure", "measure roofline", "measure runtimes",
         "bench", "bench onnx", "bench llm", "bench mix",

@@ -28,6 +28,26 @@ public sealed class PredictionTests
     }
 
     [Fact]
+    public void A_prediction_carries_its_runtimes_error_band_per_quantity_or_says_it_is_uncalibrated()
+    {
+        var m4 = Catalog.ResolvePlatform("apple-m4");
+        var metal = Catalog.ResolveRuntime("llama.cpp-metal");
+        var llm = Predictions.Predict(Catalog.ResolveModel("llama-2-7b"), m4, new PredictionRequest(Runtime: metal));
+
+        Assert.Equal([WorkingPoint.Core.Runtimes.PredictedQuantity.Decode, WorkingPoint.Core.Runtimes.PredictedQuantity.Prefill], llm.Quantities);
+        Assert.Equal(metal.BandFor(WorkingPoint.Core.Runtimes.PredictedQuantity.Decode), llm.UncertaintyOf(WorkingPoint.Core.Runtimes.PredictedQuantity.Decode).Band);
+        Assert.NotNull(llm.UncertaintyOf(WorkingPoint.Core.Runtimes.PredictedQuantity.Prefill).Band);
+        var json = PredictionJson.From(llm);
+        var decode = json.Uncertainty.Single(u => u.Quantity == "decode");
+        Assert.Equal(llm.Throughput / (1 + (decode.PlusMinusPercent!.Value / 100)), decode.Low!.Value, 9);
+        Assert.Equal(llm.Throughput * (1 + (decode.PlusMinusPercent.Value / 100)), decode.High!.Value, 9);
+
+        var generic = Predictions.Predict(Catalog.ResolveModel("yolov8s"), m4, new PredictionRequest(Runtime: Catalog.ResolveRuntime("generic-gpu")));
+        Assert.Equal("uncalibrated: datasheet only", generic.UncertaintyOf(WorkingPoint.Core.Runtimes.PredictedQuantity.Network).Text);
+        Assert.Null(PredictionJson.From(generic).Uncertainty.Single().PlusMinusPercent);
+    }
+
+    [Fact]
     public void A_prediction_has_the_kind_of_its_model_and_a_positive_rate()
     {
         var platform = Catalog.ResolvePlatform("jetson-orin-nano-8gb-super");

@@ -45,7 +45,7 @@ public sealed class CompareCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
 
         var unit = rows.Count > 0 ? rows[0].ThroughputUnit : "";
         var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(model.Id)} across platforms (sorted by {settings.Sort})[/]");
-        foreach (var c in new[] { "Platform", unit, model is LlmCatalogModel ? "TTFT" : "Latency", "Bottleneck", "Power", $"{unit}/W", "Price", $"{unit}/$", "Fits" })
+        foreach (var c in new[] { "Platform", unit, "±", model is LlmCatalogModel ? "TTFT" : "Latency", "Bottleneck", "Power", $"{unit}/W", "Price", $"{unit}/$", "Fits" })
         {
             table.AddColumn(new TableColumn(Markup.Escape(c)));
         }
@@ -56,6 +56,7 @@ public sealed class CompareCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
             table.AddRow(
                 Markup.Escape(r.Platform),
                 Output.Number(r.Throughput),
+                r.Uncertainty[0].PlusMinusPercent is { } band ? $"{Output.Number(band, 2)} %" : "?",
                 $"{Output.Number(latency)} ms",
                 r.Bottleneck,
                 (r.AveragePowerIsLowerBound ? "≥ " : string.Empty) + Output.Power(r.AveragePowerW),
@@ -66,6 +67,7 @@ public sealed class CompareCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
         }
 
         console.Write(table);
+        Output.Notes(console, "Error band", [$"±: the {(model is LlmCatalogModel ? "decode" : "network")} prediction's error band from its runtime's cross-validated residuals (wpt calibrate); ?: uncalibrated, datasheet only."]);
         Output.Notes(console, "Not predicted", skipped);
         return 0;
     }

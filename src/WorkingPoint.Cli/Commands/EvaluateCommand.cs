@@ -64,7 +64,7 @@ internal static class UseCaseText
         var ordered = report.Platforms.OrderBy(e => e.Verdict).ThenByDescending(e => e.Score?.WorkingPoint ?? -1).ToArray();
         foreach (var e in ordered)
         {
-            var verdict = e.Verdict switch { Verdict.Meets => "[green]meets[/]", Verdict.Fails => "[red]fails[/]", _ => "[grey]unknown[/]" };
+            var verdict = e.Verdict switch { Verdict.Meets => "[green]meets[/]", Verdict.Marginal => "[yellow]marginal[/]", Verdict.Fails => "[red]fails[/]", _ => "[grey]unknown[/]" };
             verdicts.AddRow(
                 Markup.Escape(e.Platform.Id),
                 verdict,
@@ -94,10 +94,10 @@ internal static class UseCaseText
                 workloads.AddRow(
                     Markup.Escape(e.Platform.Id),
                     Markup.Escape($"{o.Id} ({o.ModelId} {o.Weights})"),
-                    $"{Output.Number(o.Rate)} {o.RateUnit}{(o.TargetRate is { } t ? $" ({Output.Number(t)})" : string.Empty)}",
-                    $"{Output.Number(o.LatencyMs)} ms{(o.TargetLatencyMs is { } l ? $" ({Output.Number(l)})" : string.Empty)}",
+                    $"{Output.Number(o.Rate)} {o.RateUnit}{Band(o.RateUncertainty)}{(o.TargetRate is { } t ? $" ({Output.Number(t)})" : string.Empty)}",
+                    $"{Output.Number(o.LatencyMs)} ms{Band(o.LatencyUncertainty)}{(o.TargetLatencyMs is { } l ? $" ({Output.Number(l)})" : string.Empty)}",
                     $"{o.Share:P0}",
-                    o.TargetsMet ? "[green]yes[/]" : "[red]no[/]");
+                    !o.TargetsMet ? "[red]no[/]" : o.Marginal.Count > 0 ? "[yellow]marginal[/]" : "[green]yes[/]");
             }
         }
 
@@ -107,14 +107,14 @@ internal static class UseCaseText
         {
             var p = u.Priorities.Normalized();
             var ranking = new Table().Border(TableBorder.Rounded).Title($"[bold]Ranking of the feasible set[/] (performance {p.Performance:P0}, power {p.Power:P0}, cost {p.Cost:P0}; 1 = best of the set)");
-            foreach (var column in new[] { "#", "Platform", "Score", "Performance", "Power", "Cost", "Pareto" })
+            foreach (var column in new[] { "#", "Platform", "Verdict", "Score", "Performance", "Power", "Cost", "Pareto" })
             {
-                ranking.AddColumn(new TableColumn(column) { Alignment = column is "Platform" or "Pareto" ? Justify.Left : Justify.Right });
+                ranking.AddColumn(new TableColumn(column) { Alignment = column is "Platform" or "Verdict" or "Pareto" ? Justify.Left : Justify.Right });
             }
 
             foreach (var r in report.Ranking)
             {
-                ranking.AddRow(r.Rank.ToString(CultureInfo.InvariantCulture), Markup.Escape(r.Evaluation.Platform.Id), $"{r.Score:0.00}", $"{r.PerformanceAxis:0.00}", $"{r.PowerAxis:0.00}", $"{r.CostAxis:0.00}", report.ParetoFront.Contains(r.Evaluation) ? "yes" : string.Empty);
+                ranking.AddRow(r.Rank.ToString(CultureInfo.InvariantCulture), Markup.Escape(r.Evaluation.Platform.Id), r.Evaluation.Verdict == Verdict.Marginal ? "[yellow]marginal[/]" : "[green]meets[/]", $"{r.Score:0.00}", $"{r.PerformanceAxis:0.00}", $"{r.PowerAxis:0.00}", $"{r.CostAxis:0.00}", report.ParetoFront.Contains(r.Evaluation) ? "yes" : string.Empty);
             }
 
             console.Write(ranking);
@@ -128,6 +128,9 @@ internal static class UseCaseText
         Output.Notes(console, "Score", [$"Composite score: {u.ReferencePlatform} = 100; per workload performance ÷ the reference's, weighted geometric mean per category, then across categories (weights from the use case). 'Peak' is the same at datasheet conditions (networks at batch 8 at their reference size, LLMs at a 128-token prompt)."]);
         Output.Notes(console, "Assumptions", report.Assumptions);
     }
+
+    /// <summary>" ±19 %" after a figure whose runtime has a band; nothing for an uncalibrated one.</summary>
+    private static string Band(WorkingPoint.Evaluation.Uncertainty u) => u.Band is { } b ? $" ±{Output.Number(b.PlusMinusPercent, 2)} %" : string.Empty;
 
     private static string Short(WorkingPoint.Core.Analysis.Resource resource) => resource switch
     {

@@ -4,6 +4,7 @@ using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Evaluation;
 
 namespace WorkingPoint.Cli.Commands;
@@ -24,9 +25,36 @@ public sealed class PredictCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
         [Description("Show the per-layer breakdown (networks).")]
         public bool Layers { get; init; }
 
+        [CommandOption("--gpu-layers <N>")]
+        [Description("llama.cpp's GPU offload (-ngl N): the output layer and the last N − 1 layers run on the GPU (its llama.cpp backend), the rest on the CPU (llama.cpp-cpu); 0 to layers + 1.")]
+        public int? GpuLayers { get; init; }
+
+        [CommandOption("--pipeline-with <IDS>")]
+        [Description("Pipeline the LLM over accelerators: -p's device runs the first layers, then each of these platforms in order (comma-separated; repeat an id for a second module), layers split evenly, the hidden state crossing the host links.")]
+        public string? PipelineWith { get; init; }
+
+        [CommandOption("--draft <MODEL>")]
+        [Description("Speculative decoding: a draft LLM (id or YAML path) proposes tokens that the model verifies in one pass; needs --acceptance.")]
+        public string? Draft { get; init; }
+
+        [CommandOption("--acceptance <A>")]
+        [Description("Speculative decoding: the probability that each drafted token is accepted, 0 to 1.")]
+        [Limit(0, 1)]
+        public double? Acceptance { get; init; }
+
+        [CommandOption("--draft-tokens <K>")]
+        [Description("Speculative decoding: tokens drafted per target step, 1 to 64. Default 4.")]
+        [Limit(1, 64)]
+        public int? DraftTokens { get; init; }
+
         public override ValidationResult Validate() =>
             string.IsNullOrWhiteSpace(Platform) ? ValidationResult.Error("--platform is required (a catalog id such as hailo-10h, or a YAML path).")
             : string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("--model is required (a catalog id such as llama-3.2-1b, or a YAML path).")
+            : GpuLayers is not null && PipelineWith is not null ? ValidationResult.Error("--gpu-layers and --pipeline-with are two ways to split the model; give one of them.")
+            : Draft is not null && (GpuLayers is not null || PipelineWith is not null) ? ValidationResult.Error("--draft is predicted on one unit; drop --gpu-layers or --pipeline-with, or the draft.")
+            : Draft is null && (Acceptance is not null || DraftTokens is not null) ? ValidationResult.Error("--acceptance and --draft-tokens describe a draft model; add --draft MODEL.")
+            : Draft is not null && Acceptance is null ? ValidationResult.Error("--draft needs --acceptance A, the probability (0 to 1) that each drafted token is accepted.")
+            : PipelineWith is not null && PipelineWith.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Length == 0 ? ValidationResult.Error("--pipeline-with needs one or more platform ids, comma-separated.")
             : ValidationResult.Success();
     }
 
@@ -35,7 +63,40 @@ public sealed class PredictCommand(IAnsiConsole console, WorkingPoint.Catalog.Ca
         var platform = catalog.ResolvePlatform(settings.Platform);
         var model = catalog.ResolveModel(settings.Model);
         settings.RequireWithinContext(model);
-        var prediction = Predictions.Predict(model, platform, settings.ToRequest(catalog));
+        var request = settings.ToRequest(catalog);
+        if (settings.GpuLayers is not null || settings.PipelineWith is not null)
+        {
+            var llm = SplitPredictions.RequireLlm(model, settings.GpuLayers is null ? "--pipeline-with" : "--gpu-layers");
+            var split = settings.GpuLayers is { } gpuLayers
+                ? SplitPredictions.GpuLayers(catalog, llm, platform, request, gpuLayers)
+                : SplitPredictions.Pipeline(llm, [platform, .. settings.PipelineWith!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(catalog.ResolvePlatform)], request);
+            if (settings.Json)
+            {
+                Output.Json(console, SplitJson.From(split));
+                return 0;
+            }
+
+            SplitView.Write(console, split, platform, settings.GpuLayers);
+            return 0;
+        }
+
+        if (settings.Draft is not null)
+        {
+            var target = SplitPredictions.RequireLlm(model, "--draft");
+            var draft = SplitPredictions.RequireLlm(catalog.ResolveModel(settings.Draft), "--draft");
+            var (plain, speculative) = SplitPredictions.Speculative(target, draft, platform, request, settings.Acceptance!.Value, settings.DraftTokens ?? 4);
+            if (settings.Json)
+            {
+                Output.Json(console, new SpeculativePredictionJson(PredictionJson.From(plain), SpeculativeJson.From(speculative)));
+                return 0;
+            }
+
+            PredictionView.Write(console, plain, false);
+            SplitView.WriteSpeculative(console, speculative);
+            return 0;
+        }
+
+        var prediction = Predictions.Predict(model, platform, request);
         if (settings.Json)
         {
             Output.Json(console, PredictionJson.From(prediction, settings.Layers));
@@ -93,7 +154,16 @@ internal static class PredictionView
         t.Row("bottleneck", $"[bold]{r.Bottleneck.ToId()}[/]");
         t.Row("executed precision", r.ExecutedPrecision.ToId());
         t.Row("runtime", RuntimeText(prediction));
+        t.Row("error band", BandText(prediction, PredictedQuantity.Decode, r.DecodeTokensPerSecond, "tok/s") + "; " + BandText(prediction, PredictedQuantity.Prefill, r.PrefillTokensPerSecond, "tok/s"));
         console.Write(t);
+    }
+
+    /// <summary>"decode ±19 % (n = 31, llama.cpp-metal): 19.0–26.9 tok/s", or "decode uncalibrated: datasheet only".</summary>
+    public static string BandText(ModelPrediction prediction, PredictedQuantity quantity, double predicted, string unit)
+    {
+        var u = prediction.UncertaintyOf(quantity);
+        var what = prediction is LlmModelPrediction ? $"{quantity.ToId()} " : string.Empty;
+        return Markup.Escape(u.Range(predicted, v => Output.Number(v)) is { } range ? $"{what}{u.Text}: {range} {unit}" : $"{what}{u.Text}");
     }
 
     private static void WriteGraph(IAnsiConsole console, GraphModelPrediction prediction, Platform p, bool layers)
@@ -112,6 +182,7 @@ internal static class PredictionView
         t.Row("bottleneck", $"[bold]{r.Bottleneck.ToId()}[/]");
         t.Row("executed precision", r.ExecutedPrecision.ToId());
         t.Row("runtime", RuntimeText(prediction));
+        t.Row("error band", BandText(prediction, PredictedQuantity.Network, r.Latency.Milliseconds, "ms"));
         console.Write(t);
         if (!layers)
         {
@@ -143,5 +214,61 @@ internal static class PredictionView
         }
 
         console.Write(lt);
+    }
+}
+
+/// <summary>Human rendering of a split prediction and of speculative decoding.</summary>
+internal static class SplitView
+{
+    public static void Write(IAnsiConsole console, SplitPrediction r, Platform platform, int? gpuLayers)
+    {
+        var s = r.Scenario;
+        var devices = r.Stages.Select(x => x.Device).Distinct().Count();
+        var how = gpuLayers is { } n ? $"{n} GPU layers" : $"pipelined over {devices} devices";
+        var t = Output.KeyValueTable($"{r.ModelId} on {platform.Name}, {how} — {r.WeightFormat} weights, KV {r.KvCacheFormat}, prompt {s.PromptTokens}, gen {s.GeneratedTokens}, batch {s.Batch}");
+        var layers = r.Stages.Sum(x => x.Layers);
+        for (var i = 0; i < r.Stages.Count; i++)
+        {
+            var st = r.Stages[i];
+            var range = st.Layers == 0 ? "no repeating layers" : $"layers {st.FirstLayer}–{st.FirstLayer + st.Layers - 1} ({st.Layers} of {layers})";
+            var where = devices > 1 ? $"{st.PlatformId} #{st.Device + 1} {st.UnitId}" : $"{st.UnitId} ({st.UnitName})";
+            t.Row(
+                $"stage {i + 1}: {Markup.Escape(st.UnitId)}",
+                Markup.Escape($"{where}, {st.RuntimeId ?? "no runtime profile"}: {range}{(st.HoldsOutput ? " + output layer" : string.Empty)}; ") +
+                $"decode {Output.Ms(st.DecodeStep.Value)}/token bound by {st.DecodeBinding.ToId()}, prefill {Output.Ms(st.Prefill.Value)}, weights {Output.Bytes(st.WeightBytes.Value)}");
+        }
+
+        t.Row("crossings", r.Crossings.Count == 0
+            ? "none: one stage runs the whole model"
+            : Markup.Escape($"{r.Crossings.Count} per token ({string.Join("; ", r.Crossings.Select(c => c.Via).Distinct())}): ") + $"{Output.Ms(r.DecodeTransfer.Value)}/token in decode, {Output.Ms(r.PrefillTransfer.Value)} in prefill");
+        t.Row("decode", $"[bold]{Output.Number(r.DecodeTokensPerSecond)} tok/s[/] per sequence ({Output.Ms(r.DecodeStep.Value)}/token: stages and crossings in series){(s.Batch > 1 ? $", {Output.Number(r.AggregateDecodeTokensPerSecond)} tok/s in all" : string.Empty)}");
+        if (devices > 1)
+        {
+            t.Row("pipelined", $"{Output.Number(r.PipelinedTokensPerSecond)} tok/s with one batch of {s.Batch} per stage in flight (set by the slowest stage or crossing)");
+        }
+
+        t.Row("prefill", $"{Output.Number(r.PrefillTokensPerSecond)} tok/s");
+        t.Row("time to first token", $"[bold]{Output.Ms(r.TimeToFirstToken.Value)}[/]");
+        t.Row("whole request", Output.Ms(r.Total.Value));
+        foreach (var m in r.Memories)
+        {
+            t.Row(r.Memories.Count > 1 ? $"memory ({Markup.Escape(m.PlatformId)} #{m.Device + 1})" : "memory", $"{Output.Bytes(m.Required.Value)} needed of {Output.OrUnknown(m.Available?.Value, Output.Bytes)} usable: {(m.Fits ? "[green]fits[/]" : "[red]does not fit[/]")}");
+        }
+
+        t.Row("energy", Output.OrUnknown(r.EnergyPerToken?.Value, v => $"{Output.Number(v * 1000)} mJ/token"));
+        t.Row("average power (decode)", Output.PowerOn(platform, r.AverageDecodePower?.Value) + (r.Throttled ? " [yellow]throttled to the sustained cap[/]" : string.Empty));
+        t.Row("bottleneck", $"[bold]{r.Bottleneck.ToId()}[/]");
+        console.Write(t);
+    }
+
+    public static void WriteSpeculative(IAnsiConsole console, SpeculativePrediction p)
+    {
+        var t = Output.KeyValueTable($"Speculative decoding with {p.DraftModelId} drafting");
+        t.Row("drafting", $"{p.DraftTokens} tokens per target step, each accepted with probability {Output.Number(p.Acceptance)}: {Output.Number(p.ExpectedTokensPerStep)} tokens expected per step");
+        t.Row("target step", $"{Output.Ms(p.StepTime.Value)}: {p.DraftTokens} draft steps {Output.Ms(p.DraftSteps.Value)} + verification of {p.DraftTokens + 1} tokens {Output.Ms(p.VerifyStep.Value)} (bound by {p.VerifyBinding.ToId()}){(p.Throttled ? " [yellow]throttled to the sustained cap[/]" : string.Empty)}");
+        t.Row("decode", $"[bold]{Output.Number(p.TokensPerSecond)} tok/s[/] against {Output.Number(p.PlainTokensPerSecond)} tok/s plain: ×{Output.Number(p.Speedup)}");
+        t.Row("memory", $"{Output.Bytes(p.MemoryRequired.Value)} needed with the draft, of {Output.OrUnknown(p.MemoryAvailable?.Value, Output.Bytes)} usable: {(p.Fits ? "[green]fits[/]" : "[red]does not fit[/]")}");
+        t.Row("energy", Output.OrUnknown(p.EnergyPerToken?.Value, v => $"{Output.Number(v * 1000)} mJ/token"));
+        console.Write(t);
     }
 }

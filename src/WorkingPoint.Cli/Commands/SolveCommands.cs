@@ -118,6 +118,63 @@ public sealed class SolveModelCommand(IAnsiConsole console, WorkingPoint.Catalog
     }
 }
 
+public sealed class SolveGpuLayersCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<SolveGpuLayersCommand.Settings>
+{
+    public sealed class Settings : WorkingPointSettings
+    {
+        [CommandOption("-p|--platform <ID>")]
+        [Description("Platform id or YAML path: one with a CPU and a GPU.")]
+        public string Platform { get; init; } = string.Empty;
+
+        [CommandOption("-m|--model <ID>")]
+        [Description("LLM id or path to a model YAML file.")]
+        public string Model { get; init; } = string.Empty;
+
+        [CommandOption("--target-tok-s <N>")]
+        [Description("Decode rate to reach, tokens per second per sequence.")]
+        [Limit(0, 1e6, MinimumExclusive = true)]
+        public double TargetTokensPerSecond { get; init; }
+
+        public override ValidationResult Validate() =>
+            string.IsNullOrWhiteSpace(Platform) ? ValidationResult.Error("--platform is required.")
+            : string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("--model is required.")
+            : TargetTokensPerSecond <= 0 ? ValidationResult.Error("--target-tok-s must be a positive number of tokens per second.")
+            : ValidationResult.Success();
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var platform = catalog.ResolvePlatform(settings.Platform);
+        var model = catalog.ResolveModel(settings.Model);
+        settings.RequireWithinContext(model);
+        var answer = GpuLayersSolver.Solve(catalog, platform, model, settings.ToRequest(catalog), settings.TargetTokensPerSecond);
+        if (settings.Json)
+        {
+            Output.Json(console, answer, records: answer.Candidates);
+            return 0;
+        }
+
+        var table = new Table().Border(TableBorder.Rounded).Title($"[bold]{Markup.Escape(answer.Model)} ({answer.Weights}) on {Markup.Escape(platform.Id)}: GPU layers against {Output.Number(settings.TargetTokensPerSecond)} tok/s[/]");
+        foreach (var c in new[] { "GPU layers", "On the GPU", "tok/s", "TTFT", "Fits", "Bottleneck", "Meets" })
+        {
+            table.AddColumn(c);
+        }
+
+        foreach (var c in answer.Candidates)
+        {
+            var onGpu = c.GpuLayers == 0 ? "nothing" : c.GpuLayers == 1 ? "output layer" : c.GpuLayers == 2 ? "1 layer + output" : $"{c.GpuLayers - 1} layers + output";
+            table.AddRow(c.GpuLayers.ToString(System.Globalization.CultureInfo.InvariantCulture), onGpu, Output.Number(c.DecodeTokensPerSecond), $"{Output.Number(c.TtftMs)} ms", c.Fits ? "yes" : "[red]no[/]", c.Bottleneck, c.Meets ? "[green]yes[/]" : "[red]no[/]");
+        }
+
+        console.Write(table);
+        console.MarkupLine(Markup.Escape($"CPU layers on {answer.CpuRuntime}, GPU layers on {answer.GpuRuntime}; {answer.Layers} layers + the output layer."));
+        console.MarkupLine(answer.GpuLayers is { } n
+            ? $"Fewest GPU layers that meet the target: [bold]{n}[/] (--gpu-layers {n}, llama.cpp -ngl {n}): {Output.Number(answer.DecodeTokensPerSecond ?? 0)} tok/s."
+            : $"[red]No offload meets the target:[/] the best is {Output.Number(answer.BestDecodeTokensPerSecond)} tok/s at {answer.BestGpuLayers} GPU layers. Lower the target, use a lower-bit format (--weights), or a platform with more bandwidth.");
+        return 0;
+    }
+}
+
 public sealed class SolveInputCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : Command<SolveInputCommand.Settings>
 {
     public sealed class Settings : WorkingPointSettings

@@ -126,6 +126,18 @@ public sealed record Runtime(
     Provenance Provenance,
     string? Notes)
 {
+    /// <summary>
+    /// The profile before any calibration (each fitted figure's <c>prior:</c>): what a calibration starts from and what a fold
+    /// with too few rows keeps, so a row held out never reaches the figures that predict it through an earlier fit. Null: <see cref="Profile"/>.
+    /// </summary>
+    public RuntimeProfile? PriorProfile { get; init; }
+
+    /// <summary>How far this runtime's predictions were from held-out measurements, per quantity (empty: uncalibrated).</summary>
+    public IReadOnlyDictionary<PredictedQuantity, ErrorBand> ErrorBands { get; init; } = new Dictionary<PredictedQuantity, ErrorBand>();
+
+    /// <summary>The band a prediction of <paramref name="quantity"/> with this runtime carries; null when uncalibrated for it.</summary>
+    public ErrorBand? BandFor(PredictedQuantity quantity) => ErrorBands.GetValueOrDefault(quantity);
+
     /// <summary>The precision this runtime computes a request for <paramref name="requested"/> at.</summary>
     public Precision ComputePrecision(Precision requested) => Executes.TryGetValue(requested, out var executed) ? executed : requested;
 

@@ -26,7 +26,14 @@ public sealed record GroupCalibrationJson(
     ErrorSummary LeaveOneModelOut,
     ErrorSummary LeaveOnePlatformOut,
     string ErrorBand,
+    IReadOnlyList<ErrorBandJson> ErrorBands,
     IReadOnlyList<RowErrorJson> RowErrors);
+
+/// <summary>A runtime's band for one predicted quantity (decode, prefill, network): ±percent over the rows held out.</summary>
+public sealed record ErrorBandJson(string Quantity, double PlusMinusPercent, int Rows, string Text)
+{
+    public static ErrorBandJson Of(PredictedQuantity quantity, ErrorBand band) => new(quantity.ToId(), band.PlusMinusPercent, band.Rows, band.ToString());
+}
 
 /// <summary><c>wpt calibrate --json</c>.</summary>
 public sealed record CalibrationAnswer(
@@ -67,6 +74,7 @@ public sealed record CalibrationAnswer(
             ErrorSummary.Of(g.LeaveOneModelOut),
             ErrorSummary.Of(g.LeaveOnePlatformOut),
             ErrorBand.Format(g.Band),
+            g.BandsBy(r => r.Row.Metric.Quantity()).Select(b => ErrorBandJson.Of(b.Key, b.Value)).ToArray(),
             g.Prior.Select((r, i) => new RowErrorJson(
                 r.Row.Row.Id, r.Row.Row.Model, r.Row.Row.Platform, r.Row.Row.Metric.Id(), r.Row.Measured,
                 r.ErrorPercent, g.InSample[i].ErrorPercent, lomo[r.Row.Row.Id].ErrorPercent, lopo[r.Row.Row.Id].ErrorPercent)).ToArray());
@@ -137,7 +145,7 @@ public static class FittedProfileFile
             text.Append("  ").Append(p.Name).Append(": ");
             if (group.Fitted && !p.KeptAtPrior)
             {
-                text.Append("{ value: ").Append(Number(values[i])).Append(", fit: ").Append(Quote(fit)).Append(" }\n");
+                text.Append("{ value: ").Append(Number(values[i])).Append(", fit: ").Append(Quote(fit)).Append(", prior: ").Append(Number(p.Before)).Append(" }\n");
             }
             else
             {
@@ -163,6 +171,17 @@ public static class FittedProfileFile
             }
         }
 
+        // The bands a prediction with this runtime carries: each quantity's held-out residuals, as wpt calibrate measured them.
+        if (group.ErrorBands.Count > 0)
+        {
+            text.Append("errorBands:\n");
+            foreach (var band in group.ErrorBands)
+            {
+                text.Append("  ").Append(band.Quantity).Append(": { plusMinusPercent: ").Append(Number(band.PlusMinusPercent)).Append(", rows: ").Append(band.Rows)
+                    .Append(", fit: ").Append(Quote($"wpt calibrate {date}: {ErrorBand.Percentile:0}th percentile of |log error| over the {band.Rows} {band.Quantity} rows, each predicted with its model held out")).Append(" }\n");
+            }
+        }
+
         return text.ToString();
     }
 
@@ -173,9 +192,10 @@ public static class FittedProfileFile
         var kept = $"kept by wpt calibrate ({why})";
         return figure switch
         {
-            { Source: { } source } when source.StartsWith("fit: ", StringComparison.Ordinal) => $"{{ value: {Number(value)}, fit: {Quote(source["fit: ".Length..])}, note: {Quote(kept)} }}",
+            // An earlier fit's figure that this run leaves at its prior: the value is that prior now, an assumption.
+            { Source: { } source } when source.StartsWith("fit: ", StringComparison.Ordinal) => $"{{ value: null, assumed: {Number(value)}, note: {Quote($"the prior an earlier fit ({source["fit: ".Length..]}) started from; {kept}")} }}",
             { Source: { } source, IsAssumption: false } => $"{{ value: {Number(value)}, source: {Quote(source)}, note: {Quote(kept)} }}",
-            _ => $"{{ value: null, assumed: {Number(value)}, note: {Quote(figure?.Note is { } note ? $"{note}; {kept}" : kept)} }}",
+            _ => $"{{ value: null, assumed: {Number(value)}, note: {Quote(figure?.Note is { } note ? note.EndsWith(kept, StringComparison.Ordinal) ? note : $"{note}; {kept}" : kept)} }}",
         };
     }
 

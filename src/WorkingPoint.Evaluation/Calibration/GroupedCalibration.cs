@@ -1,3 +1,5 @@
+using WorkingPoint.Core.Runtimes;
+
 namespace WorkingPoint.Evaluation.Calibration;
 
 /// <summary>One group (a runtime on a unit) calibrated: its fit, its rows' errors before and after, and cross-validated.</summary>
@@ -12,7 +14,20 @@ public sealed record GroupCalibration<TRow>(
     where TRow : ICalibrationRow
 {
     /// <summary>The band a prediction with this group's fit carries: from the leave-one-model-out residuals; none when not fitted.</summary>
-    public ErrorBand? Band => Fit.Fitted ? ErrorBand.FromLogErrors(Group, LeaveOneModelOut.Select(r => r.LogError)) : null;
+    public ErrorBand? Band => Fit.Fitted ? ErrorBands.FromLogErrors(Group, LeaveOneModelOut.Select(r => r.LogError)) : null;
+
+    /// <summary>
+    /// One band per quantity the rows measure (<paramref name="quantityOf"/>), from those rows' leave-one-model-out residuals:
+    /// a runtime's decode and prefill are fitted by different parameters and miss by different amounts. Empty when not fitted.
+    /// </summary>
+    public IReadOnlyDictionary<PredictedQuantity, ErrorBand> BandsBy(Func<TRow, PredictedQuantity> quantityOf) =>
+        Fit.Fitted
+            ? LeaveOneModelOut.GroupBy(r => quantityOf(r.Row))
+                .Select(g => (g.Key, Band: ErrorBands.FromLogErrors(Group, g.Select(r => r.LogError))))
+                .Where(b => b.Band is not null)
+                .OrderBy(b => b.Key)
+                .ToDictionary(b => b.Key, b => b.Band!)
+            : new Dictionary<PredictedQuantity, ErrorBand>();
 }
 
 /// <summary>Every group calibrated, with the errors over all rows.</summary>

@@ -7,7 +7,7 @@ namespace WorkingPoint.Evaluation.Calibration;
 
 /// <summary>
 /// A runtime's profile as the calibration sees it: the three shares and the two fixed costs (in µs, as the runtime files write
-/// them) as a vector with bounds, the runtime's current values as the prior. Per-weight-format shares (byWeights) are kept as
+/// them) as a vector with bounds, the runtime's prior profile (its figures before any fit) as the prior. Per-weight-format shares (byWeights) are kept as
 /// the file has them.
 /// </summary>
 public sealed record RuntimeProfileParameters(Runtime Runtime) : IProfileParameters<RuntimeProfileParameters>
@@ -24,13 +24,12 @@ public sealed record RuntimeProfileParameters(Runtime Runtime) : IProfileParamet
         new CalibrationParameter("networkComputeShare", 0.01, 1, 0.5),
         new CalibrationParameter("layerOverheadUs", OverheadFloorMicroseconds, 10_000, OverheadFloorMicroseconds, LowerMeansZero: true),
         new CalibrationParameter("inferenceOverheadUs", OverheadFloorMicroseconds, 100_000, OverheadFloorMicroseconds, LowerMeansZero: true),
-    ]).WithPriors(ToVector());
+    ]).WithPriors(Vector(Runtime.PriorProfile ?? Runtime.Profile));
 
-    public double[] ToVector()
-    {
-        var p = Runtime.Profile;
-        return [p.DecodeDramShare, p.PrefillComputeShare, p.NetworkComputeShare, p.LayerOverhead.Value * 1e6, p.InferenceOverhead.Value * 1e6];
-    }
+    public double[] ToVector() => Vector(Runtime.Profile);
+
+    private static double[] Vector(RuntimeProfile p) =>
+        [p.DecodeDramShare, p.PrefillComputeShare, p.NetworkComputeShare, p.LayerOverhead.Value * 1e6, p.InferenceOverhead.Value * 1e6];
 
     public RuntimeProfileParameters FromVector(IReadOnlyList<double> values)
     {

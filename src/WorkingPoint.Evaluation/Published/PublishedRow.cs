@@ -1,4 +1,5 @@
 using WorkingPoint.Core;
+using WorkingPoint.Core.Runtimes;
 
 namespace WorkingPoint.Evaluation.Published;
 
@@ -48,6 +49,14 @@ public static class PublishedMetrics
 
     /// <summary>Whether the metric is measured on an LLM (tokens) rather than on a network (frames).</summary>
     public static bool IsLlm(this PublishedMetric metric) => Table.First(t => t.Metric == metric).Llm;
+
+    /// <summary>The predicted quantity the metric measures, whose error band a prediction of it carries.</summary>
+    public static PredictedQuantity Quantity(this PublishedMetric metric) => metric switch
+    {
+        PublishedMetric.DecodeTokensPerSecond => PredictedQuantity.Decode,
+        PublishedMetric.PrefillTokensPerSecond or PublishedMetric.TimeToFirstTokenMs => PredictedQuantity.Prefill,
+        _ => PredictedQuantity.Network,
+    };
 
     /// <summary>Whether the metric needs the prompt length (prefill rate, time to first token).</summary>
     public static bool NeedsPrompt(this PublishedMetric metric) => metric is PublishedMetric.PrefillTokensPerSecond or PublishedMetric.TimeToFirstTokenMs;

@@ -1,15 +1,20 @@
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Catalog;
 using WorkingPoint.Catalog.UseCases;
 
 namespace WorkingPoint.Evaluation.UseCases;
 
-/// <summary>Whether a platform meets the use case: yes, no, or cannot be told because a figure it needs is unpublished.</summary>
+/// <summary>
+/// Whether a platform meets the use case: yes; no; marginal (a target lies within a prediction's error band, so the prediction
+/// alone cannot say); or cannot be told because a figure it needs is unpublished.
+/// </summary>
 public enum Verdict
 {
     Meets,
+    Marginal,
     Fails,
     Unknown,
 }
@@ -40,6 +45,15 @@ public sealed record WorkloadOutcome(
     RooflinePoint? Roofline = null)
 {
     public bool TargetsMet => Misses.Count == 0;
+
+    /// <summary>Targets within the prediction's error band: neither met nor missed for sure.</summary>
+    public IReadOnlyList<string> Marginal { get; init; } = [];
+
+    /// <summary>The band on <see cref="LatencyMs"/> (frames: the network's; requests: prefill's).</summary>
+    public Uncertainty LatencyUncertainty { get; init; } = Uncertainty.Of(null, PredictedQuantity.Network);
+
+    /// <summary>The band on <see cref="Rate"/> (frames: the network's; requests: decode's).</summary>
+    public Uncertainty RateUncertainty { get; init; } = Uncertainty.Of(null, PredictedQuantity.Network);
 }
 
 /// <summary>A use case on one platform: the schedule's load on each resource, the workloads' outcomes, power, energy, cost and the verdict.</summary>

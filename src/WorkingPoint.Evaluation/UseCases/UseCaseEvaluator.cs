@@ -32,7 +32,8 @@ public sealed class UseCaseEvaluator
         var reference = _catalog.ResolvePlatform(useCase.ReferencePlatform);
         var referenceProfile = ScoreProfile(useCase, reference);
         var evaluations = platforms.Select(p => EvaluateOn(useCase, p, referenceProfile, runtime)).ToArray();
-        var feasible = evaluations.Where(e => e.Verdict == Verdict.Meets).ToArray();
+        // Marginal platforms meet every target by the prediction, some within its error band: feasible, and marked as such.
+        var feasible = evaluations.Where(e => e.Verdict is Verdict.Meets or Verdict.Marginal).ToArray();
         var pareto = ParetoFront(feasible);
         var ranking = Rank(feasible, useCase.Priorities.Normalized());
         var findings = sensitivity ? evaluations.Where(e => e.Verdict == Verdict.Fails && e.Predicted).SelectMany(e => Sensitivity(useCase, e.Platform, runtime)).ToArray() : [];
@@ -40,6 +41,7 @@ public sealed class UseCaseEvaluator
         assumptions.Add("Workloads share the DRAM, and a compute unit when their runtimes run on the same one, in proportion to their load; a workload running beside others is served at least an even split of a contended resource.");
         assumptions.Add("On CPUs a thread holds its core while it waits on memory, so CPU workloads time-share the cores.");
         assumptions.Add("A frame workload without a latency target must finish within one frame period (one frame in flight).");
+        assumptions.Add($"A target the prediction meets is marginal when the unfavourable end of the prediction's error band misses it, and met when even that end meets it; a band is the runtime's cross-validated error ({ErrorBand.Percentile:0}th percentile of held-out |log error|, wpt calibrate); a runtime without one is judged on the point prediction ({ErrorBand.Uncalibrated}).");
         if (feasible.Length > 0 && feasible.All(e => e.AveragePowerW is null))
         {
             assumptions.Add("No feasible platform's average power is known, so the ranking weighs performance and cost only.");
@@ -58,10 +60,12 @@ public sealed class UseCaseEvaluator
     {
         Ceilings ceilings;
         List<UnitProfile> profiles;
+        List<Ceilings> workloadCeilings;
         try
         {
             ceilings = new Ceilings(platform).RequireComputeAndMemory();
-            profiles = useCase.Workloads.Select(w => Profile(w, CeilingsFor(w, platform, runtime))).ToList();
+            workloadCeilings = useCase.Workloads.Select(w => CeilingsFor(w, platform, runtime)).ToList();
+            profiles = useCase.Workloads.Select((w, i) => Profile(w, workloadCeilings[i])).ToList();
         }
         catch (Exception ex) when (ex is MissingFigureException or RuntimeMismatchException)
         {
@@ -77,6 +81,7 @@ public sealed class UseCaseEvaluator
         var peakLoad = load.GetValueOrDefault(bindingResource);
         var violations = new List<string>();
         var unknowns = new List<string>();
+        var marginals = new List<string>();
         if (peakLoad > 1)
         {
             violations.Add($"overloaded: the workloads need {peakLoad:P0} of its {Name(bindingResource, platform)}");
@@ -91,6 +96,8 @@ public sealed class UseCaseEvaluator
             var others = load.ToDictionary(kv => kv.Key, kv => kv.Value - (w.UnitsPerSecond * p.Demand.Get(kv.Key)));
             double Stretch(ResourceDemand d) => ContentionModel.Stretch(d, others, n);
             var misses = new List<string>();
+            var marginal = new List<string>();
+            var workloadRuntime = workloadCeilings[i].Runtime;
             var ownShare = w.UnitsPerSecond * p.Demand.Get(bindingResource);
             var ownBinding = resources.MaxBy(r => p.Demand.Get(r));
             double? dynamicWatts = p.DynamicJoules is { } j ? j * w.UnitsPerSecond : null;
@@ -99,36 +106,46 @@ public sealed class UseCaseEvaluator
                 var latency = p.WorstSeconds * Stretch(p.WorstDemand);
                 var rate = w.UnitsPerSecond / Math.Max(1, peakLoad);
                 var latencyTarget = w.Targets.LatencyMs ?? (1000 / w.FramesPerSecond);
-                if (latency * 1000 > latencyTarget * 1.0001)
+                var band = Uncertainty.Of(workloadRuntime, PredictedQuantity.Network);
+                Judge(band, latency * 1000, latencyTarget, higherIsBetter: false, $"{w.Id}: {latency * 1000:0.#} ms per frame together", $"target {latencyTarget:0.#} ms{(w.Targets.LatencyMs is null ? " (one frame period)" : string.Empty)}", misses, marginal);
+                if (w.Targets.Fps is { } fps)
                 {
-                    misses.Add($"{w.Id}: {latency * 1000:0.#} ms per frame together, target {latencyTarget:0.#} ms{(w.Targets.LatencyMs is null ? " (one frame period)" : string.Empty)}");
+                    Judge(band, rate, fps, higherIsBetter: true, $"{w.Id}: {rate:0.#} FPS", $"target {fps:0.#}", misses, marginal);
                 }
 
-                if (w.Targets.Fps is { } fps && rate < fps * 0.9999)
+                outcomes.Add(new WorkloadOutcome(w.Id, w.Model.Id, w.Category, w.Arrival, p.Weights, p.WorstSeconds * 1000, latency * 1000, latencyTarget, 1 / p.MeanLatency, rate, w.Targets.Fps, "FPS", ownShare, ownBinding, p.MemoryBytes, dynamicWatts, misses, p.Roofline)
                 {
-                    misses.Add($"{w.Id}: {rate:0.#} FPS, target {fps:0.#}");
-                }
-
-                outcomes.Add(new WorkloadOutcome(w.Id, w.Model.Id, w.Category, w.Arrival, p.Weights, p.WorstSeconds * 1000, latency * 1000, latencyTarget, 1 / p.MeanLatency, rate, w.Targets.Fps, "FPS", ownShare, ownBinding, p.MemoryBytes, dynamicWatts, misses, p.Roofline));
+                    Marginal = marginal,
+                    LatencyUncertainty = band,
+                    RateUncertainty = band,
+                });
             }
             else
             {
                 var ttft = p.FirstToken.UnitSeconds * Stretch(p.FirstToken);
                 var decode = 1 / (p.DecodeStep.UnitSeconds * Stretch(p.DecodeStep));
-                if (w.Targets.TimeToFirstTokenMs is { } ttftTarget && ttft * 1000 > ttftTarget * 1.0001)
+                var prefillBand = Uncertainty.Of(workloadRuntime, PredictedQuantity.Prefill);
+                var decodeBand = Uncertainty.Of(workloadRuntime, PredictedQuantity.Decode);
+                if (w.Targets.TimeToFirstTokenMs is { } ttftTarget)
                 {
-                    misses.Add($"{w.Id}: time to first token {ttft * 1000:0} ms together, target {ttftTarget:0} ms");
+                    Judge(prefillBand, ttft * 1000, ttftTarget, higherIsBetter: false, $"{w.Id}: time to first token {ttft * 1000:0} ms together", $"target {ttftTarget:0} ms", misses, marginal);
                 }
 
-                if (w.Targets.TokensPerSecond is { } tps && decode < tps * 0.9999)
+                if (w.Targets.TokensPerSecond is { } tps)
                 {
-                    misses.Add($"{w.Id}: {decode:0.#} tok/s together, target {tps:0.#}");
+                    Judge(decodeBand, decode, tps, higherIsBetter: true, $"{w.Id}: {decode:0.#} tok/s together", $"target {tps:0.#}", misses, marginal);
                 }
 
-                outcomes.Add(new WorkloadOutcome(w.Id, w.Model.Id, w.Category, w.Arrival, p.Weights, p.FirstToken.UnitSeconds * 1000, ttft * 1000, w.Targets.TimeToFirstTokenMs, 1 / p.DecodeStep.UnitSeconds, decode, w.Targets.TokensPerSecond, "tok/s", ownShare, ownBinding, p.MemoryBytes, dynamicWatts, misses, p.Roofline));
+                outcomes.Add(new WorkloadOutcome(w.Id, w.Model.Id, w.Category, w.Arrival, p.Weights, p.FirstToken.UnitSeconds * 1000, ttft * 1000, w.Targets.TimeToFirstTokenMs, 1 / p.DecodeStep.UnitSeconds, decode, w.Targets.TokensPerSecond, "tok/s", ownShare, ownBinding, p.MemoryBytes, dynamicWatts, misses, p.Roofline)
+                {
+                    Marginal = marginal,
+                    LatencyUncertainty = prefillBand,
+                    RateUncertainty = decodeBand,
+                });
             }
 
             violations.AddRange(misses);
+            marginals.AddRange(marginal);
         }
 
         // Memory: everything resident at once.
@@ -224,14 +241,33 @@ public sealed class UseCaseEvaluator
 
         var headroom = peakLoad > 0 ? 1 / peakLoad : double.PositiveInfinity;
         var score = referenceProfile is null ? null : CompositeScore.Of(useCase, ScoreProfile(useCase, platform, ceilings, profiles), referenceProfile);
-        var verdict = violations.Count > 0 ? Verdict.Fails : unknowns.Count > 0 ? Verdict.Unknown : Verdict.Meets;
+        var verdict = violations.Count > 0 ? Verdict.Fails : unknowns.Count > 0 ? Verdict.Unknown : marginals.Count > 0 ? Verdict.Marginal : Verdict.Meets;
         var reason = verdict switch
         {
             Verdict.Meets => $"meets every target and constraint; {Name(bindingResource, platform)} binds at {peakLoad:P0} (headroom ×{headroom:0.##})",
             Verdict.Fails => violations[0],
+            Verdict.Marginal => marginals[0],
             _ => unknowns[0],
         };
-        return new PlatformEvaluation(platform, verdict, reason, [.. violations, .. unknowns], outcomes, utilization, binding, headroom, averageW, peakW, energyPerDay, batteryDays, memory, available, cost, score, averageAtLeastW, powerUnknownBecause);
+        return new PlatformEvaluation(platform, verdict, reason, [.. violations, .. unknowns, .. marginals], outcomes, utilization, binding, headroom, averageW, peakW, energyPerDay, batteryDays, memory, available, cost, score, averageAtLeastW, powerUnknownBecause);
+    }
+
+    /// <summary>
+    /// A predicted figure against its target, with the prediction's error band: missed when the prediction misses it; met when
+    /// even the band's unfavourable end (a rate's low end, a latency's high end) meets it; marginal when the prediction meets it
+    /// but the band straddles it. Without a band the prediction alone decides.
+    /// </summary>
+    private static void Judge(Uncertainty uncertainty, double predicted, double target, bool higherIsBetter, string what, string targetText, List<string> misses, List<string> marginal)
+    {
+        bool Meets(double value) => higherIsBetter ? value >= target * 0.9999 : value <= target * 1.0001;
+        if (!Meets(predicted))
+        {
+            misses.Add($"{what}, {targetText}");
+        }
+        else if (uncertainty.Band is { } band && !Meets(higherIsBetter ? band.Low(predicted) : band.High(predicted)))
+        {
+            marginal.Add($"{what}, {targetText}: marginal, inside the error band {band}");
+        }
     }
 
     /// <summary>A shared resource by name: "DRAM bandwidth", or "gpu compute" on a platform with several units.</summary>

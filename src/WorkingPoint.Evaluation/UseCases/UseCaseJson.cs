@@ -1,3 +1,4 @@
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Catalog.UseCases;
 
@@ -76,6 +77,11 @@ public static class UseCaseJson
             averageDynamicW = o.AverageDynamicWatts,
             o.TargetsMet,
             o.Misses,
+            o.Marginal,
+            rateUncertainty = Band(o.RateUncertainty),
+            latencyUncertainty = Band(o.LatencyUncertainty),
         }),
     };
+
+    private static object Band(Uncertainty u) => new { quantity = u.Quantity.ToId(), plusMinusPercent = u.Band?.PlusMinusPercent, rows = u.Band?.Rows, text = u.Text };
 }

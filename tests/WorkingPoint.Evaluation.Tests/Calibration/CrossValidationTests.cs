@@ -1,3 +1,4 @@
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Evaluation.Calibration;
 
 namespace WorkingPoint.Evaluation.Tests.Calibration;

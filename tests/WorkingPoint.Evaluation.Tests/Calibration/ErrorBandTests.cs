@@ -1,3 +1,4 @@
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Evaluation.Calibration;
 
 namespace WorkingPoint.Evaluation.Tests.Calibration;
@@ -15,7 +16,7 @@ public sealed class ErrorBandTests
     public void Without_a_band_a_prediction_says_it_is_uncalibrated()
     {
         Assert.Equal("uncalibrated: datasheet only", ErrorBand.Format(null));
-        Assert.Null(ErrorBand.FromLogErrors("rkllm", [null, null]));
+        Assert.Null(ErrorBands.FromLogErrors("rkllm", [null, null]));
     }
 
     [Fact]
@@ -24,9 +25,17 @@ public sealed class ErrorBandTests
         // |log errors| 0.1 … 1.0: the 68th percentile by linear interpolation is 0.1 + 0.68 × 9 × 0.1 = 0.712.
         var errors = Enumerable.Range(1, 10).Select(i => (double?)(i % 2 == 0 ? 0.1 * i : -0.1 * i));
 
-        var band = ErrorBand.FromLogErrors("hailort", errors)!;
+        var band = ErrorBands.FromLogErrors("hailort", errors)!;
 
         Assert.Equal((Math.Exp(0.712) - 1) * 100, band.PlusMinusPercent, 9);
         Assert.Equal(10, band.Rows);
+    }
+
+    [Fact]
+    public void A_band_spans_from_the_prediction_divided_by_one_plus_x_to_the_prediction_times_one_plus_x()
+    {
+        var band = new ErrorBand("llama.cpp-metal", 25, 30);
+        Assert.Equal(80, band.Low(100), 9);
+        Assert.Equal(125, band.High(100), 9);
     }
 }

@@ -1,3 +1,4 @@
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Evaluation.Calibration;
 using WorkingPoint.Evaluation.Published;
 
@@ -79,10 +80,32 @@ public sealed class PublishedCalibrationTests
 
             Assert.Equal(fitted[group.Group].Aliases, read.Aliases);
             Assert.Contains($"# Dataset: fixture; {group.Rows} rows; error band {group.ErrorBand}.", yaml, StringComparison.Ordinal);
+            Assert.Equal(group.ErrorBands.Select(b => (b.Quantity, b.Rows)), read.ErrorBands.Select(kv => (kv.Key.ToId(), kv.Value.Rows)));
+            Assert.All(group.ErrorBands, b => Assert.Equal(b.PlusMinusPercent, read.ErrorBands.Single(kv => kv.Key.ToId() == b.Quantity).Value.PlusMinusPercent, Math.Abs(b.PlusMinusPercent) * 1e-5));
+            if (!group.Fitted)
+            {
+                Assert.Empty(read.ErrorBands);
+            }
             if (group.Fitted && group.Parameters.Any(p => !p.KeptAtPrior))
             {
                 Assert.Contains(read.Provenance.Figures, f => f.Source?.StartsWith("fit: wpt calibrate 2026-12-02", StringComparison.Ordinal) == true);
             }
         }
+    }
+
+    [Fact]
+    public void A_calibration_starts_from_the_runtimes_prior_and_not_from_an_earlier_fit()
+    {
+        var catalogRuntime = Catalog.Catalog.BuiltIn.ResolveRuntime("llama.cpp-cpu");
+        var fittedEarlier = catalogRuntime with
+        {
+            Profile = catalogRuntime.Profile with { DecodeDramShare = 0.31 },
+            PriorProfile = catalogRuntime.Profile with { DecodeDramShare = 0.75 },
+        };
+
+        var parameters = new RuntimeProfileParameters(fittedEarlier);
+
+        Assert.Equal(0.75, parameters.Space.Priors[0], 12);
+        Assert.Equal(0.31, parameters.ToVector()[0], 12);
     }
 }

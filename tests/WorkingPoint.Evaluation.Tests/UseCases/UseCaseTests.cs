@@ -260,4 +260,55 @@ public sealed class UseCaseTests
         var ex = Assert.Throws<CatalogException>(() => Parse(Camera.Replace("    model: yolov8s\n", "    model: yolov8s\n    runtime: llama.cpp-cuda\n", StringComparison.Ordinal)));
         Assert.Contains("workloads[detector].runtime: 'llama.cpp-cuda' does not run networks", ex.Message, StringComparison.Ordinal);
     }
+
+    private const string Assistant = """
+        name: Assistant
+        workloads:
+          - id: assistant
+            model: llama-3.2-1b
+            requestsPerHour: 60
+            prompt: 256
+            gen: 64
+            targets: { tokensPerSecond: TARGET }
+        """;
+
+    [Theory]
+    [InlineData(0.7, Verdict.Meets)]
+    [InlineData(0.9, Verdict.Marginal)]
+    [InlineData(1.0, Verdict.Marginal)]
+    [InlineData(1.1, Verdict.Fails)]
+    public void A_target_the_prediction_meets_inside_its_error_band_is_marginal_beyond_it_met_and_one_it_misses_failed(double targetOverPredicted, Verdict expected)
+    {
+        var platform = Catalog.Catalog.BuiltIn.ResolvePlatform("apple-m4");
+        var metal = Catalog.Catalog.BuiltIn.ResolveRuntime("llama.cpp-metal");
+        var band = metal.BandFor(WorkingPoint.Core.Runtimes.PredictedQuantity.Decode)!;
+        Assert.InRange(band.PlusMinusPercent, 12, 40); // 0.9 inside the band's low end, 0.7 beyond it
+        var predicted = Evaluator.EvaluateOn(Parse(Assistant.Replace("TARGET", "1000", StringComparison.Ordinal)), platform, null, metal).Workloads[0].Rate;
+
+        var target = (predicted * targetOverPredicted).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        var evaluation = Evaluator.EvaluateOn(Parse(Assistant.Replace("TARGET", target, StringComparison.Ordinal)), platform, null, metal);
+
+        Assert.Equal(expected, evaluation.Verdict);
+        Assert.Equal(band, evaluation.Workloads[0].RateUncertainty.Band);
+        if (expected == Verdict.Marginal)
+        {
+            Assert.Contains("inside the error band", evaluation.Reason, StringComparison.Ordinal);
+            Assert.Contains(band.ToString(), evaluation.Reason, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_runtime_without_an_error_band_is_judged_on_the_point_prediction()
+    {
+        var platform = Catalog.Catalog.BuiltIn.ResolvePlatform("apple-m4");
+        var uncalibrated = Catalog.Catalog.BuiltIn.ResolveRuntime("llama.cpp-metal") with { ErrorBands = new Dictionary<WorkingPoint.Core.Runtimes.PredictedQuantity, WorkingPoint.Core.Runtimes.ErrorBand>() };
+        var predicted = Evaluator.EvaluateOn(Parse(Assistant.Replace("TARGET", "1000", StringComparison.Ordinal)), platform, null, uncalibrated).Workloads[0].Rate;
+        var target = (predicted * 0.99).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+
+        var evaluation = Evaluator.EvaluateOn(Parse(Assistant.Replace("TARGET", target, StringComparison.Ordinal)), platform, null, uncalibrated);
+
+        Assert.Equal(Verdict.Meets, evaluation.Verdict);
+        Assert.Equal("uncalibrated: datasheet only", evaluation.Workloads[0].RateUncertainty.Text);
+        Assert.Contains("apple-m4", Evaluator.Evaluate(Parse(Assistant.Replace("TARGET", target, StringComparison.Ordinal)), [platform], sensitivity: false, uncalibrated).Feasible.Select(e => e.Platform.Id));
+    }
 }
