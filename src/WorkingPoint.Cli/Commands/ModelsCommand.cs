@@ -57,7 +57,15 @@ public sealed class ModelsCommand(IAnsiConsole console, WorkingPoint.Catalog.Cat
             return 0;
         }
 
-        var t = Output.KeyValueTable($"{model.Name} ({model.Id})");
+        console.Write(Describe(model));
+        return 0;
+    }
+
+    /// <summary>One model's architecture and counts as <c>wpt models ID</c> shows them (also after <c>wpt models import config.json</c>).</summary>
+    internal static Table Describe(CatalogModel model, bool withSource = true)
+    {
+        var json = ModelJson.From(model);
+        var t = Output.KeyValueTable(model.Name == model.Id ? model.Id : $"{model.Name} ({model.Id})");
         t.Row("category", json.Category);
         t.Row("parameters", $"{json.Parameters:N0}" + (json.PublishedParameters is { } pub ? $" (published {pub:N0}, {100.0 * (json.Parameters - pub) / pub:+0.00;-0.00} %)" : string.Empty));
         switch (model)
@@ -92,9 +100,12 @@ public sealed class ModelsCommand(IAnsiConsole console, WorkingPoint.Catalog.Cat
                 break;
         }
 
-        t.Row("source", Markup.Escape(model.Source ?? "–"));
-        console.Write(t);
-        return 0;
+        if (withSource)
+        {
+            t.Row("source", Markup.Escape(model.Source ?? "–"));
+        }
+
+        return t;
     }
 }
 
