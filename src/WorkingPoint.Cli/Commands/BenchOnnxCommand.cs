@@ -47,6 +47,10 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         [Limit(1, 10_000_000)]
         public int MinQueries { get; init; } = 64;
 
+        [CommandOption("--quick")]
+        [Description("A short look (2 s and 16 queries per scenario, 3 warm-up queries), marked as quick; judged by the default run rules, so INVALID.")]
+        public bool Quick { get; init; }
+
         [CommandOption("--warmup <N>")]
         [Description("Untimed warm-up queries (stopped early after 2 s). Default 10.")]
         [DefaultValue(10)]
@@ -121,6 +125,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             return string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("Give a model: an .onnx file or a catalog network id.")
             : Duration < 0 || MinQueries < 1 || Warmup < 0 || SamplesPerQuery < 1 || Concurrency < 1 || TelemetryIntervalMs < 10 ? ValidationResult.Error("--duration ≥ 0, --min-queries ≥ 1, --warmup ≥ 0, --samples-per-query ≥ 1, --concurrency ≥ 1 and --telemetry-interval-ms ≥ 10.")
             : SustainedMinutes is <= 0 ? ValidationResult.Error("--sustained takes a positive number of minutes.")
+            : Quick && SustainedMinutes is not null ? ValidationResult.Error("--quick and --sustained exclude each other; drop one.")
             : Window is <= 0 ? ValidationResult.Error("--window takes a positive number of seconds.")
             : Plot is not null && !RooflinePlotter.SupportedExtensions.Contains(Path.GetExtension(Plot).ToLowerInvariant()) ? ValidationResult.Error($"--plot must end in .png or .svg, got '{Plot}'.")
             : ValidationResult.Success();
@@ -155,6 +160,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             {
                 var scenarioSettings = SettingsFor(scenario, settings, target, cancellationToken);
                 var startedAt = DateTimeOffset.UtcNow;
+                using var contention = new ContentionSampler(ContentionLookBefore, TimeSpan.FromMilliseconds(Math.Max(settings.TelemetryIntervalMs, 100)));
                 using var sampler = new TelemetrySampler(sources, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs));
                 ScenarioResult result;
                 try
@@ -164,7 +170,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
                 catch (ScenarioInterruptedException ex) when (cancellationToken.IsCancellationRequested && ex.Partial is { } partial)
                 {
                     // The scenario running at the stop keeps the queries it completed, saved as interrupted (short of its run rules).
-                    var stopped = new ScenarioRun(partial, sampler.Stop(), startedAt);
+                    var stopped = new ScenarioRun(partial, sampler.Stop(), startedAt, Judge(partial, settings, interrupted: true).WithContention(contention.Stop()), contention.Readings);
                     interrupted = stopped;
                     if (inParts)
                     {
@@ -178,7 +184,8 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
                     throw;
                 }
 
-                runs.Add(new ScenarioRun(result, sampler.Stop(), startedAt));
+                var telemetry = sampler.Stop();
+                runs.Add(new ScenarioRun(result, telemetry, startedAt, Judge(result, settings, interrupted: false).WithContention(contention.Stop()), contention.Readings));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -219,7 +226,8 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
                 outputs = target.Outputs,
                 provider = settings.Provider,
                 onnxRuntime = OnnxRuntimeTarget.RuntimeVersion,
-                runs = records.Select(r => new { scenario = r.Parameters["scenario"], metrics = r.Metrics.ToDictionary(m => m.Name, m => new { m.Value, m.Unit }) }),
+                runs = records.Select(r => new { scenario = r.Parameters["scenario"], verdict = r.Verdict, metrics = r.Metrics.ToDictionary(m => m.Name, m => new { m.Value, m.Unit }) }),
+                manifest = records[0].Manifest,
                 telemetry = TelemetryText.Lines(runs[^1].Telemetry),
                 plots,
             });
@@ -233,7 +241,27 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         return 0;
     }
 
-    private sealed record ScenarioRun(ScenarioResult Result, TelemetryCapture Telemetry, DateTimeOffset StartedAt);
+    private sealed record ScenarioRun(ScenarioResult Result, TelemetryCapture Telemetry, DateTimeOffset StartedAt, RunVerdict Verdict, IReadOnlyList<(double Seconds, double OtherCores)> OtherLoad);
+
+    /// <summary>How long the idle machine is watched before each scenario, so load that was there before the run is seen apart from ours.</summary>
+    private static readonly TimeSpan ContentionLookBefore = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>A quick run's length: enough for a first figure, well short of the rules, so it is never taken for a full run.</summary>
+    private static readonly TimeSpan QuickDuration = TimeSpan.FromSeconds(2);
+
+    private const int QuickQueries = 16;
+
+    /// <summary>
+    /// The rules a scenario is judged by: its own --duration and --min-queries (10 s and 64 unless given), as LoadGen judges a run by
+    /// its settings; a quick run is judged by the defaults it deliberately falls short of; a sustained run by its length.
+    /// </summary>
+    internal static RunRules RulesFor(Scenario scenario, Settings settings) =>
+        settings.Quick ? RunRules.For(scenario)
+        : settings.SustainedMinutes is { } minutes ? RunRules.For(scenario, TimeSpan.FromMinutes(minutes), 1)
+        : RunRules.For(scenario, TimeSpan.FromSeconds(settings.Duration), settings.MinQueries);
+
+    private static RunVerdict Judge(ScenarioResult result, Settings settings, bool interrupted) =>
+        RunJudge.Judge(result, RulesFor(result.Settings.Scenario, settings).Validate(), settings.Quick, interrupted);
 
     private static Scenario[] ParseScenarios(string text, bool sustained)
     {
@@ -266,9 +294,9 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         var baseSettings = new ScenarioSettings
         {
             Scenario = scenario,
-            MinDuration = TimeSpan.FromSeconds(sustained ? settings.SustainedMinutes!.Value * 60 : settings.Duration),
-            MinQueryCount = sustained ? 1 : settings.MinQueries,
-            WarmupQueries = settings.Warmup,
+            MinDuration = sustained ? TimeSpan.FromMinutes(settings.SustainedMinutes!.Value) : settings.Quick ? QuickDuration : TimeSpan.FromSeconds(settings.Duration),
+            MinQueryCount = sustained ? 1 : settings.Quick ? QuickQueries : settings.MinQueries,
+            WarmupQueries = settings.Quick ? Math.Min(settings.Warmup, 3) : settings.Warmup,
             SamplesPerQuery = settings.SamplesPerQuery,
             LatencyBound = settings.LatencyBoundMs is { } boundMs ? Seconds.FromMilliseconds(boundMs) : null,
             Concurrency = settings.Concurrency,
@@ -291,7 +319,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
 
     private static MeasurementRecord ToRecord(ScenarioRun run, Settings settings, ModelFile model, string sha, PlatformFingerprint fingerprint, OnnxRuntimeTarget target)
     {
-        var (result, telemetry, startedAt) = run;
+        var (result, telemetry, startedAt, _, _) = run;
         var s = result.Settings;
         var parameters = new Dictionary<string, string>
         {
@@ -325,6 +353,11 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             parameters["sustained-minutes"] = minutes.ToString(CultureInfo.InvariantCulture);
         }
 
+        if (settings.Quick)
+        {
+            parameters["quick"] = "true";
+        }
+
         var metrics = Metrics(run).ToList();
         var samples = new List<SampleSeries>
         {
@@ -337,12 +370,21 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         }
 
         samples.AddRange(telemetry.ToSampleSeries());
-        return new MeasurementRecord(MeasurementKind.Onnx, startedAt, TimeSpan.FromSeconds(result.Duration.Value), fingerprint, model.DisplayName, sha, parameters, metrics, samples, TelemetryText.NotesOf(telemetry));
+        if (run.OtherLoad.Count > 0)
+        {
+            samples.Add(new SampleSeries("cpu.other-processes", "cores", run.OtherLoad.Select(r => r.OtherCores).ToArray(), run.OtherLoad.Select(r => r.Seconds).ToArray()));
+        }
+
+        return new MeasurementRecord(MeasurementKind.Onnx, startedAt, TimeSpan.FromSeconds(result.Duration.Value), fingerprint, model.DisplayName, sha, parameters, metrics, samples, TelemetryText.NotesOf(telemetry))
+        {
+            Verdict = run.Verdict,
+            Manifest = RunManifest.Collect(null, settings.Threads, new Dictionary<string, string> { [model.DisplayName] = sha }),
+        };
     }
 
     private static IEnumerable<Metric> Metrics(ScenarioRun run)
     {
-        var (result, telemetry, _) = run;
+        var (result, telemetry, _, verdict, _) = run;
         var latency = result.Latency;
         var headline = result.Settings.Scenario switch
         {
@@ -386,6 +428,22 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         if (telemetry.Max(TelemetryQuantity.Temperature) is { } temperature)
         {
             yield return new Metric("temperature.max", temperature, "°C");
+        }
+
+        if (verdict.EarlyStoppingEstimateMs is { } estimate)
+        {
+            yield return new Metric($"latency.p{verdict.EarlyStoppingPercentile!.Value.ToString(CultureInfo.InvariantCulture)}.early-stopping", estimate, "ms");
+        }
+
+        if (verdict.VariationPercent is { } variation)
+        {
+            yield return new Metric("variation", variation, "%");
+        }
+
+        if (verdict.Contention is { } load)
+        {
+            yield return new Metric("cpu.other-processes", load.OtherCoresDuring, "cores");
+            yield return new Metric("cpu.steal", load.StealPercentDuring, "%");
         }
 
         var clocks = telemetry.Series.Where(s => s.Quantity == TelemetryQuantity.ClockFrequency && s.Values.Count > 0).ToArray();
@@ -438,7 +496,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             table.AddColumn(new TableColumn(column) { Alignment = column is "Scenario" or "Result" ? Justify.Left : Justify.Right });
         }
 
-        foreach (var (result, _, _) in runs)
+        foreach (var (result, _, _, _, _) in runs)
         {
             var l = result.Latency;
             table.AddRow(
@@ -450,6 +508,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         }
 
         console.Write(table);
+        RunVerdictText.Write(console, runs.Select(r => (Name(r.Result.Settings.Scenario), r.Verdict)));
         var telemetry = Output.KeyValueTable("Sensors during the last run");
         foreach (var (name, value) in TelemetryText.Lines(runs[^1].Telemetry))
         {
