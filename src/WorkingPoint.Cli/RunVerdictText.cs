@@ -1,3 +1,4 @@
+using System.Globalization;
 using Spectre.Console;
 using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.Scenarios;
@@ -20,7 +21,8 @@ internal static class RunVerdictText
         foreach (var (name, verdict) in list)
         {
             var mark = verdict.Validity == Validity.Valid ? $"[green]{Markup.Escape(verdict.Summary)}[/]" : $"[red]{Markup.Escape(verdict.Summary)}[/]";
-            console.MarkupLine($"  {Markup.Escape(name)}: {mark}; {Markup.Escape(Figures(verdict))}");
+            console.MarkupLine($"  {Markup.Escape(name)}: {mark}");
+            console.MarkupLine($"    [grey]{Markup.Escape(Figures(verdict))}[/]");
         }
 
         foreach (var (name, verdict) in list)
@@ -37,7 +39,8 @@ internal static class RunVerdictText
         var parts = new List<string>();
         if (verdict.EarlyStoppingPercentile is { } percentile)
         {
-            parts.Add(verdict.EarlyStoppingEstimateMs is { } ms ? $"early-stopping p{Output.Number(percentile)} {Output.Number(ms)} ms" : $"no early-stopping p{Output.Number(percentile)} estimate");
+            var p = percentile.ToString("0.##", CultureInfo.InvariantCulture);
+            parts.Add(verdict.EarlyStoppingEstimateMs is { } ms ? $"early-stopping p{p} {Output.Number(ms)} ms" : $"no early-stopping p{p} estimate");
         }
 
         parts.Add(verdict.VariationPercent is { } cv ? $"variation {Output.Number(cv, 2)} %" : "variation: too few samples");

@@ -110,7 +110,7 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         LlmRun run;
         try
         {
-            run = LlmRun.Measure(console, model, bench, options, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs), cancellationToken);
+            run = LlmRun.Measure(console, model, bench, options, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs), cancellationToken, commandLine: [.. context.Arguments]);
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
@@ -163,7 +163,7 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
 /// <summary>One llama.cpp benchmark run with its telemetry and the record it saves; shared by bench llm, validate llm and bench mix.</summary>
 internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry, MeasurementRecord Record)
 {
-    public static LlmRun Measure(IAnsiConsole console, LlmModelFile model, LlmBenchSettings bench, LlamaCppOptions options, TimeSpan telemetryInterval, CancellationToken cancellation, IReadOnlyDictionary<string, string>? extraParameters = null)
+    public static LlmRun Measure(IAnsiConsole console, LlmModelFile model, LlmBenchSettings bench, LlamaCppOptions options, TimeSpan telemetryInterval, CancellationToken cancellation, IReadOnlyDictionary<string, string>? extraParameters = null, IReadOnlyList<string>? commandLine = null)
     {
         var sha = ModelHash.Sha256Of(model.Path);
         var fingerprint = PlatformFingerprint.OfThisMachine().WithRuntime("LLamaSharp (llama.cpp)", LlamaCppModel.RuntimeVersion);
@@ -232,7 +232,7 @@ internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry,
             var record = new MeasurementRecord(MeasurementKind.Llm, startedAt, elapsed, fingerprint, model.DisplayName, sha, parameters, metrics, Samples(measured, telemetry).ToArray(), TelemetryText.NotesOf(telemetry))
             {
                 Verdict = verdict,
-                Manifest = RunManifest.Collect(null, measured.Threads, new Dictionary<string, string> { [model.DisplayName] = sha }),
+                Manifest = RunManifest.Collect(commandLine, measured.Threads, new Dictionary<string, string> { [model.DisplayName] = sha }),
             };
             return new LlmRun(measured, telemetry, record);
         }

@@ -150,6 +150,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         var sha = ModelHash.Sha256Of(model.Path);
         var fingerprint = PlatformFingerprint.OfThisMachine().WithRuntime("ONNX Runtime", OnnxRuntimeTarget.RuntimeVersion);
         var sources = TelemetryDiscovery.Discover();
+        var manifest = RunManifest.Collect(context.Arguments.ToArray(), settings.Threads, new Dictionary<string, string> { [model.DisplayName] = sha });
         var runs = new List<ScenarioRun>();
         var inParts = scenarios.Length > 1;
         ScenarioRun? interrupted = null;
@@ -174,11 +175,11 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
                     interrupted = stopped;
                     if (inParts)
                     {
-                        saver.SavePart(ToRecord(stopped, settings, model, sha, fingerprint, target));
+                        saver.SavePart(ToRecord(stopped, settings, model, sha, fingerprint, target, manifest));
                     }
                     else
                     {
-                        saver.Save(ToRecord(stopped, settings, model, sha, fingerprint, target), RunStatus.Interrupted);
+                        saver.Save(ToRecord(stopped, settings, model, sha, fingerprint, target, manifest), RunStatus.Interrupted);
                     }
 
                     throw;
@@ -199,11 +200,11 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             if (inParts)
             {
                 // Each scenario lands as it finishes, marked incomplete until the last one does: a kill keeps what finished, marked as partial.
-                saver.SavePart(ToRecord(runs[^1], settings, model, sha, fingerprint, target));
+                saver.SavePart(ToRecord(runs[^1], settings, model, sha, fingerprint, target, manifest));
             }
         }
 
-        var records = runs.Select(r => ToRecord(r, settings, model, sha, fingerprint, target)).ToArray();
+        var records = runs.Select(r => ToRecord(r, settings, model, sha, fingerprint, target, manifest)).ToArray();
 
         // Saved before anything else can fail (a plot, the terminal): the measurement is kept first.
         if (inParts)
@@ -317,7 +318,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         return baseSettings with { TargetQps = Math.Max(0.1, 0.8 * probe.SamplesPerSecond * settings.Concurrency) };
     }
 
-    private static MeasurementRecord ToRecord(ScenarioRun run, Settings settings, ModelFile model, string sha, PlatformFingerprint fingerprint, OnnxRuntimeTarget target)
+    private static MeasurementRecord ToRecord(ScenarioRun run, Settings settings, ModelFile model, string sha, PlatformFingerprint fingerprint, OnnxRuntimeTarget target, RunManifest manifest)
     {
         var (result, telemetry, startedAt, _, _) = run;
         var s = result.Settings;
@@ -378,7 +379,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         return new MeasurementRecord(MeasurementKind.Onnx, startedAt, TimeSpan.FromSeconds(result.Duration.Value), fingerprint, model.DisplayName, sha, parameters, metrics, samples, TelemetryText.NotesOf(telemetry))
         {
             Verdict = run.Verdict,
-            Manifest = RunManifest.Collect(null, settings.Threads, new Dictionary<string, string> { [model.DisplayName] = sha }),
+            Manifest = manifest,
         };
     }
 

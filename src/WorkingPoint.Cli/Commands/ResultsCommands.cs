@@ -63,7 +63,7 @@ internal static class ResultsText
         table.Row("Verdict", verdict.Validity == Validity.Valid ? $"[green]{Markup.Escape(verdict.Summary)}[/]" : $"[red]{Markup.Escape(verdict.Summary)}[/]");
         if (verdict.EarlyStoppingPercentile is { } percentile)
         {
-            table.Row($"Early-stopping p{Output.Number(percentile)}", verdict.EarlyStoppingEstimateMs is { } ms ? $"{Output.Number(ms)} ms (99 % confidence)" : "too few queries for an estimate");
+            table.Row($"Early-stopping p{percentile.ToString("0.##", CultureInfo.InvariantCulture)}", verdict.EarlyStoppingEstimateMs is { } ms ? $"{Output.Number(ms)} ms (99 % confidence)" : "too few queries for an estimate");
         }
 
         table.Row("Variation", verdict.VariationPercent is { } cv ? $"{Output.Number(cv, 2)} %" : "too few samples to tell");
