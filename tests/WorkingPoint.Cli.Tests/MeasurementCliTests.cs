@@ -151,6 +151,7 @@ public sealed class MeasurementCliTests : IDisposable
         Assert.Contains("single-stream: VALID", output, StringComparison.Ordinal);
         Assert.Contains("early-stopping p90", output, StringComparison.Ordinal);
         Assert.Contains(OperatingSystem.IsLinux() ? "other processes" : CpuContention.NotMeasurable, output, StringComparison.Ordinal);
+        Assert.Contains("Cold start: first result", output, StringComparison.Ordinal);
 
         using (var store = new SqliteResultStore(Db))
         {
@@ -159,6 +160,8 @@ public sealed class MeasurementCliTests : IDisposable
             var valid = store.Find(2)!.Record;
             Assert.Equal(WorkingPoint.Measurement.Scenarios.Validity.Valid, valid.Verdict!.Validity);
             Assert.Contains(valid.Metrics, m => m.Name == "latency.p90.early-stopping");
+            Assert.Contains(valid.Metrics, m => m.Name == "cold.first-inference" && m.Unit == "ms");
+            Assert.Contains(valid.Metrics, m => m.Name == "cold.load");
             Assert.Equal("1", valid.Manifest!.Threads);
             Assert.Contains("--min-queries 64", valid.Manifest.CommandLine, StringComparison.Ordinal);
             Assert.Equal(valid.ModelSha256, Assert.Single(valid.Manifest.ModelSha256).Value);

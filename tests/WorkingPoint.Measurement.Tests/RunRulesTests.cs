@@ -140,4 +140,26 @@ public sealed class RunRulesTests
     [Fact]
     public void Rules_state_themselves_in_one_line() =>
         Assert.Equal("≥ 10 s, ≥ 64 queries, p90 early stopping at 99 %, variation ≤ 5 %", RunRules.For(Scenario.SingleStream).ToString());
+
+    [Fact]
+    public void A_cold_start_times_the_load_then_one_inference_on_what_it_loaded()
+    {
+        var inferred = new List<string>();
+        var (loaded, cold) = ColdStart.Measure(() => "model", m => inferred.Add(m));
+
+        Assert.Equal("model", loaded);
+        Assert.Equal(["model"], inferred);
+        Assert.True(cold.LoadSeconds >= 0 && cold.FirstInferenceSeconds >= 0);
+        Assert.Equal(cold.LoadSeconds + cold.FirstInferenceSeconds, cold.LoadToFirstResultSeconds, 12);
+        Assert.True(cold.ProcessToFirstResultSeconds >= cold.LoadToFirstResultSeconds);
+    }
+
+    [Fact]
+    public void The_first_inference_is_compared_with_the_steady_state()
+    {
+        var cold = new ColdStart(1.5, 0.2, 0.008);
+
+        Assert.Equal(4, cold.FirstVersusSteady(0.002), 9);
+        Assert.Equal("first result 1.5 s after process start, 0.208 s after the model load began (load 200 ms); first inference 8 ms, 4 × the steady-state p50 (2 ms)", cold.Describe(0.002));
+    }
 }

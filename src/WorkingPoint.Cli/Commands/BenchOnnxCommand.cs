@@ -146,7 +146,9 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
 
         using var saver = ResultsText.Prepare(console, settings, settings.Json);
         var options = new OnnxRuntimeOptions(settings.Provider, settings.Threads, optimization, settings.Seed);
-        using var target = OnnxRuntimeTarget.Load(model.Path, model.Shapes, options);
+        // The load and one inference are timed as the cold start: what a product that starts on demand pays for its first answer.
+        var (loaded, coldStart) = ColdStart.Measure(() => OnnxRuntimeTarget.Load(model.Path, model.Shapes, options), t => t.Infer());
+        using var target = loaded;
         var sha = ModelHash.Sha256Of(model.Path);
         var fingerprint = PlatformFingerprint.OfThisMachine().WithRuntime("ONNX Runtime", OnnxRuntimeTarget.RuntimeVersion);
         var sources = TelemetryDiscovery.Discover();
@@ -175,11 +177,11 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
                     interrupted = stopped;
                     if (inParts)
                     {
-                        saver.SavePart(ToRecord(stopped, settings, model, sha, fingerprint, target, manifest));
+                        saver.SavePart(ToRecord(stopped, settings, model, sha, fingerprint, target, manifest, coldStart));
                     }
                     else
                     {
-                        saver.Save(ToRecord(stopped, settings, model, sha, fingerprint, target, manifest), RunStatus.Interrupted);
+                        saver.Save(ToRecord(stopped, settings, model, sha, fingerprint, target, manifest, coldStart), RunStatus.Interrupted);
                     }
 
                     throw;
@@ -200,11 +202,11 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             if (inParts)
             {
                 // Each scenario lands as it finishes, marked incomplete until the last one does: a kill keeps what finished, marked as partial.
-                saver.SavePart(ToRecord(runs[^1], settings, model, sha, fingerprint, target, manifest));
+                saver.SavePart(ToRecord(runs[^1], settings, model, sha, fingerprint, target, manifest, coldStart));
             }
         }
 
-        var records = runs.Select(r => ToRecord(r, settings, model, sha, fingerprint, target, manifest)).ToArray();
+        var records = runs.Select(r => ToRecord(r, settings, model, sha, fingerprint, target, manifest, coldStart)).ToArray();
 
         // Saved before anything else can fail (a plot, the terminal): the measurement is kept first.
         if (inParts)
@@ -229,6 +231,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
                 onnxRuntime = OnnxRuntimeTarget.RuntimeVersion,
                 runs = records.Select(r => new { scenario = r.Parameters["scenario"], verdict = r.Verdict, metrics = r.Metrics.ToDictionary(m => m.Name, m => new { m.Value, m.Unit }) }),
                 manifest = records[0].Manifest,
+                coldStart = new { processToFirstResultSeconds = coldStart.ProcessToFirstResultSeconds, loadMs = coldStart.LoadSeconds * 1000, firstInferenceMs = coldStart.FirstInferenceSeconds * 1000, firstVersusSteady = double.IsFinite(coldStart.FirstVersusSteady(SteadySeconds(runs[0].Result))) ? coldStart.FirstVersusSteady(SteadySeconds(runs[0].Result)) : (double?)null },
                 telemetry = TelemetryText.Lines(runs[^1].Telemetry),
                 plots,
             });
@@ -236,6 +239,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         else
         {
             Render(settings, model, target, runs, plots);
+            console.MarkupLine($"Cold start: {Markup.Escape(coldStart.Describe(SteadySeconds(runs[0].Result)))}.");
         }
 
         saver.ThrowIfUnsaved();
@@ -318,7 +322,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         return baseSettings with { TargetQps = Math.Max(0.1, 0.8 * probe.SamplesPerSecond * settings.Concurrency) };
     }
 
-    private static MeasurementRecord ToRecord(ScenarioRun run, Settings settings, ModelFile model, string sha, PlatformFingerprint fingerprint, OnnxRuntimeTarget target, RunManifest manifest)
+    private static MeasurementRecord ToRecord(ScenarioRun run, Settings settings, ModelFile model, string sha, PlatformFingerprint fingerprint, OnnxRuntimeTarget target, RunManifest manifest, ColdStart coldStart)
     {
         var (result, telemetry, startedAt, _, _) = run;
         var s = result.Settings;
@@ -360,6 +364,14 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         }
 
         var metrics = Metrics(run).ToList();
+        var steady = SteadySeconds(result);
+        metrics.Add(new Metric("cold.process-to-first-result", coldStart.ProcessToFirstResultSeconds, "s"));
+        metrics.Add(new Metric("cold.load", coldStart.LoadSeconds * 1000, "ms"));
+        metrics.Add(new Metric("cold.first-inference", coldStart.FirstInferenceSeconds * 1000, "ms"));
+        if (double.IsFinite(coldStart.FirstVersusSteady(steady)))
+        {
+            metrics.Add(new Metric("cold.first-vs-steady", coldStart.FirstVersusSteady(steady), "×"));
+        }
         var samples = new List<SampleSeries>
         {
             new("latency", "ms", result.Queries.Select(q => q.LatencySeconds * 1000).ToArray(), result.Queries.Select(q => q.IssuedAtSeconds).ToArray()),
@@ -453,6 +465,10 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             yield return new Metric("clock.mean", clocks[0].Values.Average(), "MHz");
         }
     }
+
+    /// <summary>The steady state a cold start is compared with: the median per-sample service time of the timed run.</summary>
+    private static double SteadySeconds(ScenarioResult result) =>
+        LatencyStatistics.Percentile(result.Queries.Select(q => (q.CompletedAtSeconds - q.StartedAtSeconds) / q.Samples).Order().ToArray(), 50);
 
     private static TimeSpan WindowOf(Settings settings, ScenarioResult result) =>
         TimeSpan.FromSeconds(settings.Window ?? Math.Max(result.Duration.Value / 30, 0.5));
