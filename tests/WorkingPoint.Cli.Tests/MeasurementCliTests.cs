@@ -199,7 +199,13 @@ public sealed class MeasurementCliTests : IDisposable
         {
             var quiet = Record(MeasurementKind.Llm, 1, "m.gguf", "pi-a", new Metric("tg128", 67, "t/s"));
             store.Save(quiet with { Verdict = new WorkingPoint.Measurement.Scenarios.RunVerdict("≥ 0 s, ≥ 5 repetitions, variation ≤ 5 %", [], [], Contention: new CpuContention(0.02, 0.03, 0, 1.9)) });
-            store.Save(quiet with { Verdict = new WorkingPoint.Measurement.Scenarios.RunVerdict("≥ 0 s, ≥ 5 repetitions, variation ≤ 5 %", [], [], Contention: new CpuContention(1.1, 1.2, 0, 0.8)), Metrics = [new Metric("tg128", 16, "t/s")] });
+            var busy = new CpuContention(1.1, 1.2, 0, 0.8);
+            store.Save(quiet with
+            {
+                Verdict = new WorkingPoint.Measurement.Scenarios.RunVerdict("≥ 0 s, ≥ 5 repetitions, variation ≤ 5 %", [], [busy.Warning], VariationPercent: 2.5, Contention: busy),
+                Manifest = new RunManifest("wpt bench llm m.gguf -t 4", "4", "0-3", "schedutil", "2400 MHz", "2400 MHz", "Linux 6.6", RunManifest.NotReadable, new SortedDictionary<string, string> { ["m.gguf"] = "0f0f" }),
+                Metrics = [new Metric("tg128", 16, "t/s")],
+            });
         }
 
         var (code, output, errors) = Wpt.Run("results", "compare", "1", "2", "--db", Db);
@@ -207,9 +213,12 @@ public sealed class MeasurementCliTests : IDisposable
         Assert.Contains("Warning: result 2 was measured on a busy machine (other processes 1.20 cores (1.10 before the run), steal 0 %, wpt 0.80 cores)", output.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
         Assert.DoesNotContain("result 1 was measured on a busy machine", output, StringComparison.Ordinal);
 
+        Golden.Verify("results-compare-contended.txt", output);
+
         (code, output, errors) = Wpt.Run("results", "show", "2", "--db", Db);
         Assert.True(code == 0, errors);
         Assert.Contains("VALID, contended", output, StringComparison.Ordinal);
+        Golden.Verify("results-show-judged.txt", output);
     }
 
     [Fact]
