@@ -53,12 +53,7 @@ internal static class ConfigImportView
             table.Row("windowed layers", $"{architecture.WindowedLayers} of {architecture.Layers} attend to the last {window} tokens");
         }
 
-        if (architecture.Experts is { } moe)
-        {
-            table.Row("experts", $"{moe.ActiveExperts} of {moe.ExpertCount} routed per token, each FFN {moe.ExpertFfnSize}" + (moe.SharedExperts > 0 ? $", {moe.SharedExperts} shared of FFN {moe.SharedExpertFfnSize}" : string.Empty));
-            table.Row("active parameters", $"{architecture.ActiveParameters:N0} per token ({100.0 * architecture.ActiveParameters / architecture.Parameters:0.0} %)");
-        }
-
+        // Experts and active parameters: ModelsCommand.Describe shows them for every MoE model.
         table.Title = new TableTitle($"[bold]{Markup.Escape(architecture.Id)}[/] from {Markup.Escape(Path.GetFileName(path))} (model_type {Markup.Escape(import.ModelType)})");
         console.Write(table);
         Output.Notes(console, "Notes", import.Notes);
