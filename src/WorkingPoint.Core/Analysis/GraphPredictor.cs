@@ -72,14 +72,19 @@ public static class GraphPredictor
         var layers = graph.Layers;
 
         var weightBytes = graph.TotalParameters * bytesPerWeight;
-        var liveBytes = graph.PeakLiveActivationElements * activationBytes * batch;
+        var execution = c.Unit.Execution;
+
+        // A dataflow pipeline streams a batch's frames one behind the other through stages that each hold one frame's
+        // buffers, so its live set is one frame's whatever the batch; a layer-by-layer unit holds the whole batch at once.
+        var liveBytes = graph.PeakLiveActivationElements * activationBytes * (execution == ExecutionStyle.Dataflow ? 1 : batch);
         var capacity = c.OnChipCapacityBytes;
         bool weightsOnChip, activationsOnChip;
-        var execution = c.Unit.Execution;
+        var contexts = 1;
         if (execution == ExecutionStyle.Dataflow)
         {
             weightsOnChip = weightBytes <= capacity;
             activationsOnChip = liveBytes <= capacity - (weightsOnChip ? weightBytes : 0);
+            contexts = Contexts(weightBytes, capacity);
         }
         else
         {
@@ -144,9 +149,14 @@ public static class GraphPredictor
         var ioBytes = c.Unit.HostLink is null ? 0 : (graph.Input.Elements + graph.OutputElements) * activationBytes * batch;
         var ioSeconds = ioBytes > 0 ? ioBytes / c.HostLinkBytesPerSecond : 0;
 
-        // The per-inference cost (submission, synchronisation, input/output handling) is paid once per batch, in series.
-        var latency = deviceSeconds + ioSeconds + c.InferenceOverheadSeconds;
-        var period = Math.Max(deviceSeconds, device.HostLinkSeconds + ioSeconds) + c.InferenceOverheadSeconds;
+        // The per-inference cost (submission, synchronisation, input/output handling) is paid once per batch on a
+        // layer-by-layer unit, in series. A dataflow pipeline takes the frames of a batch one at a time (each its own
+        // transfer), so it pays that cost per frame; what a batch amortises there is the context switches of a network split
+        // into contexts: the unit is reconfigured once per context and runs the whole batch through it.
+        var switchSeconds = contexts > 1 ? contexts * c.ContextSwitchSeconds : 0;
+        var fixedSeconds = (c.InferenceOverheadSeconds * (execution == ExecutionStyle.Dataflow ? batch : 1)) + switchSeconds;
+        var latency = deviceSeconds + ioSeconds + fixedSeconds;
+        var period = Math.Max(deviceSeconds, device.HostLinkSeconds + ioSeconds) + fixedSeconds;
 
         var dynamicJoules = device.DynamicJoules(c, precision) + (ioBytes * c.HostLinkPicojoulesPerByte * 1e-12);
         var power = PowerOutcome.For(c, dynamicJoules, period);
@@ -155,7 +165,7 @@ public static class GraphPredictor
 
         var required = (residence == WeightResidence.Dram ? weightBytes : 0) + (activationsOnChip ? 0 : liveBytes);
         var fits = !c.HasDram || required <= c.UsableDramBytes;
-        var bottleneck = OverallBottleneck(results, ioSeconds, device.FixedSeconds + c.InferenceOverheadSeconds, fits, power.Throttled, weightsOnChip, activationsOnChip, execution);
+        var bottleneck = OverallBottleneck(results, ioSeconds, device.FixedSeconds + fixedSeconds, fits, power.Throttled, weightsOnChip, activationsOnChip, execution);
 
         return new GraphPrediction(
             platform.Id,
@@ -181,6 +191,13 @@ public static class GraphPredictor
             power.SlowdownFactor,
             results);
     }
+
+    /// <summary>
+    /// The contexts a dataflow compiler splits a network into: one when its weights fit in the unit's on-chip capacity, else
+    /// ceil(weights / capacity), each loaded in turn (one when the capacity is unknown: nothing says how it would split).
+    /// </summary>
+    public static int Contexts(double weightBytes, double onChipCapacityBytes) =>
+        onChipCapacityBytes > 0 && weightBytes > onChipCapacityBytes ? (int)Math.Ceiling(weightBytes / onChipCapacityBytes) : 1;
 
     private static Bottleneck OverallBottleneck(LayerPrediction[] layers, double ioSeconds, double fixedSeconds, bool fits, bool throttled, bool weightsOnChip, bool activationsOnChip, ExecutionStyle style)
     {
