@@ -121,7 +121,7 @@ public static partial class RuntimeYaml
     {
         var profile = y.Mapping(root, "profile", string.Empty)
             ?? throw y.Error(root, "missing 'profile' (decodeDramShare, prefillComputeShare, networkComputeShare, layerOverheadUs, inferenceOverheadUs; each sourced, assumed with a note, or fitted).");
-        y.RejectUnknownKeys(profile, "profile", "decodeDramShare", "prefillComputeShare", "networkComputeShare", "layerOverheadUs", "inferenceOverheadUs", "contextSwitchUs", "byWeights", "origin");
+        y.RejectUnknownKeys(profile, "profile", "decodeDramShare", "prefillComputeShare", "networkComputeShare", "layerOverheadUs", "inferenceOverheadUs", "byWeights", "origin");
         var byWeights = new Dictionary<string, WeightFormatShares>();
         if (y.Mapping(profile, "byWeights", "profile") is { } formats)
         {
@@ -154,7 +154,6 @@ public static partial class RuntimeYaml
                 Microseconds(y, profile, "inferenceOverheadUs", references))
             {
                 ByWeights = byWeights,
-                ContextSwitch = Microseconds(y, profile, "contextSwitchUs", references),
                 Origin = y.String(profile, "origin", "profile") ?? "prior",
             }.Validate(id);
             double? Prior(string key) => y.FigurePrior(profile, key, "profile");
@@ -165,7 +164,6 @@ public static partial class RuntimeYaml
                 NetworkComputeShare = Prior("networkComputeShare") ?? read.NetworkComputeShare,
                 LayerOverhead = Prior("layerOverheadUs") is { } layer ? new Seconds(layer * 1e-6) : read.LayerOverhead,
                 InferenceOverhead = Prior("inferenceOverheadUs") is { } inference ? new Seconds(inference * 1e-6) : read.InferenceOverhead,
-                ContextSwitch = Prior("contextSwitchUs") is { } contextSwitch ? new Seconds(contextSwitch * 1e-6) : read.ContextSwitch,
                 Origin = "prior",
             };
             return (read, prior.Validate($"{id} (priors)"));

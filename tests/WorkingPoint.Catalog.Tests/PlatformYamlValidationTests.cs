@@ -202,7 +202,6 @@ public sealed class PlatformUnitsAndRuntimeYamlTests
           networkComputeShare: { value: null, assumed: 0.5, note: "prior" }
           layerOverheadUs: { value: 12, fit: "wpt calibrate" }
           inferenceOverheadUs: { value: null, assumed: 0, note: "none" }
-          contextSwitchUs: { value: 250, fit: "wpt calibrate", prior: 0 }
           byWeights:
             q8_0: { decodeDramShare: { value: 0.6, fit: "wpt calibrate" } }
         errorBands:
@@ -248,33 +247,12 @@ public sealed class PlatformUnitsAndRuntimeYamlTests
     [InlineData("rows: 31", "rows: 0", "outside the accepted range")]
     [InlineData("assumed: 0.4, note: \"prior\" }", "assumed: 0.4, note: \"prior\", prior: 0.3 }", "has a prior but no fit")]
     [InlineData("plusMinusPercent: 18.5", "plusMinusPercent: -3", "outside the accepted range")]
-    [InlineData("contextSwitchUs: { value: 250,", "contextSwitchUs: { value: -5,", "'profile.contextSwitchUs.value' is -5")]
-    [InlineData("contextSwitchUs: { value: 250,", "contextSwitchUs: { value: lots,", "profile.contextSwitchUs")]
-    [InlineData("contextSwitchUs: { value: 250, fit: \"wpt calibrate\", prior: 0 }", "contextSwitchUs: 250", "profile.contextSwitchUs")]
-    [InlineData("contextSwitchUs:", "contextSwitchMs:", "contextSwitchMs")]
     public void A_bad_runtime_file_is_refused_in_one_line(string find, string replace, string expected)
     {
         var yaml = Runtime.Replace(find, replace, StringComparison.Ordinal);
         var ex = Assert.Throws<CatalogException>(() => RuntimeYaml.Parse("rt.yaml", yaml));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
         Assert.StartsWith("rt.yaml:", ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void A_context_switch_cost_loads_in_microseconds_with_the_prior_its_fit_started_from()
-    {
-        var runtime = RuntimeYaml.Parse("rt.yaml", Runtime);
-        Assert.Equal(250e-6, runtime.Profile.ContextSwitch.Value, 12);
-        Assert.Equal(0, runtime.PriorProfile!.ContextSwitch.Value);
-    }
-
-    [Fact]
-    public void A_context_switch_cost_left_out_is_zero()
-    {
-        var yaml = Runtime.Replace("  contextSwitchUs: { value: 250, fit: \"wpt calibrate\", prior: 0 }\n", string.Empty, StringComparison.Ordinal);
-        var runtime = RuntimeYaml.Parse("rt.yaml", yaml);
-        Assert.Equal(0, runtime.Profile.ContextSwitch.Value);
-        Assert.Equal(0, runtime.PriorProfile!.ContextSwitch.Value);
     }
 
     [Fact]

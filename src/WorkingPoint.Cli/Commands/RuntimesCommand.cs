@@ -72,8 +72,7 @@ public sealed class RuntimesCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             t.Row($"  {format}", Markup.Escape($"DRAM share {(shares.DecodeDramShare is { } d ? Output.Number(d) : "as above")}, prefill compute share {(shares.PrefillComputeShare is { } c ? Output.Number(c) : "as above")}"));
         }
 
-        var contextSwitch = profile.ContextSwitch.Value > 0 ? $", {Output.Number(profile.ContextSwitch.Value * 1e6)} µs per context switch" : string.Empty;
-        t.Row("fixed cost", $"{Output.Number(profile.LayerOverhead.Value * 1e6)} µs per layer, {Output.Number(profile.InferenceOverhead.Value * 1e6)} µs per inference{contextSwitch}");
+        t.Row("fixed cost", $"{Output.Number(profile.LayerOverhead.Value * 1e6)} µs per layer, {Output.Number(profile.InferenceOverhead.Value * 1e6)} µs per inference");
         t.Row("profile", Markup.Escape(profile.FollowsPlatform ? "the platform's achievable fractions (a generic runtime)" : profile.Origin));
         t.Row("usual on", Markup.Escape(string.Join(", ", catalog.Platforms.Where(p => p.DefaultRuntimes.Values.Contains(runtime)).Select(p => p.Id).DefaultIfEmpty("no catalog platform"))));
         console.Write(t);
@@ -99,7 +98,6 @@ internal sealed record RuntimeJson(
     double NetworkComputeShare,
     double LayerOverheadUs,
     double InferenceOverheadUs,
-    double ContextSwitchUs,
     IReadOnlyDictionary<string, WeightFormatShares> ByWeights,
     string Origin,
     IReadOnlyList<FigureSource> Sources)
@@ -115,7 +113,6 @@ internal sealed record RuntimeJson(
         r.Profile.NetworkComputeShare,
         r.Profile.LayerOverhead.Value * 1e6,
         r.Profile.InferenceOverhead.Value * 1e6,
-        r.Profile.ContextSwitch.Value * 1e6,
         r.Profile.ByWeights,
         r.Profile.Origin,
         r.Provenance.Figures);

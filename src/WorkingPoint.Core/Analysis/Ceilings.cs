@@ -109,7 +109,6 @@ public sealed class Ceilings
         EnergyKnown = _picojoulesPerOp.Any(e => e > 0);
         LayerOverheadSeconds = runtime?.Profile.LayerOverhead.Value ?? 0;
         InferenceOverheadSeconds = runtime?.Profile.InferenceOverhead.Value ?? 0;
-        ContextSwitchSeconds = runtime?.Profile.ContextSwitch.Value ?? 0;
     }
 
     /// <summary>
@@ -135,9 +134,6 @@ public sealed class Ceilings
 
     /// <summary>Fixed cost per inference or request (submission, input and output handling) the runtime pays.</summary>
     public double InferenceOverheadSeconds { get; }
-
-    /// <summary>Fixed cost per context switch on a dataflow unit, paid once per context per batch when the weights do not fit on chip.</summary>
-    public double ContextSwitchSeconds { get; }
 
     public double DramBytesPerSecond { get; }
 

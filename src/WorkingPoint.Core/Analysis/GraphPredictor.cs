@@ -79,12 +79,10 @@ public static class GraphPredictor
         var liveBytes = graph.PeakLiveActivationElements * activationBytes * (execution == ExecutionStyle.Dataflow ? 1 : batch);
         var capacity = c.OnChipCapacityBytes;
         bool weightsOnChip, activationsOnChip;
-        var contexts = 1;
         if (execution == ExecutionStyle.Dataflow)
         {
             weightsOnChip = weightBytes <= capacity;
             activationsOnChip = liveBytes <= capacity - (weightsOnChip ? weightBytes : 0);
-            contexts = Contexts(weightBytes, capacity);
         }
         else
         {
@@ -151,10 +149,8 @@ public static class GraphPredictor
 
         // The per-inference cost (submission, synchronisation, input/output handling) is paid once per batch on a
         // layer-by-layer unit, in series. A dataflow pipeline takes the frames of a batch one at a time (each its own
-        // transfer), so it pays that cost per frame; what a batch amortises there is the context switches of a network split
-        // into contexts: the unit is reconfigured once per context and runs the whole batch through it.
-        var switchSeconds = contexts > 1 ? contexts * c.ContextSwitchSeconds : 0;
-        var fixedSeconds = (c.InferenceOverheadSeconds * (execution == ExecutionStyle.Dataflow ? batch : 1)) + switchSeconds;
+        // transfer), so it pays that cost per frame; what a batch amortises there is the reload of weights that do not fit.
+        var fixedSeconds = c.InferenceOverheadSeconds * (execution == ExecutionStyle.Dataflow ? batch : 1);
         var latency = deviceSeconds + ioSeconds + fixedSeconds;
         var period = Math.Max(deviceSeconds, device.HostLinkSeconds + ioSeconds) + fixedSeconds;
 
@@ -191,13 +187,6 @@ public static class GraphPredictor
             power.SlowdownFactor,
             results);
     }
-
-    /// <summary>
-    /// The contexts a dataflow compiler splits a network into: one when its weights fit in the unit's on-chip capacity, else
-    /// ceil(weights / capacity), each loaded in turn (one when the capacity is unknown: nothing says how it would split).
-    /// </summary>
-    public static int Contexts(double weightBytes, double onChipCapacityBytes) =>
-        onChipCapacityBytes > 0 && weightBytes > onChipCapacityBytes ? (int)Math.Ceiling(weightBytes / onChipCapacityBytes) : 1;
 
     private static Bottleneck OverallBottleneck(LayerPrediction[] layers, double ioSeconds, double fixedSeconds, bool fits, bool throttled, bool weightsOnChip, bool activationsOnChip, ExecutionStyle style)
     {

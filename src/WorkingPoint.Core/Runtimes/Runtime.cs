@@ -44,13 +44,6 @@ public sealed record RuntimeProfile(
     /// <summary>Shares that differ per weight format (keyed by weight format id, e.g. q8_0).</summary>
     public IReadOnlyDictionary<string, WeightFormatShares> ByWeights { get; init; } = new Dictionary<string, WeightFormatShares>();
 
-    /// <summary>
-    /// Fixed cost of one context switch on a dataflow unit: a network whose weights exceed the unit's on-chip capacity runs as
-    /// ceil(weights / capacity) contexts, and each batch pays this once per context (reconfiguring the unit) on top of
-    /// reloading that context's weights. Zero: no switch cost (the roofline's weight reload only).
-    /// </summary>
-    public Seconds ContextSwitch { get; init; }
-
     /// <summary>Where the figures come from: "prior" (sourced or assumed), "platform", or the calibration that fitted them.</summary>
     public string Origin { get; init; } = "prior";
 
@@ -74,7 +67,7 @@ public sealed record RuntimeProfile(
         return platform with { Compute = compute, Dram = own?.DecodeDramShare ?? DecodeDramShare };
     }
 
-    /// <summary>Checks every share is in (0, 1] and every fixed cost (overheads, context switch) is between 0 and 10 s.</summary>
+    /// <summary>Checks every share is in (0, 1] and every overhead is finite and ≥ 0.</summary>
     public RuntimeProfile Validate(string owner)
     {
         Share(DecodeDramShare, "decodeDramShare");
@@ -95,7 +88,6 @@ public sealed record RuntimeProfile(
 
         Overhead(LayerOverhead.Value, "layerOverheadUs");
         Overhead(InferenceOverhead.Value, "inferenceOverheadUs");
-        Overhead(ContextSwitch.Value, "contextSwitchUs");
         return this;
 
         void Share(double value, string name)

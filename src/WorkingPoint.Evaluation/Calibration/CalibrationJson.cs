@@ -138,7 +138,7 @@ public static class FittedProfileFile
         var profile = fitted.Profile;
         text.Append("profile:\n");
         text.Append("  origin: ").Append(Quote(group.Fitted ? $"wpt calibrate {date}" : profile.Origin)).Append('\n');
-        double[] values = [profile.DecodeDramShare, profile.PrefillComputeShare, profile.NetworkComputeShare, profile.LayerOverhead.Value * 1e6, profile.InferenceOverhead.Value * 1e6, profile.ContextSwitch.Value * 1e6];
+        double[] values = [profile.DecodeDramShare, profile.PrefillComputeShare, profile.NetworkComputeShare, profile.LayerOverhead.Value * 1e6, profile.InferenceOverhead.Value * 1e6];
         for (var i = 0; i < group.Parameters.Count; i++)
         {
             var p = group.Parameters[i];

@@ -6,7 +6,7 @@ using WorkingPoint.Evaluation.Published;
 namespace WorkingPoint.Evaluation.Calibration;
 
 /// <summary>
-/// A runtime's profile as the calibration sees it: the three shares and the three fixed costs (per layer, per inference, per context switch; in µs, as the runtime files write
+/// A runtime's profile as the calibration sees it: the three shares and the two fixed costs (in µs, as the runtime files write
 /// them) as a vector with bounds, the runtime's prior profile (its figures before any fit) as the prior. Per-weight-format shares (byWeights) are kept as
 /// the file has them.
 /// </summary>
@@ -24,13 +24,12 @@ public sealed record RuntimeProfileParameters(Runtime Runtime) : IProfileParamet
         new CalibrationParameter("networkComputeShare", 0.01, 1, 0.5),
         new CalibrationParameter("layerOverheadUs", OverheadFloorMicroseconds, 10_000, OverheadFloorMicroseconds, LowerMeansZero: true),
         new CalibrationParameter("inferenceOverheadUs", OverheadFloorMicroseconds, 100_000, OverheadFloorMicroseconds, LowerMeansZero: true),
-        new CalibrationParameter("contextSwitchUs", OverheadFloorMicroseconds, 100_000, OverheadFloorMicroseconds, LowerMeansZero: true),
     ]).WithPriors(Vector(Runtime.PriorProfile ?? Runtime.Profile));
 
     public double[] ToVector() => Vector(Runtime.Profile);
 
     private static double[] Vector(RuntimeProfile p) =>
-        [p.DecodeDramShare, p.PrefillComputeShare, p.NetworkComputeShare, p.LayerOverhead.Value * 1e6, p.InferenceOverhead.Value * 1e6, p.ContextSwitch.Value * 1e6];
+        [p.DecodeDramShare, p.PrefillComputeShare, p.NetworkComputeShare, p.LayerOverhead.Value * 1e6, p.InferenceOverhead.Value * 1e6];
 
     public RuntimeProfileParameters FromVector(IReadOnlyList<double> values)
     {
@@ -41,7 +40,6 @@ public sealed record RuntimeProfileParameters(Runtime Runtime) : IProfileParamet
             NetworkComputeShare = values[2],
             LayerOverhead = Overhead(values[3]),
             InferenceOverhead = Overhead(values[4]),
-            ContextSwitch = Overhead(values[5]),
             Origin = FittedOrigin,
         };
         return new RuntimeProfileParameters(Runtime with { Profile = profile });

@@ -47,7 +47,7 @@ public sealed class PublishedCalibrationTests
     {
         var c = Report.Value.Groups[0].Prior[0].Row;
 
-        var fitted = new RuntimeProfileParameters(c.Runtime).FromVector([0.4, 0.3, 0.2, 25, 0.1, 300]);
+        var fitted = new RuntimeProfileParameters(c.Runtime).FromVector([0.4, 0.3, 0.2, 25, 0.1]);
         var request = fitted.Apply(c);
 
         Assert.Same(fitted.Runtime, request.Runtime);
@@ -56,7 +56,6 @@ public sealed class PublishedCalibrationTests
         Assert.Equal((0.4, 0.3, 0.2), (profile.DecodeDramShare, profile.PrefillComputeShare, profile.NetworkComputeShare));
         Assert.Equal(25e-6, profile.LayerOverhead.Value, 12);
         Assert.Equal(0, profile.InferenceOverhead.Value);
-        Assert.Equal(300e-6, profile.ContextSwitch.Value, 12);
         Assert.Equal(new[] { 0.4, 0.3, 0.2 }, fitted.ToVector()[..3]);
     }
 
