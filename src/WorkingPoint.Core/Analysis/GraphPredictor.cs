@@ -72,10 +72,13 @@ public static class GraphPredictor
         var layers = graph.Layers;
 
         var weightBytes = graph.TotalParameters * bytesPerWeight;
-        var liveBytes = graph.PeakLiveActivationElements * activationBytes * batch;
+        var execution = c.Unit.Execution;
+
+        // A dataflow pipeline streams a batch's frames one behind the other through stages that each hold one frame's
+        // buffers, so its live set is one frame's whatever the batch; a layer-by-layer unit holds the whole batch at once.
+        var liveBytes = graph.PeakLiveActivationElements * activationBytes * (execution == ExecutionStyle.Dataflow ? 1 : batch);
         var capacity = c.OnChipCapacityBytes;
         bool weightsOnChip, activationsOnChip;
-        var execution = c.Unit.Execution;
         if (execution == ExecutionStyle.Dataflow)
         {
             weightsOnChip = weightBytes <= capacity;
@@ -144,9 +147,12 @@ public static class GraphPredictor
         var ioBytes = c.Unit.HostLink is null ? 0 : (graph.Input.Elements + graph.OutputElements) * activationBytes * batch;
         var ioSeconds = ioBytes > 0 ? ioBytes / c.HostLinkBytesPerSecond : 0;
 
-        // The per-inference cost (submission, synchronisation, input/output handling) is paid once per batch, in series.
-        var latency = deviceSeconds + ioSeconds + c.InferenceOverheadSeconds;
-        var period = Math.Max(deviceSeconds, device.HostLinkSeconds + ioSeconds) + c.InferenceOverheadSeconds;
+        // The per-inference cost (submission, synchronisation, input/output handling) is paid once per batch on a
+        // layer-by-layer unit, in series. A dataflow pipeline takes the frames of a batch one at a time (each its own
+        // transfer), so it pays that cost per frame; what a batch amortises there is the reload of weights that do not fit.
+        var fixedSeconds = c.InferenceOverheadSeconds * (execution == ExecutionStyle.Dataflow ? batch : 1);
+        var latency = deviceSeconds + ioSeconds + fixedSeconds;
+        var period = Math.Max(deviceSeconds, device.HostLinkSeconds + ioSeconds) + fixedSeconds;
 
         var dynamicJoules = device.DynamicJoules(c, precision) + (ioBytes * c.HostLinkPicojoulesPerByte * 1e-12);
         var power = PowerOutcome.For(c, dynamicJoules, period);
@@ -155,7 +161,7 @@ public static class GraphPredictor
 
         var required = (residence == WeightResidence.Dram ? weightBytes : 0) + (activationsOnChip ? 0 : liveBytes);
         var fits = !c.HasDram || required <= c.UsableDramBytes;
-        var bottleneck = OverallBottleneck(results, ioSeconds, device.FixedSeconds + c.InferenceOverheadSeconds, fits, power.Throttled, weightsOnChip, activationsOnChip, execution);
+        var bottleneck = OverallBottleneck(results, ioSeconds, device.FixedSeconds + fixedSeconds, fits, power.Throttled, weightsOnChip, activationsOnChip, execution);
 
         return new GraphPrediction(
             platform.Id,
