@@ -454,7 +454,7 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
             parameters[$"{r.Workload.Id}.model"] = r.File.DisplayName;
         }
 
-        var metrics = new List<Metric> { new("cpu.utilisation", cpuShare * 100, "%") };
+        var metrics = new List<Metric>();
         foreach (var r in result.Frames)
         {
             metrics.Add(new($"{r.Id}.fps", r.AchievedFramesPerSecond(result.DurationSeconds), "frames/s"));
@@ -495,6 +495,7 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
             }
         }
 
+        metrics.Add(new("cpu.utilisation", cpuShare * 100, "%"));
         foreach (var t in report.Targets.Where(t => t.MeasuredMet is not null))
         {
             metrics.Add(new($"target.{t.Workload}.{t.Target.Replace(' ', '-')}.met", t.MeasuredMet!.Value ? 1 : 0, "bool"));
