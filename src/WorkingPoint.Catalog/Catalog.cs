@@ -178,7 +178,7 @@ public sealed class Catalog
             ?? throw new CatalogException($"Unknown platform '{idOrPath}'.{Suggest(idOrPath, Platforms.Select(p => p.Id))} Run 'wpt platforms' for the list, or pass a path to a platform YAML file.");
     }
 
-    /// <summary>A catalog id, or a path to a model YAML file.</summary>
+    /// <summary>A catalog id, or a path to a model file: YAML, ONNX, GGUF or a Hugging Face config.json.</summary>
     public CatalogModel ResolveModel(string idOrPath)
     {
         if (LooksLikePath(idOrPath))
@@ -195,6 +195,11 @@ public sealed class Catalog
                 return new LlmCatalogModel(gguf.Architecture, gguf.Weights);
             }
 
+            if (extension is ".json")
+            {
+                return new LlmCatalogModel(HuggingFaceConfig.Load(idOrPath).Architecture);
+            }
+
             return new LlmCatalogModel(LlmYaml.Parse(idOrPath, ReadFile(idOrPath, "model")));
         }
 
@@ -208,7 +213,7 @@ public sealed class Catalog
             ? [.. Platforms.Where(p => p.HasAnyPeak), .. File.Exists(HostPlatform.DefaultPath) ? [ResolvePlatform(HostPlatform.Id)] : Array.Empty<Platform>()]
             : list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ResolvePlatform).ToArray();
 
-    private static readonly string[] FileExtensions = [".yaml", ".yml", ".onnx", ".gguf"];
+    private static readonly string[] FileExtensions = [".yaml", ".yml", ".onnx", ".gguf", ".json"];
 
     private static bool LooksLikePath(string text) =>
         text.Contains('/', StringComparison.Ordinal) || text.Contains('\\', StringComparison.Ordinal)

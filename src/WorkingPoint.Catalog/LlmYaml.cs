@@ -109,7 +109,7 @@ public static partial class LlmYaml
                 y.Bool(e, "biases", "experts") ?? (family == LlmFamily.GptOss));
         }
 
-        var published = y.Bounded(r, "publishedParameters", string.Empty, 1, 1e14, "parameters", integral: true);
+        var published = y.Bounded(r, "publishedParameters", string.Empty, 1, ModelLimits.MaxParameters, "parameters", integral: true);
         try
         {
             return new LlmArchitecture(
@@ -120,14 +120,14 @@ public static partial class LlmYaml
                 Int(r, "layers", string.Empty),
                 heads,
                 Int(r, "kvHeads", string.Empty),
-                y.Integer(r, "headDim", string.Empty, 1, 65_536, "elements") ?? hidden / heads,
+                y.Integer(r, "headDim", string.Empty, 1, ModelLimits.MaxHeadDim, "elements") ?? hidden / heads,
                 Int(r, "ffnSize", string.Empty),
                 Int(r, "vocabSize", string.Empty),
                 y.Bool(r, "tiedEmbeddings", string.Empty) ?? false,
                 y.Bool(r, "qkvBias", string.Empty) ?? false,
                 y.Bool(r, "gatedFfn", string.Empty) ?? true,
-                y.Integer(r, "maxContext", string.Empty, 1, 1 << 24, "tokens") ?? 4096,
-                y.Integer(r, "slidingWindow", string.Empty, 1, 1 << 24, "tokens"),
+                y.Integer(r, "maxContext", string.Empty, 1, ModelLimits.MaxContextTokens, "tokens") ?? 4096,
+                y.Integer(r, "slidingWindow", string.Empty, 1, ModelLimits.MaxContextTokens, "tokens"),
                 published is { } p ? (long)p : null,
                 y.String(r, "source", string.Empty),
                 vision,

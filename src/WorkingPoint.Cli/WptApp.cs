@@ -93,11 +93,12 @@ public static class WptApp
             config.AddCommand<RuntimesCommand>("runtimes").WithDescription("List the runtimes (the unit each runs on and its profile), or show one with its sources.").WithExample("runtimes", "llama.cpp-metal");
             config.AddBranch("models", models =>
             {
-                models.SetDescription("List the model catalog, or show one model's architecture and counts; import ONNX and GGUF files; export catalog networks to ONNX; synthesize catalog LLMs as GGUF.");
+                models.SetDescription("List the model catalog, or show one model's architecture and counts; import ONNX and GGUF files and Hugging Face config.json; export catalog networks to ONNX; synthesize catalog LLMs as GGUF.");
                 models.SetDefaultCommand<ModelsCommand>();
                 models.AddCommand<ModelsCommand>("show").WithDescription("One model's architecture and counts (also: wpt models ID).").WithExample("models", "show", "llama-3.2-1b");
-                models.AddCommand<ImportModelCommand>("import").WithDescription("Read an ONNX file (inputs, layers, operations, parameters, unsupported operators) or a GGUF file (architecture, tensors, bytes per weight).")
-                    .WithExample("models", "import", "model.onnx", "--input", "x=1x3x960x960");
+                models.AddCommand<ImportModelCommand>("import").WithDescription("Read an ONNX file (inputs, layers, operations, parameters, unsupported operators), a GGUF file (architecture, tensors, bytes per weight) or a Hugging Face config.json (the architecture; -o writes it as a model YAML file).")
+                    .WithExample("models", "import", "model.onnx", "--input", "x=1x3x960x960")
+                    .WithExample("models", "import", "config.json", "-o", "my-model.yaml");
                 models.AddCommand<SynthModelCommand>("synth").WithDescription("Write a catalog LLM as a GGUF file with its exact tensor shapes and random weights (f16, q8_0, q4_0, …), streamed to disk.")
                     .WithExample("models", "synth", "llama-3.2-1b", "--weights", "q4_0", "-o", "model.gguf");
                 models.AddCommand<ExportModelCommand>("export").WithDescription("Write a catalog network as a runnable ONNX file with random weights.").WithExample("models", "export", "yolov8s", "--input", "640x640");

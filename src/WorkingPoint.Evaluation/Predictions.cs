@@ -23,7 +23,8 @@ public sealed record PredictionRequest(
     AchievableFractions? Fractions = null,
     Runtime? Runtime = null,
     double? ComputeShare = null,
-    double? DramShare = null)
+    double? DramShare = null,
+    ExpertPlacement ExpertsIn = ExpertPlacement.WithWeights)
 {
     /// <summary>
     /// A GGUF file's own tensors; otherwise LLMs default to llama.cpp's Q4_0, speech models to fp16 (as whisper.cpp ships them),
@@ -154,7 +155,7 @@ public static class Predictions
         switch (model)
         {
             case LlmCatalogModel llm:
-                var workload = new LlmWorkload(llm.Architecture, weights, request.KvCache ?? KvCacheFormat.F16);
+                var workload = new LlmWorkload(llm.Architecture, weights, request.KvCache ?? KvCacheFormat.F16, request.ExpertsIn);
                 var scenario = request.Generation ?? new LlmScenario();
                 return new LlmModelPrediction(platform, model, LlmPredictor.Predict(workload, ceilings, scenario, EncoderOf(llm, ceilings, weights, scenario))) { Runtime = ceilings.Runtime, Unit = ceilings.Unit };
             case GraphCatalogModel graph:

@@ -22,7 +22,18 @@ public static class GgufArchitecture
         ["qwen2"] = LlmFamily.Qwen2,
         ["gemma2"] = LlmFamily.Gemma2,
         ["phi3"] = LlmFamily.Phi3,
+        ["qwen3"] = LlmFamily.Qwen3,
+        ["qwen3moe"] = LlmFamily.Qwen3Moe,
+        ["gemma3"] = LlmFamily.Gemma3,
+        ["gpt-oss"] = LlmFamily.GptOss,
     };
+
+    /// <summary>The general.architecture llama.cpp gives a family: Mixtral is its "llama" with experts.</summary>
+    public static string ArchitectureName(LlmFamily family) =>
+        family == LlmFamily.Mixtral ? "llama" : Families.First(f => f.Value == family).Key;
+
+    /// <summary>Families a GGUF file can hold (those of <see cref="Families"/>, and Mixtral as "llama" with experts).</summary>
+    public static bool CanHold(LlmFamily family) => family == LlmFamily.Mixtral || Families.Values.Contains(family);
 
     /// <summary>llama.cpp's general.file_type numbers for the formats the synthesizer writes.</summary>
     private static readonly Dictionary<string, int> FileTypes = new(StringComparer.Ordinal)
@@ -63,7 +74,27 @@ public static class GgufArchitecture
         var vocab = Integer(file, $"{archName}.vocab_size")
             ?? (file.Get("tokenizer.ggml.tokens") is { ArrayLength: > 0 } tokens ? tokens.ArrayLength : (int?)null)
             ?? (file.Tensor("token_embd.weight") is { Dimensions.Count: 2 } embedding ? (int)embedding.Dimensions[1] : 0);
-        int? window = family == LlmFamily.Gemma2 ? Integer(file, $"{archName}.attention.sliding_window") : null;
+        int? window = family is LlmFamily.Gemma2 or LlmFamily.Gemma3 or LlmFamily.GptOss ? Integer(file, $"{archName}.attention.sliding_window") : null;
+
+        // Mixture of experts: llama.cpp's expert_* keys; a "llama" file with experts is Mixtral, whose experts are feed_forward_length wide.
+        MixtureOfExperts? experts = null;
+        if (Integer(file, $"{archName}.expert_count") is { } expertCount and > 0)
+        {
+            if (family == LlmFamily.Llama)
+            {
+                family = LlmFamily.Mixtral;
+            }
+
+            var sharedCount = Integer(file, $"{archName}.expert_shared_count") ?? 0;
+            experts = new MixtureOfExperts(
+                expertCount,
+                Integer(file, $"{archName}.expert_used_count") ?? throw new GgufFormatException($"{path}: metadata '{archName}.expert_used_count' is missing; a model with {expertCount} experts must say how many each token uses."),
+                Integer(file, $"{archName}.expert_feed_forward_length") ?? ffn,
+                sharedCount,
+                sharedCount > 0 ? Integer(file, $"{archName}.expert_shared_feed_forward_length") ?? ffn : 0,
+                SharedExpertGate: file.Tensor("blk.0.ffn_gate_inp_shexp.weight") is not null,
+                Biases: family == LlmFamily.GptOss);
+        }
 
         var architecture = new LlmArchitecture(
             Id: System.IO.Path.GetFileNameWithoutExtension(path),
@@ -78,11 +109,12 @@ public static class GgufArchitecture
             VocabSize: vocab,
             TiedEmbeddings: file.Tensor("output.weight") is null,
             QkvBias: file.Tensor("blk.0.attn_q.bias") is not null,
-            GatedFfn: family == LlmFamily.Phi3 || file.Tensor("blk.0.ffn_gate.weight") is not null,
+            GatedFfn: family == LlmFamily.Phi3 || experts is not null || file.Tensor("blk.0.ffn_gate.weight") is not null,
             MaxContext: context,
             SlidingWindow: window,
             PublishedParameters: null,
-            Source: path);
+            Source: path,
+            Experts: experts);
         try
         {
             architecture.Validate();
@@ -119,7 +151,7 @@ public static class GgufArchitecture
     /// <summary>The metadata llama.cpp needs to load <paramref name="architecture"/> in <paramref name="weights"/>, tokenizer included.</summary>
     public static IReadOnlyList<KeyValuePair<string, GgufValue>> Metadata(LlmArchitecture architecture, WeightFormat weights)
     {
-        var arch = Families.First(f => f.Value == architecture.Family).Key;
+        var arch = ArchitectureName(architecture.Family);
         var list = new List<KeyValuePair<string, GgufValue>>();
         void Add(string key, GgufValue value) => list.Add(new(key, value));
         Add("general.architecture", GgufValue.Of(arch));
@@ -130,7 +162,8 @@ public static class GgufArchitecture
         Add($"{arch}.context_length", GgufValue.Of((uint)architecture.MaxContext));
         Add($"{arch}.embedding_length", GgufValue.Of((uint)architecture.HiddenSize));
         Add($"{arch}.block_count", GgufValue.Of((uint)architecture.Layers));
-        Add($"{arch}.feed_forward_length", GgufValue.Of((uint)architecture.FfnSize));
+        // Mixtral (llama.cpp's "llama" with experts) takes its experts' width from feed_forward_length.
+        Add($"{arch}.feed_forward_length", GgufValue.Of((uint)(architecture.Family == LlmFamily.Mixtral && architecture.Experts is { } m ? m.ExpertFfnSize : architecture.FfnSize)));
         Add($"{arch}.attention.head_count", GgufValue.Of((uint)architecture.AttentionHeads));
         Add($"{arch}.attention.head_count_kv", GgufValue.Of((uint)architecture.KvHeads));
         Add($"{arch}.attention.key_length", GgufValue.Of((uint)architecture.HeadDim));
@@ -144,6 +177,26 @@ public static class GgufArchitecture
             Add($"{arch}.attention.sliding_window", GgufValue.Of((uint)(architecture.SlidingWindow ?? 4096)));
             Add($"{arch}.attn_logit_softcapping", GgufValue.Of(50f));
             Add($"{arch}.final_logit_softcapping", GgufValue.Of(30f));
+        }
+        else if (architecture.Family is LlmFamily.Gemma3 or LlmFamily.GptOss && architecture.SlidingWindow is { } window)
+        {
+            Add($"{arch}.attention.sliding_window", GgufValue.Of((uint)window));
+        }
+
+        if (architecture.Experts is { } moe)
+        {
+            Add($"{arch}.expert_count", GgufValue.Of((uint)moe.ExpertCount));
+            Add($"{arch}.expert_used_count", GgufValue.Of((uint)moe.ActiveExperts));
+            if (architecture.Family != LlmFamily.Mixtral)
+            {
+                Add($"{arch}.expert_feed_forward_length", GgufValue.Of((uint)moe.ExpertFfnSize));
+            }
+
+            if (moe.SharedExperts > 0)
+            {
+                Add($"{arch}.expert_shared_count", GgufValue.Of((uint)moe.SharedExperts));
+                Add($"{arch}.expert_shared_feed_forward_length", GgufValue.Of((uint)moe.SharedExpertFfnSize));
+            }
         }
 
         list.AddRange(SyntheticTokenizer.Metadata(architecture.VocabSize, architecture.Family));

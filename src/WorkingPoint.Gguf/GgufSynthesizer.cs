@@ -37,7 +37,7 @@ public static class GgufSynthesizer
 
     public static SynthesisPlan Plan(LlmArchitecture architecture, WeightFormat weights)
     {
-        if (!GgufArchitecture.Families.Values.Contains(architecture.Family))
+        if (!GgufArchitecture.CanHold(architecture.Family))
         {
             throw new InvalidInputException($"{architecture.Family.ToString().ToLowerInvariant()} models are not llama.cpp models, so they cannot be written as GGUF for it; llama.cpp runs {string.Join(", ", GgufArchitecture.Families.Keys)}.");
         }
@@ -52,7 +52,10 @@ public static class GgufSynthesizer
                 throw new InvalidInputException($"Weight format '{weights.Id}' stores {tensor.Name} as {encoding.Id}, which llama.cpp files cannot hold or this synthesizer cannot write. Use one of: {string.Join(", ", SupportedFormats.Select(f => f.Id))}.");
             }
 
-            IReadOnlyList<long> dims = tensor.Rows == 1 ? [tensor.RowLength] : [tensor.RowLength, tensor.Rows];
+            // Experts stack along a third dimension (per-expert bias rows along the second), as llama.cpp stores them.
+            IReadOnlyList<long> dims = tensor.Experts > 1
+                ? tensor.RowsPerExpert == 1 ? [tensor.RowLength, tensor.Experts] : [tensor.RowLength, tensor.RowsPerExpert, tensor.Experts]
+                : tensor.Rows == 1 ? [tensor.RowLength] : [tensor.RowLength, tensor.Rows];
             tensors.Add(new GgufTensorSpec(tensor.Name, dims, layout.Type));
         }
 

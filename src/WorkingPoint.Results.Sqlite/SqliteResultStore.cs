@@ -5,6 +5,7 @@ using Microsoft.Data.Sqlite;
 using WorkingPoint.Core.Versioning;
 using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.Results;
+using WorkingPoint.Measurement.Scenarios;
 
 namespace WorkingPoint.Results.Sqlite;
 
@@ -17,7 +18,7 @@ namespace WorkingPoint.Results.Sqlite;
 public sealed class SqliteResultStore : IResultStore, IDisposable
 {
     /// <summary>The schema version this code writes; <see cref="Migrations"/>[v-1] takes a database from v-1 to v.</summary>
-    public const int SchemaVersion = 4;
+    public const int SchemaVersion = 5;
 
     /// <summary>How long one attempt waits for another process's lock before giving up (SQLite's busy timeout).</summary>
     public static readonly TimeSpan DefaultLockWait = TimeSpan.FromSeconds(10);
@@ -75,6 +76,13 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         """
         ALTER TABLE measurements ADD COLUMN wpt_commit TEXT;
         ALTER TABLE measurements ADD COLUMN catalog_sha256 TEXT;
+        """,
+
+        // v5: the run-rules verdict (VALID/INVALID, warnings, contention) and the reproducibility manifest, as JSON; null for
+        // records saved before (never judged, manifest not kept).
+        """
+        ALTER TABLE measurements ADD COLUMN verdict_json TEXT;
+        ALTER TABLE measurements ADD COLUMN manifest_json TEXT;
         """,
     ];
 
@@ -277,8 +285,8 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         var rows = 0;
         using (var insert = Command(
             """
-            INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256)
-            VALUES ($kind, $startedAt, $duration, $fingerprint, $model, $sha, $parameters, $notes, $version, $status, $group, $commit, $catalog);
+            INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256, verdict_json, manifest_json)
+            VALUES ($kind, $startedAt, $duration, $fingerprint, $model, $sha, $parameters, $notes, $version, $status, $group, $commit, $catalog, $verdict, $manifest);
             """))
         {
             insert.Parameters.AddWithValue("$kind", record.Kind.ToString());
@@ -294,6 +302,8 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             insert.Parameters.AddWithValue("$group", (object?)record.RunGroup ?? DBNull.Value);
             insert.Parameters.AddWithValue("$commit", _writer.Commit);
             insert.Parameters.AddWithValue("$catalog", _writer.CatalogSha256);
+            insert.Parameters.AddWithValue("$verdict", record.Verdict is { } verdict ? JsonSerializer.Serialize(verdict, Json) : DBNull.Value);
+            insert.Parameters.AddWithValue("$manifest", record.Manifest is { } manifest ? JsonSerializer.Serialize(manifest, Json) : DBNull.Value);
             insert.ExecuteNonQuery();
             AfterRowWritten?.Invoke(++rows);
         }
@@ -439,7 +449,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     private List<StoredMeasurement> Query(string where, (string Name, object Value)? parameter, int limit)
     {
         var rows = new List<(long Id, MeasurementRecord Record, string? WptVersion, string? WptCommit, string? CatalogSha256)>();
-        using (var select = Command($"SELECT id, kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256 FROM measurements {where} ORDER BY started_at DESC, id DESC LIMIT $limit;"))
+        using (var select = Command($"SELECT id, kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256, verdict_json, manifest_json FROM measurements {where} ORDER BY started_at DESC, id DESC LIMIT $limit;"))
         {
             if (parameter is { } p)
             {
@@ -465,6 +475,8 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
                 {
                     Status = StatusOf(id, reader.GetString(10)),
                     RunGroup = reader.IsDBNull(11) ? null : reader.GetString(11),
+                    Verdict = reader.IsDBNull(14) ? null : JsonSerializer.Deserialize<RunVerdict>(reader.GetString(14), Json),
+                    Manifest = reader.IsDBNull(15) ? null : JsonSerializer.Deserialize<RunManifest>(reader.GetString(15), Json),
                 };
                 rows.Add((id, record, reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(12) ? null : reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetString(13)));
             }

@@ -139,6 +139,12 @@ public sealed class LlmCliTests : IDisposable
         Assert.Contains(saved.Samples, s => s.Name == "tg4.seconds" && s.Values.Count == 2);
         Assert.NotNull(saved.ModelSha256);
         Assert.Contains("LLamaSharp (llama.cpp)", saved.Platform.RuntimeVersions.Keys);
+
+        // llama-bench's rules: the repetitions asked for, no minimum duration, no percentile.
+        Assert.Equal("≥ 0 s, ≥ 2 repetitions, variation ≤ 5 %", json.RootElement.GetProperty("verdict").GetProperty("rules").GetString());
+        Assert.Equal(WorkingPoint.Measurement.Scenarios.Validity.Valid, saved.Verdict!.Validity);
+        Assert.Equal("1", saved.Manifest!.Threads);
+        Assert.Equal(saved.ModelSha256, Assert.Single(saved.Manifest.ModelSha256).Value);
     }
 
     [Fact]
@@ -150,6 +156,7 @@ public sealed class LlmCliTests : IDisposable
         Assert.Contains("| pp16 ", output, StringComparison.Ordinal);
         Assert.Contains("tg4@d64", output, StringComparison.Ordinal);
         Assert.Contains("Time to first token", output, StringComparison.Ordinal);
+        Assert.Contains("Run rules: ≥ 0 s, ≥ 1 repetitions, variation ≤ 5 %.", output, StringComparison.Ordinal);
         Assert.Contains("<svg", File.ReadAllText(plot), StringComparison.Ordinal);
         Assert.Contains("Decode (tokens/s)", File.ReadAllText(plot), StringComparison.Ordinal);
     }

@@ -137,6 +137,91 @@ public sealed class MeasurementCliTests : IDisposable
     }
 
     [Fact]
+    public void Bench_onnx_judges_each_run_by_the_run_rules_and_keeps_the_verdict_and_manifest()
+    {
+        // 5 queries: too few for a p90 early-stopping estimate at 99 % (64 needed), so INVALID, naming that rule.
+        var (code, output, errors) = Wpt.Run("bench", "onnx", TestModels.OcrDirectionClassifier, "--input", "192x48", "--duration", "0", "--min-queries", "5", "--warmup", "1", "--threads", "1", "--db", Db);
+        Assert.True(code == 0, errors);
+        Assert.Contains("Run rules: ≥ 0 s, ≥ 5 queries, p90 early stopping at 99 %, variation ≤ 5 %.", output, StringComparison.Ordinal);
+        Assert.Contains("single-stream: INVALID (early stopping: 5 queries give no p90 estimate at 99 % confidence; it needs ≥ 64)", output, StringComparison.Ordinal);
+
+        // 64 queries meet the rules the run asked for: VALID, with LoadGen's early-stopping p90 (the slowest query, at exactly 64).
+        (code, output, errors) = Wpt.Run("bench", "onnx", TestModels.OcrDirectionClassifier, "--input", "192x48", "--duration", "0", "--min-queries", "64", "--warmup", "1", "--threads", "1", "--db", Db);
+        Assert.True(code == 0, errors);
+        Assert.Contains("single-stream: VALID", output, StringComparison.Ordinal);
+        Assert.Contains("early-stopping p90", output, StringComparison.Ordinal);
+        Assert.Contains(OperatingSystem.IsLinux() ? "other processes" : CpuContention.NotMeasurable, output, StringComparison.Ordinal);
+        Assert.Contains("Cold start: first result", output, StringComparison.Ordinal);
+
+        using (var store = new SqliteResultStore(Db))
+        {
+            var invalid = store.Find(1)!.Record;
+            Assert.Equal(WorkingPoint.Measurement.Scenarios.Validity.Invalid, invalid.Verdict!.Validity);
+            var valid = store.Find(2)!.Record;
+            Assert.Equal(WorkingPoint.Measurement.Scenarios.Validity.Valid, valid.Verdict!.Validity);
+            Assert.Contains(valid.Metrics, m => m.Name == "latency.p90.early-stopping");
+            Assert.Contains(valid.Metrics, m => m.Name == "cold.first-inference" && m.Unit == "ms");
+            Assert.Contains(valid.Metrics, m => m.Name == "cold.load");
+            Assert.Equal("1", valid.Manifest!.Threads);
+            Assert.Contains("--min-queries 64", valid.Manifest.CommandLine, StringComparison.Ordinal);
+            Assert.Equal(valid.ModelSha256, Assert.Single(valid.Manifest.ModelSha256).Value);
+        }
+
+        (code, output, errors) = Wpt.Run("results", "show", "2", "--db", Db);
+        Assert.True(code == 0, errors);
+        Assert.Contains("Verdict", output, StringComparison.Ordinal);
+        Assert.Contains("CPU governor", output, StringComparison.Ordinal);
+        Assert.Contains("kernel", output, StringComparison.Ordinal);
+
+        (code, output, errors) = Wpt.Run("results", "compare", "1", "2", "--db", Db);
+        Assert.True(code == 0, errors);
+        Assert.Contains("Manifest differences", output, StringComparison.Ordinal);
+        Assert.Contains("command line: wpt bench onnx", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bench_onnx_quick_is_marked_and_judged_by_the_default_rules()
+    {
+        var (code, output, errors) = Wpt.Run("bench", "onnx", TestModels.OcrDirectionClassifier, "--input", "192x48", "--quick", "--threads", "1", "--json", "--no-save");
+        Assert.True(code == 0, errors);
+        using var json = JsonDocument.Parse(output);
+        var verdict = json.RootElement.GetProperty("runs")[0].GetProperty("verdict");
+        Assert.True(verdict.GetProperty("quick").GetBoolean());
+        Assert.Equal("invalid", verdict.GetProperty("validity").GetString());
+        Assert.Contains("min duration", verdict.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Contains("quick run", verdict.GetProperty("summary").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Results_compare_warns_when_a_side_was_measured_on_a_busy_machine()
+    {
+        using (var store = new SqliteResultStore(Db, "test"))
+        {
+            var quiet = Record(MeasurementKind.Llm, 1, "m.gguf", "pi-a", new Metric("tg128", 67, "t/s"));
+            store.Save(quiet with { Verdict = new WorkingPoint.Measurement.Scenarios.RunVerdict("≥ 0 s, ≥ 5 repetitions, variation ≤ 5 %", [], [], Contention: new CpuContention(0.02, 0.03, 0, 1.9)) });
+            var busy = new CpuContention(1.1, 1.2, 0, 0.8);
+            store.Save(quiet with
+            {
+                Verdict = new WorkingPoint.Measurement.Scenarios.RunVerdict("≥ 0 s, ≥ 5 repetitions, variation ≤ 5 %", [], [busy.Warning], VariationPercent: 2.5, Contention: busy),
+                Manifest = new RunManifest("wpt bench llm m.gguf -t 4", "4", "0-3", "schedutil", "2400 MHz", "2400 MHz", "Linux 6.6", RunManifest.NotReadable, new SortedDictionary<string, string> { ["m.gguf"] = "0f0f" }),
+                Metrics = [new Metric("tg128", 16, "t/s")],
+            });
+        }
+
+        var (code, output, errors) = Wpt.Run("results", "compare", "1", "2", "--db", Db);
+        Assert.True(code == 0, errors);
+        Assert.Contains("Warning: result 2 was measured on a busy machine (other processes 1.20 cores (1.10 before the run), steal 0 %, wpt 0.80 cores)", output.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.DoesNotContain("result 1 was measured on a busy machine", output, StringComparison.Ordinal);
+
+        Golden.Verify("results-compare-contended.txt", output);
+
+        (code, output, errors) = Wpt.Run("results", "show", "2", "--db", Db);
+        Assert.True(code == 0, errors);
+        Assert.Contains("VALID, contended", output, StringComparison.Ordinal);
+        Golden.Verify("results-show-judged.txt", output);
+    }
+
+    [Fact]
     public void Bench_onnx_runs_every_scenario_writes_plots_and_json()
     {
         var plot = Path.Combine(_directory, "latency.svg");
@@ -195,6 +280,7 @@ public sealed class MeasurementCliTests : IDisposable
     [InlineData("Execution provider 'tpu' is not available", "--provider", "tpu")]
     [InlineData("--opt 'max' is not an optimization level", "--opt", "max")]
     [InlineData("--sustained runs one scenario", "--sustained", "1", "--scenario", "all")]
+    [InlineData("--quick and --sustained exclude each other", "--quick", "--sustained", "1")]
     public void Bench_onnx_bad_options_get_one_line_and_exit_2(string expected, params string[] options)
     {
         var (code, _, errors) = Wpt.Run(["bench", "onnx", TestModels.OcrDirectionClassifier, "--input", "192x48", "--no-save", .. options]);

@@ -68,9 +68,9 @@ public sealed class OutputFormatTests
 
         Assert.True(code == 0, errors);
         var lines = output.TrimEnd().Split('\n');
-        Assert.Equal("Platform,FPS,Latency,Bottleneck,Power,FPS/W,Price,FPS/$,Fits", lines[0]);
+        Assert.Equal("Platform,FPS,±,Latency,Bottleneck,Power,FPS/W,Price,FPS/$,Fits", lines[0]);
         Assert.Equal(3, lines.Length);
-        Assert.StartsWith("hailo-8,\"1,884\",0.579 ms,runtime-overhead,", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("hailo-8,\"1,884\",243 %,0.579 ms,runtime-overhead,", lines[1], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -89,9 +89,9 @@ public sealed class OutputFormatTests
         var (code, output, errors) = Wpt.Run("compare", "-m", "mobilenet-v2", "-p", "hailo-8,rk3588", "--format", "md");
 
         Assert.True(code == 0, errors);
-        Assert.Contains("| Platform | FPS | Latency | Bottleneck |", output, StringComparison.Ordinal);
-        Assert.Contains("| --- | ---: | ---: | --- |", output, StringComparison.Ordinal);
-        Assert.Contains("| hailo-8 | 1,884 | 0.579 ms | runtime-overhead |", output, StringComparison.Ordinal);
+        Assert.Contains("| Platform | FPS | ± | Latency | Bottleneck |", output, StringComparison.Ordinal);
+        Assert.Contains("| --- | ---: | ---: | ---: | --- |", output, StringComparison.Ordinal);
+        Assert.Contains("| hailo-8 | 1,884 | 243 % | 0.579 ms | runtime-overhead |", output, StringComparison.Ordinal);
     }
 
     [Fact]

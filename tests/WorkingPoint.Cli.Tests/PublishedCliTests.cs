@@ -119,13 +119,13 @@ public sealed class PublishedCliTests
     {
         var data = DataWith(
             "P1,raspberry-pi-5,llama-3.2-1b,q4_k_m,llama.cpp-cpu,cpu,1,,128,,,tg_tok_s,7.69,dambergn/ollama-benchmarks README,,",
-            "X1,raspberry-pi-5,mistral-7b,q4_k_m,llama.cpp-cpu,cpu,1,,128,,,tg_tok_s,2.1,somewhere,,");
+            "X1,raspberry-pi-5,mixtral-8x7b,q4_k_m,llama.cpp-cpu,cpu,1,,128,,,tg_tok_s,2.1,somewhere,,");
 
         var (code, output, errors) = Wpt.Run("published", "--data", data);
 
         Assert.True(code == 0, errors);
         Assert.Contains("Not predictable", output, StringComparison.Ordinal);
-        Assert.Contains("X1 (raspberry-pi-5, mistral-7b, tg_tok_s): model 'mistral-7b' is not in the catalog", output, StringComparison.Ordinal);
+        Assert.Contains("X1 (raspberry-pi-5, mixtral-8x7b, tg_tok_s): model 'mixtral-8x7b' is not in the catalog", output, StringComparison.Ordinal);
     }
 
     [Fact]

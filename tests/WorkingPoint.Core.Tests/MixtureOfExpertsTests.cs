@@ -1,9 +1,15 @@
+using FsCheck;
+using FsCheck.Xunit;
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Workloads;
 
 namespace WorkingPoint.Core.Tests;
 
 public sealed class MixtureOfExpertsTests
 {
+    private static readonly Ceilings Soc = new(TestPlatforms.Soc(int8Tops: 100, dramGiB: 64));
+
     /// <summary>Qwen3-30B-A3B as its config.json gives it: 48 blocks, 128 experts of width 768, 8 active.</summary>
     public static LlmArchitecture Qwen3_30B_A3B() => new(
         "qwen3-30b-a3b", "Qwen3 30B-A3B", LlmFamily.Qwen3Moe, 2048, 48, 32, 4, 128, 6144, 151936, false, false, true, 40960, null, 30_532_122_624, null,
@@ -102,5 +108,132 @@ public sealed class MixtureOfExpertsTests
         Assert.Equal(windowed, arch.WindowedLayers);
         Assert.Equal(layers - (layers / 4), (arch with { SlidingWindowPattern = 4 }).WindowedLayers);
         Assert.Equal(0, (arch with { SlidingWindow = null }).WindowedLayers);
+    }
+
+    [Theory]
+    [InlineData(128, 8, 1)]
+    [InlineData(128, 8, 4)]
+    [InlineData(128, 8, 64)]
+    [InlineData(32, 4, 16)]
+    [InlineData(8, 2, 3)]
+    public void The_expected_distinct_experts_match_a_seeded_simulation_of_uniform_top_k_routing(int experts, int active, int batch)
+    {
+        // Each simulated token picks a uniformly random k-subset (partial Fisher–Yates), independently of the others.
+        const int Steps = 20_000;
+        var random = new Random(1234);
+        var order = Enumerable.Range(0, experts).ToArray();
+        var chosen = new bool[experts];
+        double sum = 0;
+        for (var step = 0; step < Steps; step++)
+        {
+            Array.Clear(chosen);
+            for (var token = 0; token < batch; token++)
+            {
+                for (var i = 0; i < active; i++)
+                {
+                    var j = random.Next(i, experts);
+                    (order[i], order[j]) = (order[j], order[i]);
+                    chosen[order[i]] = true;
+                }
+            }
+
+            sum += chosen.Count(c => c);
+        }
+
+        // The per-expert "missed by every token" indicators are negatively associated, so the count's variance is at most the
+        // sum of theirs, E·p(1−p) ≤ E/4; five standard errors of the mean of 20,000 steps bound a false failure below 1e-6.
+        var tolerance = 5 * Math.Sqrt(experts / 4.0 / Steps);
+        var expected = new MixtureOfExperts(experts, active, 64).ExpectedDistinctExperts(batch);
+        Assert.InRange(sum / Steps, expected - tolerance, expected + tolerance);
+    }
+
+    [Fact]
+    public void One_token_reads_exactly_its_k_experts_and_a_large_batch_reads_nearly_all()
+    {
+        var moe = new MixtureOfExperts(128, 8, 768);
+        Assert.Equal(8, moe.ExpectedDistinctExperts(1), 9);
+        Assert.InRange(moe.ExpectedDistinctExperts(256), 127.9, 128);
+    }
+
+    [Fact]
+    public void A_decode_step_reads_the_dense_weights_once_and_the_distinct_experts_the_batch_routes_to()
+    {
+        var arch = Qwen3_30B_A3B();
+        var w = new LlmWorkload(arch, WeightFormat.Q8_0, KvCacheFormat.F16);
+        var expertBytes = w.RoutedExpertBytes;
+        Assert.Equal(WeightFormat.Q8_0.EncodingFor(arch.Tensors.Single(t => t.Name == "blk.0.ffn_up_exps.weight")).BytesFor(2048, 768L * 128) * 3 * 48, expertBytes, 0);
+        var dense = w.DecodeWeightBytesFor(1) - (expertBytes * 8 / 128);
+        Assert.Equal(dense + (expertBytes * arch.Experts!.ExpectedDistinctExperts(4) / 128), w.DecodeWeightBytesFor(4), 3);
+        Assert.Equal(w.DecodeWeightBytes, w.DecodeWeightBytesFor(1));
+
+        // Memory holds every expert; the per-token compute counts k of them.
+        Assert.True(w.WeightBytes > w.DecodeWeightBytes * 5);
+        Assert.Equal(2.0 * (arch.ActiveParameters - arch.EmbeddingParameters - arch.Tensors.Where(t => t.Rows == 1 || t.RowsPerExpert == 1).Sum(t => t.Elements / t.Experts * (t.Experts > 1 ? 8 : 1)) - (arch.Tensors.Single(t => t.Name == "output.weight").Elements)), w.BodyMatmulOpsPerToken, 0);
+    }
+
+    [Fact]
+    public void A_dense_models_decode_and_prefill_are_unchanged_by_the_expert_arithmetic()
+    {
+        var w = new LlmWorkload(TestPlatforms.Llama32_1B(), WeightFormat.Q4_0, KvCacheFormat.F16);
+        Assert.Equal(w.DecodeWeightBytes, w.DecodeWeightBytesFor(64));
+        Assert.Equal(0, w.ExpertBytesFor(64));
+        Assert.Equal(w.WeightBytes, w.ResidentWeightBytes);
+    }
+
+    [Fact]
+    public void Prefill_counts_only_the_routed_compute_but_memory_counts_every_expert()
+    {
+        var arch = Qwen3_30B_A3B();
+        var moe = new LlmWorkload(arch, WeightFormat.Q4_0, KvCacheFormat.F16);
+        var allActive = new LlmWorkload(arch with { Experts = arch.Experts! with { ActiveExperts = 128 } }, WeightFormat.Q4_0, KvCacheFormat.F16);
+        var prefill = LlmPredictor.PrefillPass(moe, Soc, 512, 1, 512);
+        var prefillAll = LlmPredictor.PrefillPass(allActive, Soc, 512, 1, 512);
+        Assert.True(prefill.Ops < prefillAll.Ops / 5, $"{prefill.Ops:E3} vs {prefillAll.Ops:E3}");
+        Assert.Equal(moe.WeightBytes, allActive.WeightBytes);
+        var prediction = LlmPredictor.Predict(moe, Soc, new LlmScenario(512, 128));
+        Assert.True(prediction.MemoryRequired.Value > moe.WeightBytes);
+    }
+
+    [Fact]
+    public void Experts_held_in_host_memory_cross_the_link_every_step_and_leave_device_memory()
+    {
+        var arch = Qwen3_30B_A3B();
+        var card = new Ceilings(TestPlatforms.Soc(int8Tops: 100, dramGiB: 8, link: new HostLink(HostLinkKind.PcieGen4, 16)));
+        var inDram = new LlmWorkload(arch, WeightFormat.Q4_0, KvCacheFormat.F16);
+        var inHost = new LlmWorkload(arch, WeightFormat.Q4_0, KvCacheFormat.F16, ExpertPlacement.Host);
+        var step = LlmPredictor.DecodeStep(inHost, card, 1000, 2);
+        Assert.Equal(inHost.ExpertBytesFor(2), step.HostLinkBytes, 0);
+        Assert.Equal(inHost.WeightBytes - inHost.RoutedExpertBytes, inHost.ResidentWeightBytes);
+        Assert.False(LlmPredictor.Predict(inDram, card, new LlmScenario(512, 128)).Fits);
+        Assert.True(LlmPredictor.Predict(inHost, card, new LlmScenario(512, 128)).Fits);
+    }
+
+    [Fact]
+    public void Experts_in_host_memory_on_a_platform_without_a_link_name_the_missing_figure()
+    {
+        var inHost = new LlmWorkload(Qwen3_30B_A3B(), WeightFormat.Q4_0, KvCacheFormat.F16, ExpertPlacement.Host);
+        var ex = Assert.Throws<MissingFigureException>(() => LlmPredictor.Predict(inHost, Soc, new LlmScenario()));
+        Assert.Contains("no host link bandwidth", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Experts_in_host_memory_for_a_dense_model_is_refused()
+    {
+        var ex = Assert.Throws<InvalidInputException>(() => new LlmWorkload(TestPlatforms.Llama32_1B(), WeightFormat.Q4_0, KvCacheFormat.F16, ExpertPlacement.Host));
+        Assert.Contains("mixture-of-experts models only", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Property(MaxTest = 200)]
+    public bool More_active_experts_never_make_a_decode_step_faster(PositiveInt active, PositiveInt more, PositiveInt batch, PositiveInt context)
+    {
+        var arch = Qwen3_30B_A3B();
+        var k = (active.Get % 127) + 1;
+        var k2 = Math.Min(128, k + (more.Get % 128));
+        double Step(int activeExperts) => LlmPredictor.DecodeStep(
+            new LlmWorkload(arch with { Experts = arch.Experts! with { ActiveExperts = activeExperts } }, WeightFormat.Q4_0, KvCacheFormat.F16),
+            Soc,
+            context.Get % 32768,
+            (batch.Get % 64) + 1).Seconds;
+        return Step(k2) >= Step(k);
     }
 }

@@ -14,6 +14,11 @@ public sealed class GgufTests
     [InlineData(LlmFamily.Qwen2, "q8_0")]
     [InlineData(LlmFamily.Gemma2, "fp16")]
     [InlineData(LlmFamily.Phi3, "q4_k_m")]
+    [InlineData(LlmFamily.Qwen3, "q8_0")]
+    [InlineData(LlmFamily.Qwen3Moe, "q4_k_m")]
+    [InlineData(LlmFamily.Gemma3, "q8_0")]
+    [InlineData(LlmFamily.Mixtral, "q4_0")]
+    [InlineData(LlmFamily.GptOss, "q8_0")]
     public void A_synthesized_file_reads_back_as_the_architecture_it_was_written_from(LlmFamily family, string format)
     {
         var expected = TinyLlm.Architecture(family);
@@ -24,8 +29,33 @@ public sealed class GgufTests
         Assert.Equal(
             (expected.HiddenSize, expected.Layers, expected.AttentionHeads, expected.KvHeads, expected.HeadDim, expected.FfnSize, expected.VocabSize, expected.TiedEmbeddings, expected.QkvBias, expected.SlidingWindow),
             (actual.HiddenSize, actual.Layers, actual.AttentionHeads, actual.KvHeads, actual.HeadDim, actual.FfnSize, actual.VocabSize, actual.TiedEmbeddings, actual.QkvBias, actual.SlidingWindow));
+        Assert.Equal(expected.Experts, actual.Experts);
+        Assert.Equal(expected.Parameters, actual.Parameters);
         Assert.Equal(3u, model.File.Version);
         Assert.Empty(model.OtherTensors);
+    }
+
+    [Fact]
+    public void Expert_tensors_are_written_three_dimensional_with_the_expert_metadata_llama_cpp_reads()
+    {
+        var file = GgufReader.Read(TinyLlm.File(LlmFamily.Qwen3Moe, "q8_0"));
+        Assert.Equal([256L, 256L, 4L], file.Tensor("blk.0.ffn_up_exps.weight")!.Dimensions);
+        Assert.Equal([256L, 4L], file.Tensor("blk.0.ffn_gate_inp.weight")!.Dimensions);
+        Assert.Equal(GgmlType.F32, file.Tensor("blk.0.ffn_gate_inp.weight")!.Type);
+        Assert.Equal(4L, file.Get("qwen3moe.expert_count")!.AsInteger);
+        Assert.Equal(2L, file.Get("qwen3moe.expert_used_count")!.AsInteger);
+        Assert.Equal(256L, file.Get("qwen3moe.expert_feed_forward_length")!.AsInteger);
+        Assert.Equal("llama", GgufReader.Read(TinyLlm.File(LlmFamily.Mixtral, "q4_0")).Architecture);
+    }
+
+    [Fact]
+    public void A_mixture_of_experts_file_without_its_expert_used_count_is_named()
+    {
+        var plan = GgufSynthesizer.Plan(TinyLlm.Architecture(LlmFamily.Qwen3Moe), WeightFormat.Q8_0);
+        var path = Path.Combine(Directory.CreateTempSubdirectory("wpt-gguf-moe-").FullName, "no-used-count.gguf");
+        GgufSynthesizer.Write(plan with { Metadata = plan.Metadata.Where(m => m.Key != "qwen3moe.expert_used_count").ToArray() }, path);
+        var ex = Assert.Throws<GgufFormatException>(() => GgufArchitecture.Load(path));
+        Assert.Contains("expert_used_count", ex.Message, StringComparison.Ordinal);
     }
 
     [Theory]

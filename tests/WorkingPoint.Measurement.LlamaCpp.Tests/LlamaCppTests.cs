@@ -14,6 +14,11 @@ public sealed class LlamaCppTests
     [InlineData(LlmFamily.Qwen2, "q4_0")]
     [InlineData(LlmFamily.Gemma2, "q8_0")]
     [InlineData(LlmFamily.Phi3, "q4_k_m")]
+    [InlineData(LlmFamily.Qwen3, "q4_0")]
+    [InlineData(LlmFamily.Qwen3Moe, "q4_0")]
+    [InlineData(LlmFamily.Gemma3, "q8_0")]
+    [InlineData(LlmFamily.Mixtral, "q4_0")]
+    [InlineData(LlmFamily.GptOss, "q8_0")]
     public void Llama_cpp_loads_a_synthesized_model_of_each_family_and_its_logits_are_finite(LlmFamily family, string format)
     {
         using var model = LlamaCppModel.Load(TinyLlm.File(family, format), 128, new LlamaCppOptions(Threads: 1));

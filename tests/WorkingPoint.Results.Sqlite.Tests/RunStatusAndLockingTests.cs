@@ -52,6 +52,26 @@ public sealed class RunStatusAndLockingTests : IDisposable
     }
 
     [Fact]
+    public void A_version_4_database_gains_the_verdict_and_manifest_columns_and_its_records_read_without_them()
+    {
+        using (var v4 = new SqliteResultStore(DbPath, "old"))
+        {
+            v4.Save(SqliteResultStoreTests.Record());
+        }
+
+        // Take it back to what a v4 wpt left: no verdict or manifest columns, user_version 4.
+        Execute("ALTER TABLE measurements DROP COLUMN verdict_json; ALTER TABLE measurements DROP COLUMN manifest_json; PRAGMA user_version = 4;");
+
+        using var store = new SqliteResultStore(DbPath, "test");
+        Assert.Equal(SqliteResultStore.SchemaVersion, store.OpenSchemaVersion);
+        var old = Assert.Single(store.List()).Record;
+        Assert.Null(old.Verdict);
+        Assert.Null(old.Manifest);
+        var id = store.Save(SqliteResultStoreTests.Judged());
+        Assert.Equal("INVALID (min duration: ran 5 s, the rules need ≥ 10 s), quick run, contended", store.Find(id)!.Record.Verdict!.Summary);
+    }
+
+    [Fact]
     public void A_version_2_database_is_upgraded_and_its_records_read_as_complete()
     {
         using (var v2 = new SqliteResultStore(DbPath, "old"))
@@ -60,7 +80,7 @@ public sealed class RunStatusAndLockingTests : IDisposable
         }
 
         // Take it back to what a v2 wpt left: no status or run group columns, user_version 2.
-        Execute("ALTER TABLE measurements DROP COLUMN status; DROP INDEX measurements_by_run_group; ALTER TABLE measurements DROP COLUMN run_group; ALTER TABLE measurements DROP COLUMN wpt_commit; ALTER TABLE measurements DROP COLUMN catalog_sha256; PRAGMA user_version = 2;");
+        Execute("ALTER TABLE measurements DROP COLUMN status; DROP INDEX measurements_by_run_group; ALTER TABLE measurements DROP COLUMN run_group; ALTER TABLE measurements DROP COLUMN wpt_commit; ALTER TABLE measurements DROP COLUMN catalog_sha256; ALTER TABLE measurements DROP COLUMN verdict_json; ALTER TABLE measurements DROP COLUMN manifest_json; PRAGMA user_version = 2;");
 
         using var store = new SqliteResultStore(DbPath, "test");
         Assert.Equal(SqliteResultStore.SchemaVersion, store.OpenSchemaVersion);

@@ -1,6 +1,7 @@
 using Microsoft.Data.Sqlite;
 using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.Results;
+using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Results.Sqlite;
 
 namespace WorkingPoint.Results.Sqlite.Tests;
@@ -28,6 +29,34 @@ public sealed class SqliteResultStoreTests : IDisposable
         [new Metric("latency.p90", 12.25, "ms"), new Metric("throughput", 81.6, "samples/s")],
         [new SampleSeries("latency", "ms", [12.0, 12.5, 11.9], [0.0, 0.012, 0.025]), new SampleSeries("telemetry.thermal.cpu", "°C", [45.5])],
         "note ✓");
+
+    /// <summary>A record judged INVALID on a contended machine, with a manifest.</summary>
+    internal static MeasurementRecord Judged() => Record() with
+    {
+        Verdict = new RunVerdict("≥ 10 s, ≥ 64 queries, p90 early stopping at 99 %, variation ≤ 5 %", ["min duration: ran 5 s, the rules need ≥ 10 s"], ["unstable: service time varies by 7.5 %"], Quick: true, EarlyStoppingPercentile: 90, EarlyStoppingEstimateMs: 12.75, VariationPercent: 7.5, Contention: new CpuContention(0.1, 0.6, 1.5, 0.9)),
+        Manifest = new RunManifest("wpt bench onnx 'a b.onnx' --quick", "4", "0-3", "performance", "1800–2400 MHz", "2400 MHz", "Linux 6.1.0", RunManifest.NotReadable, new SortedDictionary<string, string> { ["yolov8n"] = "ab12" }),
+    };
+
+    [Fact]
+    public void A_verdict_and_manifest_read_back_as_saved()
+    {
+        using var store = new SqliteResultStore(DbPath, "test");
+        var record = Judged();
+        var found = store.Find(store.Save(record))!.Record;
+
+        var verdict = found.Verdict!;
+        Assert.Equal(Validity.Invalid, verdict.Validity);
+        Assert.Equal(record.Verdict!.Rules, verdict.Rules);
+        Assert.Equal(record.Verdict.FailedRules, verdict.FailedRules);
+        Assert.Equal(record.Verdict.Warnings, verdict.Warnings);
+        Assert.True(verdict.Quick);
+        Assert.Equal(12.75, verdict.EarlyStoppingEstimateMs);
+        Assert.Equal(7.5, verdict.VariationPercent);
+        Assert.Equal(record.Verdict.Contention, verdict.Contention);
+        Assert.True(verdict.Contended);
+        Assert.Equal(record.Manifest!.Entries(), found.Manifest!.Entries());
+        Assert.Null(store.Find(store.Save(Record()))!.Record.Verdict);
+    }
 
     [Fact]
     public void A_saved_record_reads_back_identically_with_its_samples()

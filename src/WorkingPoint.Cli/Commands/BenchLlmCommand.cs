@@ -10,6 +10,7 @@ using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.LlamaCpp;
 using WorkingPoint.Measurement.Results;
+using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Measurement.Telemetry;
 using WorkingPoint.Reporting.ScottPlot;
 using WorkingPoint.Evaluation.ModelFiles;
@@ -109,7 +110,7 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         LlmRun run;
         try
         {
-            run = LlmRun.Measure(console, model, bench, options, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs), cancellationToken);
+            run = LlmRun.Measure(console, model, bench, options, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs), cancellationToken, commandLine: [.. context.Arguments]);
         }
         catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
         {
@@ -139,6 +140,8 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
                 tests = run.Result.Tests.Select(t => new { test = t.Name, t.PromptTokens, t.GenTokens, t.Depth, tokensPerSecond = t.MeanTokensPerSecond, stddev = t.StdDevTokensPerSecond, seconds = t.Seconds }),
                 timeToFirstTokenMs = run.Result.MeanTimeToFirstTokenSeconds * 1000,
                 decodeByContext = run.Result.DecodeByContext,
+                verdict = run.Record.Verdict,
+                manifest = run.Record.Manifest,
                 telemetry = TelemetryText.Lines(run.Telemetry),
                 plot,
             });
@@ -160,12 +163,13 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
 /// <summary>One llama.cpp benchmark run with its telemetry and the record it saves; shared by bench llm, validate llm and bench mix.</summary>
 internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry, MeasurementRecord Record)
 {
-    public static LlmRun Measure(IAnsiConsole console, LlmModelFile model, LlmBenchSettings bench, LlamaCppOptions options, TimeSpan telemetryInterval, CancellationToken cancellation, IReadOnlyDictionary<string, string>? extraParameters = null)
+    public static LlmRun Measure(IAnsiConsole console, LlmModelFile model, LlmBenchSettings bench, LlamaCppOptions options, TimeSpan telemetryInterval, CancellationToken cancellation, IReadOnlyDictionary<string, string>? extraParameters = null, IReadOnlyList<string>? commandLine = null)
     {
         var sha = ModelHash.Sha256Of(model.Path);
         var fingerprint = PlatformFingerprint.OfThisMachine().WithRuntime("LLamaSharp (llama.cpp)", LlamaCppModel.RuntimeVersion);
         using var loaded = LlamaCppModel.Load(model.Path, bench.ContextTokens, options);
         var startedAt = DateTimeOffset.UtcNow;
+        using var contention = new ContentionSampler(TimeSpan.FromMilliseconds(500), telemetryInterval);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var sampler = new TelemetrySampler(TelemetryDiscovery.Discover(), telemetryInterval);
         LlmBenchResult result;
@@ -176,14 +180,20 @@ internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry,
         catch (LlmBenchInterruptedException ex) when (ex.Partial is { } partial)
         {
             // Stopped (Ctrl-C): what finished becomes a record too, for the caller to keep as interrupted.
-            throw new LlmRunInterruptedException(RunOf(partial), ex);
+            throw new LlmRunInterruptedException(RunOf(partial, interrupted: true), ex);
         }
 
-        return RunOf(result);
+        return RunOf(result, interrupted: false);
 
-        LlmRun RunOf(LlmBenchResult measured)
+        LlmRun RunOf(LlmBenchResult measured, bool interrupted)
         {
             var telemetry = sampler.Stop();
+            var elapsed = clock.Elapsed;
+
+            // llama-bench's rules: every test repeated --reps times (no minimum duration, no percentile); the variation across repetitions is checked.
+            var rules = new RunRules { MinDuration = TimeSpan.Zero, MinQueryCount = bench.Repetitions, TargetPercentile = null };
+            var load = contention.Stop();
+            var verdict = RunJudge.JudgeRepetitions(measured.Tests.Select(t => (t.Name, t.Seconds)).ToArray(), elapsed.TotalSeconds, rules, quick: false, interrupted).WithContention(load);
             var parameters = new Dictionary<string, string>
             {
                 ["prompt"] = bench.PromptTokens.ToString(CultureInfo.InvariantCulture),
@@ -207,7 +217,23 @@ internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry,
                 parameters[key] = value;
             }
 
-            var record = new MeasurementRecord(MeasurementKind.Llm, startedAt, clock.Elapsed, fingerprint, model.DisplayName, sha, parameters, Metrics(measured, telemetry).ToArray(), Samples(measured, telemetry).ToArray(), TelemetryText.NotesOf(telemetry));
+            var metrics = Metrics(measured, telemetry).ToList();
+            if (verdict.VariationPercent is { } variation)
+            {
+                metrics.Add(new Metric("variation", variation, "%"));
+            }
+
+            if (load is not null)
+            {
+                metrics.Add(new Metric("cpu.other-processes", load.OtherCoresDuring, "cores"));
+                metrics.Add(new Metric("cpu.steal", load.StealPercentDuring, "%"));
+            }
+
+            var record = new MeasurementRecord(MeasurementKind.Llm, startedAt, elapsed, fingerprint, model.DisplayName, sha, parameters, metrics, Samples(measured, telemetry).ToArray(), TelemetryText.NotesOf(telemetry))
+            {
+                Verdict = verdict,
+                Manifest = RunManifest.Collect(commandLine, measured.Threads, new Dictionary<string, string> { [model.DisplayName] = sha }),
+            };
             return new LlmRun(measured, telemetry, record);
         }
     }
@@ -281,6 +307,10 @@ internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry,
 
         summary.Row("energy per generated token", EnergyPerToken(result, run.Telemetry) is { } joules ? $"{Output.Number(joules * 1000)} mJ" : $"[grey]{TelemetryCapture.NotMeasurable} (no power sensor)[/]");
         console.Write(summary);
+        if (run.Record.Verdict is { } verdict)
+        {
+            RunVerdictText.Write(console, [(model.DisplayName, verdict)]);
+        }
     }
 
     private static double? EnergyPerToken(LlmBenchResult result, TelemetryCapture telemetry) =>

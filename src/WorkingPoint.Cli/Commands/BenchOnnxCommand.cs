@@ -47,6 +47,10 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         [Limit(1, 10_000_000)]
         public int MinQueries { get; init; } = 64;
 
+        [CommandOption("--quick")]
+        [Description("A short look (2 s and 16 queries per scenario, 3 warm-up queries), marked as quick; judged by the default run rules, so INVALID.")]
+        public bool Quick { get; init; }
+
         [CommandOption("--warmup <N>")]
         [Description("Untimed warm-up queries (stopped early after 2 s). Default 10.")]
         [DefaultValue(10)]
@@ -121,6 +125,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             return string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("Give a model: an .onnx file or a catalog network id.")
             : Duration < 0 || MinQueries < 1 || Warmup < 0 || SamplesPerQuery < 1 || Concurrency < 1 || TelemetryIntervalMs < 10 ? ValidationResult.Error("--duration ≥ 0, --min-queries ≥ 1, --warmup ≥ 0, --samples-per-query ≥ 1, --concurrency ≥ 1 and --telemetry-interval-ms ≥ 10.")
             : SustainedMinutes is <= 0 ? ValidationResult.Error("--sustained takes a positive number of minutes.")
+            : Quick && SustainedMinutes is not null ? ValidationResult.Error("--quick and --sustained exclude each other; drop one.")
             : Window is <= 0 ? ValidationResult.Error("--window takes a positive number of seconds.")
             : Plot is not null && !RooflinePlotter.SupportedExtensions.Contains(Path.GetExtension(Plot).ToLowerInvariant()) ? ValidationResult.Error($"--plot must end in .png or .svg, got '{Plot}'.")
             : ValidationResult.Success();
@@ -141,10 +146,13 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
 
         using var saver = ResultsText.Prepare(console, settings, settings.Json);
         var options = new OnnxRuntimeOptions(settings.Provider, settings.Threads, optimization, settings.Seed);
-        using var target = OnnxRuntimeTarget.Load(model.Path, model.Shapes, options);
+        // The load and one inference are timed as the cold start: what a product that starts on demand pays for its first answer.
+        var (loaded, coldStart) = ColdStart.Measure(() => OnnxRuntimeTarget.Load(model.Path, model.Shapes, options), t => t.Infer());
+        using var target = loaded;
         var sha = ModelHash.Sha256Of(model.Path);
         var fingerprint = PlatformFingerprint.OfThisMachine().WithRuntime("ONNX Runtime", OnnxRuntimeTarget.RuntimeVersion);
         var sources = TelemetryDiscovery.Discover();
+        var manifest = RunManifest.Collect(context.Arguments.ToArray(), settings.Threads, new Dictionary<string, string> { [model.DisplayName] = sha });
         var runs = new List<ScenarioRun>();
         var inParts = scenarios.Length > 1;
         ScenarioRun? interrupted = null;
@@ -155,6 +163,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             {
                 var scenarioSettings = SettingsFor(scenario, settings, target, cancellationToken);
                 var startedAt = DateTimeOffset.UtcNow;
+                using var contention = new ContentionSampler(ContentionLookBefore, TimeSpan.FromMilliseconds(Math.Max(settings.TelemetryIntervalMs, 100)));
                 using var sampler = new TelemetrySampler(sources, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs));
                 ScenarioResult result;
                 try
@@ -164,21 +173,22 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
                 catch (ScenarioInterruptedException ex) when (cancellationToken.IsCancellationRequested && ex.Partial is { } partial)
                 {
                     // The scenario running at the stop keeps the queries it completed, saved as interrupted (short of its run rules).
-                    var stopped = new ScenarioRun(partial, sampler.Stop(), startedAt);
+                    var stopped = new ScenarioRun(partial, sampler.Stop(), startedAt, Judge(partial, settings, interrupted: true).WithContention(contention.Stop()), contention.Readings);
                     interrupted = stopped;
                     if (inParts)
                     {
-                        saver.SavePart(ToRecord(stopped, settings, model, sha, fingerprint, target));
+                        saver.SavePart(ToRecord(stopped, settings, model, sha, fingerprint, target, manifest, coldStart));
                     }
                     else
                     {
-                        saver.Save(ToRecord(stopped, settings, model, sha, fingerprint, target), RunStatus.Interrupted);
+                        saver.Save(ToRecord(stopped, settings, model, sha, fingerprint, target, manifest, coldStart), RunStatus.Interrupted);
                     }
 
                     throw;
                 }
 
-                runs.Add(new ScenarioRun(result, sampler.Stop(), startedAt));
+                var telemetry = sampler.Stop();
+                runs.Add(new ScenarioRun(result, telemetry, startedAt, Judge(result, settings, interrupted: false).WithContention(contention.Stop()), contention.Readings));
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -192,11 +202,11 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             if (inParts)
             {
                 // Each scenario lands as it finishes, marked incomplete until the last one does: a kill keeps what finished, marked as partial.
-                saver.SavePart(ToRecord(runs[^1], settings, model, sha, fingerprint, target));
+                saver.SavePart(ToRecord(runs[^1], settings, model, sha, fingerprint, target, manifest, coldStart));
             }
         }
 
-        var records = runs.Select(r => ToRecord(r, settings, model, sha, fingerprint, target)).ToArray();
+        var records = runs.Select(r => ToRecord(r, settings, model, sha, fingerprint, target, manifest, coldStart)).ToArray();
 
         // Saved before anything else can fail (a plot, the terminal): the measurement is kept first.
         if (inParts)
@@ -219,7 +229,9 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
                 outputs = target.Outputs,
                 provider = settings.Provider,
                 onnxRuntime = OnnxRuntimeTarget.RuntimeVersion,
-                runs = records.Select(r => new { scenario = r.Parameters["scenario"], metrics = r.Metrics.ToDictionary(m => m.Name, m => new { m.Value, m.Unit }) }),
+                runs = records.Select(r => new { scenario = r.Parameters["scenario"], verdict = r.Verdict, metrics = r.Metrics.ToDictionary(m => m.Name, m => new { m.Value, m.Unit }) }),
+                manifest = records[0].Manifest,
+                coldStart = new { processToFirstResultSeconds = coldStart.ProcessToFirstResultSeconds, loadMs = coldStart.LoadSeconds * 1000, firstInferenceMs = coldStart.FirstInferenceSeconds * 1000, firstVersusSteady = double.IsFinite(coldStart.FirstVersusSteady(SteadySeconds(runs[0].Result))) ? coldStart.FirstVersusSteady(SteadySeconds(runs[0].Result)) : (double?)null },
                 telemetry = TelemetryText.Lines(runs[^1].Telemetry),
                 plots,
             });
@@ -227,13 +239,34 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         else
         {
             Render(settings, model, target, runs, plots);
+            console.MarkupLine($"Cold start: {Markup.Escape(coldStart.Describe(SteadySeconds(runs[0].Result)))}.");
         }
 
         saver.ThrowIfUnsaved();
         return 0;
     }
 
-    private sealed record ScenarioRun(ScenarioResult Result, TelemetryCapture Telemetry, DateTimeOffset StartedAt);
+    private sealed record ScenarioRun(ScenarioResult Result, TelemetryCapture Telemetry, DateTimeOffset StartedAt, RunVerdict Verdict, IReadOnlyList<(double Seconds, double OtherCores)> OtherLoad);
+
+    /// <summary>How long the idle machine is watched before each scenario, so load that was there before the run is seen apart from ours.</summary>
+    private static readonly TimeSpan ContentionLookBefore = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>A quick run's length: enough for a first figure, well short of the rules, so it is never taken for a full run.</summary>
+    private static readonly TimeSpan QuickDuration = TimeSpan.FromSeconds(2);
+
+    private const int QuickQueries = 16;
+
+    /// <summary>
+    /// The rules a scenario is judged by: its own --duration and --min-queries (10 s and 64 unless given), as LoadGen judges a run by
+    /// its settings; a quick run is judged by the defaults it deliberately falls short of; a sustained run by its length.
+    /// </summary>
+    internal static RunRules RulesFor(Scenario scenario, Settings settings) =>
+        settings.Quick ? RunRules.For(scenario)
+        : settings.SustainedMinutes is { } minutes ? RunRules.For(scenario, TimeSpan.FromMinutes(minutes), 1)
+        : RunRules.For(scenario, TimeSpan.FromSeconds(settings.Duration), settings.MinQueries);
+
+    private static RunVerdict Judge(ScenarioResult result, Settings settings, bool interrupted) =>
+        RunJudge.Judge(result, RulesFor(result.Settings.Scenario, settings).Validate(), settings.Quick, interrupted);
 
     private static Scenario[] ParseScenarios(string text, bool sustained)
     {
@@ -266,9 +299,9 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         var baseSettings = new ScenarioSettings
         {
             Scenario = scenario,
-            MinDuration = TimeSpan.FromSeconds(sustained ? settings.SustainedMinutes!.Value * 60 : settings.Duration),
-            MinQueryCount = sustained ? 1 : settings.MinQueries,
-            WarmupQueries = settings.Warmup,
+            MinDuration = sustained ? TimeSpan.FromMinutes(settings.SustainedMinutes!.Value) : settings.Quick ? QuickDuration : TimeSpan.FromSeconds(settings.Duration),
+            MinQueryCount = sustained ? 1 : settings.Quick ? QuickQueries : settings.MinQueries,
+            WarmupQueries = settings.Quick ? Math.Min(settings.Warmup, 3) : settings.Warmup,
             SamplesPerQuery = settings.SamplesPerQuery,
             LatencyBound = settings.LatencyBoundMs is { } boundMs ? Seconds.FromMilliseconds(boundMs) : null,
             Concurrency = settings.Concurrency,
@@ -289,9 +322,9 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         return baseSettings with { TargetQps = Math.Max(0.1, 0.8 * probe.SamplesPerSecond * settings.Concurrency) };
     }
 
-    private static MeasurementRecord ToRecord(ScenarioRun run, Settings settings, ModelFile model, string sha, PlatformFingerprint fingerprint, OnnxRuntimeTarget target)
+    private static MeasurementRecord ToRecord(ScenarioRun run, Settings settings, ModelFile model, string sha, PlatformFingerprint fingerprint, OnnxRuntimeTarget target, RunManifest manifest, ColdStart coldStart)
     {
-        var (result, telemetry, startedAt) = run;
+        var (result, telemetry, startedAt, _, _) = run;
         var s = result.Settings;
         var parameters = new Dictionary<string, string>
         {
@@ -325,7 +358,20 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             parameters["sustained-minutes"] = minutes.ToString(CultureInfo.InvariantCulture);
         }
 
+        if (settings.Quick)
+        {
+            parameters["quick"] = "true";
+        }
+
         var metrics = Metrics(run).ToList();
+        var steady = SteadySeconds(result);
+        metrics.Add(new Metric("cold.process-to-first-result", coldStart.ProcessToFirstResultSeconds, "s"));
+        metrics.Add(new Metric("cold.load", coldStart.LoadSeconds * 1000, "ms"));
+        metrics.Add(new Metric("cold.first-inference", coldStart.FirstInferenceSeconds * 1000, "ms"));
+        if (double.IsFinite(coldStart.FirstVersusSteady(steady)))
+        {
+            metrics.Add(new Metric("cold.first-vs-steady", coldStart.FirstVersusSteady(steady), "×"));
+        }
         var samples = new List<SampleSeries>
         {
             new("latency", "ms", result.Queries.Select(q => q.LatencySeconds * 1000).ToArray(), result.Queries.Select(q => q.IssuedAtSeconds).ToArray()),
@@ -337,12 +383,21 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         }
 
         samples.AddRange(telemetry.ToSampleSeries());
-        return new MeasurementRecord(MeasurementKind.Onnx, startedAt, TimeSpan.FromSeconds(result.Duration.Value), fingerprint, model.DisplayName, sha, parameters, metrics, samples, TelemetryText.NotesOf(telemetry));
+        if (run.OtherLoad.Count > 0)
+        {
+            samples.Add(new SampleSeries("cpu.other-processes", "cores", run.OtherLoad.Select(r => r.OtherCores).ToArray(), run.OtherLoad.Select(r => r.Seconds).ToArray()));
+        }
+
+        return new MeasurementRecord(MeasurementKind.Onnx, startedAt, TimeSpan.FromSeconds(result.Duration.Value), fingerprint, model.DisplayName, sha, parameters, metrics, samples, TelemetryText.NotesOf(telemetry))
+        {
+            Verdict = run.Verdict,
+            Manifest = manifest,
+        };
     }
 
     private static IEnumerable<Metric> Metrics(ScenarioRun run)
     {
-        var (result, telemetry, _) = run;
+        var (result, telemetry, _, verdict, _) = run;
         var latency = result.Latency;
         var headline = result.Settings.Scenario switch
         {
@@ -388,12 +443,32 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             yield return new Metric("temperature.max", temperature, "°C");
         }
 
+        if (verdict.EarlyStoppingEstimateMs is { } estimate)
+        {
+            yield return new Metric($"latency.p{verdict.EarlyStoppingPercentile!.Value.ToString(CultureInfo.InvariantCulture)}.early-stopping", estimate, "ms");
+        }
+
+        if (verdict.VariationPercent is { } variation)
+        {
+            yield return new Metric("variation", variation, "%");
+        }
+
+        if (verdict.Contention is { } load)
+        {
+            yield return new Metric("cpu.other-processes", load.OtherCoresDuring, "cores");
+            yield return new Metric("cpu.steal", load.StealPercentDuring, "%");
+        }
+
         var clocks = telemetry.Series.Where(s => s.Quantity == TelemetryQuantity.ClockFrequency && s.Values.Count > 0).ToArray();
         if (clocks.Length > 0)
         {
             yield return new Metric("clock.mean", clocks[0].Values.Average(), "MHz");
         }
     }
+
+    /// <summary>The steady state a cold start is compared with: the median per-sample service time of the timed run.</summary>
+    private static double SteadySeconds(ScenarioResult result) =>
+        LatencyStatistics.Percentile(result.Queries.Select(q => (q.CompletedAtSeconds - q.StartedAtSeconds) / q.Samples).Order().ToArray(), 50);
 
     private static TimeSpan WindowOf(Settings settings, ScenarioResult result) =>
         TimeSpan.FromSeconds(settings.Window ?? Math.Max(result.Duration.Value / 30, 0.5));
@@ -438,7 +513,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
             table.AddColumn(new TableColumn(column) { Alignment = column is "Scenario" or "Result" ? Justify.Left : Justify.Right });
         }
 
-        foreach (var (result, _, _) in runs)
+        foreach (var (result, _, _, _, _) in runs)
         {
             var l = result.Latency;
             table.AddRow(
@@ -450,6 +525,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         }
 
         console.Write(table);
+        RunVerdictText.Write(console, runs.Select(r => (Name(r.Result.Settings.Scenario), r.Verdict)));
         var telemetry = Output.KeyValueTable("Sensors during the last run");
         foreach (var (name, value) in TelemetryText.Lines(runs[^1].Telemetry))
         {

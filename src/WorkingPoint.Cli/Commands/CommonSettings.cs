@@ -92,6 +92,10 @@ public class WorkingPointSettings : JsonSettings
     [Limit(0, 1, MinimumExclusive = true)]
     public double? DramFraction { get; init; }
 
+    [CommandOption("--experts-in <WHERE>")]
+    [Description("Mixture-of-experts models: where the routed experts are held. weights (default): with the other weights; host: in host memory behind the compute unit's host link, so the experts a step routes to cross the link every step.")]
+    public string? ExpertsIn { get; init; }
+
     public PredictionRequest ToRequest(WorkingPoint.Catalog.Catalog catalog)
     {
         var (imageWidth, imageHeight) = Image is null ? (448, 448) : Parsing.Size(Image, "--image");
@@ -105,7 +109,8 @@ public class WorkingPointSettings : JsonSettings
             Batch,
             Runtime: Runtime is null ? null : catalog.ResolveRuntime(Runtime),
             ComputeShare: ComputeFraction,
-            DramShare: DramFraction);
+            DramShare: DramFraction,
+            ExpertsIn: Parsing.ExpertsIn(ExpertsIn));
     }
 
     /// <summary>
@@ -126,6 +131,13 @@ public class WorkingPointSettings : JsonSettings
 
 internal static class Parsing
 {
+    public static ExpertPlacement ExpertsIn(string? text) => text switch
+    {
+        null or "weights" => Core.Analysis.ExpertPlacement.WithWeights,
+        "host" => Core.Analysis.ExpertPlacement.Host,
+        _ => throw new InvalidInputException($"--experts-in '{text}' is not known; use weights (with the other weights) or host (in host memory behind the link)."),
+    };
+
     /// <summary>Parses "WIDTHxHEIGHT" (e.g. 1280x720).</summary>
     public static (int Width, int Height) Size(string text, string option)
     {

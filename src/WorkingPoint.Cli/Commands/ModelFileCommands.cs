@@ -17,7 +17,7 @@ public sealed class ImportModelCommand(IAnsiConsole console) : Command<ImportMod
     public sealed class Settings : JsonSettings
     {
         [CommandArgument(0, "<FILE>")]
-        [Description("An .onnx or .gguf file.")]
+        [Description("An .onnx or .gguf file, or a Hugging Face config.json.")]
         public string File { get; init; } = string.Empty;
 
         [CommandOption("-i|--input <SHAPE>")]
@@ -28,15 +28,40 @@ public sealed class ImportModelCommand(IAnsiConsole console) : Command<ImportMod
         [Description("List every layer with its shape, operations and parameters.")]
         public bool Layers { get; init; }
 
+        [CommandOption("-o|--output <FILE>")]
+        [Description("config.json only: write the architecture as a model YAML file (docs/model-schema.md), to predict with --model FILE or add to a catalog.")]
+        public string? Output { get; init; }
+
+        [CommandOption("--id <ID>")]
+        [Description("config.json only: the model's id. Default: the folder's name for a file called config.json, else the file's name.")]
+        public string? Id { get; init; }
+
         public override ValidationResult Validate()
         {
             Limits.RequireInputsWithinMemory(Input);
-            return ValidationResult.Success();
+            return Output is not null && !(Output.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || Output.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+                ? ValidationResult.Error($"-o must name a .yaml file, got '{Output}'.")
+                : ValidationResult.Success();
         }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (Path.GetExtension(settings.File).Equals(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            if (settings.Input.Length > 0 || settings.Layers)
+            {
+                throw new InvalidInputException("--input and --layers apply to ONNX files; a config.json describes an LLM (its context is set when it runs).");
+            }
+
+            return ConfigImportView.Show(console, settings.File, settings.Id, settings.Output, settings.Json);
+        }
+
+        if (settings.Output is not null || settings.Id is not null)
+        {
+            throw new InvalidInputException("-o and --id apply to a Hugging Face config.json; an ONNX or GGUF file is read as it is (wpt models export and synth write files).");
+        }
+
         if (Path.GetExtension(settings.File).Equals(".gguf", StringComparison.OrdinalIgnoreCase))
         {
             if (settings.Input.Length > 0)

@@ -57,7 +57,15 @@ public sealed class ModelsCommand(IAnsiConsole console, WorkingPoint.Catalog.Cat
             return 0;
         }
 
-        var t = Output.KeyValueTable($"{model.Name} ({model.Id})");
+        console.Write(Describe(model));
+        return 0;
+    }
+
+    /// <summary>One model's architecture and counts as <c>wpt models ID</c> shows them (also after <c>wpt models import config.json</c>).</summary>
+    internal static Table Describe(CatalogModel model, bool withSource = true)
+    {
+        var json = ModelJson.From(model);
+        var t = Output.KeyValueTable(model.Name == model.Id ? model.Id : $"{model.Name} ({model.Id})");
         t.Row("category", json.Category);
         t.Row("parameters", $"{json.Parameters:N0}" + (json.PublishedParameters is { } pub ? $" (published {pub:N0}, {100.0 * (json.Parameters - pub) / pub:+0.00;-0.00} %)" : string.Empty));
         switch (model)
@@ -65,6 +73,11 @@ public sealed class ModelsCommand(IAnsiConsole console, WorkingPoint.Catalog.Cat
             case LlmCatalogModel llm:
                 var a = llm.Architecture;
                 t.Row("architecture", Markup.Escape($"{a.Family}: hidden {a.HiddenSize}, {a.Layers} layers, {a.AttentionHeads} heads / {a.KvHeads} KV heads × {a.HeadDim}, FFN {a.FfnSize}{(a.GatedFfn ? " (gated)" : string.Empty)}, vocab {a.VocabSize}{(a.TiedEmbeddings ? ", tied embeddings" : string.Empty)}{(a.QkvBias ? ", qkv bias" : string.Empty)}{(a.SlidingWindow is { } sw ? $", sliding window {sw}" : string.Empty)}"));
+                if (a.Experts is { } moe)
+                {
+                    t.Row("experts", Markup.Escape($"{moe.ActiveExperts} of {moe.ExpertCount} routed experts of width {moe.ExpertFfnSize} per token{(moe.SharedExperts > 0 ? $", {moe.SharedExperts} shared of width {moe.SharedExpertFfnSize}" : string.Empty)}; {a.ActiveParameters:N0} parameters active per token ({a.ActiveParameters - a.EmbeddingParameters:N0} without the embedding table)"));
+                }
+
                 t.Row("KV cache per token (f16)", Output.Bytes(a.KvElementsPerToken * 2.0));
                 foreach (var format in new[] { WeightFormat.Fp16, WeightFormat.Q8_0, WeightFormat.Q4_K_M, WeightFormat.Q4_0, WeightFormat.Int4 })
                 {
@@ -87,9 +100,12 @@ public sealed class ModelsCommand(IAnsiConsole console, WorkingPoint.Catalog.Cat
                 break;
         }
 
-        t.Row("source", Markup.Escape(model.Source ?? "–"));
-        console.Write(t);
-        return 0;
+        if (withSource)
+        {
+            t.Row("source", Markup.Escape(model.Source ?? "–"));
+        }
+
+        return t;
     }
 }
 

@@ -53,8 +53,26 @@ internal static class ResultsText
         wptVersion,
         wptCommit,
         catalogSha256,
-        record = new { r.Kind, r.StartedAt, durationSeconds = r.Duration.TotalSeconds, r.Platform, r.ModelName, r.ModelSha256, r.Parameters, r.Metrics, r.Samples, r.Notes, r.Status, r.RunGroup },
+        record = new { r.Kind, r.StartedAt, durationSeconds = r.Duration.TotalSeconds, r.Platform, r.ModelName, r.ModelSha256, r.Parameters, r.Metrics, r.Samples, r.Notes, r.Status, r.RunGroup, r.Verdict, r.Manifest },
     };
+
+    /// <summary>The verdict as rows of a key-value table: rules, VALID/INVALID, early-stopping estimate, variation, contention, warnings.</summary>
+    public static void VerdictRows(Table table, RunVerdict verdict)
+    {
+        table.Row("Run rules", Markup.Escape(verdict.Rules));
+        table.Row("Verdict", verdict.Validity == Validity.Valid ? $"[green]{Markup.Escape(verdict.Summary)}[/]" : $"[red]{Markup.Escape(verdict.Summary)}[/]");
+        if (verdict.EarlyStoppingPercentile is { } percentile)
+        {
+            table.Row($"Early-stopping p{percentile.ToString("0.##", CultureInfo.InvariantCulture)}", verdict.EarlyStoppingEstimateMs is { } ms ? $"{Output.Number(ms)} ms (99 % confidence)" : "too few queries for an estimate");
+        }
+
+        table.Row("Variation", verdict.VariationPercent is { } cv ? $"{Output.Number(cv, 2)} %" : "too few samples to tell");
+        table.Row("Other CPU load", Markup.Escape(verdict.Contention?.ToString() ?? CpuContention.NotMeasurable));
+        foreach (var warning in verdict.Warnings)
+        {
+            table.Row("Warning", $"[yellow]{Markup.Escape(warning)}[/]");
+        }
+    }
 
     public static string StatusText(RunStatus status) => status.ToString().ToLowerInvariant();
 
@@ -193,6 +211,16 @@ public sealed class ResultsShowCommand(IAnsiConsole console) : Command<ResultsSh
         foreach (var (name, runtime) in record.Platform.RuntimeVersions)
         {
             summary.Row(name, Markup.Escape(runtime));
+        }
+
+        if (record.Verdict is { } verdict)
+        {
+            ResultsText.VerdictRows(summary, verdict);
+        }
+
+        foreach (var (name, value) in record.Manifest?.Entries() ?? [])
+        {
+            summary.Row(name, Markup.Escape(value));
         }
 
         foreach (var (name, value) in record.Parameters.OrderBy(p => p.Key, StringComparer.Ordinal))
@@ -340,8 +368,10 @@ public sealed class ResultsCompareCommand(IAnsiConsole console) : Command<Result
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         using var store = ResultsDatabase.OpenExisting(settings.Db);
-        var (idA, a) = ResultsText.Require(store, settings.A);
-        var (idB, b) = ResultsText.Require(store, settings.B);
+        var storedA = ResultsText.Require(store, settings.A);
+        var storedB = ResultsText.Require(store, settings.B);
+        var (idA, a) = storedA;
+        var (idB, b) = storedB;
         var metrics = a.Metrics.Select(m => m.Name).Union(b.Metrics.Select(m => m.Name)).Select(name =>
         {
             var ma = a.Metrics.FirstOrDefault(m => m.Name == name);
@@ -353,6 +383,8 @@ public sealed class ResultsCompareCommand(IAnsiConsole console) : Command<Result
             .Select(k => (k, va: a.Parameters.GetValueOrDefault(k), vb: b.Parameters.GetValueOrDefault(k)))
             .Where(p => p.va != p.vb).ToArray();
         var machine = MachineDifferences(a.Platform, b.Platform);
+        var manifest = ManifestDifferences(storedA, storedB);
+        var contended = new[] { (idA, a), (idB, b) }.Where(r => r.Item2.Verdict?.Contended == true).Select(r => $"result {r.Item1} was measured on a busy machine ({r.Item2.Verdict!.Contention})").ToArray();
         if (settings.Json)
         {
             Output.Json(console, new
@@ -362,8 +394,15 @@ public sealed class ResultsCompareCommand(IAnsiConsole console) : Command<Result
                 metrics = metrics.Select(m => new { m.name, a = m.ma?.Value, b = m.mb?.Value, unit = m.ma?.Unit ?? m.mb?.Unit, ratioBToA = m.ratio }),
                 parametersThatDiffer = parameters.ToDictionary(p => p.k, p => new { a = p.va, b = p.vb }),
                 machineDifferences = machine,
+                manifestDifferences = manifest,
+                contended,
             });
             return 0;
+        }
+
+        foreach (var line in contended)
+        {
+            console.MarkupLine($"[yellow]Warning:[/] {Markup.Escape(line)}; its figures are lower than a quiet run's, so the difference may be the load, not the change.");
         }
 
         if (machine.Count > 0)
@@ -387,7 +426,24 @@ public sealed class ResultsCompareCommand(IAnsiConsole console) : Command<Result
         console.Write(table);
         Output.Notes(console, "Parameters that differ", parameters.Select(p => $"{p.k}: {p.va ?? "(unset)"} → {p.vb ?? "(unset)"}"));
         Output.Notes(console, "Machine and software differences", machine);
+        Output.Notes(console, "Manifest differences", manifest);
         return 0;
+    }
+
+    /// <summary>The wpt build and catalog, then each reproducibility-manifest field that differs.</summary>
+    private static List<string> ManifestDifferences(StoredMeasurement a, StoredMeasurement b)
+    {
+        var differences = new List<string>();
+        foreach (var (what, x, y) in new[] { ("wpt version", a.WptVersion, b.WptVersion), ("wpt commit", a.WptCommit, b.WptCommit), ("catalog SHA-256", a.CatalogSha256, b.CatalogSha256) })
+        {
+            if (x != y)
+            {
+                differences.Add($"{what}: {x ?? "not recorded"} → {y ?? "not recorded"}");
+            }
+        }
+
+        differences.AddRange(RunManifest.Differences(a.Record.Manifest, b.Record.Manifest));
+        return differences;
     }
 
     private static List<string> MachineDifferences(PlatformFingerprint a, PlatformFingerprint b)
@@ -475,7 +531,9 @@ public sealed class ResultsImportCommand(IAnsiConsole console) : Command<Results
         List<SampleSeries>? Samples,
         string? Notes,
         RunStatus? Status,
-        string? RunGroup);
+        string? RunGroup,
+        RunVerdict? Verdict = null,
+        RunManifest? Manifest = null);
 
     private static List<MeasurementRecord> Read(string path)
     {
@@ -513,6 +571,8 @@ public sealed class ResultsImportCommand(IAnsiConsole console) : Command<Results
             {
                 Status = r.Status ?? RunStatus.Complete,
                 RunGroup = r.RunGroup,
+                Verdict = r.Verdict,
+                Manifest = r.Manifest,
             });
         }
 

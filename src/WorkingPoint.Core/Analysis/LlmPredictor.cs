@@ -64,7 +64,7 @@ public static class LlmPredictor
 
     /// <summary>Where the weights live on this platform.</summary>
     public static WeightResidence ResidenceOf(LlmWorkload w, Ceilings c) =>
-        w.WeightBytes <= c.OnChipCapacityBytes ? WeightResidence.OnChip
+        w.ResidentWeightBytes <= c.OnChipCapacityBytes ? WeightResidence.OnChip
         : c.Platform.HasDram ? WeightResidence.Dram
         : WeightResidence.HostLink;
 
@@ -74,7 +74,9 @@ public static class LlmPredictor
         var residence = ResidenceOf(w, c);
         var ops = batch * (w.BodyMatmulOpsPerToken + w.LmHeadOpsPerToken + (w.AttentionOpsPerContextTokenPerLayer * w.AttendedTokenLayers(context)) + w.CrossAttentionOpsPerToken);
         var kvBytes = batch * ((w.KvBytesPerTokenPerLayer * (w.AttendedTokenLayers(context) + w.Architecture.Layers)) + w.CrossKvBytes);
-        return Cost(w, c, residence, ops, w.DecodeWeightBytes, kvBytes, w.Architecture.Layers * c.LayerOverheadSeconds);
+
+        // A mixture of experts reads the distinct experts the batch's tokens route to (all of them at a large batch).
+        return Cost(w, c, residence, ops, w.DecodeWeightBytesFor(batch), w.ExpertBytesFor(batch), kvBytes, w.Architecture.Layers * c.LayerOverheadSeconds);
     }
 
     /// <summary>Prefill of <paramref name="promptTokens"/> per sequence, processed in chunks that each re-read the weights.</summary>
@@ -94,9 +96,10 @@ public static class LlmPredictor
         var ops = batch * ((p * (w.BodyMatmulOpsPerToken + w.CrossAttentionOpsPerToken)) + w.LmHeadOpsPerToken + (w.AttentionOpsPerContextTokenPerLayer * attendedSum) + w.CrossKvProjectionOps);
 
         var chunks = Math.Ceiling(batch * p / chunkTokens);
-        // Each chunk re-reads the blocks' weights; the output projection runs once, for the last position; a speech model's
-        // cross-attention k/v projections run once over the encoder states.
-        var weightBytes = (chunks * (w.DecodeWeightBytes - w.LmHeadBytes)) + w.LmHeadBytes + w.CrossKvWeightBytes;
+        // Each chunk re-reads the blocks' weights (of a mixture of experts, the distinct experts its tokens route to); the output
+        // projection runs once, for the last position; a speech model's cross-attention k/v projections run once over the encoder states.
+        var tokensPerChunk = batch * p / chunks;
+        var weightBytes = (chunks * (w.DecodeWeightBytesFor(tokensPerChunk) - w.LmHeadBytes)) + w.LmHeadBytes + w.CrossKvWeightBytes;
 
         // Each chunk writes its KV and reads the cache built so far.
         var chunksPerSequence = Math.Ceiling(p / chunkTokens);
@@ -105,13 +108,19 @@ public static class LlmPredictor
 
         // The runtime pays its per-layer cost once per chunk and its per-request cost once.
         var fixedSeconds = (chunks * w.Architecture.Layers * c.LayerOverheadSeconds) + c.InferenceOverheadSeconds;
-        return Cost(w, c, residence, ops, weightBytes, kvBytes, fixedSeconds);
+        return Cost(w, c, residence, ops, weightBytes, chunks * w.ExpertBytesFor(tokensPerChunk), kvBytes, fixedSeconds);
     }
 
-    private static StepCost Cost(LlmWorkload w, Ceilings c, WeightResidence residence, double ops, double weightBytes, double kvBytes, double fixedSeconds)
+    private static StepCost Cost(LlmWorkload w, Ceilings c, WeightResidence residence, double ops, double weightBytes, double expertBytes, double kvBytes, double fixedSeconds)
     {
-        // The KV cache lives in DRAM when there is one, else on chip.
+        // The KV cache lives in DRAM when there is one, else on chip. Experts held in host memory cross the host link.
         double dram = 0, onChip = 0, link = 0;
+        if (w.ExpertsIn == ExpertPlacement.Host)
+        {
+            link += expertBytes;
+            weightBytes -= expertBytes;
+        }
+
         switch (residence)
         {
             case WeightResidence.OnChip: onChip += weightBytes; break;
@@ -135,6 +144,11 @@ public static class LlmPredictor
     {
         scenario.Validate();
         c.RequireComputeAndMemory();
+        if (w.ExpertsIn == ExpertPlacement.Host && c.HostLinkBytesPerSecond <= 0)
+        {
+            throw new MissingFigureException($"Platform '{c.Platform.Id}' gives its {c.Unit.Id} no host link bandwidth, so experts held in host memory cannot be costed; add the link to the platform file or drop --experts-in host.");
+        }
+
         var arch = w.Architecture;
         var imageTokens = scenario.Images > 0 && arch.Vision is { } vision ? scenario.Images * vision.ImageTokens(scenario.ImageWidth, scenario.ImageHeight) : 0;
         var prompt = scenario.PromptTokens + imageTokens;
@@ -160,7 +174,7 @@ public static class LlmPredictor
         var workspace = scenario.Batch * Math.Min(scenario.PrefillChunkTokens, Math.Max(prompt, 1)) * (arch.HiddenSize + arch.FfnSize) * WorkspaceBytesPerHiddenUnit
             + (scenario.Batch * arch.VocabSize * 4.0);
         var residence = ResidenceOf(w, c);
-        var required = (residence == WeightResidence.HostLink ? 0 : w.WeightBytes) + kvCache + workspace;
+        var required = (residence == WeightResidence.HostLink ? 0 : w.ResidentWeightBytes) + kvCache + workspace;
         double? available = c.HasDram ? c.UsableDramBytes : c.OnChipCapacityBytes;
         var fits = required <= available;
 

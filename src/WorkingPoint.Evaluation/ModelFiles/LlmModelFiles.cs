@@ -22,7 +22,9 @@ public static class LlmModelFiles
 
     public static LlmModelFile Resolve(Catalog.Catalog catalog, ShowProgress show, string model, string? weights, int contextTokens)
     {
-        if (File.Exists(model) || model.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) || model.Contains('/', StringComparison.Ordinal))
+        // A Hugging Face config.json has no weights: it is synthesized like a catalog LLM, in the format asked for.
+        var isConfig = model.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+        if (!isConfig && (File.Exists(model) || model.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase) || model.Contains('/', StringComparison.Ordinal)))
         {
             if (weights is not null)
             {
@@ -41,8 +43,19 @@ public static class LlmModelFiles
         }
 
         var format = weights is null ? WeightFormat.Q4_0 : WeightFormat.Parse(weights);
-        var path = Synthesize(show, llm.Architecture, format, contextTokens);
+        var path = Synthesize(show, isConfig ? ConfigCacheKey(llm.Architecture) : llm.Architecture, format, contextTokens);
         return new LlmModelFile(path, $"{llm.Id} {format.Id} (synthetic, random weights)", GgufModels.Load(path), Synthesized: true);
+    }
+
+    /// <summary>
+    /// An imported config's id is only its folder's name, so its cached file is keyed by the architecture as well: two configs
+    /// in folders of the same name (or one named like a catalog model) never share a file.
+    /// </summary>
+    private static LlmArchitecture ConfigCacheKey(LlmArchitecture architecture)
+    {
+        var description = LlmYamlWriter.Write(architecture with { Name = string.Empty, Source = null });
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(description)))[..12];
+        return architecture with { Id = $"{architecture.Id}-config-{hash}" };
     }
 
     /// <summary>The cached synthetic file for an architecture and format, written (with a progress bar) if it is not there yet.</summary>

@@ -13,6 +13,11 @@ public static class ModelFiles
     public static ModelFile Resolve(Catalog.Catalog catalog, string model, IReadOnlyList<string> inputs)
     {
         var shapes = InputShapes.Parse(inputs);
+        if (model.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidInputException($"{model} is a language model's config.json; 'wpt bench onnx' runs networks (an .onnx file or a catalog CNN such as yolov8s). Use 'wpt bench llm {model}'.");
+        }
+
         if (File.Exists(model) || model.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase) || model.Contains('/', StringComparison.Ordinal))
         {
             return new ModelFile(model, System.IO.Path.GetFileName(model), shapes);

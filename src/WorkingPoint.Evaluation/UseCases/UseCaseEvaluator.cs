@@ -108,16 +108,18 @@ public sealed class UseCaseEvaluator
                 var latencyTarget = w.Targets.LatencyMs ?? (1000 / w.FramesPerSecond);
                 var band = Uncertainty.Of(workloadRuntime, PredictedQuantity.Network);
                 Judge(band, latency * 1000, latencyTarget, higherIsBetter: false, $"{w.Id}: {latency * 1000:0.#} ms per frame together", $"target {latencyTarget:0.#} ms{(w.Targets.LatencyMs is null ? " (one frame period)" : string.Empty)}", misses, marginal);
+                // The frame rate is the camera's unless the platform is overloaded (the load check above): not a prediction a band widens.
+                var paced = new Uncertainty(PredictedQuantity.Network, null, "paced by the camera: the frame rate is the arrival rate unless the platform is overloaded");
                 if (w.Targets.Fps is { } fps)
                 {
-                    Judge(band, rate, fps, higherIsBetter: true, $"{w.Id}: {rate:0.#} FPS", $"target {fps:0.#}", misses, marginal);
+                    Judge(paced, rate, fps, higherIsBetter: true, $"{w.Id}: {rate:0.#} FPS", $"target {fps:0.#}", misses, marginal);
                 }
 
                 outcomes.Add(new WorkloadOutcome(w.Id, w.Model.Id, w.Category, w.Arrival, p.Weights, p.WorstSeconds * 1000, latency * 1000, latencyTarget, 1 / p.MeanLatency, rate, w.Targets.Fps, "FPS", ownShare, ownBinding, p.MemoryBytes, dynamicWatts, misses, p.Roofline)
                 {
                     Marginal = marginal,
                     LatencyUncertainty = band,
-                    RateUncertainty = band,
+                    RateUncertainty = paced,
                 });
             }
             else

@@ -57,6 +57,12 @@ public sealed record MeasurementRecord(
 
     /// <summary>Shared by the records of one run saved in parts (<c>bench onnx --scenario all</c>); null for a run saved whole.</summary>
     public string? RunGroup { get; init; }
+
+    /// <summary>VALID/INVALID under the run rules, with warnings and the machine's contention; null for kinds without rules and records saved before wpt judged runs.</summary>
+    public WorkingPoint.Measurement.Scenarios.RunVerdict? Verdict { get; init; }
+
+    /// <summary>What reproducing the run needs (command line, threads, affinity, governor, kernel, power mode, model hashes); null for records saved before wpt kept it.</summary>
+    public RunManifest? Manifest { get; init; }
 }
 
 /// <summary>A record as stored, with the id the store gave it.</summary>

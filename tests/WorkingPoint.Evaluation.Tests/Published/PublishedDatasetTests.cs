@@ -157,14 +157,14 @@ public sealed class PublishedDatasetTests
     public void Rows_whose_model_or_platform_the_catalog_lacks_are_reported_with_the_reason_never_dropped()
     {
         var text = PublishedFixture.Header + "\n" + Row() + "\n"
-            + Row().Replace("J13", "X1", StringComparison.Ordinal).Replace("llama-2-7b", "mistral-7b", StringComparison.Ordinal) + "\n"
+            + Row().Replace("J13", "X1", StringComparison.Ordinal).Replace("llama-2-7b", "mixtral-8x7b", StringComparison.Ordinal) + "\n"
             + Row().Replace("J13", "X2", StringComparison.Ordinal).Replace("jetson-agx-orin-64gb", "jetson-thor", StringComparison.Ordinal) + "\n"
             + Row().Replace("J13", "X3", StringComparison.Ordinal).Replace("llama-2-7b", "yolov8n", StringComparison.Ordinal);
         var resolved = PublishedCases.Resolve(PublishedDataset.ParseFile("llm.csv", text), Catalog);
 
         Assert.Equal("J13", Assert.Single(resolved.Cases).Row.Id);
         Assert.Equal(
-            ["X1: model 'mistral-7b' is not in the catalog", "X2: platform 'jetson-thor' is not in the catalog", "X3: tg_tok_s is an LLM figure but yolov8n is a network"],
+            ["X1: model 'mixtral-8x7b' is not in the catalog", "X2: platform 'jetson-thor' is not in the catalog", "X3: tg_tok_s is an LLM figure but yolov8n is a network"],
             resolved.NotPredictable.Select(u => $"{u.Row.Id}: {u.Reason}"));
     }
 

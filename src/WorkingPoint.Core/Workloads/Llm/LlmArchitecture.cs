@@ -371,6 +371,7 @@ public sealed record LlmArchitecture(
             Require(moe.SharedExperts == 0 || moe.SharedExpertFfnSize > 0, "experts.sharedFfnSize must be positive when experts.shared is");
             Require(!moe.SharedExpertGate || moe.SharedExperts > 0, "experts.sharedGate needs a shared expert (experts.shared ≥ 1)");
             Require(moe.Biases == (Family == LlmFamily.GptOss), "experts.biases is gpt-oss's layout and only its");
+            Require(Family != LlmFamily.Mixtral || moe.ExpertFfnSize == FfnSize, $"a mixtral model's experts are its FFN: experts.ffnSize ({moe.ExpertFfnSize}) must equal ffnSize ({FfnSize})");
         }
 
         Require(SlidingWindowPattern is null or >= 1, "slidingWindowPattern must be at least 1 (1: every layer windowed)");
