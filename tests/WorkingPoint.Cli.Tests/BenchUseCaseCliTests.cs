@@ -86,7 +86,12 @@ public sealed class BenchUseCaseCliTests : IDisposable
         Assert.Equal(2, json.RootElement.GetProperty("frames").GetArrayLength());
         Assert.Equal(1, json.RootElement.GetProperty("requests").GetArrayLength());
         using var store = new SqliteResultStore(Db, "test");
-        Assert.Equal("Host camera", Assert.Single(store.List(MeasurementKind.UseCase)).Record.Parameters["usecase"]);
+        var record = Assert.Single(store.List(MeasurementKind.UseCase)).Record;
+        Assert.Equal("Host camera", record.Parameters["usecase"]);
+        // 4 s is under the run rules' 10 s minimum: measured and saved, but INVALID with the rule named.
+        Assert.Equal(WorkingPoint.Measurement.Scenarios.Validity.Invalid, record.Verdict!.Validity);
+        Assert.Contains(record.Verdict.FailedRules, r => r.StartsWith("min duration", StringComparison.Ordinal));
+        Assert.NotNull(record.Manifest);
     }
 
     [Fact]

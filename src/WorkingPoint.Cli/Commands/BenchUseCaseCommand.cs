@@ -125,7 +125,7 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
                 }
             }
 
-            return Run(settings, useCase, scaled, compression, frames, requests, skipped, saver, cancellationToken);
+            return Run(settings, [.. context.Arguments], useCase, scaled, compression, frames, requests, skipped, saver, cancellationToken);
         }
         finally
         {
@@ -155,7 +155,7 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
             : w with { Weights = requests.First(r => r.Workload.Id == w.Id).File.Model.Weights, Request = w.Request with { Images = 0, AudioSeconds = 0 } }).ToArray(),
     };
 
-    private int Run(Settings settings, UseCase useCase, UseCase scaled, double compression, List<FrameWorkload> frames, List<RequestWorkload> requests, List<string> skipped, ResultSaver saver, CancellationToken cancellationToken)
+    private int Run(Settings settings, IReadOnlyList<string> commandLine, UseCase useCase, UseCase scaled, double compression, List<FrameWorkload> frames, List<RequestWorkload> requests, List<string> skipped, ResultSaver saver, CancellationToken cancellationToken)
     {
         var duration = settings.Duration;
         var cycleSeconds = Math.Min(10, duration / 2);
@@ -195,15 +195,33 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         var started = DateTimeOffset.UtcNow;
         var wall = Stopwatch.StartNew();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        using var contention = new ContentionSampler(TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(250));
         using var sampler = new TelemetrySampler(TelemetryDiscovery.Discover(), TimeSpan.FromMilliseconds(250));
         var result = Output.WithProgress(console, $"{useCase.Name}: {frames.Count + requests.Count} workloads for {Output.Number(duration)} s", progress =>
             UseCaseBench.Run(framePlans, requestPlans, duration, new StopwatchBenchClock(), f => progress?.Report(f), cancellationToken));
         var telemetry = sampler.Stop();
+        var load = contention.Stop();
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var cpuShare = cpuSeconds / Math.Max(wall.Elapsed.TotalSeconds, 1e-9) / Environment.ProcessorCount;
 
         var report = Compare(scaled, frames, requests, result, prediction);
-        var record = ToRecord(settings, useCase, compression, cycleSeconds, frames, requests, result, report, prediction, cpuShare, telemetry, skipped, started, wall.Elapsed);
+        // The run rules for a use case: the minimum duration, at least one finished unit per workload, and each workload's
+        // variation across its units (frames or requests) as a warning; no percentile early stopping (rates are the use case's).
+        var rules = new RunRules { MinQueryCount = 1, TargetPercentile = null };
+        var series = result.Frames.Select(f => (f.Id, f.LatencySeconds)).Concat(result.Requests.Select(r => (r.Id, r.TimeToFirstTokenSeconds))).ToArray();
+        var verdict = RunJudge.JudgeRepetitions(series, result.DurationSeconds, rules, quick: false, result.Interrupted).WithContention(load);
+        var hashes = frames.SelectMany(f => f.Sessions.Select(s => s.ModelPath)).Concat(requests.Select(r => r.File.Path)).Distinct()
+            .GroupBy(path => Path.GetFileName(path)).ToDictionary(g => g.Key, g => ModelHash.Sha256Of(g.First()));
+        var record = ToRecord(settings, useCase, compression, cycleSeconds, frames, requests, result, report, prediction, cpuShare, telemetry, skipped, started, wall.Elapsed) with
+        {
+            Verdict = verdict,
+            Manifest = RunManifest.Collect(commandLine, settings.Threads, hashes),
+        };
+        if (load is not null)
+        {
+            record = record with { Metrics = [.. record.Metrics, new Metric("cpu.other-processes", load.OtherCoresDuring, "cores"), new Metric("cpu.steal", load.StealPercentDuring, "%")] };
+        }
+
         if (result.Interrupted)
         {
             saver.Save(record, RunStatus.Interrupted);
@@ -214,11 +232,12 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         saver.Save(record);
         if (settings.Json)
         {
-            Output.Json(console, Json(settings, useCase, compression, result, report, host, cpuShare, telemetry, skipped));
+            Output.Json(console, Json(settings, useCase, compression, result, report, host, cpuShare, telemetry, skipped, record));
         }
         else
         {
             Render(settings, useCase, compression, cycleSeconds, result, report, host, cpuShare, telemetry, skipped);
+            RunVerdictText.Write(console, [(useCase.Name, verdict)]);
         }
 
         saver.ThrowIfUnsaved();
@@ -392,7 +411,7 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         static string Verdict(bool? met) => met switch { true => "[green]met[/]", false => "[red]missed[/]", null => "[grey]unknown[/]" };
     }
 
-    private static object Json(Settings settings, UseCase useCase, double compression, UseCaseBenchResult result, Comparison report, WorkingPoint.Core.Hardware.Platform? host, double cpuShare, TelemetryCapture telemetry, List<string> skipped) => new
+    private static object Json(Settings settings, UseCase useCase, double compression, UseCaseBenchResult result, Comparison report, WorkingPoint.Core.Hardware.Platform? host, double cpuShare, TelemetryCapture telemetry, List<string> skipped, MeasurementRecord record) => new
     {
         useCase = useCase.Name,
         durationSeconds = result.DurationSeconds,
@@ -425,6 +444,8 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         cpuUtilisation = cpuShare,
         telemetry = TelemetryText.Lines(telemetry),
         notRun = skipped,
+        verdict = record.Verdict,
+        manifest = record.Manifest,
     };
 
     private static object? Stats(LatencyStatistics? s) => s is null ? null : new { count = s.Count, min = s.Min.Value * 1000, p50 = s.P50.Value * 1000, p90 = s.P90.Value * 1000, p99 = s.P99.Value * 1000, max = s.Max.Value * 1000 };
