@@ -144,6 +144,8 @@ public static class WptApp
                     .WithExample("bench", "llm", "qwen2.5-0.5b", "--weights", "q8_0", "--depths", "512,1024");
                 bench.AddCommand<BenchMixCommand>("mix").WithDescription("A vision model at a fixed frame rate and an LLM generating at once: each alone and together, with the predicted interference.")
                     .WithExample("bench", "mix", "--vision", "yolov8n", "--input", "320x320", "--fps", "5", "--llm", "qwen2.5-0.5b");
+                bench.AddCommand<BenchUseCaseCommand>("usecase").WithDescription("Every workload of a use case at once through its real runtime at its (scaled) rates: latency, misses, drops, TTFT, tok/s beside the prediction.")
+                    .WithExample("bench", "usecase", "examples/host-usecase.yaml", "--duration", "20");
             });
             config.AddBranch("results", results =>
             {

@@ -14,6 +14,15 @@ using WorkingPoint.Evaluation.UseCases;
 
 namespace WorkingPoint.Reporting.Html;
 
+/// <summary>One figure of a use case measured on this machine (<c>wpt bench usecase</c>) beside its prediction; null where there was none.</summary>
+public sealed record MeasuredFigure(string Workload, string Figure, string Unit, double? Measured, double? Predicted)
+{
+    public double? ErrorPercent => Measured is { } m && Predicted is { } p && p > 0 ? (m / p - 1) * 100 : null;
+}
+
+/// <summary>The newest saved <c>wpt bench usecase</c> result of a use case: when, on what, under which scaling, and its figures.</summary>
+public sealed record MeasuredUseCase(long ResultId, DateTimeOffset StartedAt, string Machine, string Conditions, IReadOnlyList<MeasuredFigure> Figures);
+
 /// <summary>
 /// Writes a <see cref="UseCaseReport"/> as a single self-contained HTML file (styles and SVG plots inline, nothing fetched,
 /// opens from disk offline), as Markdown, or as JSON. Files are written to a temporary name and renamed, so a reader never sees
@@ -29,14 +38,15 @@ public static class UseCaseReportWriter
     private static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
     /// <param name="provenance">The wpt build and catalog that computed the report; every format names them.</param>
-    public static void Write(UseCaseReport report, string path, WptProvenance provenance)
+    /// <param name="measured">The use case as measured on this machine, rendered as its own section; null when never measured.</param>
+    public static void Write(UseCaseReport report, string path, WptProvenance provenance, MeasuredUseCase? measured = null)
     {
         ArgumentNullException.ThrowIfNull(provenance);
         var extension = Path.GetExtension(path).ToLowerInvariant();
         var text = extension switch
         {
-            ".html" => Html(report, provenance.Describe()),
-            ".md" => Markdown(report, provenance.Describe()),
+            ".html" => Html(report, provenance.Describe(), measured),
+            ".md" => Markdown(report, provenance.Describe(), measured),
             ".json" => provenance.Stamp(JsonSerializer.SerializeToNode(UseCaseJson.Of(report), JsonOptions)).ToJsonString(JsonOptions),
             _ => throw new InvalidInputException($"-o {path}: the report is written as .html, .md or .json."),
         };
@@ -66,7 +76,7 @@ public static class UseCaseReportWriter
         return double.IsPositiveInfinity(ratio) ? 1 : ratio;
     }
 
-    public static string Html(UseCaseReport report, string generator)
+    public static string Html(UseCaseReport report, string generator, MeasuredUseCase? measured = null)
     {
         var u = report.UseCase;
         var plotter = new UseCasePlotter();
@@ -115,6 +125,17 @@ public static class UseCaseReportWriter
         }
 
         h.Append("</table>\n");
+        if (measured is not null)
+        {
+            h.Append(CultureInfo.InvariantCulture, $"<h2 id=\"measured\">Measured on this machine</h2>\n<p>Result {measured.ResultId} of wpt bench usecase, {E(measured.StartedAt.ToUniversalTime().ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture))} on {E(measured.Machine)}: {E(measured.Conditions)}.</p>\n<table>\n<tr><th class=\"l\">Workload</th><th class=\"l\">Figure</th><th>Measured</th><th>Predicted</th><th>Error</th></tr>\n");
+            foreach (var f in measured.Figures)
+            {
+                h.Append(CultureInfo.InvariantCulture, $"<tr><td class=\"l\">{E(f.Workload)}</td><td class=\"l\">{E(f.Figure)}</td><td>{N(f.Measured)} {E(f.Unit)}</td><td>{(f.Predicted is null ? "–" : $"{N(f.Predicted)} {E(f.Unit)}")}</td><td>{(f.ErrorPercent is { } e ? $"{e:+0;-0}%" : "–")}</td></tr>\n");
+            }
+
+            h.Append("</table>\n");
+        }
+
         var powerUnknown = report.Platforms.Where(e => e.Predicted && e.PowerUnknownBecause is not null).GroupBy(e => e.PowerUnknownBecause!).ToArray();
         if (powerUnknown.Length > 0)
         {
@@ -247,7 +268,7 @@ public static class UseCaseReportWriter
         return h.ToString();
     }
 
-    public static string Markdown(UseCaseReport report, string generator)
+    public static string Markdown(UseCaseReport report, string generator, MeasuredUseCase? measured = null)
     {
         var u = report.UseCase;
         var m = new StringBuilder();
@@ -269,6 +290,15 @@ public static class UseCaseReportWriter
         foreach (var e in Ordered(report))
         {
             m.Append(CultureInfo.InvariantCulture, $"| {e.Platform.Id} | {e.Verdict.ToString().ToLowerInvariant()} | {(e.Predicted ? UseCaseEvaluator.Name(e.Binding) : "–")} | {(e.Predicted ? $"{e.Utilization[e.Binding]:P0}" : "–")} | {(e.Predicted && double.IsFinite(e.Headroom) ? $"×{e.Headroom:0.##}" : "–")} | {PowerText.Watts(e.AveragePowerW)} | {PowerText.WattHours(e.EnergyPerDayWh)} | {(e.CostUsd is { } c ? $"${c:0}" : "?")} | {N(e.Score?.WorkingPoint)} | {N(e.Score?.Peak)} | {e.Reason.Replace("|", "/", StringComparison.Ordinal)} |\n");
+        }
+
+        if (measured is not null)
+        {
+            m.Append(CultureInfo.InvariantCulture, $"\n## Measured on this machine\n\nResult {measured.ResultId} of wpt bench usecase, {measured.StartedAt.ToUniversalTime().ToString("yyyy-MM-dd HH:mm'Z'", CultureInfo.InvariantCulture)} on {measured.Machine}: {measured.Conditions}.\n\n| Workload | Figure | Measured | Predicted | Error |\n|---|---|---:|---:|---:|\n");
+            foreach (var f in measured.Figures)
+            {
+                m.Append(CultureInfo.InvariantCulture, $"| {f.Workload} | {f.Figure} | {N(f.Measured)} {f.Unit} | {(f.Predicted is null ? "–" : $"{N(f.Predicted)} {f.Unit}")} | {(f.ErrorPercent is { } e ? $"{e:+0;-0}%" : "–")} |\n");
+            }
         }
 
         m.Append("\n## Ranking\n\n");

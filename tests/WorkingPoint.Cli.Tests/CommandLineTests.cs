@@ -15,7 +15,7 @@ public sealed class CommandLineTests
         "solve", "solve bandwidth", "solve model", "solve gpu-layers", "solve input",
         "roofline", "sweep", "published", "calibrate", "runtimes",
         "measure", "measure roofline", "measure runtimes",
-        "bench", "bench onnx", "bench llm", "bench mix",
+        "bench", "bench onnx", "bench llm", "bench mix", "bench usecase",
         "results", "results list", "results show", "results export", "results import", "results compare",
         "validate", "validate networks", "validate llm",
         "completion",

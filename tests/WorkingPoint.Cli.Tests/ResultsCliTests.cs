@@ -172,7 +172,7 @@ public sealed class ResultsCliTests : IDisposable
     [InlineData("'0' is not a result id", "results", "show", "0")]
     [InlineData("'-1' is not a result id", "results", "compare", "1", "-1")]
     [InlineData("No result with id 9 in the results database; run 'wpt results list'", "results", "compare", "9", "1")]
-    [InlineData("--kind '7' is not a kind of measurement; use one of roofline, onnx, llm, mix, validate", "results", "list", "--kind", "7")]
+    [InlineData("--kind '7' is not a kind of measurement; use one of roofline, onnx, llm, mix, validate, usecase", "results", "list", "--kind", "7")]
     [InlineData("--kind 'onnx,llm' is not a kind", "results", "export", "--kind", "onnx,llm")]
     [InlineData("--limit must be at least 1", "results", "list", "--limit", "0")]
     [InlineData("Choose one of --csv and --json", "results", "export", "--csv", "--json")]

@@ -93,6 +93,23 @@ public sealed class SqliteResultStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_usecase_record_is_stored_by_its_kind_beside_records_of_the_older_kinds_which_read_back_unchanged()
+    {
+        long older;
+        using (var store = new SqliteResultStore(DbPath))
+        {
+            older = store.Save(Record(MeasurementKind.Mix, minute: 1));
+            store.Save(Record(MeasurementKind.UseCase, minute: 2, model: "Smart camera"));
+        }
+
+        using var reopened = new SqliteResultStore(DbPath);
+        Assert.Equal(SqliteResultStore.SchemaVersion, reopened.OpenSchemaVersion);
+        Assert.Equal("Smart camera", Assert.Single(reopened.List(MeasurementKind.UseCase)).Record.ModelName);
+        Assert.Equal(MeasurementKind.Mix, reopened.Find(older)!.Record.Kind);
+        Assert.Equal(1, reopened.Count(MeasurementKind.UseCase));
+    }
+
+    [Fact]
     public void Results_survive_reopening_the_file()
     {
         long id;

@@ -45,6 +45,9 @@ public sealed record UseCaseWorkload(
     public double UnitsPerSecond => Arrival == ArrivalKind.Frames ? FramesPerSecond * Duty : RequestsPerHour / 3600;
 
     public WorkloadCategory Category => Model.Category;
+
+    /// <summary>The model as the use case names it (a catalog id or a file path), so a bench can load the same file; null when built in code.</summary>
+    public string? ModelSource { get; init; }
 }
 
 /// <summary>The product's limits; null where it sets none.</summary>

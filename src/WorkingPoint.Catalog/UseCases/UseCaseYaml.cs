@@ -227,7 +227,7 @@ public static class UseCaseYaml
                 }
             }
 
-            return new UseCaseWorkload(id, model, weights, ArrivalKind.Requests, 0, 1, [], perHour, new LlmScenario(prompt, gen, 1, images, iw, ih, AudioSeconds: audioSeconds ?? 0).Validate(), targets, weight, runtime);
+            return new UseCaseWorkload(id, model, weights, ArrivalKind.Requests, 0, 1, [], perHour, new LlmScenario(prompt, gen, 1, images, iw, ih, AudioSeconds: audioSeconds ?? 0).Validate(), targets, weight, runtime) { ModelSource = modelId };
         }
 
         foreach (var key in new[] { "requestsPerHour", "prompt", "gen", "images", "image", "audioSeconds" })
@@ -261,7 +261,7 @@ public static class UseCaseYaml
         }
 
         var inputs = Inputs(y, w, path, model);
-        return new UseCaseWorkload(id, model, weights, ArrivalKind.Frames, fps, duty, inputs, 0, new LlmScenario(), targets with { Fps = targets.Fps ?? fps * duty }, weight, runtime);
+        return new UseCaseWorkload(id, model, weights, ArrivalKind.Frames, fps, duty, inputs, 0, new LlmScenario(), targets with { Fps = targets.Fps ?? fps * duty }, weight, runtime) { ModelSource = modelId };
     }
 
     private static IReadOnlyList<InputShare> Inputs(YamlReader y, YamlMappingNode w, string path, CatalogModel model)

@@ -170,6 +170,10 @@ public sealed class ReportCommand(IAnsiConsole console, WorkingPoint.Catalog.Cat
         [Description("Replace an existing file of the default name; a file named with -o is always replaced.")]
         public bool Force { get; init; }
 
+        [CommandOption("--db <PATH>")]
+        [Description("Results database whose newest 'wpt bench usecase' result of this use case is shown as 'Measured on this machine'. Default: $WPT_RESULTS_DB, else results.db in the data directory.")]
+        public string? Db { get; init; }
+
         public override ValidationResult Validate() =>
             Output is not null && !WorkingPoint.Reporting.Html.UseCaseReportWriter.SupportedExtensions.Contains(Path.GetExtension(Output).ToLowerInvariant())
                 ? ValidationResult.Error($"-o must end in .html, .md or .json, got '{Output}'.")
@@ -185,7 +189,7 @@ public sealed class ReportCommand(IAnsiConsole console, WorkingPoint.Catalog.Cat
         var report = Output.WithStatus(console, $"Evaluating {useCase.Name}…", () => new UseCaseEvaluator(catalog).Evaluate(useCase, catalog.ResolvePlatforms(settings.Platforms), runtime: settings.Runtime is null ? null : catalog.ResolveRuntime(settings.Runtime)));
         Output.WithStatus<object?>(console, $"Writing {output}…", () =>
         {
-            WorkingPoint.Reporting.Html.UseCaseReportWriter.Write(report, output, WptBuild.Current);
+            WorkingPoint.Reporting.Html.UseCaseReportWriter.Write(report, output, WptBuild.Current, BenchUseCaseCommand.LatestMeasured(settings.Db, useCase.Name));
             return null;
         });
         console.MarkupLine($"Wrote [bold]{Markup.Escape(Path.GetFullPath(output))}[/]: {report.Feasible.Count} of {report.Platforms.Count} platforms meet {Markup.Escape(useCase.Name)}{(report.Ranking.Count > 0 ? $"; best by the stated priorities: {Markup.Escape(report.Ranking[0].Evaluation.Platform.Id)}" : string.Empty)}.");

@@ -97,7 +97,7 @@ public sealed class ResultsListCommand(IAnsiConsole console) : Command<ResultsLi
     public sealed class Settings : DatabaseSettings
     {
         [CommandOption("--kind <KIND>")]
-        [Description("Only one kind: roofline, onnx, llm, mix, validate.")]
+        [Description("Only one kind: roofline, onnx, llm, mix, validate, usecase.")]
         public string? Kind { get; init; }
 
         [CommandOption("--limit <N>")]
@@ -271,7 +271,7 @@ public sealed class ResultsExportCommand(IAnsiConsole console) : Command<Results
         public bool Csv { get; init; }
 
         [CommandOption("--kind <KIND>")]
-        [Description("Only one kind: roofline, onnx, llm, mix, validate.")]
+        [Description("Only one kind: roofline, onnx, llm, mix, validate, usecase.")]
         public string? Kind { get; init; }
 
         [CommandOption("-o|--output <FILE>")]

@@ -8,6 +8,9 @@ public enum MeasurementKind
     Llm,
     Mix,
     Validate,
+
+    /// <summary><c>wpt bench usecase</c>: every workload of a use case at its rates at once (stored by name, so older records are untouched).</summary>
+    UseCase,
 }
 
 /// <summary>Whether a record holds a whole run: what <c>wpt results</c> shows, so a partial run is never taken for a finished one.</summary>
