@@ -12,7 +12,7 @@ public static partial class LlmYaml
     private static partial Regex IdPattern();
 
     /// <summary>The family names a model file may give, in the order error messages list them.</summary>
-    public static IReadOnlyList<string> FamilyNames { get; } = ["llama", "qwen2", "gemma2", "phi3", "qwen3", "qwen3moe", "gemma3", "mixtral", "gpt-oss", "whisper"];
+    public static IReadOnlyList<string> FamilyNames { get; } = ["llama", "qwen2", "gemma2", "phi3", "qwen3", "qwen3moe", "qwen2moe", "gemma3", "mixtral", "gpt-oss", "whisper"];
 
     public static LlmArchitecture Parse(string file, string text)
     {
@@ -34,6 +34,7 @@ public static partial class LlmYaml
             "phi3" => LlmFamily.Phi3,
             "qwen3" => LlmFamily.Qwen3,
             "qwen3moe" => LlmFamily.Qwen3Moe,
+            "qwen2moe" => LlmFamily.Qwen2Moe,
             "gemma3" => LlmFamily.Gemma3,
             "mixtral" => LlmFamily.Mixtral,
             "gpt-oss" => LlmFamily.GptOss,
