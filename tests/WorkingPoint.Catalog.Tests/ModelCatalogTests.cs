@@ -73,6 +73,18 @@ public sealed class ModelCatalogTests
     }
 
     [Fact]
+    public void A_qwen2moe_model_file_reads_its_gated_shared_expert_and_one_without_experts_is_rejected()
+    {
+        const string head = "id: x\nname: X\nfamily: qwen2moe\nhiddenSize: 64\nlayers: 2\nattentionHeads: 4\nkvHeads: 4\nffnSize: 128\nvocabSize: 100\nqkvBias: true\n";
+        var model = LlmYaml.Parse("m.yaml", head + "experts:\n  count: 8\n  active: 2\n  ffnSize: 32\n  shared: 1\n  sharedFfnSize: 128\n  sharedGate: true\n");
+        Assert.Equal(LlmFamily.Qwen2Moe, model.Family);
+        Assert.Equal(new MixtureOfExperts(8, 2, 32, 1, 128, SharedExpertGate: true), model.Experts);
+
+        var ex = Assert.Throws<CatalogException>(() => LlmYaml.Parse("m.yaml", head));
+        Assert.Contains("a qwen2moe model routes its FFN to experts", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Every_catalog_model_names_its_source()
     {
         Assert.All(Catalog.BuiltIn.Models, m => Assert.False(string.IsNullOrWhiteSpace(m.Source), m.Id));
