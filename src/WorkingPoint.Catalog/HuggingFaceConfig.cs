@@ -55,6 +55,9 @@ public static partial class HuggingFaceConfig
         /// <summary>num_experts, num_experts_per_tok, moe_intermediate_size (every layer sparse).</summary>
         Qwen3Moe,
 
+        /// <summary>As Qwen3Moe, plus one shared expert shared_expert_intermediate_size wide behind a sigmoid gate.</summary>
+        Qwen2Moe,
+
         /// <summary>num_local_experts, num_experts_per_tok, each expert intermediate_size wide.</summary>
         Mixtral,
 
@@ -90,6 +93,8 @@ public static partial class HuggingFaceConfig
         ["qwen2"] = new(LlmFamily.Qwen2, TiedByDefault: false, DefaultContext: 32768, QkvBiasAlways: true, Window: WindowRule.WhenSwitchedOn, DefaultWindow: 4096),
         ["qwen2_5_vl"] = new(LlmFamily.Qwen2, TiedByDefault: false, DefaultContext: 128000, QkvBiasAlways: true, Window: WindowRule.WhenSwitchedOn, DefaultWindow: 4096, Vision: VisionRule.QwenWindowedVit),
         ["qwen3"] = new(LlmFamily.Qwen3, TiedByDefault: false, DefaultContext: 32768, DefaultHeadDim: 128, Window: WindowRule.WhenSwitchedOn, DefaultWindow: 4096),
+        // Qwen2-MoE keeps Qwen2's always-on q/k/v biases.
+        ["qwen2_moe"] = new(LlmFamily.Qwen2Moe, TiedByDefault: false, DefaultContext: 8192, QkvBiasAlways: true, Window: WindowRule.WhenSwitchedOn, DefaultWindow: 4096, Experts: ExpertsRule.Qwen2Moe),
         ["qwen3_moe"] = new(LlmFamily.Qwen3Moe, TiedByDefault: false, DefaultContext: 32768, Window: WindowRule.WhenSwitchedOn, DefaultWindow: 4096, Experts: ExpertsRule.Qwen3Moe),
         ["gemma2"] = new(LlmFamily.Gemma2, TiedByDefault: true, DefaultContext: 8192, DefaultHeadDim: 256, Window: WindowRule.AsGiven, DefaultWindow: 4096),
         ["gemma3_text"] = new(LlmFamily.Gemma3, TiedByDefault: true, DefaultContext: 131072, DefaultHeadDim: 256, Window: WindowRule.AsGiven, DefaultWindow: 4096, FieldDefaults: Gemma3TextDefaults),
@@ -475,7 +480,8 @@ public static partial class HuggingFaceConfig
             }
 
             // transformers maps num_experts and num_local_experts onto each other; each family's configs use one of them.
-            var (usual, alias) = type.Experts == ExpertsRule.Qwen3Moe ? ("num_experts", "num_local_experts") : ("num_local_experts", "num_experts");
+            var qwenStyle = type.Experts is ExpertsRule.Qwen3Moe or ExpertsRule.Qwen2Moe;
+            var (usual, alias) = qwenStyle ? ("num_experts", "num_local_experts") : ("num_local_experts", "num_experts");
             var countKey = !fields.Has(usual) && fields.Has(alias) ? alias : usual;
             var activeKey = fields.Has("num_experts_per_tok") || !fields.Has("experts_per_token") ? "num_experts_per_tok" : "experts_per_token";
             var count = fields.Required(countKey, 1 << 16);
@@ -485,13 +491,19 @@ public static partial class HuggingFaceConfig
                 throw Error($"'{prefix}{activeKey}' ({active}) must not exceed '{prefix}{countKey}' ({count})");
             }
 
-            if (type.Experts == ExpertsRule.Qwen3Moe)
+            if (qwenStyle)
             {
                 var step = fields.Optional("decoder_sparse_step", ModelLimits.MaxLayers) ?? 1;
                 var denseLayers = fields.Get("mlp_only_layers") is { ValueKind: JsonValueKind.Array } dense ? dense.GetArrayLength() : 0;
                 if (step != 1 || denseLayers > 0)
                 {
                     throw Error($"'{prefix}decoder_sparse_step' {step} and {denseLayers} 'mlp_only_layers' make some of the {layers} layers dense; the model describes experts in every layer. Describe it in a model YAML file instead (docs/model-schema.md)");
+                }
+
+                if (type.Experts == ExpertsRule.Qwen2Moe)
+                {
+                    // One shared expert in every sparse block, its output scaled by sigmoid(shared_expert_gate · x).
+                    return new MixtureOfExperts(count, active, fields.Required("moe_intermediate_size"), SharedExperts: 1, SharedExpertFfnSize: fields.Required("shared_expert_intermediate_size"), SharedExpertGate: true);
                 }
 
                 return new MixtureOfExperts(count, active, fields.Required("moe_intermediate_size"));

@@ -12,7 +12,7 @@ public static partial class LlmYaml
     private static partial Regex IdPattern();
 
     /// <summary>The family names a model file may give, in the order error messages list them.</summary>
-    public static IReadOnlyList<string> FamilyNames { get; } = ["llama", "qwen2", "gemma2", "phi3", "qwen3", "qwen3moe", "gemma3", "mixtral", "gpt-oss", "whisper"];
+    public static IReadOnlyList<string> FamilyNames { get; } = ["llama", "qwen2", "gemma2", "phi3", "qwen3", "qwen3moe", "qwen2moe", "gemma3", "mixtral", "gpt-oss", "whisper"];
 
     public static LlmArchitecture Parse(string file, string text)
     {
@@ -34,6 +34,7 @@ public static partial class LlmYaml
             "phi3" => LlmFamily.Phi3,
             "qwen3" => LlmFamily.Qwen3,
             "qwen3moe" => LlmFamily.Qwen3Moe,
+            "qwen2moe" => LlmFamily.Qwen2Moe,
             "gemma3" => LlmFamily.Gemma3,
             "mixtral" => LlmFamily.Mixtral,
             "gpt-oss" => LlmFamily.GptOss,
@@ -57,7 +58,7 @@ public static partial class LlmYaml
         VisionEncoderSpec? vision = null;
         if (y.Mapping(r, "vision", string.Empty) is { } v)
         {
-            y.RejectUnknownKeys(v, "vision", "patchSize", "temporalPatch", "width", "depth", "heads", "mlpSize", "gatedMlp", "spatialMerge", "outHidden", "windowPatches", "fullAttentionLayers", "imageWidth", "imageHeight");
+            y.RejectUnknownKeys(v, "vision", "patchSize", "temporalPatch", "width", "depth", "heads", "mlpSize", "gatedMlp", "spatialMerge", "outHidden", "windowPatches", "fullAttentionLayers", "imageWidth", "imageHeight", "connector", "positions", "layerNorm");
             var full = new List<int>();
             if (y.Get(v, "fullAttentionLayers") is YamlSequenceNode seq)
             {
@@ -72,6 +73,14 @@ public static partial class LlmYaml
                 }
             }
 
+            var connectorText = y.String(v, "connector", "vision");
+            var connector = connectorText switch
+            {
+                null or "merger" => VisionConnector.Merger,
+                "pixelShuffle" => VisionConnector.PixelShuffle,
+                _ => throw y.Error(y.Get(v, "connector"), $"'vision.connector' must be merger (Qwen2.5-VL) or pixelShuffle (SmolVLM/Idefics3), got '{connectorText}'."),
+            };
+
             vision = new VisionEncoderSpec(
                 Int(v, "patchSize", "vision"),
                 y.Integer(v, "temporalPatch", "vision", 1, 16, "frames") ?? 1,
@@ -85,7 +94,10 @@ public static partial class LlmYaml
                 y.Integer(v, "windowPatches", "vision", 1, 1 << 20, "patches"),
                 full,
                 y.Integer(v, "imageWidth", "vision", 1, InputShapes.MaxImageSide, "pixels") ?? 448,
-                y.Integer(v, "imageHeight", "vision", 1, InputShapes.MaxImageSide, "pixels") ?? 448);
+                y.Integer(v, "imageHeight", "vision", 1, InputShapes.MaxImageSide, "pixels") ?? 448,
+                connector,
+                y.Integer(v, "positions", "vision", 1, 1 << 20, "positions"),
+                y.Bool(v, "layerNorm", "vision") ?? false);
         }
 
         AudioEncoderSpec? audio = null;

@@ -208,7 +208,7 @@ public sealed class HuggingFaceConfigTests
     [InlineData("\"llama\"", "not an object")]
     [InlineData("{\"hidden_size\": 64}", "'model_type' is missing")]
     [InlineData("{\"model_type\": 7}", "'model_type' must be a string")]
-    [InlineData("{\"model_type\": \"lama\"}", "model_type \"lama\" is not supported. Did you mean 'llama'? Supported: gemma2, gemma3, gemma3_text, gpt_oss, llama, mistral, mixtral, phi3, qwen2, qwen2_5_vl, qwen3, qwen3_moe")]
+    [InlineData("{\"model_type\": \"lama\"}", "model_type \"lama\" is not supported. Did you mean 'llama'? Supported: gemma2, gemma3, gemma3_text, gpt_oss, llama, mistral, mixtral, phi3, qwen2, qwen2_5_vl, qwen2_moe, qwen3, qwen3_moe")]
     [InlineData("{\"model_type\": \"mamba\"}", "model_type \"mamba\" is not supported. Supported:")]
     [InlineData("{\"model_type\": \"llama\", \"hidden_size\": 64}", "'num_hidden_layers' is missing")]
     [InlineData("{\"model_type\": \"llama\", \"hidden_size\": \"64\"}", "'hidden_size' must be a whole number, got the string \"64\"")]
@@ -275,6 +275,7 @@ public sealed class HuggingFaceConfigTests
     [Theory]
     [InlineData("qwen3-0.6b", LlmFamily.Qwen3, 596_049_920L)] // model card 0.6 B; exact count in keras-hub's qwen3 presets
     [InlineData("qwen3-30b-a3b", LlmFamily.Qwen3Moe, 30_532_122_624L)] // 30.5 B total; keras-hub's qwen3_moe presets
+    [InlineData("qwen1.5-moe-a2.7b", LlmFamily.Qwen2Moe, 14_315_784_192L)] // the model card's 14.3 B total; derived weight by weight in the test below
     [InlineData("gemma-3-1b", LlmFamily.Gemma3, 999_885_952L)] // keras-hub's gemma3 presets
     [InlineData("gemma-3-4b", LlmFamily.Gemma3, 3_880_263_168L)] // keras-hub's 3,880,099,328 with a 262,144 table, + 64 × 2560 for 262,208
     [InlineData("mixtral-8x7b", LlmFamily.Mixtral, 46_702_792_704L)] // the count transformers reports for Mixtral-8x7B-v0.1
@@ -285,6 +286,29 @@ public sealed class HuggingFaceConfigTests
 
         Assert.Equal(family, import.Architecture.Family);
         Assert.Equal(published, import.Architecture.Parameters);
+    }
+
+    [Fact]
+    public void A_qwen2_moe_config_gives_routed_experts_one_gated_shared_expert_and_qkv_biases_within_1_percent_of_14_3_billion()
+    {
+        var qwen = HuggingFaceConfig.Load(Fixture("qwen1.5-moe-a2.7b")).Architecture;
+
+        Assert.Equal(new MixtureOfExperts(60, 4, 1408, SharedExperts: 1, SharedExpertFfnSize: 5632, SharedExpertGate: true), qwen.Experts);
+        Assert.True(qwen.QkvBias);
+        // Per layer: attention 4·2048² + 3·2048 biases; 60 experts of 3·2048·1408; the shared expert 3·2048·5632; router 2048·60;
+        // shared gate 2048; two norms. Plus untied embedding and output (2·151936·2048) and the final norm.
+        const long layer = (4L * 2048 * 2048) + (3 * 2048) + (60L * 3 * 2048 * 1408) + (3L * 2048 * 5632) + (2048L * 60) + 2048 + (2 * 2048);
+        Assert.Equal((24 * layer) + (2L * 151936 * 2048) + 2048, qwen.Parameters);
+        Assert.InRange(qwen.Parameters, 14.3e9 * 0.99, 14.3e9 * 1.01);
+        Assert.True(qwen.ActiveParameters < qwen.Parameters / 4); // 4 of 60 routed experts plus the shared one per token
+    }
+
+    [Fact]
+    public void A_qwen2_moe_config_without_the_shared_expert_width_is_refused_naming_the_field()
+    {
+        const string json = "{\"model_type\": \"qwen2_moe\", \"hidden_size\": 64, \"num_hidden_layers\": 4, \"num_attention_heads\": 8, \"intermediate_size\": 128, \"vocab_size\": 100, \"num_experts\": 8, \"num_experts_per_tok\": 2, \"moe_intermediate_size\": 32}";
+        var ex = Assert.Throws<CatalogException>(() => HuggingFaceConfig.Parse("config.json", json, "q"));
+        Assert.Contains("'shared_expert_intermediate_size' is missing", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,6 +9,7 @@ public sealed class ModelCatalogTests
         "llama-3.2-1b", "llama-3.2-3b", "llama-3.1-8b", "llama-2-7b", "llama-2-13b", "llama-2-70b", "qwen2.5-0.5b", "qwen2.5-1.5b",
         "qwen2.5-3b", "qwen2.5-7b", "qwen2.5-vl-3b", "phi-3.5-mini", "gemma-2-2b", "smollm2-1.7b", "tinyllama-1.1b",
         "qwen3-0.6b", "qwen3-1.7b", "qwen3-4b", "qwen3-8b", "qwen3-30b-a3b", "gpt-oss-20b", "gemma-3-1b", "gemma-3-4b", "mistral-7b", "phi-4-mini",
+        "smolvlm-256m",
     ];
 
     private static readonly string[] RequiredNetworks = ["yolov8n", "yolov8s", "yolov8m", "yolov8l", "yolov8x", "resnet-50", "mobilenet-v2", "espcn-x2", "dncnn3"];
@@ -49,6 +50,38 @@ public sealed class ModelCatalogTests
         var architecture = ((LlmCatalogModel)Catalog.BuiltIn.ResolveModel("gpt-oss-20b")).Architecture;
         var active = architecture.ActiveParameters - architecture.EmbeddingParameters;
         Assert.InRange(active, published * 0.99, published * 1.01);
+    }
+
+    [Fact]
+    public void SmolVLM_256M_carries_a_SigLIP_tower_whose_512_pixel_tile_is_64_image_tokens()
+    {
+        var architecture = ((LlmCatalogModel)Catalog.BuiltIn.ResolveModel("smolvlm-256m")).Architecture;
+        var vision = architecture.Vision!;
+        Assert.Equal(VisionConnector.PixelShuffle, vision.Connector);
+        Assert.Equal(1024, vision.LearnedPositions);
+        Assert.True(vision.LayerNorm);
+        Assert.Equal(64, vision.ImageTokens(512, 512));
+    }
+
+    [Fact]
+    public void A_model_file_with_an_unknown_vision_connector_is_rejected_naming_the_choices()
+    {
+        const string text = "id: x\nname: X\nfamily: llama\nhiddenSize: 64\nlayers: 1\nattentionHeads: 1\nkvHeads: 1\nffnSize: 64\nvocabSize: 8\n"
+            + "vision:\n  patchSize: 16\n  width: 64\n  depth: 1\n  heads: 1\n  mlpSize: 64\n  outHidden: 64\n  connector: resampler\n";
+        var ex = Assert.Throws<CatalogException>(() => LlmYaml.Parse("m.yaml", text));
+        Assert.Contains("'vision.connector' must be merger (Qwen2.5-VL) or pixelShuffle", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_qwen2moe_model_file_reads_its_gated_shared_expert_and_one_without_experts_is_rejected()
+    {
+        const string head = "id: x\nname: X\nfamily: qwen2moe\nhiddenSize: 64\nlayers: 2\nattentionHeads: 4\nkvHeads: 4\nffnSize: 128\nvocabSize: 100\nqkvBias: true\n";
+        var model = LlmYaml.Parse("m.yaml", head + "experts:\n  count: 8\n  active: 2\n  ffnSize: 32\n  shared: 1\n  sharedFfnSize: 128\n  sharedGate: true\n");
+        Assert.Equal(LlmFamily.Qwen2Moe, model.Family);
+        Assert.Equal(new MixtureOfExperts(8, 2, 32, 1, 128, SharedExpertGate: true), model.Experts);
+
+        var ex = Assert.Throws<CatalogException>(() => LlmYaml.Parse("m.yaml", head));
+        Assert.Contains("a qwen2moe model routes its FFN to experts", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -132,6 +132,43 @@ public sealed class LlmModelTests(ITestOutputHelper output)
         Assert.InRange(vision.Parameters, 660_000_000, 675_000_000);
     }
 
+    [Fact]
+    public void The_Qwen25_VL_vision_tower_count_is_unchanged_by_the_SigLIP_options()
+    {
+        // The exact count before the connector, position and LayerNorm options existed; their defaults must keep it.
+        var vision = new VisionEncoderSpec(14, 2, 1280, 32, 16, 3420, true, 2, 2048, 8, [7, 15, 23, 31], 448, 448);
+        var explicitDefaults = vision with { Connector = VisionConnector.Merger, LearnedPositions = null, LayerNorm = false };
+        Assert.Equal(vision.Parameters, explicitDefaults.Parameters);
+    }
+
+    [Fact]
+    public void A_SigLIP_tower_with_a_pixel_shuffle_connector_counts_every_weight_of_SmolVLM_256M()
+    {
+        // SigLIP base patch 16 at 512 px as in SmolVLM-256M: patch embedding 3·16²·768 + 768, 1024 learned positions,
+        // 12 blocks of (4 biased 768² projections, 768→3072→768 biased MLP, two LayerNorms), a post LayerNorm, and the
+        // connector's bias-free 768·4² → 576 projection.
+        var vision = SmolVlmVision();
+        const long patch = (3L * 16 * 16 * 768) + 768;
+        const long positions = 1024L * 768;
+        const long block = (4L * ((768 * 768) + 768)) + ((768L * 3072) + 3072) + ((3072L * 768) + 768) + (4L * 768);
+        const long connector = 768L * 16 * 576;
+        Assert.Equal(patch + positions + (12 * block) + (2 * 768) + connector, vision.Parameters);
+    }
+
+    [Fact]
+    public void A_SmolVLM_512_pixel_tile_is_64_image_tokens_and_its_learned_positions_do_not_grow_with_the_image()
+    {
+        var vision = SmolVlmVision();
+        Assert.Equal(64, vision.ImageTokens(512, 512));
+        Assert.Equal(256, vision.ImageTokens(1024, 1024));
+        var small = vision.AsGraphModel("smolvlm").Build(512, 512).TotalParameters;
+        var large = vision.AsGraphModel("smolvlm").Build(1024, 1024).TotalParameters;
+        Assert.Equal(small, large);
+    }
+
+    private static VisionEncoderSpec SmolVlmVision() =>
+        new(16, 1, 768, 12, 12, 3072, false, 4, 576, null, [], 512, 512, VisionConnector.PixelShuffle, LearnedPositions: 1024, LayerNorm: true);
+
     private static double Bandwidth(LlmWorkload w, double context, double rate)
     {
         var kv = w.KvBytesPerTokenPerLayer * (w.AttendedTokenLayers(context) + w.Architecture.Layers);

@@ -167,6 +167,13 @@ public sealed class GraphBuilder
     public Tensor ToTokens(Tensor x, string? name = null) =>
         Add(name ?? "flatten", OpKind.Reshape, [x.Producer], x with { Height = x.Height * x.Width, Width = 1 }, Ops.Zero, 0, x.Elements, "to tokens", new LayerStructure(LayerOperator.Reshape));
 
+    /// <summary>
+    /// Adds learned absolute position embeddings to tokens. The table holds <paramref name="positions"/> × features weights
+    /// whatever the input size, since the model interpolates or crops it rather than growing it.
+    /// </summary>
+    public Tensor LearnedPositions(Tensor x, int positions, string? name = null) =>
+        Add(name ?? "positions", OpKind.Elementwise, [x.Producer], x with { }, new Ops(x.Elements), (long)positions * x.Channels, x.Elements, $"{positions} learned positions", new LayerStructure(LayerOperator.Add, Bias: true));
+
     /// <summary>Merges groups of <paramref name="tokensPerGroup"/> neighbouring tokens into one token of their concatenated features (a view).</summary>
     public Tensor MergeTokens(Tensor x, int tokensPerGroup, string? name = null) =>
         Add(name ?? "merge", OpKind.Reshape, [x.Producer], x with { Channels = x.Channels * tokensPerGroup, Height = x.Height / tokensPerGroup, Width = 1 }, Ops.Zero, 0, x.Elements, $"{tokensPerGroup} tokens → 1", new LayerStructure(LayerOperator.Reshape, Factor: tokensPerGroup));

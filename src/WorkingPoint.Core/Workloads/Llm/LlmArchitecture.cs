@@ -14,6 +14,12 @@ public enum LlmFamily
     /// <summary>Qwen3-MoE: Qwen3's attention with routed experts in every block (no shared expert).</summary>
     Qwen3Moe,
 
+    /// <summary>
+    /// Qwen2-MoE (Qwen1.5-MoE-A2.7B, Qwen2-57B-A14B): Qwen2's attention (q, k, v biases, no q/k norms) with routed experts plus
+    /// one shared expert behind a sigmoid gate in every block.
+    /// </summary>
+    Qwen2Moe,
+
     /// <summary>Gemma-3's text model: Gemma-2's four norms per block plus per-head q/k norms; five sliding-window layers per global one.</summary>
     Gemma3,
 
@@ -359,7 +365,7 @@ public sealed record LlmArchitecture(
         Require(VocabSize > 0, "vocabSize must be positive");
         Require(MaxContext > 0, "maxContext must be positive");
         Require((Family == LlmFamily.Whisper) == (Audio is not null), "a whisper model needs an audio: encoder, and only whisper models take one");
-        var needsExperts = Family is LlmFamily.Qwen3Moe or LlmFamily.Mixtral or LlmFamily.GptOss;
+        var needsExperts = Family is LlmFamily.Qwen3Moe or LlmFamily.Qwen2Moe or LlmFamily.Mixtral or LlmFamily.GptOss;
         Require(!needsExperts || Experts is not null, $"a {Family.ToString().ToLowerInvariant()} model routes its FFN to experts: give an experts: block (count, active, ffnSize)");
         Require(Experts is null || Family is not (LlmFamily.Whisper or LlmFamily.Phi3), $"experts: is not supported for the {Family.ToString().ToLowerInvariant()} family");
         if (Experts is { } moe)
