@@ -69,13 +69,7 @@ public sealed record UncertaintyJson(string Quantity, double? PlusMinusPercent, 
     public static UncertaintyJson From(ModelPrediction p, PredictedQuantity quantity)
     {
         var u = p.UncertaintyOf(quantity);
-        var (value, unit) = (p, quantity) switch
-        {
-            (LlmModelPrediction l, PredictedQuantity.Prefill) => (l.Result.PrefillTokensPerSecond, "tok/s"),
-            (LlmModelPrediction l, _) => (l.Result.DecodeTokensPerSecond, "tok/s"),
-            (GraphModelPrediction g, _) => (g.Result.Latency.Milliseconds, "ms"),
-            _ => (p.Throughput, p.ThroughputUnit),
-        };
+        var (value, unit) = p.FigureOf(quantity);
         return new UncertaintyJson(quantity.ToId(), u.Band?.PlusMinusPercent, u.Band?.Rows, u.Band?.Low(value), u.Band?.High(value), unit, u.Text);
     }
 }

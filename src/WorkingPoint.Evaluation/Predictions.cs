@@ -72,6 +72,9 @@ public abstract record ModelPrediction(Platform Platform, CatalogModel Model)
     /// <summary>The quantities this prediction gives, each with its own error band: decode and prefill, or a network's latency.</summary>
     public abstract IReadOnlyList<PredictedQuantity> Quantities { get; }
 
+    /// <summary>The figure <paramref name="quantity"/>'s band applies to: decode or prefill tok/s, or a network's latency in ms.</summary>
+    public abstract (double Value, string Unit) FigureOf(PredictedQuantity quantity);
+
     /// <summary>How far this prediction of <paramref name="quantity"/> may be off: its runtime's cross-validated band, or why there is none.</summary>
     public Uncertainty UncertaintyOf(PredictedQuantity quantity) => Uncertainty.Of(Runtime, quantity);
 }
@@ -107,6 +110,9 @@ public sealed record LlmModelPrediction(Platform Platform, CatalogModel Model, L
 
     public override IReadOnlyList<PredictedQuantity> Quantities { get; } = [PredictedQuantity.Decode, PredictedQuantity.Prefill];
 
+    public override (double Value, string Unit) FigureOf(PredictedQuantity quantity) =>
+        (quantity == PredictedQuantity.Prefill ? Result.PrefillTokensPerSecond : Result.DecodeTokensPerSecond, "tok/s");
+
     public override bool Fits => Result.Fits;
 }
 
@@ -125,6 +131,8 @@ public sealed record GraphModelPrediction(Platform Platform, CatalogModel Model,
     public override bool Fits => Result.Fits;
 
     public override IReadOnlyList<PredictedQuantity> Quantities { get; } = [PredictedQuantity.Network];
+
+    public override (double Value, string Unit) FigureOf(PredictedQuantity quantity) => (Result.Latency.Milliseconds, "ms");
 }
 
 /// <summary>Runs the analytic model for a catalog model on a platform.</summary>

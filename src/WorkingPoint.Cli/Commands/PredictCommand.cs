@@ -154,14 +154,15 @@ internal static class PredictionView
         t.Row("bottleneck", $"[bold]{r.Bottleneck.ToId()}[/]");
         t.Row("executed precision", r.ExecutedPrecision.ToId());
         t.Row("runtime", RuntimeText(prediction));
-        t.Row("error band", BandText(prediction, PredictedQuantity.Decode, r.DecodeTokensPerSecond, "tok/s") + "; " + BandText(prediction, PredictedQuantity.Prefill, r.PrefillTokensPerSecond, "tok/s"));
+        t.Row("error band", BandText(prediction, PredictedQuantity.Decode) + "; " + BandText(prediction, PredictedQuantity.Prefill));
         console.Write(t);
     }
 
     /// <summary>"decode ±19 % (n = 31, llama.cpp-metal): 19.0–26.9 tok/s", or "decode uncalibrated: datasheet only".</summary>
-    public static string BandText(ModelPrediction prediction, PredictedQuantity quantity, double predicted, string unit)
+    public static string BandText(ModelPrediction prediction, PredictedQuantity quantity)
     {
         var u = prediction.UncertaintyOf(quantity);
+        var (predicted, unit) = prediction.FigureOf(quantity);
         var what = prediction is LlmModelPrediction ? $"{quantity.ToId()} " : string.Empty;
         return Markup.Escape(u.Range(predicted, v => Output.Number(v)) is { } range ? $"{what}{u.Text}: {range} {unit}" : $"{what}{u.Text}");
     }
@@ -182,7 +183,7 @@ internal static class PredictionView
         t.Row("bottleneck", $"[bold]{r.Bottleneck.ToId()}[/]");
         t.Row("executed precision", r.ExecutedPrecision.ToId());
         t.Row("runtime", RuntimeText(prediction));
-        t.Row("error band", BandText(prediction, PredictedQuantity.Network, r.Latency.Milliseconds, "ms"));
+        t.Row("error band", BandText(prediction, PredictedQuantity.Network));
         console.Write(t);
         if (!layers)
         {
