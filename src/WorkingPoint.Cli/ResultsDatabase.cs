@@ -5,8 +5,8 @@ using Spectre.Console;
 using WorkingPoint.Catalog;
 using WorkingPoint.Cli.Commands;
 using WorkingPoint.Core.Files;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Results.Sqlite;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using Spectre.Console;
 using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.Scenarios;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli;
 

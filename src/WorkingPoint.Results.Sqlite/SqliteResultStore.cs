@@ -3,9 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using WorkingPoint.Core.Versioning;
-using WorkingPoint.Measurement;
-using WorkingPoint.Measurement.Results;
-using WorkingPoint.Measurement.Scenarios;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Results.Sqlite;
 

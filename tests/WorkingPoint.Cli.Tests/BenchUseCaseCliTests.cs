@@ -1,7 +1,7 @@
 using System.Text.Json;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Results.Sqlite;
 using WorkingPoint.Tests.Shared;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Tests;
 
@@ -90,7 +90,7 @@ public sealed class BenchUseCaseCliTests : IDisposable
         var record = Assert.Single(store.List(MeasurementKind.UseCase)).Record;
         Assert.Equal("Host camera", record.Parameters["usecase"]);
         // 4 s is under the run rules' 10 s minimum: measured and saved, but INVALID with the rule named.
-        Assert.Equal(WorkingPoint.Measurement.Scenarios.Validity.Invalid, record.Verdict!.Validity);
+        Assert.Equal(WorkingPoint.Results.Validity.Invalid, record.Verdict!.Validity);
         Assert.Contains(record.Verdict.FailedRules, r => r.StartsWith("min duration", StringComparison.Ordinal));
         Assert.NotNull(record.Manifest);
     }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.Versioning;
 using Microsoft.Data.Sqlite;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Results.Sqlite;
 using WorkingPoint.Tests.Shared;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Tests;
 

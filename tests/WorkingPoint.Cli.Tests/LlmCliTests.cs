@@ -1,8 +1,8 @@
 using System.Text.Json;
 using WorkingPoint.Core.Workloads;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Results.Sqlite;
 using WorkingPoint.Tests.Shared;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Tests;
 
@@ -142,7 +142,7 @@ public sealed class LlmCliTests : IDisposable
 
         // llama-bench's rules: the repetitions asked for, no minimum duration, no percentile.
         Assert.Equal("≥ 0 s, ≥ 2 repetitions, variation ≤ 5 %", json.RootElement.GetProperty("verdict").GetProperty("rules").GetString());
-        Assert.Equal(WorkingPoint.Measurement.Scenarios.Validity.Valid, saved.Verdict!.Validity);
+        Assert.Equal(WorkingPoint.Results.Validity.Valid, saved.Verdict!.Validity);
         Assert.Equal("1", saved.Manifest!.Threads);
         Assert.Equal(saved.ModelSha256, Assert.Single(saved.Manifest.ModelSha256).Value);
     }

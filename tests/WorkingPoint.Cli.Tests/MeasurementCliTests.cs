@@ -1,8 +1,8 @@
 using System.Text.Json;
 using WorkingPoint.Measurement;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Results.Sqlite;
 using WorkingPoint.Tests.Shared;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Tests;
 
@@ -156,9 +156,9 @@ public sealed class MeasurementCliTests : IDisposable
         using (var store = new SqliteResultStore(Db))
         {
             var invalid = store.Find(1)!.Record;
-            Assert.Equal(WorkingPoint.Measurement.Scenarios.Validity.Invalid, invalid.Verdict!.Validity);
+            Assert.Equal(WorkingPoint.Results.Validity.Invalid, invalid.Verdict!.Validity);
             var valid = store.Find(2)!.Record;
-            Assert.Equal(WorkingPoint.Measurement.Scenarios.Validity.Valid, valid.Verdict!.Validity);
+            Assert.Equal(WorkingPoint.Results.Validity.Valid, valid.Verdict!.Validity);
             Assert.Contains(valid.Metrics, m => m.Name == "latency.p90.early-stopping");
             Assert.Contains(valid.Metrics, m => m.Name == "cold.first-inference" && m.Unit == "ms");
             Assert.Contains(valid.Metrics, m => m.Name == "cold.load");
@@ -198,11 +198,11 @@ public sealed class MeasurementCliTests : IDisposable
         using (var store = new SqliteResultStore(Db, "test"))
         {
             var quiet = Record(MeasurementKind.Llm, 1, "m.gguf", "pi-a", new Metric("tg128", 67, "t/s"));
-            store.Save(quiet with { Verdict = new WorkingPoint.Measurement.Scenarios.RunVerdict("≥ 0 s, ≥ 5 repetitions, variation ≤ 5 %", [], [], Contention: new CpuContention(0.02, 0.03, 0, 1.9)) });
+            store.Save(quiet with { Verdict = new WorkingPoint.Results.RunVerdict("≥ 0 s, ≥ 5 repetitions, variation ≤ 5 %", [], [], Contention: new CpuContention(0.02, 0.03, 0, 1.9)) });
             var busy = new CpuContention(1.1, 1.2, 0, 0.8);
             store.Save(quiet with
             {
-                Verdict = new WorkingPoint.Measurement.Scenarios.RunVerdict("≥ 0 s, ≥ 5 repetitions, variation ≤ 5 %", [], [busy.Warning], VariationPercent: 2.5, Contention: busy),
+                Verdict = new WorkingPoint.Results.RunVerdict("≥ 0 s, ≥ 5 repetitions, variation ≤ 5 %", [], [busy.Warning], VariationPercent: 2.5, Contention: busy),
                 Manifest = new RunManifest("wpt bench llm m.gguf -t 4", "4", "0-3", "schedutil", "2400 MHz", "2400 MHz", "Linux 6.6", RunManifest.NotReadable, new SortedDictionary<string, string> { ["m.gguf"] = "0f0f" }),
                 Metrics = [new Metric("tg128", 16, "t/s")],
             });

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using WorkingPoint.Tests.Shared;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Tests;
 
@@ -94,9 +95,9 @@ public sealed class ProvenanceTests
         var db = Path.Combine(Directory.CreateTempSubdirectory("wpt-provenance-").FullName, "results.db");
         using (var store = ResultsDatabase.Open(db))
         {
-            store.Save(new WorkingPoint.Measurement.Results.MeasurementRecord(
-                WorkingPoint.Measurement.Results.MeasurementKind.Onnx, DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(1),
-                new WorkingPoint.Measurement.PlatformFingerprint("cpu", "x64", 2, 1, "Linux", "host", new Dictionary<string, string>()),
+            store.Save(new WorkingPoint.Results.MeasurementRecord(
+                WorkingPoint.Results.MeasurementKind.Onnx, DateTimeOffset.UnixEpoch, TimeSpan.FromSeconds(1),
+                new WorkingPoint.Results.PlatformFingerprint("cpu", "x64", 2, 1, "Linux", "host", new Dictionary<string, string>()),
                 "m", null, new Dictionary<string, string>(), [new("latency", 1, "ms")], []));
         }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Tests;
 

@@ -2,9 +2,9 @@ using System.Runtime.Versioning;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
 using WorkingPoint.Measurement;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Results.Sqlite;
 using WorkingPoint.Tests.Shared;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Tests;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using WorkingPoint.Measurement;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Results.Sqlite;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Tests;
 

@@ -1,8 +1,8 @@
 using WorkingPoint.Core;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement.Scenarios;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Tests.Shared;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Measurement.OnnxRuntime.Tests;
 

@@ -1,3 +1,4 @@
+using WorkingPoint.Results;
 namespace WorkingPoint.Measurement.Tests;
 
 public sealed class HostStateTests : IDisposable

@@ -1,5 +1,6 @@
 using WorkingPoint.Core.Units;
 using WorkingPoint.Measurement.Roofline;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Measurement.Tests;
 

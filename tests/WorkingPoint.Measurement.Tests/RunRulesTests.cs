@@ -1,5 +1,6 @@
 using WorkingPoint.Core.Units;
 using WorkingPoint.Measurement.Scenarios;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Measurement.Tests;
 

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Results.Sqlite;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Results.Sqlite.Tests;
 

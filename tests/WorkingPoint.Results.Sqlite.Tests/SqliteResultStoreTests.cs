@@ -1,8 +1,6 @@
 using Microsoft.Data.Sqlite;
-using WorkingPoint.Measurement;
-using WorkingPoint.Measurement.Results;
-using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Results.Sqlite;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Results.Sqlite.Tests;
 

@@ -9,11 +9,11 @@ using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.LlamaCpp;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Measurement.Telemetry;
 using WorkingPoint.Reporting.ScottPlot;
 using WorkingPoint.Evaluation.ModelFiles;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Commands;
 

@@ -11,11 +11,11 @@ using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.Concurrency;
 using WorkingPoint.Measurement.LlamaCpp;
 using WorkingPoint.Measurement.OnnxRuntime;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Measurement.Telemetry;
 using WorkingPoint.Evaluation;
 using WorkingPoint.Evaluation.ModelFiles;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Commands;
 

@@ -9,11 +9,11 @@ using WorkingPoint.Core.Units;
 using WorkingPoint.Measurement;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement.OnnxRuntime;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Measurement.Telemetry;
 using WorkingPoint.Reporting.ScottPlot;
 using WorkingPoint.Evaluation.ModelFiles;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Commands;
 

@@ -13,10 +13,10 @@ using WorkingPoint.Evaluation.UseCases;
 using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.LlamaCpp;
 using WorkingPoint.Measurement.OnnxRuntime;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Measurement.Telemetry;
 using WorkingPoint.Measurement.UseCases;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Commands;
 

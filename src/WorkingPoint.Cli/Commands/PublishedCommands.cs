@@ -6,6 +6,7 @@ using WorkingPoint.Core;
 using WorkingPoint.Core.Files;
 using WorkingPoint.Evaluation.Calibration;
 using WorkingPoint.Evaluation.Published;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Commands;
 

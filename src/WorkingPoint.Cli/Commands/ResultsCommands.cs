@@ -6,10 +6,10 @@ using System.Text.Json;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using WorkingPoint.Measurement;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;
 
 using WorkingPoint.Core.Files;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Commands;
 

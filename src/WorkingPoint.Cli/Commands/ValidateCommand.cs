@@ -9,12 +9,12 @@ using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.OnnxRuntime;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Roofline;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Evaluation;
 using WorkingPoint.Evaluation.ModelFiles;
 using WorkingPoint.Evaluation.Validation;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Commands;
 

@@ -9,10 +9,10 @@ using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.LlamaCpp;
-using WorkingPoint.Measurement.Results;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Evaluation.ModelFiles;
 using WorkingPoint.Evaluation.Validation;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Cli.Commands;
 

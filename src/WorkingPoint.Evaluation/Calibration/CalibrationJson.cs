@@ -3,6 +3,7 @@ using System.Text;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Evaluation.Published;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Evaluation.Calibration;
 

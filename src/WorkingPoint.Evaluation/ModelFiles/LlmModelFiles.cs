@@ -4,6 +4,7 @@ using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Gguf;
 using WorkingPoint.Measurement;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Evaluation.ModelFiles;
 

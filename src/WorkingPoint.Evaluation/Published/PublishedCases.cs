@@ -5,6 +5,7 @@ using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Evaluation.Calibration;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Evaluation.Published;
 

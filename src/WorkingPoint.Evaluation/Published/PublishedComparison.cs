@@ -1,6 +1,7 @@
 using WorkingPoint.Catalog;
 using WorkingPoint.Core;
 using WorkingPoint.Evaluation.Calibration;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Evaluation.Published;
 

@@ -1,5 +1,6 @@
 using WorkingPoint.Core;
 using WorkingPoint.Core.Runtimes;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Evaluation.Published;
 

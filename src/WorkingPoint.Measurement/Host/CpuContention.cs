@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Measurement;
 
@@ -73,55 +74,26 @@ public readonly record struct CpuCounters(long BusyTicks, long IdleTicks, long S
     }
 }
 
-/// <summary>
-/// How busy the machine was with work that is not ours over an interval: the CPU other processes used, in cores (1.0 = one core's
-/// worth the whole time), and the share of CPU time a hypervisor stole. Above <see cref="OtherCoresThreshold"/> or
-/// <see cref="StealPercentThreshold"/> the run is contended.
-/// </summary>
-/// <param name="OtherCoresBefore">Other processes' CPU in the interval just before the run, cores; null when not sampled.</param>
-/// <param name="OtherCoresDuring">Other processes' CPU during the run, cores.</param>
-/// <param name="StealPercentDuring">Steal time during the run, % of all CPU time.</param>
-/// <param name="OwnCoresDuring">Our own process's CPU during the run, cores, for scale.</param>
-public sealed record CpuContention(double? OtherCoresBefore, double OtherCoresDuring, double StealPercentDuring, double OwnCoresDuring)
+/// <summary>The load between two <see cref="CpuCounters"/> readings, as a <see cref="CpuContention"/> figure.</summary>
+public static class CpuContentionReading
 {
-    /// <summary>
-    /// A quarter of one core. An idle Linux desktop or server uses a few % of a core (daemons, the terminal); a quarter of a core
-    /// is a real program running — a build, a browser tab, another benchmark — which on a small edge CPU (2–6 cores) takes a
-    /// visible share of the cores, caches and memory bandwidth the measured model needs (this machine's `bench mix` gave 16 tok/s
-    /// with other builds running and 67 tok/s quiet).
-    /// </summary>
-    public const double OtherCoresThreshold = 0.25;
-
-    /// <summary>Steal above 5 % of CPU time: the hypervisor is giving this VM's CPUs to other guests often enough to bias timings.</summary>
-    public const double StealPercentThreshold = 5;
-
-    /// <summary>What a record says where the counters cannot be read.</summary>
-    public const string NotMeasurable = "not measurable on this machine";
-
-    public bool Contended => OtherCoresDuring > OtherCoresThreshold || StealPercentDuring > StealPercentThreshold || OtherCoresBefore > OtherCoresThreshold;
-
-    /// <summary>The warning line for a contended run.</summary>
-    public string Warning => string.Create(CultureInfo.InvariantCulture,
-        $"contended: other processes used {OtherCoresDuring:0.00} cores during the run{(OtherCoresBefore is { } before ? $" ({before:0.00} before it)" : string.Empty)}, steal {StealPercentDuring:0.#} % (thresholds {OtherCoresThreshold:0.00} cores, {StealPercentThreshold:0.#} % steal); the figures are lower than this machine gives when quiet");
-
-    /// <summary>One line of figures, e.g. "other processes 0.03 cores (0.01 before), steal 0 %, wpt 1.98 cores".</summary>
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"other processes {OtherCoresDuring:0.00} cores{(OtherCoresBefore is { } before ? $" ({before:0.00} before the run)" : string.Empty)}, steal {StealPercentDuring:0.#} %, wpt {OwnCoresDuring:0.00} cores");
-
-    /// <summary>The load between two readings, on a machine of <paramref name="logicalCores"/> CPUs; null when no time passed.</summary>
-    public static (double OtherCores, double StealPercent, double OwnCores)? Between(CpuCounters first, CpuCounters second, int logicalCores)
+    extension(CpuContention)
     {
-        var total = second.TotalTicks - first.TotalTicks;
-        if (total <= 0 || logicalCores < 1)
+        /// <summary>The load between two readings, on a machine of <paramref name="logicalCores"/> CPUs; null when no time passed.</summary>
+        public static (double OtherCores, double StealPercent, double OwnCores)? Between(CpuCounters first, CpuCounters second, int logicalCores)
         {
-            return null;
-        }
+            var total = second.TotalTicks - first.TotalTicks;
+            if (total <= 0 || logicalCores < 1)
+            {
+                return null;
+            }
 
-        // Ticks per CPU over the interval: the whole interval's length in ticks, without needing USER_HZ.
-        var perCore = (double)total / logicalCores;
-        var busy = second.BusyTicks - first.BusyTicks;
-        var own = second.OwnTicks - first.OwnTicks;
-        return (Math.Max(0, busy - own) / perCore, 100.0 * (second.StealTicks - first.StealTicks) / total, Math.Max(0, own) / perCore);
+            // Ticks per CPU over the interval: the whole interval's length in ticks, without needing USER_HZ.
+            var perCore = (double)total / logicalCores;
+            var busy = second.BusyTicks - first.BusyTicks;
+            var own = second.OwnTicks - first.OwnTicks;
+            return (Math.Max(0, busy - own) / perCore, 100.0 * (second.StealTicks - first.StealTicks) / total, Math.Max(0, own) / perCore);
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using WorkingPoint.Core.Units;
-using WorkingPoint.Measurement.Results;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Measurement.Roofline;
 

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using WorkingPoint.Core.Units;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Measurement.Roofline;
 

@@ -1,6 +1,7 @@
 using WorkingPoint.Core;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Evaluation.Published;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Evaluation.Tests.Published;
 

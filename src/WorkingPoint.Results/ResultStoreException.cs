@@ -1,5 +1,5 @@
 using WorkingPoint.Core;
-namespace WorkingPoint.Measurement.Results;
+namespace WorkingPoint.Results;
 
 /// <summary>The results store cannot be used as it is (not a database, a newer schema, an unknown id); the message names the file and the fix.</summary>
 public sealed class ResultStoreException : WorkingPointException

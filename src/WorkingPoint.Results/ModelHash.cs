@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace WorkingPoint.Measurement.Results;
+namespace WorkingPoint.Results;
 
 /// <summary>Results name models by content, so a changed file is a different model.</summary>
 public static class ModelHash

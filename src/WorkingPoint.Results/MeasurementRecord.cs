@@ -1,4 +1,4 @@
-namespace WorkingPoint.Measurement.Results;
+namespace WorkingPoint.Results;
 
 /// <summary>What kind of run produced a record; the store and <c>wpt results</c> group by it.</summary>
 public enum MeasurementKind
@@ -59,7 +59,7 @@ public sealed record MeasurementRecord(
     public string? RunGroup { get; init; }
 
     /// <summary>VALID/INVALID under the run rules, with warnings and the machine's contention; null for kinds without rules and records saved before wpt judged runs.</summary>
-    public WorkingPoint.Measurement.Scenarios.RunVerdict? Verdict { get; init; }
+    public RunVerdict? Verdict { get; init; }
 
     /// <summary>What reproducing the run needs (command line, threads, affinity, governor, kernel, power mode, model hashes); null for records saved before wpt kept it.</summary>
     public RunManifest? Manifest { get; init; }
