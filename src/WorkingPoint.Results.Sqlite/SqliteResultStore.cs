@@ -355,6 +355,21 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         return (long)count.ExecuteScalar()!;
     });
 
+    // The async store interface over the synchronous SQLite calls: one local file, one connection, nothing to overlap.
+    // Query filters and idempotent saves on the subject columns come with schema v6.
+    Task<SaveOutcome> IResultStore.SaveAsync(MeasurementRecord record, CancellationToken cancellationToken) =>
+        Task.FromResult(new SaveOutcome(Save(record), Created: true));
+
+    Task<StoredMeasurement?> IResultStore.FindAsync(long id, CancellationToken cancellationToken) => Task.FromResult(Find(id));
+
+    Task<IReadOnlyList<StoredMeasurement>> IResultStore.QueryAsync(ResultQuery query, CancellationToken cancellationToken) =>
+        Task.FromResult(List(query.Kind, query.Limit));
+
+    Task<long> IResultStore.CountAsync(ResultQuery query, CancellationToken cancellationToken) => Task.FromResult(Count(query.Kind));
+
+    Task<int> IResultStore.SetGroupStatusAsync(string runGroup, RunStatus status, CancellationToken cancellationToken) =>
+        Task.FromResult(SetGroupStatus(runGroup, status));
+
     /// <summary>The schema version of the open database (always <see cref="SchemaVersion"/> once opened).</summary>
     public int OpenSchemaVersion => UserVersion();
 

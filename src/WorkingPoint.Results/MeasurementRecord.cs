@@ -63,6 +63,23 @@ public sealed record MeasurementRecord(
 
     /// <summary>What reproducing the run needs (command line, threads, affinity, governor, kernel, power mode, model hashes); null for records saved before wpt kept it.</summary>
     public RunManifest? Manifest { get; init; }
+
+    /// <summary>What was measured on what, as typed fields a store can filter on; derived from the record unless set (a lab agent sets its device id).</summary>
+    public ResultSubject Subject
+    {
+        get => field ?? ResultSubject.Of(this);
+        init;
+    }
+
+    /// <summary>
+    /// The record's identity across stores and retries: stores keep one record per key, so an upload repeated after a lost reply, or a
+    /// result pushed twice, is stored once. Derived from the record's content unless set.
+    /// </summary>
+    public string IdempotencyKey
+    {
+        get => field ?? Results.IdempotencyKey.Of(this);
+        init;
+    }
 }
 
 /// <summary>A record as stored, with the id the store gave it.</summary>
@@ -78,20 +95,43 @@ public sealed record StoredMeasurement(long Id, MeasurementRecord Record)
     public string? CatalogSha256 { get; init; }
 }
 
-/// <summary>Where measurements live. Saving is atomic: a record is either fully stored or not at all.</summary>
+/// <summary>Where measurements live: a local SQLite file, a lab's PostgreSQL database. Saving is atomic and idempotent: a record is either fully stored or not at all, and saving a record whose <see cref="MeasurementRecord.IdempotencyKey"/> is stored already returns the stored id and adds nothing (an agent's retried upload).</summary>
 public interface IResultStore
 {
-    /// <summary>Stores the record and returns its id; a record that cannot be stored as given (a NaN metric) throws <see cref="ArgumentException"/> and stores nothing.</summary>
-    long Save(MeasurementRecord record);
+    /// <summary>Stores the record (or finds it stored under its idempotency key); a record that cannot be stored as given (a NaN metric) throws <see cref="ResultStoreException"/> and stores nothing.</summary>
+    Task<SaveOutcome> SaveAsync(MeasurementRecord record, CancellationToken cancellationToken = default);
 
-    StoredMeasurement? Find(long id);
+    Task<StoredMeasurement?> FindAsync(long id, CancellationToken cancellationToken = default);
 
-    /// <summary>Newest first, optionally only one kind.</summary>
-    IReadOnlyList<StoredMeasurement> List(MeasurementKind? kind = null, int limit = 100);
+    /// <summary>The records matching the query, newest first.</summary>
+    Task<IReadOnlyList<StoredMeasurement>> QueryAsync(ResultQuery query, CancellationToken cancellationToken = default);
 
-    /// <summary>How many records there are, optionally of one kind.</summary>
-    long Count(MeasurementKind? kind = null);
+    /// <summary>How many records match the query (its limit and cursor ignored).</summary>
+    Task<long> CountAsync(ResultQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>Sets the status of every record of a run group at once (one transaction); returns how many records it changed.</summary>
-    int SetGroupStatus(string runGroup, RunStatus status);
+    Task<int> SetGroupStatusAsync(string runGroup, RunStatus status, CancellationToken cancellationToken = default);
+}
+
+/// <summary>What a save did: the record's id, and whether this call stored it (false: it was stored already under its idempotency key).</summary>
+public readonly record struct SaveOutcome(long Id, bool Created);
+
+/// <summary>
+/// A filter over stored results; every field that is set must match (subject fields exactly, case-sensitive). Results come newest
+/// first; <see cref="BeforeId"/> pages on from the last id of the previous page.
+/// </summary>
+public sealed record ResultQuery(
+    MeasurementKind? Kind = null,
+    string? Device = null,
+    string? Platform = null,
+    string? Model = null,
+    string? Weights = null,
+    string? Runtime = null,
+    string? Unit = null,
+    DateTimeOffset? Since = null,
+    RunStatus? Status = null,
+    int Limit = 100,
+    long? BeforeId = null)
+{
+    public static readonly ResultQuery All = new(Limit: int.MaxValue);
 }

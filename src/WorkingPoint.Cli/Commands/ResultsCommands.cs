@@ -80,7 +80,7 @@ internal static class ResultsText
 
     public static string Value(double value, string unit) => $"{Output.Number(value)} {unit}".TrimEnd();
 
-    public static StoredMeasurement Require(IResultStore store, string text) =>
+    public static StoredMeasurement Require(WorkingPoint.Results.Sqlite.SqliteResultStore store, string text) =>
         ParseId(text) is var id && store.Find(id) is { } found
             ? found
             : throw new ResultStoreException($"No result with id {id} in the results database; run 'wpt results list' for the ids.");
