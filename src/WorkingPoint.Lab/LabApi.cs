@@ -41,6 +41,15 @@ public static class LabApi
     /// <summary>GET /results/{id} → the record with samples (reader).</summary>
     public static string Result(long id) => $"{Results}/{id}";
 
+    /// <summary>POST <see cref="CreateTokenRequest"/> → 201 <see cref="CreateTokenResponse"/>, the secret shown this once (admin).</summary>
+    public const string Tokens = Prefix + "/tokens";
+
+    /// <summary>DELETE revokes the token (admin): 204, or 404 when there is no such live token.</summary>
+    public static string Token(long id) => $"{Tokens}/{id}";
+
+    /// <summary>Most records one upload may carry; a bigger batch is refused with 413 (split it).</summary>
+    public const int MaxRecordsPerUpload = 1000;
+
     /// <summary>The OpenAPI document.</summary>
     public const string OpenApi = "/openapi/v1.json";
 
@@ -73,3 +82,9 @@ public sealed record UploadResponse(IReadOnlyList<SaveOutcome> Saved);
 
 /// <summary>Every error's body: one line naming the problem and the fix.</summary>
 public sealed record ApiError(string Error);
+
+/// <summary>A token to create: its holder's name and what it may do.</summary>
+public sealed record CreateTokenRequest(string Name, TokenRole Role);
+
+/// <summary>A created token: the secret is shown this once (only its hash is stored).</summary>
+public sealed record CreateTokenResponse(long TokenId, string Name, TokenRole Role, string Secret);
