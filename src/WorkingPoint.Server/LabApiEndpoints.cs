@@ -215,7 +215,9 @@ public static class LabApiEndpoints
             if (caller.Role == TokenRole.Agent)
             {
                 var deviceId = DeviceOf(caller);
-                records = [.. records.Select((record, i) => OfDevice(record, deviceId, i))];
+                var device = await store.FindDeviceAsync(deviceId, ct)
+                    ?? throw ApiProblemException.Conflict($"This agent's device '{deviceId}' is not registered; register it again (POST {LabApi.Register}).");
+                records = [.. records.Select((record, i) => OfDevice(record, device, i))];
                 await store.TouchDeviceAsync(deviceId, Now, ct);
             }
 
@@ -269,11 +271,18 @@ public static class LabApiEndpoints
         }
 
         /// <summary>
-        /// An agent's record is its device's: a subject naming the device is kept; one naming the record's own host (the subject a
-        /// record states by itself) is set to the device; one naming anything else is another device's, and refused.
+        /// An agent posts only what its own device measured: the record's machine must be the device's host, and its subject the device
+        /// (a subject naming the record's own host, the one a record states by itself, is set to the device); anything else is
+        /// another device's record, and refused.
         /// </summary>
-        private static MeasurementRecord OfDevice(MeasurementRecord record, string deviceId, int index)
+        private static MeasurementRecord OfDevice(MeasurementRecord record, LabDevice device, int index)
         {
+            var deviceId = device.Id;
+            if (record.Platform.Hostname != device.Fingerprint.Hostname)
+            {
+                throw ApiProblemException.Forbidden($"records[{index}] was measured on host '{record.Platform.Hostname}', not on this agent's device ('{deviceId}', host '{device.Fingerprint.Hostname}'); upload it with that machine's agent token or a submitter's.");
+            }
+
             var subject = record.Subject;
             if (subject.Device == deviceId)
             {

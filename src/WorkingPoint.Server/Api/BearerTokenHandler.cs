@@ -58,11 +58,11 @@ internal sealed class BearerTokenHandler(IOptionsMonitor<AuthenticationSchemeOpt
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         Response.Headers.WWWAuthenticate = "Bearer";
-        var failure = Context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure?.Message;
-        return ApiErrors.WriteAsync(Context, StatusCodes.Status401Unauthorized,
+        var failure = (await HandleAuthenticateOnceSafeAsync()).Failure?.Message;
+        await ApiErrors.WriteAsync(Context, StatusCodes.Status401Unauthorized,
             failure ?? "This call needs a token: send Authorization: Bearer TOKEN (an admin makes one with wpt serve --create-token NAME --role ROLE).");
     }
 
