@@ -165,6 +165,8 @@ public static class WptApp
                 validate.AddCommand<ValidateLlmCommand>("llm").WithDescription("Catalog LLMs synthesized in several sizes and formats, run through llama.cpp, prefill and decode predicted on the measured host.")
                     .WithExample("validate", "llm").WithExample("validate", "llm", "--models", "qwen2.5-0.5b,llama-3.2-1b", "--weights", "q4_0");
             });
+            config.AddCommand<ServeCommand>("serve").WithDescription("The device lab's server: the HTTP API for agents and users, and the dashboard, over PostgreSQL (--database) or a SQLite file; --create-token makes a token.")
+                .WithExample("serve", "--urls", "http://0.0.0.0:5180").WithExample("serve", "--create-token", "admin", "--role", "admin");
             // Internal: the child process GgufLoadGuard runs to trial-load a user's GGUF file; not in help or completions.
             config.AddCommand<ProbeGgufCommand>(ProbeGgufCommand.Name).IsHidden();
             config.AddCommand<CompletionCommand>("completion").WithDescription("Print a shell completion script (bash, zsh or pwsh) for every command and option.")

@@ -8,7 +8,7 @@ public sealed class CompletionTests
         "platforms", "models", "models show", "models import", "models export", "models synth", "evaluate", "report", "predict", "compare",
         "solve", "solve bandwidth", "solve model", "solve gpu-layers", "solve input", "roofline", "sweep", "published", "calibrate", "runtimes", "measure", "measure roofline", "measure runtimes",
         "bench", "bench onnx", "bench llm", "bench mix", "bench usecase", "results", "results list", "results show", "results export", "results import", "results compare",
-        "validate", "validate networks", "validate llm", "completion",
+        "validate", "validate networks", "validate llm", "completion", "serve",
     ];
 
     [Fact]
