@@ -251,6 +251,20 @@ public abstract class LabApiTests
         Assert.Empty(await server.Store.ListJobsAsync());
     }
 
+    [Fact]
+    public async Task A_job_written_as_in_the_docs_with_lower_case_names_is_queued()
+    {
+        await using var server = await StartAsync();
+        var agent = await server.ClientWithRoleAsync(TokenRole.Agent);
+        await agent.RegisterAsync("board-a", "jetson");
+        var user = await server.ClientWithRoleAsync(TokenRole.Submitter);
+
+        var response = await user.PostAsync(LabApi.Jobs, Lab.Body("{\"job\": {\"kind\": \"usecase\", \"model\": \"robot.yaml\", \"parameters\": {\"duration\": \"10\"}}, \"label\": \"jetson\"}"));
+
+        var job = Assert.Single(await response.ReadAsync<LabJob[]>());
+        Assert.Equal(WorkingPoint.Measurement.Jobs.BenchmarkJobKind.UseCase, job.Spec.Kind);
+    }
+
     public static TheoryData<string, string> BadSubmissions() => new()
     {
         { "both a device and a label", "{\"job\":{\"kind\":\"onnx\",\"model\":\"yolov8s\",\"parameters\":{}},\"device\":\"DEVICE\",\"label\":\"jetson\"}" },
