@@ -259,7 +259,7 @@ public abstract class LabApiTests
         await agent.RegisterAsync("board-a", "jetson");
         var user = await server.ClientWithRoleAsync(TokenRole.Submitter);
 
-        var response = await user.PostAsync(LabApi.Jobs, Lab.Body("{\"job\": {\"kind\": \"usecase\", \"model\": \"robot.yaml\", \"parameters\": {\"duration\": \"10\"}}, \"label\": \"jetson\"}"));
+        var response = await user.PostAsync(LabApi.Jobs, Lab.Body("{\"job\": {\"kind\": \"usecase\", \"scenario\": \"robot.yaml\", \"parameters\": {\"duration\": \"10\"}}, \"label\": \"jetson\"}"));
 
         var job = Assert.Single(await response.ReadAsync<LabJob[]>());
         Assert.Equal(WorkingPoint.Measurement.Jobs.BenchmarkJobKind.UseCase, job.Spec.Kind);

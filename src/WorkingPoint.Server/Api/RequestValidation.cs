@@ -79,7 +79,8 @@ internal static partial class RequestValidation
 
     /// <summary>
     /// The one hook for what a job of each kind needs (which options it takes, their values): the runner's own per-kind validation
-    /// plugs in here when it lands in WorkingPoint.Measurement.Jobs. Until then: a model for the kinds that run one.
+    /// (<c>BenchmarkJobParameters.Validate(job)</c> on the runner branch, which throws InvalidInputException → 400) replaces this
+    /// body when it lands in WorkingPoint.Measurement.Jobs. Until then: a model for the kinds that run one.
     /// </summary>
     public static void ValidateKindParameters(BenchmarkJob job)
     {
