@@ -29,12 +29,6 @@ namespace WorkingPoint.Cli.Commands;
 /// </summary>
 public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog, GgufLoadGuard loadGuard) : Command<BenchUseCaseCommand.Settings>
 {
-    /// <summary>The fastest camera this harness paces per workload; faster asks are scaled down with --scale.</summary>
-    public const double MaxFramesPerSecond = UseCaseBenchmarkRunner.MaxFramesPerSecond;
-
-    /// <summary>Requests a short run should expect per request workload, when --time-compression is not given.</summary>
-    public const double ExpectedRequests = UseCaseBenchmarkRunner.ExpectedRequests;
-
     public sealed class Settings : MeasureSettings
     {
         [CommandArgument(0, "<USECASE>")]
@@ -97,9 +91,6 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         .Add("seed", settings.Seed)
         .Add("threads", settings.Threads)
         .Build();
-
-    /// <summary>The use case with every rate (and fps target) multiplied by <paramref name="scale"/>; latency targets stay as they are.</summary>
-    public static UseCase Scaled(UseCase useCase, double scale) => UseCaseBenchmarkRunner.Scaled(useCase, scale);
 
     /// <summary>
     /// The newest complete <c>bench usecase</c> result of the use case named <paramref name="useCaseName"/> in the database, as the
