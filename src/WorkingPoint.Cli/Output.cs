@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Spectre.Console;
+using WorkingPoint.Measurement.Jobs;
 using WorkingPoint.Evaluation;
 
 namespace WorkingPoint.Cli;
@@ -113,23 +114,8 @@ internal static class Output
     }
 
     /// <summary>Runs <paramref name="run"/> under a progress bar on an interactive console; plainly otherwise (pipes, tests).</summary>
-    public static T WithProgress<T>(IAnsiConsole console, string description, Func<IProgress<double>?, T> run)
-    {
-        if (!console.Profile.Capabilities.Interactive)
-        {
-            return run(null);
-        }
-
-        T result = default!;
-        console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask(Markup.Escape(description), maxValue: 1);
-                result = run(new Progress<double>(fraction => task.Value = fraction));
-                task.Value = 1;
-            });
-        return result;
-    }
+    public static T WithProgress<T>(IAnsiConsole console, string description, Func<IProgress<double>?, T> run) =>
+        new ConsoleBenchmarkProgress(console).Phase(description, run);
 
     /// <summary>Runs <paramref name="run"/> under a spinner with <paramref name="text"/> on an interactive console; plainly otherwise.</summary>
     public static T WithStatus<T>(IAnsiConsole console, string text, Func<T> run)

@@ -11,16 +11,12 @@ internal static class TelemetryText
         string Of(TelemetryQuantity quantity, Func<double> value) => telemetry.Has(quantity) ? $"{Output.Number(value())} {quantity.Unit()}" : TelemetryCapture.NotMeasurable;
         return new Dictionary<string, string>
         {
-            ["power (mean)"] = telemetry.MeanTotalPower is { } p ? WorkingPoint.Core.Units.PowerText.Watts(p.Value) : TelemetryCapture.NotMeasurable,
-            ["temperature (max)"] = Of(TelemetryQuantity.Temperature, () => telemetry.Max(TelemetryQuantity.Temperature)!.Value),
-            ["clock (mean)"] = Of(TelemetryQuantity.ClockFrequency, () => telemetry.Series.First(s => s.Quantity == TelemetryQuantity.ClockFrequency && s.Values.Count > 0).Values.Average()),
+            [WorkingPoint.Runner.TelemetryNotes.PowerKey] = telemetry.MeanTotalPower is { } p ? WorkingPoint.Core.Units.PowerText.Watts(p.Value) : TelemetryCapture.NotMeasurable,
+            [WorkingPoint.Runner.TelemetryNotes.TemperatureKey] = Of(TelemetryQuantity.Temperature, () => telemetry.Max(TelemetryQuantity.Temperature)!.Value),
+            [WorkingPoint.Runner.TelemetryNotes.ClockKey] = Of(TelemetryQuantity.ClockFrequency, () => telemetry.Series.First(s => s.Quantity == TelemetryQuantity.ClockFrequency && s.Values.Count > 0).Values.Average()),
         };
     }
 
     /// <summary>The sensors this machine lacks, one line each, for a record's notes; null when every sensor was read.</summary>
-    public static string? NotesOf(TelemetryCapture telemetry)
-    {
-        var notes = string.Join('\n', Lines(telemetry).Where(l => l.Value == TelemetryCapture.NotMeasurable).Select(l => $"{l.Key}: {l.Value}"));
-        return notes.Length == 0 ? null : notes;
-    }
+    public static string? NotesOf(TelemetryCapture telemetry) => WorkingPoint.Runner.TelemetryNotes.Of(telemetry);
 }

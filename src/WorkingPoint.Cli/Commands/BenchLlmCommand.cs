@@ -12,6 +12,8 @@ using WorkingPoint.Measurement.LlamaCpp;
 using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Measurement.Telemetry;
 using WorkingPoint.Reporting.ScottPlot;
+using WorkingPoint.Measurement.Jobs;
+using WorkingPoint.Runner;
 using WorkingPoint.Evaluation.ModelFiles;
 using WorkingPoint.Results;
 
@@ -95,35 +97,17 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var bench = new LlmBenchSettings(settings.Prompt, settings.Gen, settings.Reps, settings.Depths is null ? null : Parsing.IntList(settings.Depths, "--depths")).Validate();
-        var options = new LlamaCppOptions(settings.Threads, settings.BatchSize, settings.MicroBatchSize, settings.GpuLayers).Validate();
-        if (settings.Plot is { } plotPath)
+        var job = new BenchmarkJob(BenchmarkJobKind.Llm, settings.Model, null, null, Parameters(settings)) { CommandLine = [.. context.Arguments] };
+        using var sink = new ResultsDatabaseSink(console, settings, settings.Json, () =>
         {
-            AtomicFile.RefuseUnwritableTarget(plotPath);
-        }
-
-        // A user's file is trial-loaded in a child process first: a llama.cpp abort is refused with one line, nothing touched.
-        loadGuard.RequireLoadable(settings.Model, cancellationToken);
-        using var saver = ResultsText.Prepare(console, settings, settings.Json);
-        var model = LlmModelFiles.Resolve(catalog, Output.Progress(console), settings.Model, settings.Weights, bench.ContextTokens);
-        MeasurementHooks.Start();
-        LlmRun run;
-        try
-        {
-            run = LlmRun.Measure(console, model, bench, options, TimeSpan.FromMilliseconds(settings.TelemetryIntervalMs), cancellationToken, commandLine: [.. context.Arguments]);
-        }
-        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
-        {
-            if (ex is LlmRunInterruptedException { Partial: var partial })
+            if (settings.Plot is { } plotPath)
             {
-                saver.Save(partial.Record, RunStatus.Interrupted);
+                AtomicFile.RefuseUnwritableTarget(plotPath);
             }
-
-            saver.ReportInterrupted(ex is LlmRunInterruptedException { Partial.Result.Tests: var done } ? $"{done.Count} test{(done.Count == 1 ? string.Empty : "s")} ({string.Join(", ", done.Select(t => $"{t.Name} × {t.Seconds.Count}"))})" : "nothing");
-            throw;
-        }
-
-        saver.Save(run.Record);
+        });
+        var outcome = new LlmBenchmarkRunner(catalog, loadGuard.RequireLoadable).Run(job, new ConsoleBenchmarkProgress(console), sink, cancellationToken);
+        var (model, bench) = (outcome.Model, outcome.Bench);
+        var run = new LlmRun(outcome.Measurement.Result, outcome.Measurement.Telemetry, outcome.Measurement.Record);
         var prediction = LlmRun.HostPrediction(catalog, model, bench);
         var plot = settings.Plot is null ? null : LlmRun.SavePlot(catalog, settings.Plot, model, run);
         if (settings.Json)
@@ -155,87 +139,32 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             }
         }
 
-        saver.ThrowIfUnsaved();
+        sink.ThrowIfUnsaved();
         return 0;
     }
+
+    /// <summary>The options as the job's parameters (the model travels in the job's own slot).</summary>
+    internal static IReadOnlyDictionary<string, string> Parameters(Settings settings) => new JobParametersBuilder()
+        .Add("weights", settings.Weights)
+        .Add("prompt", settings.Prompt)
+        .Add("gen", settings.Gen)
+        .Add("reps", settings.Reps)
+        .Add("threads", settings.Threads)
+        .Add("batch-size", settings.BatchSize)
+        .Add("ubatch-size", settings.MicroBatchSize)
+        .Add("depths", settings.Depths)
+        .Add("gpu-layers", settings.GpuLayers)
+        .Add("telemetry-interval-ms", settings.TelemetryIntervalMs)
+        .Build();
 }
 
-/// <summary>One llama.cpp benchmark run with its telemetry and the record it saves; shared by bench llm, validate llm and bench mix.</summary>
+/// <summary>One llama.cpp benchmark run (measured by the runner's <see cref="LlmMeasurement"/>) as bench llm, validate llm and measure runtimes print it.</summary>
 internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry, MeasurementRecord Record)
 {
     public static LlmRun Measure(IAnsiConsole console, LlmModelFile model, LlmBenchSettings bench, LlamaCppOptions options, TimeSpan telemetryInterval, CancellationToken cancellation, IReadOnlyDictionary<string, string>? extraParameters = null, IReadOnlyList<string>? commandLine = null)
     {
-        var sha = ModelHash.Sha256Of(model.Path);
-        var fingerprint = PlatformFingerprint.OfThisMachine().WithRuntime("LLamaSharp (llama.cpp)", LlamaCppModel.RuntimeVersion);
-        using var loaded = LlamaCppModel.Load(model.Path, bench.ContextTokens, options);
-        var startedAt = DateTimeOffset.UtcNow;
-        using var contention = new ContentionSampler(TimeSpan.FromMilliseconds(500), telemetryInterval);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var sampler = new TelemetrySampler(TelemetryDiscovery.Discover(), telemetryInterval);
-        LlmBenchResult result;
-        try
-        {
-            result = Output.WithProgress(console, $"llama.cpp: {model.DisplayName}", progress => LlamaBench.Run(loaded, bench, (_, fraction) => progress?.Report(fraction), cancellation));
-        }
-        catch (LlmBenchInterruptedException ex) when (ex.Partial is { } partial)
-        {
-            // Stopped (Ctrl-C): what finished becomes a record too, for the caller to keep as interrupted.
-            throw new LlmRunInterruptedException(RunOf(partial, interrupted: true), ex);
-        }
-
-        return RunOf(result, interrupted: false);
-
-        LlmRun RunOf(LlmBenchResult measured, bool interrupted)
-        {
-            var telemetry = sampler.Stop();
-            var elapsed = clock.Elapsed;
-
-            // llama-bench's rules: every test repeated --reps times (no minimum duration, no percentile); the variation across repetitions is checked.
-            var rules = new RunRules { MinDuration = TimeSpan.Zero, MinQueryCount = bench.Repetitions, TargetPercentile = null };
-            var load = contention.Stop();
-            var verdict = RunJudge.JudgeRepetitions(measured.Tests.Select(t => (t.Name, t.Seconds)).ToArray(), elapsed.TotalSeconds, rules, quick: false, interrupted).WithContention(load);
-            var parameters = new Dictionary<string, string>
-            {
-                ["prompt"] = bench.PromptTokens.ToString(CultureInfo.InvariantCulture),
-                ["gen"] = bench.GenTokens.ToString(CultureInfo.InvariantCulture),
-                ["reps"] = bench.Repetitions.ToString(CultureInfo.InvariantCulture),
-                ["depths"] = string.Join(",", bench.DepthList),
-                ["threads"] = measured.Threads.ToString(CultureInfo.InvariantCulture),
-                ["batch-size"] = measured.BatchSize.ToString(CultureInfo.InvariantCulture),
-                ["ubatch-size"] = measured.MicroBatchSize.ToString(CultureInfo.InvariantCulture),
-                ["gpu-layers"] = options.GpuLayers.ToString(CultureInfo.InvariantCulture),
-                ["file"] = model.Path,
-                ["architecture"] = model.Model.File.Architecture ?? "unknown",
-                ["weights"] = model.Model.Weights.Id,
-                ["parameters"] = model.Model.Architecture.Parameters.ToString(CultureInfo.InvariantCulture),
-                ["weight-bytes"] = model.Model.TensorBytes.ToString(CultureInfo.InvariantCulture),
-                ["synthetic"] = model.Synthesized ? "true" : "false",
-                ["cpu-features"] = LlamaCppModel.SystemInfo,
-            };
-            foreach (var (key, value) in extraParameters ?? new Dictionary<string, string>())
-            {
-                parameters[key] = value;
-            }
-
-            var metrics = Metrics(measured, telemetry).ToList();
-            if (verdict.VariationPercent is { } variation)
-            {
-                metrics.Add(new Metric("variation", variation, "%"));
-            }
-
-            if (load is not null)
-            {
-                metrics.Add(new Metric("cpu.other-processes", load.OtherCoresDuring, "cores"));
-                metrics.Add(new Metric("cpu.steal", load.StealPercentDuring, "%"));
-            }
-
-            var record = new MeasurementRecord(MeasurementKind.Llm, startedAt, elapsed, fingerprint, model.DisplayName, sha, parameters, metrics, Samples(measured, telemetry).ToArray(), TelemetryText.NotesOf(telemetry))
-            {
-                Verdict = verdict,
-                Manifest = RunManifest.Collect(commandLine, measured.Threads, new Dictionary<string, string> { [model.DisplayName] = sha }),
-            };
-            return new LlmRun(measured, telemetry, record);
-        }
+        var measured = LlmMeasurement.Measure(new ConsoleBenchmarkProgress(console), model, bench, options, telemetryInterval, cancellation, extraParameters, commandLine);
+        return new LlmRun(measured.Result, measured.Telemetry, measured.Record);
     }
 
     /// <summary>What the analytic model predicts for this file on the measured host, where the host has been measured.</summary>
@@ -313,75 +242,5 @@ internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry,
         }
     }
 
-    private static double? EnergyPerToken(LlmBenchResult result, TelemetryCapture telemetry) =>
-        telemetry.MeanTotalPower is { } power && result.Generation is { } tg ? power.Value / tg.MeanTokensPerSecond : null;
-
-    private static IEnumerable<Metric> Metrics(LlmBenchResult result, TelemetryCapture telemetry)
-    {
-        foreach (var test in result.Tests)
-        {
-            yield return new Metric($"{test.Name}.tokens-per-second", test.MeanTokensPerSecond, "tok/s");
-            yield return new Metric($"{test.Name}.stddev", test.StdDevTokensPerSecond, "tok/s");
-        }
-
-        if (result.Prompt is { } pp)
-        {
-            yield return new Metric("prefill.tokens-per-second", pp.MeanTokensPerSecond, "tok/s");
-        }
-
-        if (result.Generation is { } tg)
-        {
-            yield return new Metric("decode.tokens-per-second", tg.MeanTokensPerSecond, "tok/s");
-        }
-
-        if (result.MeanTimeToFirstTokenSeconds is { } ttft)
-        {
-            yield return new Metric("ttft.mean", ttft * 1000, "ms");
-        }
-
-        if (telemetry.MeanTotalPower is { } power)
-        {
-            yield return new Metric("power.mean", power.Value, "W");
-            if (EnergyPerToken(result, telemetry) is { } joules)
-            {
-                yield return new Metric("energy.per-token", joules * 1000, "mJ");
-            }
-        }
-
-        if (telemetry.Max(TelemetryQuantity.Temperature) is { } temperature)
-        {
-            yield return new Metric("temperature.max", temperature, "°C");
-        }
-    }
-
-    private static IEnumerable<SampleSeries> Samples(LlmBenchResult result, TelemetryCapture telemetry)
-    {
-        foreach (var test in result.Tests)
-        {
-            yield return new SampleSeries($"{test.Name}.seconds", "s", test.Seconds);
-        }
-
-        if (result.TimeToFirstTokenSeconds.Count > 0)
-        {
-            yield return new SampleSeries("ttft", "ms", result.TimeToFirstTokenSeconds.Select(s => s * 1000).ToArray());
-        }
-
-        if (result.DecodeByContext.Count > 0)
-        {
-            yield return new SampleSeries("decode-by-context", "tok/s", result.DecodeByContext.Select(d => d.TokensPerSecond).ToArray(), result.DecodeByContext.Select(d => (double)d.ContextTokens).ToArray());
-        }
-
-        foreach (var series in telemetry.ToSampleSeries())
-        {
-            yield return series;
-        }
-    }
-
-}
-
-/// <summary>A <c>bench llm</c> run stopped by Ctrl-C, with the record of the tests that finished, to be kept as interrupted.</summary>
-internal sealed class LlmRunInterruptedException(LlmRun partial, Exception inner)
-    : OperationCanceledException("The benchmark was stopped before its last test.", inner)
-{
-    public LlmRun Partial { get; } = partial;
+    private static double? EnergyPerToken(LlmBenchResult result, TelemetryCapture telemetry) => LlmMeasurement.EnergyPerToken(result, telemetry);
 }

@@ -16,6 +16,8 @@ using WorkingPoint.Measurement.Telemetry;
 using WorkingPoint.Evaluation;
 using WorkingPoint.Evaluation.ModelFiles;
 using WorkingPoint.Results;
+using WorkingPoint.Measurement.Jobs;
+using WorkingPoint.Runner;
 
 namespace WorkingPoint.Cli.Commands;
 
@@ -89,45 +91,17 @@ public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.C
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        loadGuard.RequireLoadable(settings.Llm, cancellationToken); // a user's GGUF file is trial-loaded in a child process first
-        using var saver = ResultsText.Prepare(console, settings, settings.Json);
-        var inputs = settings.Input.Length == 0 && !File.Exists(settings.Vision) ? ["320x320"] : settings.Input;
-        var vision = ModelFiles.Resolve(catalog, settings.Vision, inputs);
-        var llm = LlmModelFiles.Resolve(catalog, Output.Progress(console), settings.Llm, settings.Weights, settings.Context);
-        var host = ValidateCommand.PlatformOrMeasuredHost(console, catalog, settings.Platform, cancellationToken);
-
-        using var onnx = OnnxRuntimeTarget.Load(vision.Path, vision.Shapes, new OnnxRuntimeOptions(IntraOpThreads: settings.VisionThreads));
-        using var model = LlamaCppModel.Load(llm.Path, settings.Context, new LlamaCppOptions(settings.LlmThreads));
-        onnx.Infer();
-        var prediction = Predict(host, vision, onnx, llm, settings);
-
-        MeasurementHooks.Start();
-        var started = DateTimeOffset.UtcNow;
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var sampler = new TelemetrySampler(TelemetryDiscovery.Discover(), TimeSpan.FromMilliseconds(250));
-        var duration = TimeSpan.FromSeconds(settings.Duration);
-        MixResult result;
-        try
-        {
-            result = Output.WithProgress(console, $"{vision.DisplayName} at {Output.Number(settings.Fps)} FPS with {llm.DisplayName}", progress =>
-                MixRunner.Run(onnx.Infer, settings.Fps, model.NextStreamToken, duration, TimeSpan.FromSeconds(Math.Min(2, settings.Duration / 4)), (_, f) => progress?.Report(f), cancellationToken));
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            saver.ReportInterrupted("nothing");
-            throw;
-        }
-
-        var telemetry = sampler.Stop();
-
-        var record = ToRecord(settings, vision, llm, result, prediction, telemetry, started, clock.Elapsed);
-        saver.Save(record);
+        var job = new BenchmarkJob(BenchmarkJobKind.Mix, null, null, null, Parameters(settings)) { CommandLine = [.. context.Arguments] };
+        using var sink = new ResultsDatabaseSink(console, settings, settings.Json);
+        var runner = new MixBenchmarkRunner(catalog, loadGuard.RequireLoadable, (platform, cancellation) => ValidateCommand.PlatformOrMeasuredHost(console, catalog, platform, cancellation));
+        var outcome = runner.Run(job, new ConsoleBenchmarkProgress(console), sink, cancellationToken);
+        var (result, prediction) = (outcome.Result, outcome.Prediction);
         if (settings.Json)
         {
             Output.Json(console, new
             {
-                vision = vision.DisplayName,
-                llm = llm.DisplayName,
+                vision = outcome.Vision.DisplayName,
+                llm = outcome.Llm.DisplayName,
                 fps = settings.Fps,
                 measured = new
                 {
@@ -147,35 +121,31 @@ public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.C
                     llmSlowdown = prediction.StreamSlowdown,
                     contended = prediction.Contended.ToString().ToLowerInvariant(),
                 },
-                telemetry = TelemetryText.Lines(telemetry),
+                telemetry = TelemetryText.Lines(outcome.Telemetry),
             });
         }
         else
         {
-            Render(settings, vision, llm, host, result, prediction);
+            Render(settings, outcome.Vision, outcome.Llm, outcome.Host, result, prediction);
         }
 
-        saver.ThrowIfUnsaved();
+        sink.ThrowIfUnsaved();
         return 0;
     }
 
-    /// <summary>The host's prediction: the network's layers and one decode step at the mean context, as resource demands.</summary>
-    private static ConcurrencyPrediction Predict(Platform host, ModelFile vision, OnnxRuntimeTarget onnx, LlmModelFile llm, Settings settings)
-    {
-        var ceilings = new Ceilings(host);
-        var image = onnx.Inputs.FirstOrDefault(i => i.Shape.Count == 4)
-            ?? throw new InvalidInputException($"{vision.DisplayName}: no image input (N×C×H×W) to predict; bench mix takes a vision model.");
-        var network = File.Exists(vision.Path) && vision.Path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)
-            ? new GraphCatalogModel(OnnxModels.Load(vision.Path))
-            : throw new InvalidInputException($"{vision.Path}: not an ONNX file.");
-        var request = new PredictionRequest(Weights: WeightFormat.Fp32, InputWidth: (int)image.Shape[3], InputHeight: (int)image.Shape[2]);
-        var frame = (GraphModelPrediction)Predictions.Predict(network, host, request);
-        var coresHeld = ResourceDemand.HoldsCoresWhileStalled(ceilings);
-        var frameDemand = ResourceDemand.Of(frame.Result.Layers.Select(l => l.Cost), coresHeld);
-        var workload = new LlmWorkload(llm.Model.Architecture, llm.Model.Weights, KvCacheFormat.F16);
-        var tokenDemand = ResourceDemand.Of([LlmPredictor.DecodeStep(workload, ceilings, settings.Context / 2.0)], coresHeld);
-        return ConcurrencyPredictor.Predict(frameDemand, settings.Fps, tokenDemand);
-    }
+    /// <summary>The options as the job's parameters (a mix job names its two models as parameters).</summary>
+    internal static IReadOnlyDictionary<string, string> Parameters(Settings settings) => new JobParametersBuilder()
+        .Add("vision", settings.Vision)
+        .Add("input", settings.Input)
+        .Add("fps", settings.Fps)
+        .Add("llm", settings.Llm)
+        .Add("weights", settings.Weights)
+        .Add("context", settings.Context)
+        .Add("duration", settings.Duration)
+        .Add("platform", settings.Platform)
+        .Add("vision-threads", settings.VisionThreads)
+        .Add("llm-threads", settings.LlmThreads)
+        .Build();
 
     private static object Summary(PeriodicResult r)
     {
@@ -191,7 +161,7 @@ public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         };
     }
 
-    private static double P50(PeriodicResult r) => LatencyStatistics.Percentile(r.LatencySeconds.Order().ToArray(), 50);
+    private static double P50(PeriodicResult r) => MixBenchmarkOutcome.P50(r);
 
     private void Render(Settings settings, ModelFile vision, LlmModelFile llm, Platform host, MixResult result, ConcurrencyPrediction prediction)
     {
@@ -207,44 +177,5 @@ public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         console.MarkupLine($"Predicted on {Markup.Escape(host.Name)}: vision {Output.Ms(prediction.FrameLatencyAloneSeconds)} alone → {Output.Ms(prediction.FrameLatencyTogetherSeconds)} together; LLM {Output.Number(prediction.StreamRateAlone)} → {Output.Number(prediction.StreamRateTogether)} tok/s; most contended: {prediction.Contended.ToString().ToLowerInvariant()}{(host.PrimaryUnit.HeldWhileStalled ? " (a CPU: threads hold their cores while they wait on memory)" : string.Empty)}.");
 
         static string Ratio(double r) => double.IsFinite(r) ? $"×{r:0.00}" : "–";
-    }
-
-    private static MeasurementRecord ToRecord(Settings settings, ModelFile vision, LlmModelFile llm, MixResult result, ConcurrencyPrediction prediction, TelemetryCapture telemetry, DateTimeOffset started, TimeSpan elapsed)
-    {
-        var parameters = new Dictionary<string, string>
-        {
-            ["vision"] = vision.DisplayName,
-            ["vision-inputs"] = string.Join(" ", vision.Shapes.Named.Select(kv => $"{kv.Key}={string.Join('x', kv.Value)}")),
-            ["fps"] = settings.Fps.ToString(CultureInfo.InvariantCulture),
-            ["llm"] = llm.DisplayName,
-            ["llm-weights"] = llm.Model.Weights.Id,
-            ["context"] = settings.Context.ToString(CultureInfo.InvariantCulture),
-            ["duration"] = settings.Duration.ToString(CultureInfo.InvariantCulture),
-            ["vision-threads"] = settings.VisionThreads?.ToString(CultureInfo.InvariantCulture) ?? "default",
-            ["llm-threads"] = (settings.LlmThreads ?? Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture),
-        };
-        var metrics = new List<Metric>
-        {
-            new("vision.alone.latency.p50", P50(result.FramesAlone) * 1000, "ms"),
-            new("vision.together.latency.p50", P50(result.FramesTogether) * 1000, "ms"),
-            new("vision.alone.fps", result.FramesAlone.AchievedFramesPerSecond, "frames/s"),
-            new("vision.together.fps", result.FramesTogether.AchievedFramesPerSecond, "frames/s"),
-            new("vision.together.deadlines-missed", result.FramesTogether.DeadlinesMissed, "frames"),
-            new("llm.alone.tokens-per-second", result.StreamAlone.UnitsPerSecond, "tok/s"),
-            new("llm.together.tokens-per-second", result.StreamTogether.UnitsPerSecond, "tok/s"),
-            new("llm.slowdown", result.StreamSlowdown, "ratio"),
-            new("predicted.vision.latency-increase", prediction.FrameLatencyIncrease, "ratio"),
-            new("predicted.llm.slowdown", prediction.StreamSlowdown, "ratio"),
-        };
-        var samples = new List<SampleSeries>
-        {
-            new("vision.alone.latency", "ms", result.FramesAlone.LatencySeconds.Select(s => s * 1000).ToArray(), result.FramesAlone.StartSeconds),
-            new("vision.together.latency", "ms", result.FramesTogether.LatencySeconds.Select(s => s * 1000).ToArray(), result.FramesTogether.StartSeconds),
-            new("llm.alone.token", "ms", result.StreamAlone.UnitSeconds.Select(s => s * 1000).ToArray()),
-            new("llm.together.token", "ms", result.StreamTogether.UnitSeconds.Select(s => s * 1000).ToArray()),
-        };
-        samples.AddRange(telemetry.ToSampleSeries());
-        return new MeasurementRecord(MeasurementKind.Mix, started, elapsed, PlatformFingerprint.OfThisMachine().WithRuntime("ONNX Runtime", OnnxRuntimeTarget.RuntimeVersion).WithRuntime("LLamaSharp (llama.cpp)", LlamaCppModel.RuntimeVersion),
-            $"{vision.DisplayName} + {llm.DisplayName}", ModelHash.Sha256Of(llm.Path), parameters, metrics, samples);
     }
 }

@@ -8,6 +8,8 @@ using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
 using WorkingPoint.Measurement.Roofline;
 using WorkingPoint.Reporting.ScottPlot;
+using WorkingPoint.Measurement.Jobs;
+using WorkingPoint.Runner;
 
 namespace WorkingPoint.Cli.Commands;
 
@@ -50,42 +52,15 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var options = (settings.Quick ? RooflineOptions.Quick : RooflineOptions.Full) with
-        {
-            Threads = settings.Threads,
-            MemoryPath = settings.Scalar ? KernelPath.Scalar : null,
-            FmaPath = settings.Scalar ? FmaPath.Scalar : null,
-            Int8Path = settings.Scalar ? Int8Path.Portable : null,
-            DramBytesPerArray = settings.DramMib is { } mib ? mib * 1024L * 1024 : RooflineOptions.DefaultDramBytesPerArray,
-            DramScaleDown = settings.DramMib is null,
-        };
-        var hostFile = settings.HostFile ?? HostPlatform.DefaultPath;
+        var job = new BenchmarkJob(BenchmarkJobKind.Roofline, null, null, null, Parameters(settings)) { CommandLine = [.. context.Arguments] };
         if (settings.OutputPath is { } plotPath)
         {
             AtomicFile.RefuseUnwritableTarget(plotPath);
         }
 
-        if (Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(hostFile))))
-        {
-            // A link at host.yaml is refused now, not after the measurement (a missing data directory is created on writing).
-            AtomicFile.RefuseUnwritableTarget(hostFile);
-        }
-
-        using var saver = ResultsText.Prepare(console, settings, settings.Json);
-        MeasurementHooks.Start();
-        HostRoofline roofline;
-        try
-        {
-            roofline = Measure(options, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            saver.ReportInterrupted("nothing");
-            throw;
-        }
-
-        saver.Save(roofline.ToRecord());
-        HostPlatform.Write(hostFile, MeasuredHost.FiguresOf(roofline));
+        using var sink = new ResultsDatabaseSink(console, settings, settings.Json);
+        var outcome = new RooflineBenchmarkRunner().Run(job, new ConsoleBenchmarkProgress(console), sink, cancellationToken);
+        var (roofline, hostFile) = (outcome.Roofline, outcome.HostFile);
         var plots = settings.OutputPath is { } output ? SavePlots(roofline, output, hostFile) : [];
         if (settings.Json)
         {
@@ -119,31 +94,18 @@ public sealed class MeasureRooflineCommand(IAnsiConsole console, WorkingPoint.Ca
             Render(roofline, hostFile, plots);
         }
 
-        saver.ThrowIfUnsaved();
+        sink.ThrowIfUnsaved();
         return 0;
     }
 
-    private HostRoofline Measure(RooflineOptions options, CancellationToken cancellation)
-    {
-        if (!console.Profile.Capabilities.Interactive)
-        {
-            return RooflineMeasurer.Measure(options, null, null, cancellation);
-        }
-
-        HostRoofline result = null!;
-        console.Progress().AutoClear(true).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(ctx =>
-            {
-                var task = ctx.AddTask("Measuring the roofline", maxValue: 1);
-                result = RooflineMeasurer.Measure(options, new Progress<(string Stage, double Fraction)>(p =>
-                {
-                    task.Description = $"Measuring {p.Stage}";
-                    task.Value = p.Stage.StartsWith("DRAM", StringComparison.Ordinal) ? 0 : p.Stage == "memory bandwidth" ? 0.1 + (p.Fraction * 0.7) : p.Stage == "compute peaks" ? 0.8 : p.Stage == "load latency" ? 0.9 : 1;
-                }), null, cancellation);
-                task.Value = 1;
-            });
-        return result;
-    }
+    /// <summary>The options as the job's parameters (the plot is the command's own business).</summary>
+    internal static IReadOnlyDictionary<string, string> Parameters(Settings settings) => new JobParametersBuilder()
+        .Flag("quick", settings.Quick)
+        .Add("threads", settings.Threads)
+        .Add("dram-mib", settings.DramMib)
+        .Flag("scalar", settings.Scalar)
+        .Add("host-file", settings.HostFile)
+        .Build();
 
     private List<string> SavePlots(HostRoofline roofline, string output, string hostFile)
     {
