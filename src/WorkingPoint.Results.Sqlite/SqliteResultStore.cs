@@ -193,7 +193,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     public long Save(MeasurementRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (Problem(record) is { } problem)
+        if (ResultStorage.ProblemOf(record) is { } problem)
         {
             throw new ArgumentException(problem, nameof(record));
         }
@@ -292,29 +292,6 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     /// <summary>Test hook: called with the number of rows written so far in a save, before it commits; throwing from it stands in for a crash mid-save.</summary>
     internal Action<int>? AfterRowWritten { get; set; }
 
-    /// <summary>Everything SQLite would refuse, checked before writing, so the caller learns which figure is wrong rather than that the database failed; null when the record can be stored.</summary>
-    private static string? Problem(MeasurementRecord record)
-    {
-        foreach (var metric in record.Metrics)
-        {
-            if (double.IsNaN(metric.Value))
-            {
-                // SQLite stores NaN as NULL; keeping it would read back as a different record.
-                return $"Metric '{metric.Name}' is NaN; leave out a figure that could not be measured. Nothing was saved.";
-            }
-        }
-
-        foreach (var series in record.Samples)
-        {
-            if (series.SecondsFromStart is { } times && times.Count != series.Values.Count)
-            {
-                return $"Sample series '{series.Name}' has {series.Values.Count} values but {times.Count} times. Nothing was saved.";
-            }
-        }
-
-        return null;
-    }
-
     private SaveOutcome SaveInTransaction(MeasurementRecord record)
     {
         using var transaction = _connection.BeginTransaction();
@@ -387,8 +364,8 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             insert.Parameters.AddWithValue("$name", series.Name);
             insert.Parameters.AddWithValue("$unit", series.Unit);
             insert.Parameters.AddWithValue("$count", series.Values.Count);
-            insert.Parameters.AddWithValue("$values", Pack(series.Values));
-            insert.Parameters.AddWithValue("$seconds", series.SecondsFromStart is { } t ? Pack(t) : DBNull.Value);
+            insert.Parameters.AddWithValue("$values", ResultStorage.Pack(series.Values));
+            insert.Parameters.AddWithValue("$seconds", series.SecondsFromStart is { } t ? ResultStorage.Pack(t) : DBNull.Value);
             insert.ExecuteNonQuery();
             AfterRowWritten?.Invoke(++rows);
         }
@@ -480,7 +457,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(record);
         cancellationToken.ThrowIfCancellationRequested();
-        if (Problem(record) is { } problem)
+        if (ResultStorage.ProblemOf(record) is { } problem)
         {
             // Through the store interface a bad record is the caller's input (an upload), so it is a store error naming the figure.
             throw new ResultStoreException(problem);
@@ -717,33 +694,10 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         var series = new List<SampleSeries>();
         while (reader.Read())
         {
-            series.Add(new SampleSeries(reader.GetString(0), reader.GetString(1), Unpack((byte[])reader[2]), reader.IsDBNull(3) ? null : Unpack((byte[])reader[3])));
+            series.Add(new SampleSeries(reader.GetString(0), reader.GetString(1), ResultStorage.Unpack((byte[])reader[2]), reader.IsDBNull(3) ? null : ResultStorage.Unpack((byte[])reader[3])));
         }
 
         return series;
-    }
-
-    /// <summary>Samples as little-endian IEEE doubles: compact, exact, and readable on any machine.</summary>
-    private static byte[] Pack(IReadOnlyList<double> values)
-    {
-        var bytes = new byte[values.Count * sizeof(double)];
-        for (var i = 0; i < values.Count; i++)
-        {
-            System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(i * sizeof(double)), values[i]);
-        }
-
-        return bytes;
-    }
-
-    private static double[] Unpack(byte[] bytes)
-    {
-        var values = new double[bytes.Length / sizeof(double)];
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(i * sizeof(double)));
-        }
-
-        return values;
     }
 
     private SqliteCommand Command(string sql)
