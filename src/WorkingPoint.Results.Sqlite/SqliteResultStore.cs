@@ -12,11 +12,11 @@ namespace WorkingPoint.Results.Sqlite;
 /// half-written record; the schema is versioned by <c>PRAGMA user_version</c> and migrated forward on open, one transaction per step.
 /// A file that is not SQLite, or that a newer wpt wrote, is refused and never modified.
 /// </summary>
-/// <remarks>Not thread-safe: one store per thread. Several processes may share the file (WAL journal, busy timeout).</remarks>
+/// <remarks>Thread-safe: calls on one store take turns on its one connection. Several processes may share the file (WAL journal, busy timeout).</remarks>
 public sealed class SqliteResultStore : IResultStore, IDisposable
 {
     /// <summary>The schema version this code writes; <see cref="Migrations"/>[v-1] takes a database from v-1 to v.</summary>
-    public const int SchemaVersion = 5;
+    public const int SchemaVersion = 6;
 
     /// <summary>How long one attempt waits for another process's lock before giving up (SQLite's busy timeout).</summary>
     public static readonly TimeSpan DefaultLockWait = TimeSpan.FromSeconds(10);
@@ -82,7 +82,25 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         ALTER TABLE measurements ADD COLUMN verdict_json TEXT;
         ALTER TABLE measurements ADD COLUMN manifest_json TEXT;
         """,
+
+        // v6: what a record is about as typed columns a query filters on (ResultSubject), and its idempotency key, so saving the
+        // same run twice stores it once. Old rows get both from their content (BackfillSubjectsAndKeys), then the indexes.
+        """
+        ALTER TABLE measurements ADD COLUMN device TEXT;
+        ALTER TABLE measurements ADD COLUMN platform TEXT;
+        ALTER TABLE measurements ADD COLUMN model TEXT;
+        ALTER TABLE measurements ADD COLUMN weights TEXT;
+        ALTER TABLE measurements ADD COLUMN runtime TEXT;
+        ALTER TABLE measurements ADD COLUMN unit TEXT;
+        ALTER TABLE measurements ADD COLUMN idempotency_key TEXT;
+        """,
     ];
+
+    /// <summary>Runs after a step's SQL, in its transaction, before the version is raised: what SQL alone cannot compute.</summary>
+    private static readonly Dictionary<int, Action<SqliteResultStore>> AfterMigration = new()
+    {
+        [6] = store => store.BackfillSubjectsAndKeys(),
+    };
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
     private static readonly byte[] SqliteHeader = Encoding.ASCII.GetBytes("SQLite format 3\0");
@@ -90,6 +108,9 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     private readonly SqliteConnection _connection;
     private readonly WptProvenance _writer;
     private readonly TimeSpan _lockWait;
+
+    // One connection, used by one call at a time: the lab server's requests share one store.
+    private readonly Lock _gate = new();
 
     /// <param name="path">The database file; created (with its directory) when missing.</param>
     /// <param name="writerVersion">Recorded with every saved measurement (commit and catalog hash unknown).</param>
@@ -165,14 +186,19 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     public string Path { get; }
 
     /// <summary>
-    /// Saves the record in one transaction. Another process holding the lock is waited for, up to <see cref="SaveAttempts"/>
-    /// times the lock wait; after that, and on any other failure, a <see cref="ResultStoreException"/> says why and nothing is saved.
+    /// Saves the record in one transaction, or returns the id it is stored under already (same <see cref="MeasurementRecord.IdempotencyKey"/>).
+    /// Another process holding the lock is waited for, up to <see cref="SaveAttempts"/> times the lock wait; after that, and on any
+    /// other failure, a <see cref="ResultStoreException"/> says why and nothing is saved.
     /// </summary>
     public long Save(MeasurementRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        Validate(record);
-        return WithRetries(() => SaveInTransaction(record));
+        if (ResultStorage.ProblemOf(record) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(record));
+        }
+
+        return WithRetries(() => SaveInTransaction(record)).Id;
     }
 
     public int SetGroupStatus(string runGroup, RunStatus status)
@@ -190,13 +216,17 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         });
     }
 
-    /// <summary>Whether a record of this kind, start time and machine is stored already: importing a side file twice adds nothing.</summary>
+    /// <summary>
+    /// Whether the record is stored already, under its idempotency key or as a record of this kind, start time and machine: importing a
+    /// side file twice adds nothing, also when a figure's last digit changed on the way through JSON.
+    /// </summary>
     public bool Contains(MeasurementRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         return Guard(() =>
         {
-            using var select = Command("SELECT COUNT(*) FROM measurements WHERE kind = $kind AND started_at = $startedAt AND fingerprint_json = $fingerprint;");
+            using var select = Command("SELECT COUNT(*) FROM measurements WHERE idempotency_key = $key OR (kind = $kind AND started_at = $startedAt AND fingerprint_json = $fingerprint);");
+            select.Parameters.AddWithValue("$key", record.IdempotencyKey);
             select.Parameters.AddWithValue("$kind", record.Kind.ToString());
             select.Parameters.AddWithValue("$startedAt", record.StartedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
             select.Parameters.AddWithValue("$fingerprint", JsonSerializer.Serialize(record.Platform, Json));
@@ -220,9 +250,12 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
 
         try
         {
-            using var transaction = _connection.BeginTransaction(deferred: false);
-            Execute($"PRAGMA user_version = {UserVersion()};");
-            transaction.Rollback();
+            lock (_gate)
+            {
+                using var transaction = _connection.BeginTransaction(deferred: false);
+                Execute($"PRAGMA user_version = {UserVersion()};");
+                transaction.Rollback();
+            }
         }
         catch (SqliteException ex)
         {
@@ -236,7 +269,10 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         {
             try
             {
-                return action();
+                lock (_gate)
+                {
+                    return action();
+                }
             }
             catch (SqliteException ex) when (IsBusy(ex) && attempt < SaveAttempts)
             {
@@ -256,37 +292,28 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     /// <summary>Test hook: called with the number of rows written so far in a save, before it commits; throwing from it stands in for a crash mid-save.</summary>
     internal Action<int>? AfterRowWritten { get; set; }
 
-    /// <summary>Everything SQLite would refuse, checked before writing, so the caller learns which figure is wrong rather than that the database failed.</summary>
-    private static void Validate(MeasurementRecord record)
-    {
-        foreach (var metric in record.Metrics)
-        {
-            if (double.IsNaN(metric.Value))
-            {
-                // SQLite stores NaN as NULL; keeping it would read back as a different record.
-                throw new ArgumentException($"Metric '{metric.Name}' is NaN; leave out a figure that could not be measured. Nothing was saved.", nameof(record));
-            }
-        }
-
-        foreach (var series in record.Samples)
-        {
-            if (series.SecondsFromStart is { } times && times.Count != series.Values.Count)
-            {
-                throw new ArgumentException($"Sample series '{series.Name}' has {series.Values.Count} values but {times.Count} times. Nothing was saved.", nameof(record));
-            }
-        }
-    }
-
-    private long SaveInTransaction(MeasurementRecord record)
+    private SaveOutcome SaveInTransaction(MeasurementRecord record)
     {
         using var transaction = _connection.BeginTransaction();
         var rows = 0;
+        var key = record.IdempotencyKey;
+        var subject = record.Subject;
         using (var insert = Command(
             """
-            INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256, verdict_json, manifest_json)
-            VALUES ($kind, $startedAt, $duration, $fingerprint, $model, $sha, $parameters, $notes, $version, $status, $group, $commit, $catalog, $verdict, $manifest);
+            INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256, verdict_json, manifest_json,
+                device, platform, model, weights, runtime, unit, idempotency_key)
+            VALUES ($kind, $startedAt, $duration, $fingerprint, $model, $sha, $parameters, $notes, $version, $status, $group, $commit, $catalog, $verdict, $manifest,
+                $subjectDevice, $subjectPlatform, $subjectModel, $subjectWeights, $subjectRuntime, $subjectUnit, $key)
+            ON CONFLICT (idempotency_key) DO NOTHING;
             """))
         {
+            insert.Parameters.AddWithValue("$subjectDevice", subject.Device);
+            insert.Parameters.AddWithValue("$subjectPlatform", (object?)subject.Platform ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$subjectModel", (object?)subject.Model ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$subjectWeights", (object?)subject.Weights ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$subjectRuntime", (object?)subject.Runtime ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$subjectUnit", (object?)subject.Unit ?? DBNull.Value);
+            insert.Parameters.AddWithValue("$key", key);
             insert.Parameters.AddWithValue("$kind", record.Kind.ToString());
             insert.Parameters.AddWithValue("$startedAt", record.StartedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
             insert.Parameters.AddWithValue("$duration", record.Duration.TotalSeconds);
@@ -302,7 +329,15 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             insert.Parameters.AddWithValue("$catalog", _writer.CatalogSha256);
             insert.Parameters.AddWithValue("$verdict", record.Verdict is { } verdict ? JsonSerializer.Serialize(verdict, Json) : DBNull.Value);
             insert.Parameters.AddWithValue("$manifest", record.Manifest is { } manifest ? JsonSerializer.Serialize(manifest, Json) : DBNull.Value);
-            insert.ExecuteNonQuery();
+            if (insert.ExecuteNonQuery() == 0)
+            {
+                // Stored already (a retried upload, an import run twice): the stored record stands, unchanged.
+                transaction.Rollback();
+                using var existing = Command("SELECT id FROM measurements WHERE idempotency_key = $key;");
+                existing.Parameters.AddWithValue("$key", key);
+                return new SaveOutcome((long)existing.ExecuteScalar()!, Created: false);
+            }
+
             AfterRowWritten?.Invoke(++rows);
         }
 
@@ -329,20 +364,82 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             insert.Parameters.AddWithValue("$name", series.Name);
             insert.Parameters.AddWithValue("$unit", series.Unit);
             insert.Parameters.AddWithValue("$count", series.Values.Count);
-            insert.Parameters.AddWithValue("$values", Pack(series.Values));
-            insert.Parameters.AddWithValue("$seconds", series.SecondsFromStart is { } t ? Pack(t) : DBNull.Value);
+            insert.Parameters.AddWithValue("$values", ResultStorage.Pack(series.Values));
+            insert.Parameters.AddWithValue("$seconds", series.SecondsFromStart is { } t ? ResultStorage.Pack(t) : DBNull.Value);
             insert.ExecuteNonQuery();
             AfterRowWritten?.Invoke(++rows);
         }
 
         transaction.Commit();
-        return id;
+        return new SaveOutcome(id, Created: true);
     }
 
-    public StoredMeasurement? Find(long id) => Guard(() => Query("WHERE id = $id", ("$id", id), int.MaxValue).SingleOrDefault());
+    public StoredMeasurement? Find(long id) => Guard(() => Query("WHERE id = $id", [("$id", id)], int.MaxValue).SingleOrDefault());
 
     public IReadOnlyList<StoredMeasurement> List(MeasurementKind? kind = null, int limit = 100) =>
-        Guard(() => kind is { } k ? Query("WHERE kind = $kind", ("$kind", k.ToString()), limit) : Query(string.Empty, null, limit));
+        Guard(() => kind is { } k ? Query("WHERE kind = $kind", [("$kind", k.ToString())], limit) : Query(string.Empty, [], limit));
+
+    /// <summary>The records matching every filter the query sets, newest first, from before its cursor.</summary>
+    public IReadOnlyList<StoredMeasurement> Query(ResultQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var (where, parameters) = Filter(query, withCursor: true);
+        return Guard(() => Query(where, parameters, Math.Max(0, query.Limit)));
+    }
+
+    /// <summary>How many records match the query's filters (its limit and cursor ignored).</summary>
+    public long Count(ResultQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var (where, parameters) = Filter(query, withCursor: false);
+        return Guard(() =>
+        {
+            using var count = Command($"SELECT COUNT(*) FROM measurements {where};");
+            foreach (var (name, value) in parameters)
+            {
+                count.Parameters.AddWithValue(name, value);
+            }
+
+            return (long)count.ExecuteScalar()!;
+        });
+    }
+
+    private static (string Where, List<(string Name, object Value)> Parameters) Filter(ResultQuery query, bool withCursor)
+    {
+        var conditions = new List<string>();
+        var parameters = new List<(string Name, object Value)>();
+        void Match(string column, object? value)
+        {
+            if (value is not null)
+            {
+                conditions.Add($"{column} = ${column}");
+                parameters.Add(("$" + column, value));
+            }
+        }
+
+        Match("kind", query.Kind?.ToString());
+        Match("device", query.Device);
+        Match("platform", query.Platform);
+        Match("model", query.Model);
+        Match("weights", query.Weights);
+        Match("runtime", query.Runtime);
+        Match("unit", query.Unit);
+        Match("status", query.Status is { } status ? StatusText(status) : null);
+        if (query.Since is { } since)
+        {
+            // started_at is round-trip UTC text of fixed width, so text order is time order.
+            conditions.Add("started_at >= $since");
+            parameters.Add(("$since", since.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture)));
+        }
+
+        if (withCursor && query.BeforeId is { } before)
+        {
+            conditions.Add("id < $before");
+            parameters.Add(("$before", before));
+        }
+
+        return (conditions.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", conditions), parameters);
+    }
 
     public long Count(MeasurementKind? kind = null) => Guard(() =>
     {
@@ -356,16 +453,25 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     });
 
     // The async store interface over the synchronous SQLite calls: one local file, one connection, nothing to overlap.
-    // Query filters and idempotent saves on the subject columns come with schema v6.
-    Task<SaveOutcome> IResultStore.SaveAsync(MeasurementRecord record, CancellationToken cancellationToken) =>
-        Task.FromResult(new SaveOutcome(Save(record), Created: true));
+    public Task<SaveOutcome> SaveAsync(MeasurementRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (ResultStorage.ProblemOf(record) is { } problem)
+        {
+            // Through the store interface a bad record is the caller's input (an upload), so it is a store error naming the figure.
+            throw new ResultStoreException(problem);
+        }
+
+        return Task.FromResult(WithRetries(() => SaveInTransaction(record)));
+    }
 
     Task<StoredMeasurement?> IResultStore.FindAsync(long id, CancellationToken cancellationToken) => Task.FromResult(Find(id));
 
     Task<IReadOnlyList<StoredMeasurement>> IResultStore.QueryAsync(ResultQuery query, CancellationToken cancellationToken) =>
-        Task.FromResult(List(query.Kind, query.Limit));
+        Task.FromResult(Query(query));
 
-    Task<long> IResultStore.CountAsync(ResultQuery query, CancellationToken cancellationToken) => Task.FromResult(Count(query.Kind));
+    Task<long> IResultStore.CountAsync(ResultQuery query, CancellationToken cancellationToken) => Task.FromResult(Count(query));
 
     Task<int> IResultStore.SetGroupStatusAsync(string runGroup, RunStatus status, CancellationToken cancellationToken) =>
         Task.FromResult(SetGroupStatus(runGroup, status));
@@ -382,7 +488,10 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     {
         try
         {
-            return action();
+            lock (_gate)
+            {
+                return action();
+            }
         }
         catch (SqliteException ex)
         {
@@ -452,21 +561,64 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             }
 
             Execute(Migrations[version]);
+            if (AfterMigration.TryGetValue(version + 1, out var after))
+            {
+                after(this);
+            }
+
             Execute($"PRAGMA user_version = {version + 1};");
             transaction.Commit();
         }
     }
 
+    /// <summary>
+    /// v6: each old row's subject and idempotency key from its content, as a record saved now would get them. Two rows with the same
+    /// content (the same run saved twice before wpt kept keys) both stay; the later one's key gets its id appended, so the key stays unique.
+    /// </summary>
+    private void BackfillSubjectsAndKeys()
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var stored in Query("ORDER BY id", [], int.MaxValue, withSamples: false, ordered: false))
+        {
+            var subject = stored.Record.Subject;
+            var key = stored.Record.IdempotencyKey;
+            if (!seen.Add(key))
+            {
+                key = string.Create(CultureInfo.InvariantCulture, $"{key}#{stored.Id}");
+            }
+
+            using var update = Command("UPDATE measurements SET device = $device, platform = $platform, model = $model, weights = $weights, runtime = $runtime, unit = $unit, idempotency_key = $key WHERE id = $id;");
+            update.Parameters.AddWithValue("$device", subject.Device);
+            update.Parameters.AddWithValue("$platform", (object?)subject.Platform ?? DBNull.Value);
+            update.Parameters.AddWithValue("$model", (object?)subject.Model ?? DBNull.Value);
+            update.Parameters.AddWithValue("$weights", (object?)subject.Weights ?? DBNull.Value);
+            update.Parameters.AddWithValue("$runtime", (object?)subject.Runtime ?? DBNull.Value);
+            update.Parameters.AddWithValue("$unit", (object?)subject.Unit ?? DBNull.Value);
+            update.Parameters.AddWithValue("$key", key);
+            update.Parameters.AddWithValue("$id", stored.Id);
+            update.ExecuteNonQuery();
+        }
+
+        Execute(
+            """
+            CREATE UNIQUE INDEX measurements_by_idempotency_key ON measurements(idempotency_key);
+            CREATE INDEX measurements_by_time ON measurements(started_at DESC, id DESC);
+            CREATE INDEX measurements_by_device ON measurements(device, started_at DESC);
+            CREATE INDEX measurements_by_platform ON measurements(platform, started_at DESC) WHERE platform IS NOT NULL;
+            CREATE INDEX measurements_by_model ON measurements(model, started_at DESC) WHERE model IS NOT NULL;
+            """);
+    }
+
     private int UserVersion() => Convert.ToInt32(Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture);
 
-    private List<StoredMeasurement> Query(string where, (string Name, object Value)? parameter, int limit)
+    private List<StoredMeasurement> Query(string where, IReadOnlyList<(string Name, object Value)> parameters, int limit, bool withSamples = true, bool ordered = true)
     {
         var rows = new List<(long Id, MeasurementRecord Record, string? WptVersion, string? WptCommit, string? CatalogSha256)>();
-        using (var select = Command($"SELECT id, kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256, verdict_json, manifest_json FROM measurements {where} ORDER BY started_at DESC, id DESC LIMIT $limit;"))
+        using (var select = Command($"SELECT id, kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256, verdict_json, manifest_json, device, platform, model, weights, runtime, unit, idempotency_key FROM measurements {where}{(ordered ? " ORDER BY started_at DESC, id DESC" : string.Empty)} LIMIT $limit;"))
         {
-            if (parameter is { } p)
+            foreach (var (name, value) in parameters)
             {
-                select.Parameters.AddWithValue(p.Name, p.Value);
+                select.Parameters.AddWithValue(name, value);
             }
 
             select.Parameters.AddWithValue("$limit", limit);
@@ -491,11 +643,23 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
                     Verdict = reader.IsDBNull(14) ? null : JsonSerializer.Deserialize<RunVerdict>(reader.GetString(14), Json),
                     Manifest = reader.IsDBNull(15) ? null : JsonSerializer.Deserialize<RunManifest>(reader.GetString(15), Json),
                 };
+                string? Text(int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
+
+                // Rows not yet backfilled (only while migrating to v6) derive both from their content.
+                if (Text(16) is { } device)
+                {
+                    record = record with { Subject = new ResultSubject(device, Text(17), Text(18), Text(19), Text(20), Text(21)) };
+                }
+
+                if (Text(22) is { } key)
+                {
+                    record = record with { IdempotencyKey = key };
+                }
                 rows.Add((id, record, reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(12) ? null : reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetString(13)));
             }
         }
 
-        return rows.Select(r => new StoredMeasurement(r.Id, r.Record with { Metrics = MetricsOf(r.Id), Samples = SamplesOf(r.Id) }) { WptVersion = r.WptVersion, WptCommit = r.WptCommit, CatalogSha256 = r.CatalogSha256 }).ToList();
+        return rows.Select(r => new StoredMeasurement(r.Id, r.Record with { Metrics = MetricsOf(r.Id), Samples = withSamples ? SamplesOf(r.Id) : [] }) { WptVersion = r.WptVersion, WptCommit = r.WptCommit, CatalogSha256 = r.CatalogSha256 }).ToList();
     }
 
     private RunStatus StatusOf(long id, string text) =>
@@ -530,33 +694,10 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         var series = new List<SampleSeries>();
         while (reader.Read())
         {
-            series.Add(new SampleSeries(reader.GetString(0), reader.GetString(1), Unpack((byte[])reader[2]), reader.IsDBNull(3) ? null : Unpack((byte[])reader[3])));
+            series.Add(new SampleSeries(reader.GetString(0), reader.GetString(1), ResultStorage.Unpack((byte[])reader[2]), reader.IsDBNull(3) ? null : ResultStorage.Unpack((byte[])reader[3])));
         }
 
         return series;
-    }
-
-    /// <summary>Samples as little-endian IEEE doubles: compact, exact, and readable on any machine.</summary>
-    private static byte[] Pack(IReadOnlyList<double> values)
-    {
-        var bytes = new byte[values.Count * sizeof(double)];
-        for (var i = 0; i < values.Count; i++)
-        {
-            System.Buffers.Binary.BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(i * sizeof(double)), values[i]);
-        }
-
-        return bytes;
-    }
-
-    private static double[] Unpack(byte[] bytes)
-    {
-        var values = new double[bytes.Length / sizeof(double)];
-        for (var i = 0; i < values.Length; i++)
-        {
-            values[i] = System.Buffers.Binary.BinaryPrimitives.ReadDoubleLittleEndian(bytes.AsSpan(i * sizeof(double)));
-        }
-
-        return values;
     }
 
     private SqliteCommand Command(string sql)

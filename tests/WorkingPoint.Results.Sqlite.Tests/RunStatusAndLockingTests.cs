@@ -60,14 +60,14 @@ public sealed class RunStatusAndLockingTests : IDisposable
         }
 
         // Take it back to what a v4 wpt left: no verdict or manifest columns, user_version 4.
-        Execute("ALTER TABLE measurements DROP COLUMN verdict_json; ALTER TABLE measurements DROP COLUMN manifest_json; PRAGMA user_version = 4;");
+        Execute(SubjectAndKeyMigrationTests.BackToVersion5 + "ALTER TABLE measurements DROP COLUMN verdict_json; ALTER TABLE measurements DROP COLUMN manifest_json; PRAGMA user_version = 4;");
 
         using var store = new SqliteResultStore(DbPath, "test");
         Assert.Equal(SqliteResultStore.SchemaVersion, store.OpenSchemaVersion);
         var old = Assert.Single(store.List()).Record;
         Assert.Null(old.Verdict);
         Assert.Null(old.Manifest);
-        var id = store.Save(SqliteResultStoreTests.Judged());
+        var id = store.Save(SqliteResultStoreTests.Judged() with { StartedAt = SqliteResultStoreTests.Record(minute: 1).StartedAt });
         Assert.Equal("INVALID (min duration: ran 5 s, the rules need ≥ 10 s), quick run, contended", store.Find(id)!.Record.Verdict!.Summary);
     }
 
@@ -80,7 +80,7 @@ public sealed class RunStatusAndLockingTests : IDisposable
         }
 
         // Take it back to what a v2 wpt left: no status or run group columns, user_version 2.
-        Execute("ALTER TABLE measurements DROP COLUMN status; DROP INDEX measurements_by_run_group; ALTER TABLE measurements DROP COLUMN run_group; ALTER TABLE measurements DROP COLUMN wpt_commit; ALTER TABLE measurements DROP COLUMN catalog_sha256; ALTER TABLE measurements DROP COLUMN verdict_json; ALTER TABLE measurements DROP COLUMN manifest_json; PRAGMA user_version = 2;");
+        Execute(SubjectAndKeyMigrationTests.BackToVersion5 + "ALTER TABLE measurements DROP COLUMN status; DROP INDEX measurements_by_run_group; ALTER TABLE measurements DROP COLUMN run_group; ALTER TABLE measurements DROP COLUMN wpt_commit; ALTER TABLE measurements DROP COLUMN catalog_sha256; ALTER TABLE measurements DROP COLUMN verdict_json; ALTER TABLE measurements DROP COLUMN manifest_json; PRAGMA user_version = 2;");
 
         using var store = new SqliteResultStore(DbPath, "test");
         Assert.Equal(SqliteResultStore.SchemaVersion, store.OpenSchemaVersion);
