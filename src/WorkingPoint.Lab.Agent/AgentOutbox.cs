@@ -179,6 +179,15 @@ public sealed class AgentOutbox : IDisposable
         }
     }
 
+    /// <summary>Whether a record of this kind, start time and machine is here already (a job database handed over twice adds nothing).</summary>
+    public bool Contains(MeasurementRecord record)
+    {
+        lock (_lock)
+        {
+            return _store.Contains(record);
+        }
+    }
+
     /// <summary>How many records the outbox holds in all.</summary>
     public long Count()
     {
