@@ -108,14 +108,14 @@ internal sealed partial class CliJobExecutor(WorkingPoint.Catalog.Catalog catalo
         var recovered = 0;
         foreach (var database in Directory.EnumerateFiles(JobsDirectory, "job-*.db").Order(StringComparer.Ordinal).ToList())
         {
-            long? jobId = long.TryParse(Path.GetFileNameWithoutExtension(database)["job-".Length..].Split('-')[0], out var id) ? id : null;
             using (var store = new SqliteResultStore(database))
             {
                 foreach (var stored in store.List(limit: int.MaxValue).OrderBy(s => s.Id))
                 {
                     if (!outbox.Contains(stored.Record))
                     {
-                        outbox.Save(stored.Record, jobId);
+                        // The job it belonged to is not known here (its lease has lapsed by now): the records go up on their own.
+                        outbox.Save(stored.Record, jobId: null);
                         recovered++;
                     }
                 }

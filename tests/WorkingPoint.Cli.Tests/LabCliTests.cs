@@ -126,6 +126,46 @@ public sealed class LabCliTests : IDisposable
     }
 
     [Fact]
+    public void Results_pull_pages_through_the_servers_results_and_stops_at_the_limit()
+    {
+        for (var i = 0; i < 130; i++)
+        {
+            // Saved in the order they were measured: pages go on by id while the listing is newest first by start time.
+            _server.Save(Record("m" + i, 0) with { StartedAt = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero).AddMinutes(i) });
+        }
+
+        var (code, limited, errors) = Lab("results", "pull", "--limit", "5", "--db", Db("few.db"));
+        var (_, all, _) = Lab("results", "pull", "--db", Db("all.db"));
+
+        Assert.True(code == 0, errors);
+        Assert.Contains("Pulled 5 results", limited, StringComparison.Ordinal);
+        Assert.Contains("Pulled 130 results", all, StringComparison.Ordinal);
+        using var store = new SqliteResultStore(Db("all.db"));
+        Assert.Equal(130, store.Count());
+    }
+
+    [Fact]
+    public void A_job_database_a_crash_left_behind_is_handed_to_the_outbox_once_and_removed()
+    {
+        var state = Path.Combine(_directory, "state");
+        Directory.CreateDirectory(Path.Combine(state, "jobs"));
+        var leftover = Path.Combine(state, "jobs", "job-0123.db");
+        using (var store = new SqliteResultStore(leftover))
+        {
+            store.Save(Record("finished-before-the-crash", 1));
+        }
+
+        using var outbox = WorkingPoint.Lab.Agent.AgentOutbox.Open(state);
+        var executor = new CliJobExecutor(WorkingPoint.Catalog.Catalog.BuiltIn, state);
+
+        Assert.Equal(1, executor.RecoverLeftovers(outbox));
+        Assert.False(File.Exists(leftover));
+        Assert.Equal(0, executor.RecoverLeftovers(outbox));
+        var (localId, _) = Assert.Single(outbox.Pending());
+        Assert.Equal("finished-before-the-crash", outbox.Read(localId).ModelName);
+    }
+
+    [Fact]
     public void The_agent_with_once_registers_runs_one_job_through_the_bench_command_and_finishes_it_with_the_commands_error()
     {
         _server.Register(MiniLabServer.AgentDevice, "desk");

@@ -408,7 +408,8 @@ public sealed class ResultsPullCommand(IAnsiConsole console) : Command<ResultsPu
         long? before = null;
         while (seen < wanted)
         {
-            var page = LabText.Wait(client.ListResultsAsync(new ResultQuery(Kind: kind, Device: settings.Device, Model: settings.Model, Limit: Math.Min(PageSize, wanted - seen), BeforeId: before), cancellationToken));
+            var asked = Math.Min(PageSize, wanted - seen);
+            var page = LabText.Wait(client.ListResultsAsync(new ResultQuery(Kind: kind, Device: settings.Device, Model: settings.Model, Limit: asked, BeforeId: before), cancellationToken));
             foreach (var listed in page)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -427,12 +428,12 @@ public sealed class ResultsPullCommand(IAnsiConsole console) : Command<ResultsPu
                 }
             }
 
-            if (page.Count < Math.Min(PageSize, wanted - seen + page.Count) || page.Count == 0)
+            if (page.Count < asked)
             {
-                break;
+                break; // The last page.
             }
 
-            before = page.Min(r => r.Id);
+            before = page[^1].Id; // Pages go on from the last id of the previous one (ResultQuery.BeforeId).
         }
 
         if (settings.Json)
