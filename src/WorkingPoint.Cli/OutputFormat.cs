@@ -56,6 +56,9 @@ internal sealed class FormattedConsole(IAnsiConsole inner, TextWriter errors) : 
     /// <summary>Set from the command's settings once the command line is parsed (see <see cref="ParsedSettingsInterceptor"/>).</summary>
     public OutputFormat Format { get; set; } = OutputFormat.Table;
 
+    /// <summary>Where log lines and errors go (stderr): a long-running command (wpt agent) logs there, keeping stdout for results.</summary>
+    public TextWriter Errors => errors;
+
     public Profile Profile => inner.Profile;
 
     public IAnsiConsoleCursor Cursor => inner.Cursor;

@@ -155,6 +155,8 @@ public static class WptApp
                 results.AddCommand<ResultsExportCommand>("export").WithDescription("All results as CSV (one row per metric) or JSON (full records).").WithExample("results", "export", "--csv", "-o", "results.csv");
                 results.AddCommand<ResultsImportCommand>("import").WithDescription("Add the results of a side file (written when the database could not take them) or of an export --json file.").WithExample("results", "import", "results.db.unsaved-20261201T120000Z-4242.json");
                 results.AddCommand<ResultsCompareCommand>("compare").WithDescription("Two results side by side, with ratios and what differs.").WithExample("results", "compare", "3", "7");
+                results.AddCommand<ResultsPushCommand>("push").WithDescription("Upload local results to a lab server (wpt serve); each is stored there once, however often it is pushed.").WithExample("results", "push", "--all", "--server", "http://lab.local:8080");
+                results.AddCommand<ResultsPullCommand>("pull").WithDescription("Copy a lab server's results into the local database; those already here are skipped.").WithExample("results", "pull", "--device", "orin-nano-1", "--server", "http://lab.local:8080");
             });
             config.AddBranch("validate", validate =>
             {
@@ -167,6 +169,16 @@ public static class WptApp
             });
             config.AddCommand<ServeCommand>("serve").WithDescription("The device lab's server: the HTTP API for agents and users, and the dashboard, over PostgreSQL (--database) or a SQLite file; --create-token makes a token.")
                 .WithExample("serve", "--urls", "http://0.0.0.0:5180").WithExample("serve", "--create-token", "admin", "--role", "admin");
+            config.AddCommand<AgentCommand>("agent").WithDescription("Run this machine as a lab device: register with a lab server, run the jobs queued for it, upload their results.")
+                .WithExample("agent", "--server", "http://lab.local:8080", "--token", "TOKEN", "--platform", "jetson-orin-nano-8gb-super", "--label", "jetson");
+            config.AddBranch("jobs", jobs =>
+            {
+                jobs.SetDescription("The lab's job queue: submit benchmark jobs to devices, list them, cancel them.");
+                jobs.AddCommand<JobsSubmitCommand>("submit").WithDescription("Queue a benchmark job for one device or every device with a label.")
+                    .WithExample("jobs", "submit", "onnx", "yolov8n", "--label", "jetson", "--param", "input=640x640", "--param", "duration=10");
+                jobs.AddCommand<JobsListCommand>("list").WithDescription("The lab's jobs, newest first.").WithExample("jobs", "list", "--state", "running");
+                jobs.AddCommand<JobsCancelCommand>("cancel").WithDescription("Cancel a queued or running job.").WithExample("jobs", "cancel", "12");
+            });
             // Internal: the child process GgufLoadGuard runs to trial-load a user's GGUF file; not in help or completions.
             config.AddCommand<ProbeGgufCommand>(ProbeGgufCommand.Name).IsHidden();
             config.AddCommand<CompletionCommand>("completion").WithDescription("Print a shell completion script (bash, zsh or pwsh) for every command and option.")

@@ -19,6 +19,7 @@ public sealed class CommandLineTests
         "results", "results list", "results show", "results export", "results import", "results compare",
         "validate", "validate networks", "validate llm",
         "completion",
+        "agent", "jobs", "jobs submit", "jobs list", "jobs cancel", "results push", "results pull",
     ];
 
     [Fact]

@@ -9,6 +9,7 @@ public sealed class CompletionTests
         "solve", "solve bandwidth", "solve model", "solve gpu-layers", "solve input", "roofline", "sweep", "published", "calibrate", "runtimes", "measure", "measure roofline", "measure runtimes",
         "bench", "bench onnx", "bench llm", "bench mix", "bench usecase", "results", "results list", "results show", "results export", "results import", "results compare",
         "validate", "validate networks", "validate llm", "completion", "serve",
+        "agent", "jobs", "jobs submit", "jobs list", "jobs cancel", "results push", "results pull",
     ];
 
     [Fact]
