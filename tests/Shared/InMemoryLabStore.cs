@@ -219,6 +219,14 @@ internal sealed class InMemoryLabStore : ILabStore, IResultStore
         }
     }
 
+    public Task<IReadOnlyList<StoredMeasurement>> LatestPerSubjectAsync(ResultQuery query, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(IResultStore.LatestPerSubject(Matching(query)));
+        }
+    }
+
     public Task<int> SetGroupStatusAsync(string runGroup, RunStatus status, CancellationToken cancellationToken = default)
     {
         lock (_lock)
