@@ -436,7 +436,7 @@ internal sealed partial class Pages(ILabStore store, DashboardOptions options)
         h.Heading("Use cases");
         if (options.UseCases.Count == 0)
         {
-            h.Paragraph("This server was started without use cases (wpt serve --usecase FILE.yaml).", "note");
+            h.Paragraph("This server was started without use cases (DashboardOptions.UseCases).", "note");
         }
 
         h.Raw("<ul>\n");
@@ -535,7 +535,7 @@ internal sealed partial class Pages(ILabStore store, DashboardOptions options)
         return cells;
     }
 
-    private static string Error(double? errorPercent) => errorPercent is { } e ? string.Create(CultureInfo.InvariantCulture, $"error {e:+0;-0;0} %") : "no error: nothing to compare";
+    private static string Error(double? errorPercent) => errorPercent is { } e ? string.Create(CultureInfo.InvariantCulture, $"error {e:+0;-0;0} %") : "no prediction to compare with";
 
     private static string VerdictCell(RunVerdict? verdict) => verdict is null
         ? "—"
