@@ -519,16 +519,13 @@ internal sealed partial class Pages(ILabStore store, DashboardOptions options)
     private async Task<IReadOnlyDictionary<(string Platform, string Model), StoredMeasurement>> LatestMeasuredAsync(CancellationToken cancellationToken)
     {
         var cells = new Dictionary<(string, string), StoredMeasurement>();
-        foreach (var kind in new[] { MeasurementKind.Llm, MeasurementKind.Onnx })
+        var latest = await store.Results.LatestPerSubjectAsync(new ResultQuery(Status: RunStatus.Complete), cancellationToken).ConfigureAwait(false);
+        foreach (var r in latest)
         {
-            var latest = await store.Results.LatestPerSubjectAsync(new ResultQuery(Kind: kind, Status: RunStatus.Complete), cancellationToken).ConfigureAwait(false);
-            foreach (var r in latest)
+            if (r.Record.Subject is { Platform: { } platform, Model: { } model } && LabFigures.Comparable(r.Record) is not null
+                && (!cells.TryGetValue((platform, model), out var known) || (r.Record.StartedAt, r.Id).CompareTo((known.Record.StartedAt, known.Id)) > 0))
             {
-                if (r.Record.Subject is { Platform: { } platform, Model: { } model } && LabFigures.Comparable(r.Record) is not null
-                    && (!cells.TryGetValue((platform, model), out var known) || (r.Record.StartedAt, r.Id).CompareTo((known.Record.StartedAt, known.Id)) > 0))
-                {
-                    cells[(platform, model)] = r;
-                }
+                cells[(platform, model)] = r;
             }
         }
 
