@@ -15,14 +15,27 @@ public sealed class MeasurementPlotter
     /// <summary>Histogram of query latencies in milliseconds, with the p50, p90 and p99 marked.</summary>
     public void SaveLatencyHistogram(string title, IReadOnlyList<double> latencyMilliseconds, string path)
     {
+        var format = RooflinePlotter.FormatOf(path);
+        using var plot = LatencyHistogram(title, latencyMilliseconds);
+        Save(plot, path, format);
+    }
+
+    /// <summary>The latency histogram as SVG markup that scales to its container (the lab dashboard serves it).</summary>
+    public string LatencyHistogramSvg(string title, IReadOnlyList<double> latencyMilliseconds)
+    {
+        using var plot = LatencyHistogram(title, latencyMilliseconds);
+        return PlotStyle.ScalableSvg(plot, Width, Height);
+    }
+
+    private static Plot LatencyHistogram(string title, IReadOnlyList<double> latencyMilliseconds)
+    {
         ArgumentNullException.ThrowIfNull(latencyMilliseconds);
         if (latencyMilliseconds.Count == 0)
         {
             throw new ArgumentException("A latency histogram needs at least one latency.", nameof(latencyMilliseconds));
         }
 
-        var format = RooflinePlotter.FormatOf(path);
-        using var plot = new Plot();
+        var plot = new Plot();
         var sorted = latencyMilliseconds.Order().ToArray();
         var min = sorted[0];
         var max = sorted[^1];
@@ -47,11 +60,25 @@ public sealed class MeasurementPlotter
         plot.YLabel($"Queries (of {sorted.Length})");
         plot.Axes.Margins(bottom: 0);
         plot.ShowLegend(Alignment.UpperRight);
-        Save(plot, path, format);
+        return plot;
     }
 
     /// <summary>Throughput per window over a run, with any sensor series on a second axis (one plot per unit would crowd; the first is drawn).</summary>
     public void SaveThroughputOverTime(string title, IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> throughput, IReadOnlyList<TimeSeries> sensors, string path)
+    {
+        var format = RooflinePlotter.FormatOf(path);
+        using var plot = ThroughputOverTime(title, throughput, sensors);
+        Save(plot, path, format);
+    }
+
+    /// <summary>Throughput over a run as SVG markup that scales to its container.</summary>
+    public string ThroughputOverTimeSvg(string title, IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> throughput, IReadOnlyList<TimeSeries> sensors)
+    {
+        using var plot = ThroughputOverTime(title, throughput, sensors);
+        return PlotStyle.ScalableSvg(plot, Width, Height);
+    }
+
+    private static Plot ThroughputOverTime(string title, IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> throughput, IReadOnlyList<TimeSeries> sensors)
     {
         ArgumentNullException.ThrowIfNull(throughput);
         ArgumentNullException.ThrowIfNull(sensors);
@@ -60,8 +87,7 @@ public sealed class MeasurementPlotter
             throw new ArgumentException("A throughput plot needs at least one window.", nameof(throughput));
         }
 
-        var format = RooflinePlotter.FormatOf(path);
-        using var plot = new Plot();
+        var plot = new Plot();
         var line = plot.Add.Scatter(throughput.Select(t => t.WindowEndSeconds).ToArray(), throughput.Select(t => t.SamplesPerSecond).ToArray());
         line.LegendText = "throughput (inferences/s)";
         line.LineWidth = 2;
@@ -92,7 +118,7 @@ public sealed class MeasurementPlotter
         plot.XLabel("Time (s)");
         plot.YLabel("Inferences per second");
         plot.ShowLegend(Alignment.LowerLeft);
-        Save(plot, path, format);
+        return plot;
     }
 
     /// <summary>
@@ -137,9 +163,22 @@ public sealed class MeasurementPlotter
     /// </summary>
     public void SaveDecodeByContext(string title, IReadOnlyList<(int ContextTokens, double TokensPerSecond)> measured, IReadOnlyList<(int ContextTokens, double TokensPerSecond)>? predicted, string path)
     {
-        ArgumentNullException.ThrowIfNull(measured);
         var format = RooflinePlotter.FormatOf(path);
-        using var plot = new Plot();
+        using var plot = DecodeByContext(title, measured, predicted);
+        Save(plot, path, format);
+    }
+
+    /// <summary>Decode speed against context length as SVG markup that scales to its container.</summary>
+    public string DecodeByContextSvg(string title, IReadOnlyList<(int ContextTokens, double TokensPerSecond)> measured, IReadOnlyList<(int ContextTokens, double TokensPerSecond)>? predicted)
+    {
+        using var plot = DecodeByContext(title, measured, predicted);
+        return PlotStyle.ScalableSvg(plot, Width, Height);
+    }
+
+    private static Plot DecodeByContext(string title, IReadOnlyList<(int ContextTokens, double TokensPerSecond)> measured, IReadOnlyList<(int ContextTokens, double TokensPerSecond)>? predicted)
+    {
+        ArgumentNullException.ThrowIfNull(measured);
+        var plot = new Plot();
         var palette = new global::ScottPlot.Palettes.Category10();
         var line = plot.Add.Scatter(measured.Select(p => (double)p.ContextTokens).ToArray(), measured.Select(p => p.TokensPerSecond).ToArray(), palette.GetColor(0));
         line.LegendText = "measured";
@@ -158,7 +197,7 @@ public sealed class MeasurementPlotter
         plot.YLabel("Decode (tokens/s)");
         plot.Axes.SetLimitsY(0, Math.Max(measured.Concat(predicted ?? []).Select(p => p.TokensPerSecond).DefaultIfEmpty(1).Max() * 1.15, 1e-9));
         plot.ShowLegend(Alignment.UpperRight);
-        Save(plot, path, format);
+        return plot;
     }
 
     private void Save(Plot plot, string path, string format) => PlotFile.Write(plot, path, format, Width, Height);

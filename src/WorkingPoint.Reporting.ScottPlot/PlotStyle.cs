@@ -26,6 +26,19 @@ internal static class PlotStyle
     public static string WithFontFallback(string svg) =>
         svg.Replace($"font-family=\"{SansFamily}\"", $"font-family=\"{SansFamily}, Helvetica, Arial, sans-serif\"", StringComparison.Ordinal);
 
+    /// <summary>A plot as SVG markup for a page: a viewBox so it scales to its container instead of being cropped, and sans-serif fallbacks.</summary>
+    public static string ScalableSvg(Plot plot, int width, int height) => Scalable(plot.GetSvgHtml(width, height), width, height);
+
+    /// <summary>Adds a viewBox so the SVG scales to its container in a page instead of being cropped, and sans-serif fallbacks.</summary>
+    public static string Scalable(string svg, int width, int height)
+    {
+        svg = WithFontFallback(svg);
+        var start = svg.IndexOf("<svg", StringComparison.Ordinal);
+        return start < 0 || svg.Contains("viewBox", StringComparison.Ordinal)
+            ? svg
+            : svg.Insert(start + 4, string.Create(System.Globalization.CultureInfo.InvariantCulture, $" viewBox=\"0 0 {width} {height}\""));
+    }
+
     private static string Detect()
     {
         foreach (var family in Candidates)

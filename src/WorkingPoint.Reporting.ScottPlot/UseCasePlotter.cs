@@ -190,13 +190,5 @@ public sealed class UseCasePlotter
         return Scalable(plot.GetSvgHtml(Width, Height));
     }
 
-    /// <summary>Adds a viewBox so the SVG scales to its container in a page instead of being cropped, and sans-serif fallbacks.</summary>
-    private string Scalable(string svg)
-    {
-        svg = PlotStyle.WithFontFallback(svg);
-        var start = svg.IndexOf("<svg", StringComparison.Ordinal);
-        return start < 0 || svg.Contains("viewBox", StringComparison.Ordinal)
-            ? svg
-            : svg.Insert(start + 4, string.Create(System.Globalization.CultureInfo.InvariantCulture, $" viewBox=\"0 0 {Width} {Height}\""));
-    }
+    private string Scalable(string svg) => PlotStyle.Scalable(svg, Width, Height);
 }

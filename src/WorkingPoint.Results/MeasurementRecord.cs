@@ -111,6 +111,25 @@ public interface IResultStore
 
     /// <summary>Sets the status of every record of a run group at once (one transaction); returns how many records it changed.</summary>
     Task<int> SetGroupStatusAsync(string runGroup, RunStatus status, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The newest record of each kind and subject (device, platform, model, weights, runtime, unit) among those matching the query
+    /// (its limit and cursor ignored), newest first: what a lab's platforms × models matrix shows, without reading every record.
+    /// A store answers with one grouped query (PostgreSQL: DISTINCT ON over an index on the subject and start time); this default
+    /// reads every matching record and is only fit for small stores.
+    /// </summary>
+    async Task<IReadOnlyList<StoredMeasurement>> LatestPerSubjectAsync(ResultQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var all = await QueryAsync(query with { Limit = int.MaxValue, BeforeId = null }, cancellationToken).ConfigureAwait(false);
+        return LatestPerSubject(all);
+    }
+
+    /// <summary>The newest of <paramref name="records"/> for each kind and subject, newest first (what <see cref="LatestPerSubjectAsync"/> answers).</summary>
+    static IReadOnlyList<StoredMeasurement> LatestPerSubject(IEnumerable<StoredMeasurement> records) =>
+        [.. records.GroupBy(r => (r.Record.Kind, r.Record.Subject))
+            .Select(g => g.OrderByDescending(r => r.Record.StartedAt).ThenByDescending(r => r.Id).First())
+            .OrderByDescending(r => r.Record.StartedAt).ThenByDescending(r => r.Id)];
 }
 
 /// <summary>What a save did: the record's id, and whether this call stored it (false: it was stored already under its idempotency key).</summary>

@@ -16,6 +16,7 @@ internal sealed class InMemoryLabStore : ILabStore, IResultStore
     private readonly Dictionary<string, LabDevice> _devices = new(StringComparer.Ordinal);
     private readonly List<LabJob> _jobs = [];
     private readonly List<StoredMeasurement> _results = [];
+    private readonly Dictionary<string, long> _idsByKey = new(StringComparer.Ordinal);
     private readonly Dictionary<string, (LabPrincipal Principal, bool Revoked)> _tokensByHash = new(StringComparer.Ordinal);
     private long _nextJob = 1;
     private long _nextResult = 1;
@@ -184,13 +185,14 @@ internal sealed class InMemoryLabStore : ILabStore, IResultStore
             }
 
             var key = record.IdempotencyKey;
-            if (_results.FirstOrDefault(r => r.Record.IdempotencyKey == key) is { } known)
+            if (_idsByKey.TryGetValue(key, out var known))
             {
-                return Task.FromResult(new SaveOutcome(known.Id, Created: false));
+                return Task.FromResult(new SaveOutcome(known, Created: false));
             }
 
             var stored = new StoredMeasurement(_nextResult++, record);
             _results.Add(stored);
+            _idsByKey[key] = stored.Id;
             return Task.FromResult(new SaveOutcome(stored.Id, Created: true));
         }
     }
@@ -216,6 +218,14 @@ internal sealed class InMemoryLabStore : ILabStore, IResultStore
         lock (_lock)
         {
             return Task.FromResult((long)Matching(query).Count());
+        }
+    }
+
+    public Task<IReadOnlyList<StoredMeasurement>> LatestPerSubjectAsync(ResultQuery query, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            return Task.FromResult(IResultStore.LatestPerSubject(Matching(query)));
         }
     }
 
