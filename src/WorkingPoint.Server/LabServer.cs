@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using WorkingPoint.Lab;
 using WorkingPoint.Results;
+using WorkingPoint.Server.DashboardPages;
 using WorkingPoint.Server.Api;
 
 namespace WorkingPoint.Server;
@@ -28,6 +29,9 @@ public sealed record LabServerOptions(ILabStore Store, string Urls)
 
     /// <summary>The least the server logs (warnings by default: a lab server's console stays quiet unless something is wrong).</summary>
     public LogLevel MinimumLogLevel { get; init; } = LogLevel.Warning;
+
+    /// <summary>The dashboard's catalog (predictions in the matrix) and use cases; null: the built-in catalog and none.</summary>
+    public DashboardOptions? Dashboard { get; init; }
 }
 
 /// <summary>Builds the lab server: the API (<see cref="LabApiEndpoints"/>) and the dashboard (<see cref="Dashboard"/>) over one store.</summary>
@@ -67,7 +71,15 @@ public static class LabServer
         app.UseAuthorization();
         app.MapOpenApi().AllowAnonymous();
         app.MapLabApi(options.Store);
-        app.MapDashboard(options.Store);
+        if (options.Dashboard is { } dashboard)
+        {
+            app.MapDashboard(options.Store, dashboard);
+        }
+        else
+        {
+            app.MapDashboard(options.Store);
+        }
+
         return app;
     }
 }

@@ -147,11 +147,20 @@ public sealed class ModelCatalogTests
     public void A_gguf_file_resolves_to_an_llm_that_carries_the_files_own_weight_layout()
     {
         var plan = WorkingPoint.Gguf.GgufSynthesizer.Plan(Catalog.BuiltIn.ResolveModel("qwen2.5-0.5b") is LlmCatalogModel m ? m.Architecture with { Layers = 2 } : throw new InvalidOperationException(), WeightFormat.Q8_0);
-        var path = Path.Combine(Directory.CreateTempSubdirectory("wpt-catalog-gguf-").FullName, "two-blocks.gguf");
-        WorkingPoint.Gguf.GgufSynthesizer.Write(plan, path);
+        var directory = Directory.CreateTempSubdirectory("wpt-catalog-gguf-");
+        try
+        {
+            var path = Path.Combine(directory.FullName, "two-blocks.gguf");
+            WorkingPoint.Gguf.GgufSynthesizer.Write(plan, path);
 
-        var model = Assert.IsType<LlmCatalogModel>(Catalog.BuiltIn.ResolveModel(path));
-        Assert.Equal(2, model.Architecture.Layers);
-        Assert.Equal(WeightFormat.Q8_0.Id, model.FileWeights?.Id);
+            var model = Assert.IsType<LlmCatalogModel>(Catalog.BuiltIn.ResolveModel(path));
+            Assert.Equal(2, model.Architecture.Layers);
+            Assert.Equal(WeightFormat.Q8_0.Id, model.FileWeights?.Id);
+        }
+        finally
+        {
+            // The file is half a gigabyte; left behind by every run it filled the disk.
+            directory.Delete(recursive: true);
+        }
     }
 }

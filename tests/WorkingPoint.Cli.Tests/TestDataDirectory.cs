@@ -15,5 +15,23 @@ internal static class TestDataDirectory
     {
         Environment.SetEnvironmentVariable("WPT_DATA_DIR", Path);
         Environment.SetEnvironmentVariable("WPT_RESULTS_DB", null);
+        // Synthesized models land here (hundreds of MB a run); left behind, runs filled the disk.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => RemoveQuietly(Path);
+    }
+
+    private static void RemoveQuietly(string path)
+    {
+        try
+        {
+            Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a native library at exit: the OS's temp cleaning takes it later.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // A read-only fixture a test made on purpose: likewise.
+        }
     }
 }

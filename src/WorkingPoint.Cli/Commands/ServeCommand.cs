@@ -1,3 +1,5 @@
+using WorkingPoint.Catalog.UseCases;
+using WorkingPoint.Server.DashboardPages;
 using System.ComponentModel;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
@@ -14,7 +16,7 @@ namespace WorkingPoint.Cli.Commands;
 /// connection string, a SQLite file; <c>--create-token NAME --role ROLE</c> makes a token instead (the first admin's, an agent's),
 /// prints its secret once and exits. Ctrl-C or SIGTERM stops the server cleanly (exit 0).
 /// </summary>
-public sealed class ServeCommand(IAnsiConsole console) : AsyncCommand<ServeCommand.Settings>
+public sealed class ServeCommand(IAnsiConsole console, WorkingPoint.Catalog.Catalog catalog) : AsyncCommand<ServeCommand.Settings>
 {
     public const string DatabaseVariable = "WPT_LAB_DATABASE";
     public const string DefaultUrls = "http://127.0.0.1:5180";
@@ -38,6 +40,10 @@ public sealed class ServeCommand(IAnsiConsole console) : AsyncCommand<ServeComma
         [CommandOption("--sqlite <PATH>")]
         [Description("The lab's SQLite file when no PostgreSQL connection string is given. Default: lab.db in the data directory.")]
         public string? Sqlite { get; init; }
+
+        [CommandOption("--usecase <FILE>")]
+        [Description("A use-case YAML the dashboard evaluates with the lab's measured figures beside the predicted ones. Repeatable.")]
+        public string[] UseCases { get; init; } = [];
 
         [CommandOption("--create-token <NAME>")]
         [Description("Create a token for NAME with --role, print its secret (shown once) and exit, without serving.")]
@@ -118,7 +124,7 @@ public sealed class ServeCommand(IAnsiConsole console) : AsyncCommand<ServeComma
         // An option beats the environment: --sqlite means SQLite even where $WPT_LAB_DATABASE is set.
         var postgres = settings.Sqlite is not null ? null : settings.Database ?? NonEmpty(Environment.GetEnvironmentVariable(DatabaseVariable));
         var sqlitePath = settings.Sqlite ?? (postgres is null ? DataDirectory.File("lab.db") : Path.Combine(DataDirectory.Path, "lab.db"));
-        var open = OpenStoreOverride.Value ?? LabStores.OpenAsync;
+        var open = OpenStoreOverride.Value ?? ((connection, path, token) => LabStores.OpenAsync(connection, path, WptBuild.Current, token));
         await using var store = await open(postgres, sqlitePath, cancellationToken);
         var where = postgres is null ? sqlitePath : "PostgreSQL";
 
@@ -132,9 +138,12 @@ public sealed class ServeCommand(IAnsiConsole console) : AsyncCommand<ServeComma
             return 0;
         }
 
+        // Use cases are read before listening, so a bad file is one line and the server never starts half-configured.
+        var useCases = settings.UseCases.Select(file => UseCaseYaml.Load(file, catalog)).ToList();
+
         // The first Ctrl-C or SIGTERM stops the server cooperatively: requests in flight finish, the store closes, exit 0.
         Interrupts.MeasurementStarts();
-        await using var app = LabServer.Build(new LabServerOptions(store, string.Join(';', settings.UrlList)));
+        await using var app = LabServer.Build(new LabServerOptions(store, string.Join(';', settings.UrlList)) { Dashboard = new DashboardOptions(catalog, useCases) });
         try
         {
             await app.StartAsync(cancellationToken);

@@ -77,18 +77,8 @@ internal static partial class RequestValidation
         ValidateKindParameters(job);
     }
 
-    /// <summary>
-    /// The one hook for what a job of each kind needs (which options it takes, their values): the runner's own per-kind validation
-    /// (<c>BenchmarkJobParameters.Validate(job)</c> on the runner branch, which throws InvalidInputException → 400) replaces this
-    /// body when it lands in WorkingPoint.Measurement.Jobs. Until then: a model for the kinds that run one.
-    /// </summary>
-    public static void ValidateKindParameters(BenchmarkJob job)
-    {
-        if (job.Kind is BenchmarkJobKind.Onnx or BenchmarkJobKind.Llm)
-        {
-            Require(!string.IsNullOrWhiteSpace(job.Model), $"job.model is missing; a {BenchmarkJob.NameOf(job.Kind)} job runs a model (a catalog id or a file path on the device)");
-        }
-    }
+    /// <summary>What a job of each kind needs (which options it takes, their values): the runners' own validation, so the server refuses what an agent would.</summary>
+    public static void ValidateKindParameters(BenchmarkJob job) => BenchmarkJobParameters.Validate(job);
 
     public static void Validate(HeartbeatRequest request) => Optional(request.Progress, "progress", MaxMessageLength);
 
