@@ -32,6 +32,22 @@ public sealed class PublishedDatasetTests
     }
 
     [Fact]
+    public void An_mlperf_offline_row_is_predicted_at_its_batch_over_every_unit_the_runtime_drives_at_once()
+    {
+        var m1 = PublishedDataset.BuiltIn.Rows.Single(r => r.Id == "M1");
+        Assert.Equal(PublishedDataset.DefaultOfflineBatch, m1.Batch);
+        var single = PublishedDataset.BuiltIn.Rows.Single(r => r.Id == "M2");
+        Assert.Equal(1, single.Batch);
+
+        var c = Assert.Single(PublishedCases.Resolve([m1], Catalog).Cases);
+        var prediction = (GraphModelPrediction)Predictions.Predict(c.Model, c.Platform, c.Request);
+        var offline = prediction.OfflineThroughput();
+        Assert.Equal("gpu + dla", offline.UnitList);
+        Assert.Equal(offline.FramesPerSecond, c.Predict(), 6);
+        Assert.True(offline.FramesPerSecond > prediction.Result.FramesPerSecond, $"{offline.FramesPerSecond} vs the GPU alone {prediction.Result.FramesPerSecond}");
+    }
+
+    [Fact]
     public void The_built_in_dataset_reads_without_error()
     {
         Assert.Equal("built-in", PublishedDataset.BuiltIn.Origin);
