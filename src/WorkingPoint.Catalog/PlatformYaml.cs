@@ -197,7 +197,7 @@ public static partial class PlatformYaml
                 var key = ((YamlScalarNode)keyNode).Value!;
                 if (!PrecisionExtensions.TryParse(key, out var precision))
                 {
-                    throw y.Error(keyNode, $"unknown precision '{path}.{key}'. Use int4, int8, fp16, bf16 or fp32 (peak in TOPS).");
+                    throw y.Error(keyNode, $"unknown precision '{path}.{key}'. Use {PrecisionExtensions.IdList} (peak in TOPS).");
                 }
 
                 var tops = y.Figure(compute, key, path, references);
@@ -332,7 +332,7 @@ public static partial class PlatformYaml
                 var key = ((YamlScalarNode)keyNode).Value!;
                 if (!PrecisionExtensions.TryParse(key, out var precision))
                 {
-                    throw y.Error(keyNode, $"unknown precision 'power.energyPerOpPj.{key}'. Use int4, int8, fp16, bf16 or fp32.");
+                    throw y.Error(keyNode, $"unknown precision 'power.energyPerOpPj.{key}'. Use {PrecisionExtensions.IdList}.");
                 }
 
                 if (Physical(y, ops, key, "power.energyPerOpPj", references, MaxPicojoules, "pJ") is { } pj)

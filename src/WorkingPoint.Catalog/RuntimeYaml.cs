@@ -19,7 +19,7 @@ public static partial class RuntimeYaml
     {
         var y = YamlReader.Parse(file, text);
         var root = y.Root;
-        y.RejectUnknownKeys(root, string.Empty, "id", "name", "unit", "runs", "aliases", "executes", "notes", "sources", "profile", "errorBands");
+        y.RejectUnknownKeys(root, string.Empty, "id", "name", "unit", "runs", "aliases", "executes", "offlineUnits", "notes", "sources", "profile", "errorBands");
         var id = y.RequireString(root, "id", string.Empty);
         if (!IdPattern().IsMatch(id))
         {
@@ -47,13 +47,27 @@ public static partial class RuntimeYaml
             {
                 var from = ((YamlScalarNode)keyNode).Value;
                 var to = (valueNode as YamlScalarNode)?.Value;
-                if (!PrecisionExtensions.TryParse(from, out var requested) || !PrecisionExtensions.TryParse(to, out var executed))
+                if (!PrecisionExtensions.TryParse(from, out var requested))
                 {
-                    throw y.Error(keyNode, $"executes.{from}: map a requested precision to the one the runtime computes at (int4, int8, fp16, bf16, fp32), e.g. int4: fp16.");
+                    throw y.Error(keyNode, $"executes: '{from}' is not a precision; map a requested precision to the one the runtime computes at ({PrecisionExtensions.IdList}), e.g. fp32: tf32.");
+                }
+
+                if (!PrecisionExtensions.TryParse(to, out var executed))
+                {
+                    throw y.Error(valueNode, $"executes.{from}: '{to}' is not a precision; use {PrecisionExtensions.IdList}, e.g. fp32: tf32.");
                 }
 
                 executes[requested] = executed;
             }
+        }
+
+        // The units the runtime drives at once for throughput (MLPerf Offline on a Jetson: the GPU and both DLAs); absent: its own.
+        var offlineUnits = Strings(y, root, "offlineUnits").Select(text => ComputeUnitKindExtensions.TryParse(text, out var kind)
+            ? kind
+            : throw y.Error(y.Get(root, "offlineUnits"), $"offlineUnits: '{text}' is not a unit kind; use cpu, gpu, npu or dla, e.g. offlineUnits: [gpu, dla].")).Distinct().ToArray();
+        if (offlineUnits.Length > 0 && !offlineUnits.Contains(unit))
+        {
+            throw y.Error(y.Get(root, "offlineUnits")!, $"offlineUnits: [{string.Join(", ", offlineUnits.Select(u => u.ToId()))}] leaves out the runtime's own unit ({unit.ToId()}); list it first, e.g. offlineUnits: [{unit.ToId()}, {offlineUnits[0].ToId()}].");
         }
 
         var references = new Dictionary<string, string>();
@@ -80,6 +94,7 @@ public static partial class RuntimeYaml
         {
             ErrorBands = ReadErrorBands(y, root, id),
             PriorProfile = prior,
+            OfflineUnits = offlineUnits.Length > 0 ? offlineUnits : [unit],
         };
     }
 

@@ -133,6 +133,12 @@ public sealed record GraphModelPrediction(Platform Platform, CatalogModel Model,
     public override IReadOnlyList<PredictedQuantity> Quantities { get; } = [PredictedQuantity.Network];
 
     public override (double Value, string Unit) FigureOf(PredictedQuantity quantity) => (Result.Latency.Milliseconds, "ms");
+
+    /// <summary>The throughput with every input available at once (MLPerf Offline): each unit the runtime drives together at this batch, summed.</summary>
+    public OfflinePrediction OfflineThroughput() => Offline?.Value ?? new OfflinePrediction([new OfflineUnitRate(Unit.Id, Unit.Kind, Result.ExecutedPrecision, Result.FramesPerSecond, Result.DramBytesPerInference.Value)], Result.Batch, 1);
+
+    /// <summary>Computed on first use: most predictions never ask for it, and each unit costs a pass over the graph.</summary>
+    internal Lazy<OfflinePrediction>? Offline { get; init; }
 }
 
 /// <summary>Runs the analytic model for a catalog model on a platform.</summary>
@@ -169,7 +175,12 @@ public static class Predictions
             case GraphCatalogModel graph:
                 var g = graph.Model;
                 var built = g.Build(request.InputWidth ?? g.DefaultWidth, request.InputHeight ?? g.DefaultHeight);
-                return new GraphModelPrediction(platform, model, GraphPredictor.Predict(built, ceilings, weights, request.Batch)) { Runtime = ceilings.Runtime, Unit = ceilings.Unit };
+                return new GraphModelPrediction(platform, model, GraphPredictor.Predict(built, ceilings, weights, request.Batch))
+                {
+                    Runtime = ceilings.Runtime,
+                    Unit = ceilings.Unit,
+                    Offline = new Lazy<OfflinePrediction>(() => OfflineThroughput.Predict(built, ceilings, weights, request.Batch)),
+                };
             default:
                 throw new InvalidOperationException($"Model '{model.Id}' has no predictor.");
         }

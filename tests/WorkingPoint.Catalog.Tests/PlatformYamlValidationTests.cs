@@ -247,12 +247,39 @@ public sealed class PlatformUnitsAndRuntimeYamlTests
     [InlineData("rows: 31", "rows: 0", "outside the accepted range")]
     [InlineData("assumed: 0.4, note: \"prior\" }", "assumed: 0.4, note: \"prior\", prior: 0.3 }", "has a prior but no fit")]
     [InlineData("plusMinusPercent: 18.5", "plusMinusPercent: -3", "outside the accepted range")]
+    [InlineData("executes: { int4: fp16 }", "executes: { fp32: tf64 }", "executes.fp32: 'tf64' is not a precision; use int4, int8, fp16, bf16, tf32 or fp32")]
+    [InlineData("executes: { int4: fp16 }", "executes: { fp31: tf32 }", "executes: 'fp31' is not a precision")]
+    [InlineData("executes: { int4: fp16 }", "offlineUnits: [gpu, tpu]", "offlineUnits: 'tpu' is not a unit kind; use cpu, gpu, npu or dla")]
+    [InlineData("executes: { int4: fp16 }", "offlineUnits: [dla]", "leaves out the runtime's own unit (gpu)")]
     public void A_bad_runtime_file_is_refused_in_one_line(string find, string replace, string expected)
     {
         var yaml = Runtime.Replace(find, replace, StringComparison.Ordinal);
         var ex = Assert.Throws<CatalogException>(() => RuntimeYaml.Parse("rt.yaml", yaml));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
         Assert.StartsWith("rt.yaml:", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_runtime_says_which_precision_it_executes_and_which_units_it_drives_together()
+    {
+        var runtime = RuntimeYaml.Parse("rt.yaml", Runtime.Replace("executes: { int4: fp16 }", "executes: { fp32: tf32 }\nofflineUnits: [gpu, dla]", StringComparison.Ordinal));
+        Assert.Equal(WorkingPoint.Core.Hardware.Precision.Tf32, runtime.ComputePrecision(WorkingPoint.Core.Hardware.Precision.Fp32));
+        Assert.Equal([WorkingPoint.Core.Hardware.ComputeUnitKind.Gpu, WorkingPoint.Core.Hardware.ComputeUnitKind.Dla], runtime.OfflineUnits);
+        Assert.Equal([WorkingPoint.Core.Hardware.ComputeUnitKind.Gpu], RuntimeYaml.Parse("rt.yaml", Runtime).OfflineUnits);
+    }
+
+    [Fact]
+    public void TensorRT_executes_fp32_as_tf32_on_the_orin_gpus_that_have_a_tf32_rate()
+    {
+        var tensorRt = Catalog.BuiltIn.ResolveRuntime("tensorrt");
+        Assert.Equal(WorkingPoint.Core.Hardware.Precision.Tf32, tensorRt.ComputePrecision(WorkingPoint.Core.Hardware.Precision.Fp32));
+        Assert.Contains(WorkingPoint.Core.Hardware.ComputeUnitKind.Dla, tensorRt.OfflineUnits);
+        foreach (var platform in Catalog.BuiltIn.Platforms.Where(p => p.Id.StartsWith("jetson-", StringComparison.Ordinal)))
+        {
+            var gpu = platform.UnitOfKind(WorkingPoint.Core.Hardware.ComputeUnitKind.Gpu)!;
+            Assert.Equal(WorkingPoint.Core.Hardware.Precision.Tf32, gpu.Compute.ExecutedPrecision(WorkingPoint.Core.Hardware.Precision.Tf32));
+            Assert.Equal(gpu.Compute.DensePeak(WorkingPoint.Core.Hardware.Precision.Fp16).Value / 2, gpu.Compute.DensePeak(WorkingPoint.Core.Hardware.Precision.Tf32).Value, 3);
+        }
     }
 
     [Fact]

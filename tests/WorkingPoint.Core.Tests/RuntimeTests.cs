@@ -5,6 +5,7 @@ using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Core.Units;
 using WorkingPoint.Core.Workloads;
+using WorkingPoint.Core.Workloads.Zoo;
 
 namespace WorkingPoint.Core.Tests;
 
@@ -134,6 +135,108 @@ public sealed class RuntimeTests
         var ex = Assert.Throws<InvalidInputException>(() => new RuntimeProfile(dram, prefill, network, Seconds.Zero, Seconds.Zero).Validate("test runtime"));
         Assert.StartsWith("test runtime: ", ex.Message, StringComparison.Ordinal);
         Assert.Contains("must be in (0, 1]", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A Jetson-like SoC: a GPU with tensor-core fp16 (4 TOPS), tf32 (2) and CUDA-core fp32 (0.5), and a DLA (int8 only, 3 TOPS).</summary>
+    private static Platform GpuAndDla(int dramMegaTransfers = 6400, int busWidthBits = 256)
+    {
+        var single = TestPlatforms.Soc(int8Tops: 8, dramMegaTransfers: dramMegaTransfers, busWidthBits: busWidthBits);
+        ComputeSpec Spec(params (Precision P, double Tops)[] peaks) => new([.. peaks.Select(p => new ComputePeak(p.P, OpsPerSecond.FromTops(p.Tops), Sparsity.Dense))]);
+        return single with
+        {
+            Units =
+            [
+                new ComputeUnit("gpu", ComputeUnitKind.Gpu, "gpu", ExecutionStyle.LayerByLayer, Spec((Precision.Int8, 8), (Precision.Fp16, 4), (Precision.Tf32, 2), (Precision.Fp32, 0.5)), null, null),
+                new ComputeUnit("dla", ComputeUnitKind.Dla, "dla", ExecutionStyle.LayerByLayer, Spec((Precision.Int8, 3)), null, null),
+            ],
+        };
+    }
+
+    private static Runtime TensorRtLike(params ComputeUnitKind[] offlineUnits) =>
+        Runtime("trt", ComputeUnitKind.Gpu, [WorkloadKind.Network], new() { [Precision.Fp32] = Precision.Tf32 }) with { OfflineUnits = offlineUnits.Length > 0 ? offlineUnits : [ComputeUnitKind.Gpu] };
+
+    [Fact]
+    public void Fp32_under_a_runtime_that_executes_it_as_tf32_uses_the_tf32_peak_and_the_plain_fp32_rate_otherwise()
+    {
+        var platform = GpuAndDla();
+        var tensorRt = Ceilings.For(platform, TensorRtLike(), WorkloadKind.Network);
+        var plain = Ceilings.For(platform, Runtime("cuda", ComputeUnitKind.Gpu, [WorkloadKind.Network]), WorkloadKind.Network);
+
+        Assert.Equal(Precision.Tf32, tensorRt.ExecutedPrecision(Precision.Fp32));
+        Assert.Equal(2e12 * 0.5, tensorRt.ComputeOpsPerSecond(Precision.Fp32), 3);
+        Assert.Equal(Precision.Fp32, plain.ExecutedPrecision(Precision.Fp32));
+        Assert.Equal(0.5e12 * 0.5, plain.ComputeOpsPerSecond(Precision.Fp32), 3);
+    }
+
+    [Fact]
+    public void A_format_the_unit_lacks_never_falls_onto_the_tf32_math_mode_by_itself()
+    {
+        var gpu = GpuAndDla().UnitOfKind(ComputeUnitKind.Gpu)!;
+        Assert.Equal(Precision.Fp32, gpu.Compute.ExecutedPrecision(Precision.Bf16));
+        Assert.Equal(Precision.Fp32, gpu.Compute.ExecutedPrecision(Precision.Fp32));
+        Assert.Equal(Precision.Tf32, gpu.Compute.ExecutedPrecision(Precision.Tf32));
+
+        // A unit without tf32 runs a tf32 request at its plain fp32 rate.
+        var cpu = ThreeUnits().UnitOfKind(ComputeUnitKind.Cpu)!;
+        Assert.Equal(Precision.Fp32, cpu.Compute.ExecutedPrecision(Precision.Tf32));
+    }
+
+    [Fact]
+    public void A_tf32_prediction_keeps_fp32_tensors_in_memory()
+    {
+        var graph = Yolov8.Create('n').Build();
+        var c = Ceilings.For(GpuAndDla(), TensorRtLike(), WorkloadKind.Network);
+        var asTf32 = GraphPredictor.Predict(graph, c, WeightFormat.Fp32);
+        var asFp16 = GraphPredictor.Predict(graph, c, WeightFormat.Fp16);
+
+        Assert.Equal(Precision.Tf32, asTf32.ExecutedPrecision);
+        Assert.Equal(2 * asFp16.DramBytesPerInference.Value, asTf32.DramBytesPerInference.Value, 0);
+    }
+
+    [Fact]
+    public void Offline_throughput_over_the_gpu_and_the_dla_is_the_sum_of_their_batched_rates()
+    {
+        var platform = GpuAndDla();
+        var runtime = TensorRtLike(ComputeUnitKind.Gpu, ComputeUnitKind.Dla);
+        var graph = Classifiers.ResNet50().Build();
+        var gpu = Ceilings.For(platform, runtime, WorkloadKind.Network);
+        var dla = new Ceilings(platform, platform.UnitOfKind(ComputeUnitKind.Dla)!, runtime, gpu.Fractions);
+
+        var offline = OfflineThroughput.Predict(graph, gpu, WeightFormat.Int8, batch: 16);
+
+        var expected = GraphPredictor.Predict(graph, gpu, WeightFormat.Int8, 16).FramesPerSecond + GraphPredictor.Predict(graph, dla, WeightFormat.Int8, 16).FramesPerSecond;
+        Assert.Equal(1, offline.DramScale);
+        Assert.Equal(expected, offline.FramesPerSecond, 6);
+        Assert.Equal("gpu + dla", offline.UnitList);
+    }
+
+    [Fact]
+    public void Offline_throughput_leaves_out_a_unit_without_a_peak_at_the_precision_and_a_runtime_that_drives_one_unit()
+    {
+        var platform = GpuAndDla();
+        var graph = Classifiers.ResNet50().Build();
+        var both = Ceilings.For(platform, TensorRtLike(ComputeUnitKind.Gpu, ComputeUnitKind.Dla), WorkloadKind.Network);
+
+        // The DLA has no fp16 figure: an fp16 run counts the GPU alone, as does a runtime that lists no other unit.
+        Assert.Equal("gpu", OfflineThroughput.Predict(graph, both, WeightFormat.Fp16, 8).UnitList);
+        var gpuOnly = Ceilings.For(platform, TensorRtLike(), WorkloadKind.Network);
+        Assert.Equal(GraphPredictor.Predict(graph, gpuOnly, WeightFormat.Int8, 8).FramesPerSecond, OfflineThroughput.Predict(graph, gpuOnly, WeightFormat.Int8, 8).FramesPerSecond, 6);
+    }
+
+    [Property(MaxTest = 40)]
+    public bool Units_run_together_deliver_at_least_the_gpu_alone_at_most_their_sum_and_no_more_than_the_shared_dram_carries(PositiveInt batch, PositiveInt megaTransfers)
+    {
+        var platform = GpuAndDla(dramMegaTransfers: 200 + (megaTransfers.Get % 8000), busWidthBits: 64);
+        var graph = Classifiers.ResNet50().Build();
+        var gpu = Ceilings.For(platform, TensorRtLike(ComputeUnitKind.Gpu, ComputeUnitKind.Dla), WorkloadKind.Network);
+        var offline = OfflineThroughput.Predict(graph, gpu, WeightFormat.Int8, 1 + (batch.Get % 64));
+        var alone = offline.Units[0].FramesPerSecond;
+        var sum = offline.Units.Sum(u => u.FramesPerSecond);
+        var together = offline.FramesPerSecond;
+        var traffic = offline.Units.Sum(u => u.FramesPerSecond * u.DramBytesPerFrame) * offline.DramScale;
+        return together >= alone * (1 - 1e-9)
+            && together <= sum * (1 + 1e-9)
+            && (together <= alone * (1 + 1e-9) || traffic <= gpu.DramBytesPerSecond * (1 + 1e-9));
     }
 }
 

@@ -173,6 +173,12 @@ internal static class PredictionView
         var t = Output.KeyValueTable($"{r.ModelId} on {p.Name} — {r.WeightFormat} weights, input {r.Input}, batch {r.Batch}");
         t.Row("latency", $"[bold]{Output.Ms(r.Latency.Value)}[/]");
         t.Row("throughput", $"[bold]{Output.Number(r.FramesPerSecond)} FPS[/]");
+        if (prediction.OfflineThroughput() is { Units.Count: > 1 } offline)
+        {
+            // The runtime drives more than one unit at once when every input is waiting (MLPerf Offline): docs/model.md.
+            t.Row("offline throughput", $"{Output.Number(offline.FramesPerSecond)} FPS with {offline.UnitList} at once, batch {offline.Batch}");
+        }
+
         t.Row("operations", $"{Output.Number(r.OpsPerInference.Giga)} GOP per inference, {Output.Number(r.AchievedOpsPerSecond / 1e12)} TOPS achieved");
         t.Row("weights", $"{Output.Bytes(r.WeightBytes.Value)} in {r.WeightResidence.ToString().ToLowerInvariant()}");
         t.Row("activations", $"{Output.Bytes(r.PeakLiveActivations.Value)} live at peak, {(r.ActivationsOnChip ? "kept on chip" : "through DRAM")}");

@@ -4,6 +4,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using WorkingPoint.Core;
 using WorkingPoint.Core.Files;
+using WorkingPoint.Core.Hardware;
 using WorkingPoint.Evaluation.Calibration;
 using WorkingPoint.Evaluation.Published;
 using WorkingPoint.Results;
@@ -69,8 +70,8 @@ public sealed class PublishedCommand(IAnsiConsole console, WorkingPoint.Catalog.
                 Markup.Escape(r.Id),
                 Markup.Escape(r.Platform),
                 Markup.Escape(r.Model),
-                Markup.Escape(r.Weights),
-                Markup.Escape(r.Unit is null ? r.Runtime : $"{r.Runtime} ({r.Unit})"),
+                Markup.Escape(PrecisionExtensions.TryParse(r.Weights, out var asked) && r.ExecutedPrecision is { } ran && ran != asked.ToId() ? $"{r.Weights} (as {ran})" : r.Weights),
+                Markup.Escape(r.RanOn is { } on && on.Contains('+', StringComparison.Ordinal) ? $"{r.Runtime} ({on})" : r.Unit is null ? r.Runtime : $"{r.Runtime} ({r.Unit})"),
                 Markup.Escape($"{r.Metric} ({r.MetricUnit})"),
                 Markup.Escape(r.Setting),
                 Output.Number(r.Measured),

@@ -64,6 +64,11 @@ public sealed class RuntimesCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         t.Row("unit", runtime.Unit.ToId());
         t.Row("runs", string.Join(" and ", runtime.Runs.Select(k => k == WorkloadKind.Llm ? "LLMs" : "networks")));
         t.Row("computes", runtime.Executes.Count == 0 ? "at the requested precision" : Markup.Escape(string.Join(", ", runtime.Executes.Select(kv => $"{kv.Key.ToId()} at {kv.Value.ToId()}"))));
+        if (runtime.OfflineUnits.Count > 1)
+        {
+            t.Row("offline units", Markup.Escape($"{string.Join(" + ", runtime.OfflineUnits.Select(u => u.ToId()))} at once when every input is waiting (MLPerf Offline)"));
+        }
+
         t.Row("DRAM share", Output.Number(profile.DecodeDramShare));
         t.Row("prefill compute share", Output.Number(profile.PrefillComputeShare));
         t.Row("network compute share", Output.Number(profile.NetworkComputeShare));

@@ -32,14 +32,16 @@ public sealed class ComputeSpec
             _denseByPrecision[(int)peak.Precision] = peak.Dense;
         }
 
-        // A format the hardware lacks runs at the next wider precision it has (weight-only quantization dequantizes).
+        // A format the hardware lacks runs at the next wider precision it has (weight-only quantization dequantizes). tf32 is
+        // a math mode, not a format: only a request for it (a runtime that executes fp32 as tf32) lands there, so fp32 and
+        // bf16 keep the unit's plain rates.
         for (var requested = 0; requested < PrecisionExtensions.Count; requested++)
         {
             _executedAs[requested] = (Precision)requested;
             var found = false;
             for (var wider = requested; wider < PrecisionExtensions.Count && !found; wider++)
             {
-                if (_denseByPrecision[wider].Value > 0)
+                if (_denseByPrecision[wider].Value > 0 && Reachable(requested, wider))
                 {
                     _executedAs[requested] = (Precision)wider;
                     found = true;
@@ -50,7 +52,7 @@ public sealed class ComputeSpec
             {
                 for (var narrower = requested - 1; narrower >= 0 && !found; narrower--)
                 {
-                    if (_denseByPrecision[narrower].Value > 0)
+                    if (_denseByPrecision[narrower].Value > 0 && Reachable(requested, narrower))
                     {
                         _executedAs[requested] = (Precision)narrower;
                         found = true;
@@ -61,6 +63,8 @@ public sealed class ComputeSpec
     }
 
     public IReadOnlyList<ComputePeak> Peaks { get; }
+
+    private static bool Reachable(int requested, int candidate) => candidate != (int)Precision.Tf32 || requested == (int)Precision.Tf32;
 
     /// <summary>The precision a request for <paramref name="requested"/> actually executes at on this hardware.</summary>
     public Precision ExecutedPrecision(Precision requested) => _executedAs[(int)requested];

@@ -132,6 +132,18 @@ public sealed record Runtime(
     /// </summary>
     public RuntimeProfile? PriorProfile { get; init; }
 
+    /// <summary>
+    /// The kinds of unit the runtime drives at once when it runs for throughput (MLPerf Offline: TensorRT on a Jetson runs
+    /// engines on the GPU and both DLAs together); its own <see cref="Unit"/> first. Absent in the file: only its own.
+    /// </summary>
+    public IReadOnlyList<ComputeUnitKind> OfflineUnits
+    {
+        get => _offlineUnits ?? [Unit];
+        init => _offlineUnits = value;
+    }
+
+    private readonly IReadOnlyList<ComputeUnitKind>? _offlineUnits;
+
     /// <summary>How far this runtime's predictions were from held-out measurements, per quantity (empty: uncalibrated).</summary>
     public IReadOnlyDictionary<PredictedQuantity, ErrorBand> ErrorBands { get; init; } = new Dictionary<PredictedQuantity, ErrorBand>();
 

@@ -121,6 +121,11 @@ public static class FittedProfileFile
             text.Append("executes: { ").AppendJoin(", ", fitted.Executes.Select(e => $"{e.Key.ToId()}: {e.Value.ToId()}")).Append(" }\n");
         }
 
+        if (fitted.OfflineUnits.Count > 1)
+        {
+            text.Append("offlineUnits: [").AppendJoin(", ", fitted.OfflineUnits.Select(u => u.ToId())).Append("]\n");
+        }
+
         if (fitted.Notes is { } notes)
         {
             text.Append("notes: ").Append(Quote(notes)).Append('\n');

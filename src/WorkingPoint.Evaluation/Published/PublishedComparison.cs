@@ -1,5 +1,6 @@
 using WorkingPoint.Catalog;
 using WorkingPoint.Core;
+using WorkingPoint.Core.Hardware;
 using WorkingPoint.Evaluation.Calibration;
 using WorkingPoint.Results;
 
@@ -23,7 +24,14 @@ public sealed record PublishedComparisonRow(
     double Predicted,
     double ErrorPercent,
     string Source,
-    string? Date);
+    string? Date)
+{
+    /// <summary>The precision the prediction computed at (fp32 under TensorRT runs as tf32): what the row's weights were taken to mean.</summary>
+    public string? ExecutedPrecision { get; init; }
+
+    /// <summary>The units the prediction ran on ("gpu + dla" for an Offline row under a runtime that drives both).</summary>
+    public string? RanOn { get; init; }
+}
 
 /// <summary><c>wpt published</c>: the rows that match, each with its prediction and error, and the rows that cannot be predicted.</summary>
 public sealed record PublishedAnswer(
@@ -57,10 +65,22 @@ public static class PublishedComparison
         var resolved = PublishedCases.Resolve(rows, catalog);
         var compared = resolved.Cases.Select(c =>
         {
-            var predicted = c.Predict();
+            var prediction = Predictions.Predict(c.Model, c.Platform, c.Request);
+            var predicted = c.Figure(prediction);
+            var (precision, units) = prediction switch
+            {
+                GraphModelPrediction g when c.Row.Metric == PublishedMetric.OfflineSamplesPerSecond => (g.Result.ExecutedPrecision, g.OfflineThroughput().UnitList),
+                GraphModelPrediction g => (g.Result.ExecutedPrecision, g.Unit.Id),
+                LlmModelPrediction l => (l.Result.ExecutedPrecision, l.Unit.Id),
+                _ => throw new InvalidOperationException("a prediction is of an LLM or of a network"),
+            };
             return new PublishedComparisonRow(
                 c.Row.Id, c.Row.Platform, c.Row.Model, c.Row.Weights, c.Row.Runtime, c.Row.Unit, c.Row.Metric.Id(), c.Row.Metric.Unit(), c.Row.Setting,
-                c.Row.Value, predicted, ((predicted / c.Row.Value) - 1) * 100, c.Row.Source, c.Row.Date);
+                c.Row.Value, predicted, ((predicted / c.Row.Value) - 1) * 100, c.Row.Source, c.Row.Date)
+            {
+                ExecutedPrecision = precision.ToId(),
+                RanOn = units,
+            };
         }).ToArray();
         var error = ErrorSummary.OfLogErrors(compared.Select(r => (double?)Math.Log(r.Predicted / r.Measured)));
         return new PublishedAnswer(dataset.Origin, compared, error, resolved.NotPredictable.Select(u => u.ToString()).ToArray());

@@ -130,7 +130,7 @@ public sealed partial class PublishedDataset
             throw new InvalidInputException($"{Prefix()}: unit '{unit}' is not a compute unit; use one of {string.Join(", ", Units)}, or leave it empty.");
         }
 
-        var batch = Whole("batch", minimum: 1) ?? 1;
+        var batchGiven = Whole("batch", minimum: 1);
         var prompt = Whole("prompt_tokens", minimum: 0);
         var gen = Whole("gen_tokens", minimum: 0);
         var metricText = Required("metric", $"give one of {string.Join(", ", PublishedMetrics.Ids)}");
@@ -186,6 +186,8 @@ public sealed partial class PublishedDataset
             throw new InvalidInputException($"{Prefix()}: date '{date}' must be YYYY, YYYY-MM or YYYY-MM-DD (when the figure was published), or empty.");
         }
 
+        // An Offline run batches as the submitter chose; a row that does not say is predicted at MLPerf's usual Offline batch.
+        var batch = batchGiven ?? (metric == PublishedMetric.OfflineSamplesPerSecond ? DefaultOfflineBatch : 1);
         return new PublishedRow(id, platform, model, weights, runtime, unit, batch, prompt, gen, input?.W, input?.H, Optional("power_mode"), metric, value, source, date, Optional("notes"), at)
         {
             AudioSeconds = audioSeconds,
@@ -247,13 +249,21 @@ public sealed partial class PublishedDataset
         return reader.ReadToEnd();
     }
 
+    /// <summary>
+    /// The batch an <c>offline_samples_s</c> row without one is predicted at: the GPU batch of NVIDIA's MLPerf Inference
+    /// v3.0/v3.1 ResNet-50 Offline configurations for Orin and Orin NX (gpu_batch_size 256, mlcommons/inference_results_v3.1
+    /// closed/NVIDIA/configs/resnet50/Offline).
+    /// </summary>
+    public const int DefaultOfflineBatch = 256;
+
     /// <summary>The figure of a prediction that is compared with <paramref name="metric"/>.</summary>
     public static Func<ModelPrediction, double> FigureOf(PublishedMetric metric) => metric switch
     {
         PublishedMetric.DecodeTokensPerSecond => p => Llm(p).DecodeTokensPerSecond,
         PublishedMetric.PrefillTokensPerSecond => p => Llm(p).PrefillTokensPerSecond,
         PublishedMetric.TimeToFirstTokenMs => p => Llm(p).TimeToFirstToken.Value * 1000,
-        PublishedMetric.FramesPerSecond or PublishedMetric.OfflineSamplesPerSecond => p => Graph(p).FramesPerSecond,
+        PublishedMetric.FramesPerSecond => p => Graph(p).FramesPerSecond,
+        PublishedMetric.OfflineSamplesPerSecond => p => ((GraphModelPrediction)p).OfflineThroughput().FramesPerSecond,
         PublishedMetric.LatencyMs or PublishedMetric.SingleStreamP90Ms => p => Graph(p).Latency.Value * 1000,
         _ => throw new ArgumentOutOfRangeException(nameof(metric), metric, "no figure for this metric"),
     };
