@@ -85,7 +85,7 @@ public static class LabApiEndpoints
             var caller = LabCaller.Of(http);
             var request = await RequestBodies.ReadJsonAsync<RegisterRequest>(http.Request);
             RequestValidation.Validate(request);
-            var deviceId = DeviceIds.Of(request.Fingerprint);
+            var deviceId = DeviceIds.Of(request.Fingerprint, request.Name);
             var ct = http.RequestAborted;
             if (caller.DeviceId is null)
             {

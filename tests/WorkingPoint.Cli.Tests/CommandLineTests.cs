@@ -18,7 +18,7 @@ public sealed class CommandLineTests
         "bench", "bench onnx", "bench llm", "bench mix", "bench usecase",
         "results", "results list", "results show", "results export", "results import", "results compare",
         "validate", "validate networks", "validate llm",
-        "completion",
+        "completion", "serve",
         "agent", "jobs", "jobs submit", "jobs list", "jobs cancel", "results push", "results pull",
     ];
 
