@@ -174,7 +174,8 @@ public sealed class PostgresResultStore : IResultStore
 
         if (withCursor && query.BeforeId is { } before)
         {
-            conditions.Add("id < @before");
+            // After the cursor in the listing's own order (start time, then id): a result stored late with an early start is not skipped.
+            conditions.Add("(started_ticks, id) < (SELECT started_ticks, @before FROM results WHERE id = @before)");
             parameters.Add(("before", before));
         }
 

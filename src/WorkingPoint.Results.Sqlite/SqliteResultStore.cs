@@ -434,7 +434,8 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
 
         if (withCursor && query.BeforeId is { } before)
         {
-            conditions.Add("id < $before");
+            // After the cursor in the listing's own order (start time, then id): a result stored late with an early start is not skipped.
+            conditions.Add("(started_at, id) < (SELECT started_at, $before FROM measurements WHERE id = $before)");
             parameters.Add(("$before", before));
         }
 

@@ -137,7 +137,8 @@ public readonly record struct SaveOutcome(long Id, bool Created);
 
 /// <summary>
 /// A filter over stored results; every field that is set must match (subject fields exactly, case-sensitive). Results come newest
-/// first; <see cref="BeforeId"/> pages on from the last id of the previous page.
+/// first (by start time, then id); <see cref="BeforeId"/> pages on from the last id of the previous page: the records after it in that
+/// order, so results stored late (an import, a push of old runs) are neither skipped nor repeated.
 /// </summary>
 public sealed record ResultQuery(
     MeasurementKind? Kind = null,

@@ -209,7 +209,10 @@ internal sealed class InMemoryLabStore : ILabStore, IResultStore
     {
         lock (_lock)
         {
-            return Task.FromResult<IReadOnlyList<StoredMeasurement>>([.. Matching(query).Where(r => query.BeforeId is null || r.Id < query.BeforeId).OrderByDescending(r => r.Record.StartedAt).ThenByDescending(r => r.Id).Take(query.Limit)]);
+            var cursor = query.BeforeId is { } before ? _results.FirstOrDefault(r => r.Id == before) : null;
+            return Task.FromResult<IReadOnlyList<StoredMeasurement>>([.. Matching(query)
+                .Where(r => query.BeforeId is null || (cursor is not null && (r.Record.StartedAt < cursor.Record.StartedAt || (r.Record.StartedAt == cursor.Record.StartedAt && r.Id < cursor.Id))))
+                .OrderByDescending(r => r.Record.StartedAt).ThenByDescending(r => r.Id).Take(query.Limit)]);
         }
     }
 

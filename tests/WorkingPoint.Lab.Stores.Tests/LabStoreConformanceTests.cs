@@ -175,6 +175,27 @@ public abstract class LabStoreConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Paging_reaches_every_record_once_when_they_were_stored_out_of_time_order()
+    {
+        var results = (await Store()).Results;
+        var minutes = new[] { 5, 1, 3, 0, 4, 2, 6 };
+        foreach (var minute in minutes)
+        {
+            await results.SaveAsync(Record(minute));
+        }
+
+        var seen = new List<int>();
+        long? before = null;
+        while (await results.QueryAsync(new ResultQuery(Limit: 2, BeforeId: before)) is { Count: > 0 } page)
+        {
+            seen.AddRange(page.Select(r => (int)(r.Record.StartedAt - Now).TotalMinutes));
+            before = page[^1].Id;
+        }
+
+        Assert.Equal(minutes.OrderDescending(), seen);
+    }
+
+    [SkippableFact]
     public async Task Setting_a_group_status_changes_every_record_of_that_run_and_no_other()
     {
         var results = (await Store()).Results;
