@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using WorkingPoint.Core;
 
 namespace WorkingPoint.Gguf;
 
@@ -89,7 +90,7 @@ public static class GgufReader
             var dimensionCount = reader.UInt32();
             if (dimensionCount is 0 or > MaxDimensions)
             {
-                throw new GgufFormatException($"{path}: tensor '{name}' has {dimensionCount} dimensions (1 to {MaxDimensions} allowed). The file is damaged.");
+                throw new GgufFormatException($"{path}: tensor '{TerminalText.Clean(name)}' has {dimensionCount} dimensions (1 to {MaxDimensions} allowed). The file is damaged.");
             }
 
             var dims = new long[dimensionCount];
@@ -99,13 +100,13 @@ public static class GgufReader
                 var dim = reader.UInt64();
                 if (dim is 0 or > int.MaxValue)
                 {
-                    throw new GgufFormatException($"{path}: tensor '{name}' has a dimension of {dim} (each must be from 1 to {int.MaxValue}). The file is damaged.");
+                    throw new GgufFormatException($"{path}: tensor '{TerminalText.Clean(name)}' has a dimension of {dim} (each must be from 1 to {int.MaxValue}). The file is damaged.");
                 }
 
                 dims[d] = (long)dim;
                 if (elements > MaxTensorElements / dims[d])
                 {
-                    throw new GgufFormatException($"{path}: tensor '{name}' has more than {MaxTensorElements} elements (the limit). The file is damaged.");
+                    throw new GgufFormatException($"{path}: tensor '{TerminalText.Clean(name)}' has more than {MaxTensorElements} elements (the limit). The file is damaged.");
                 }
 
                 elements *= dims[d];
@@ -115,16 +116,16 @@ public static class GgufReader
             var offset = reader.UInt64();
             if (offset > (ulong)stream.Length)
             {
-                throw new GgufFormatException($"{path}: tensor '{name}' starts at data offset {offset}, past the end of the {stream.Length}-byte file. The file is damaged or truncated.");
+                throw new GgufFormatException($"{path}: tensor '{TerminalText.Clean(name)}' starts at data offset {offset}, past the end of the {stream.Length}-byte file. The file is damaged or truncated.");
             }
             if (!GgmlTypeLayout.TryGet(type, out var layout))
             {
-                throw new GgufFormatException($"{path}: tensor '{name}' has ggml type {(uint)type}, which this reader does not know. Update WorkingPoint, or requantize the model to a common type (q4_0, q8_0, q4_K, f16).");
+                throw new GgufFormatException($"{path}: tensor '{TerminalText.Clean(name)}' has ggml type {(uint)type}, which this reader does not know. Update WorkingPoint, or requantize the model to a common type (q4_0, q8_0, q4_K, f16).");
             }
 
             if (dims[0] % layout.BlockElements != 0)
             {
-                throw new GgufFormatException($"{path}: tensor '{name}' rows of {dims[0]} elements are not whole {layout.Name} blocks of {layout.BlockElements}. The file is damaged.");
+                throw new GgufFormatException($"{path}: tensor '{TerminalText.Clean(name)}' rows of {dims[0]} elements are not whole {layout.Name} blocks of {layout.BlockElements}. The file is damaged.");
             }
 
             tensors.Add(new GgufTensorInfo(name, dims, type, (long)offset));
