@@ -408,23 +408,12 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     {
         var conditions = new List<string>();
         var parameters = new List<(string Name, object Value)>();
-        void Match(string column, object? value)
+        foreach (var (column, value) in query.EqualityFilters())
         {
-            if (value is not null)
-            {
-                conditions.Add($"{column} = ${column}");
-                parameters.Add(("$" + column, value));
-            }
+            conditions.Add($"{column} = ${column}");
+            parameters.Add(("$" + column, value));
         }
 
-        Match("kind", query.Kind?.ToString());
-        Match("device", query.Device);
-        Match("platform", query.Platform);
-        Match("model", query.Model);
-        Match("weights", query.Weights);
-        Match("runtime", query.Runtime);
-        Match("unit", query.Unit);
-        Match("status", query.Status is { } status ? StatusText(status) : null);
         if (query.Since is { } since)
         {
             // started_at is round-trip UTC text of fixed width, so text order is time order.

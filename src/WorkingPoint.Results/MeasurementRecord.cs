@@ -154,4 +154,24 @@ public sealed record ResultQuery(
     long? BeforeId = null)
 {
     public static readonly ResultQuery All = new(Limit: int.MaxValue);
+
+    /// <summary>
+    /// The set equality filters as (column, value), in the column names every SQL store uses (kind and status as stored: the kind's
+    /// name, the status in lower case), so a filter added here reaches every store.
+    /// </summary>
+    public IEnumerable<(string Column, object Value)> EqualityFilters()
+    {
+        (string Column, object? Value)[] filters =
+        [
+            ("kind", Kind?.ToString()),
+            ("device", Device),
+            ("platform", Platform),
+            ("model", Model),
+            ("weights", Weights),
+            ("runtime", Runtime),
+            ("unit", Unit),
+            ("status", Status?.ToString().ToLowerInvariant()),
+        ];
+        return filters.Where(f => f.Value is not null).Select(f => (f.Column, f.Value!));
+    }
 }
