@@ -8,12 +8,12 @@ namespace WorkingPoint.Core;
 public abstract class WorkingPointException : Exception
 {
     protected WorkingPointException(string message)
-        : base(message)
+        : base(TerminalText.Clean(message))
     {
     }
 
     protected WorkingPointException(string message, Exception? inner)
-        : base(message, inner)
+        : base(TerminalText.Clean(message), inner)
     {
     }
 }

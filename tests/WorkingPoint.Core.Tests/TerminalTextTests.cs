@@ -30,4 +30,11 @@ public sealed class TerminalTextTests
         Assert.Equal("ab", TerminalText.Clean("a\nb"));
         Assert.Equal("a\nb", TerminalText.Clean("a\r\nb", keepLineBreaks: true));
     }
+
+    [Fact]
+    public void A_user_error_naming_something_read_from_a_file_is_one_clean_line()
+    {
+        var error = new InvalidInputException("input \n\u001b]0;x\u0007in\r\nput declares no shape; give it with --input.");
+        Assert.Equal("input input declares no shape; give it with --input.", error.Message);
+    }
 }
