@@ -64,6 +64,8 @@ public sealed class GgufFuzzTests
             ("llama.attention.head_count", BitConverter.GetBytes(0u)),
             ("llama.attention.head_count", BitConverter.GetBytes(uint.MaxValue)),
             ("llama.block_count", BitConverter.GetBytes(uint.MaxValue)),
+            ("llama.block_count", BitConverter.GetBytes(0x0B00_0002u)), // one flipped byte: 184 million blocks (was a hang)
+            ("llama.block_count", BitConverter.GetBytes(10_001u)),
             ("llama.embedding_length", BitConverter.GetBytes(0u)),
             ("tokenizer.ggml.bos_token_id", BitConverter.GetBytes(int.MaxValue)),
             ("general.alignment", BitConverter.GetBytes(3u)),

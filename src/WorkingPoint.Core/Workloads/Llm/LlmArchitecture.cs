@@ -353,11 +353,18 @@ public sealed record LlmArchitecture(
         return list;
     }
 
+    /// <summary>
+    /// A bound far above any real model (Llama 3.1 405B has 126 blocks) that keeps a damaged figure (one flipped byte in a GGUF
+    /// header reads as 184 million blocks) from building a tensor list that never ends.
+    /// </summary>
+    public const int MaxLayers = 10_000;
+
     /// <summary>Checks the config is self-consistent; throws with the field named.</summary>
     public LlmArchitecture Validate()
     {
         Require(HiddenSize > 0, "hiddenSize must be positive");
         Require(Layers > 0, "layers must be positive");
+        Require(Layers <= MaxLayers, $"layers ({Layers}) is more than 10,000; the largest published models have about 130, so the figure is damaged or a typo");
         Require(AttentionHeads > 0, "attentionHeads must be positive");
         Require(KvHeads > 0 && AttentionHeads % KvHeads == 0, $"kvHeads ({KvHeads}) must divide attentionHeads ({AttentionHeads})");
         Require(HeadDim > 0, "headDim must be positive");
