@@ -242,9 +242,11 @@ public sealed class LabAgent(ILabClient client, IJobExecutor executor, AgentOutb
     }
 
     /// <summary>
-    /// Uploads the outbox's pending records (of one job, or all), one per request, each marked uploaded as soon as the server has it.
-    /// While the server cannot be reached, waits with backoff and tries again until it can (or the agent is stopped). Returns the
-    /// reason when the server refused a record for good (the record stays in the outbox, marked refused); null otherwise.
+    /// Uploads the outbox's pending records (of one job, or all), in batches of <see cref="LabUploads.DefaultBatchSize"/> per request,
+    /// each batch's records marked uploaded as soon as the server answers. While the server cannot be reached, waits with backoff and
+    /// tries again until it can (or the agent is stopped); a batch whose reply was lost is sent again and the server answers what it
+    /// has with the same ids. Returns the reason when the server refused a record for good (the record stays in the outbox, marked
+    /// refused; the rest of its batch is uploaded); null otherwise.
     /// </summary>
     private async Task<string?> UploadPendingAsync(long? jobId, CancellationToken stop)
     {
@@ -261,11 +263,10 @@ public sealed class LabAgent(ILabClient client, IJobExecutor executor, AgentOutb
 
             try
             {
-                foreach (var (localId, _) in pending)
-                {
-                    try
+                await UploadAsync(
+                    pending,
+                    outcome =>
                     {
-                        var outcome = await UploadAsync(localId, stop).ConfigureAwait(false);
                         if (outcome.Created)
                         {
                             uploaded++;
@@ -274,15 +275,9 @@ public sealed class LabAgent(ILabClient client, IJobExecutor executor, AgentOutb
                         {
                             already++;
                         }
-                    }
-                    catch (LabServerException ex) when (!ex.IsRetryable && ex is not LabAuthorizationException)
-                    {
-                        refused = $"the server refused result {localId} of the outbox: {OneLine(ex.Message)}";
-                        outbox.MarkRefused(localId, OneLine(ex.Message));
-                        log($"{refused}; it stays in {outbox.Path}.");
-                    }
-                }
-
+                    },
+                    reason => refused = reason,
+                    stop).ConfigureAwait(false);
                 ServerAnswered();
             }
             catch (Exception ex) when (IsRetryable(ex))
@@ -299,20 +294,33 @@ public sealed class LabAgent(ILabClient client, IJobExecutor executor, AgentOutb
         return refused;
     }
 
-    private async Task<SaveOutcome> UploadAsync(long localId, CancellationToken cancellation)
+    /// <summary>Uploads these outbox records in batches, marking each uploaded (or refused, logged) as its batch is answered.</summary>
+    private Task UploadAsync(IReadOnlyList<(long LocalId, long? JobId)> pending, Action<SaveOutcome> counted, Action<string> refusedBecause, CancellationToken cancellation) =>
+        LabUploads.UploadAsync(
+            client,
+            pending,
+            entry => Outgoing(entry.LocalId),
+            (entry, outcome) =>
+            {
+                outbox.MarkUploaded(entry.LocalId, outcome.Id, DateTimeOffset.UtcNow);
+                counted(outcome);
+            },
+            (entry, ex) =>
+            {
+                var refused = $"the server refused result {entry.LocalId} of the outbox: {OneLine(ex.Message)}";
+                outbox.MarkRefused(entry.LocalId, OneLine(ex.Message));
+                log($"{refused}; it stays in {outbox.Path}.");
+                refusedBecause(refused);
+            },
+            cancellationToken: cancellation);
+
+    /// <summary>An outbox record as uploaded: the lab's subject names this device; the key is the record's own (derived from its content, so every retry sends the same).</summary>
+    private MeasurementRecord Outgoing(long localId)
     {
         var record = outbox.Read(localId);
-        // The lab's subject names this device; the key is the record's own (derived from its content, so every retry sends the same).
         var derived = ResultSubject.Of(record);
         var subject = derived with { Device = _device?.Id ?? derived.Device, Platform = identity.Platform ?? derived.Platform };
-        var response = await client.UploadAsync(new UploadRequest([record with { Subject = subject, IdempotencyKey = record.IdempotencyKey }]), cancellation).ConfigureAwait(false);
-        if (response.Saved.Count != 1)
-        {
-            throw new LabServerException($"The lab server at {client.Server} answered an upload of 1 record with {response.Saved.Count} outcomes; is it the same wpt version?", 200);
-        }
-
-        outbox.MarkUploaded(localId, response.Saved[0].Id, DateTimeOffset.UtcNow);
-        return response.Saved[0];
+        return record with { Subject = subject, IdempotencyKey = record.IdempotencyKey };
     }
 
     private async Task FinishAsync(long jobId, FinishRequest request, CancellationToken stop)
@@ -355,25 +363,15 @@ public sealed class LabAgent(ILabClient client, IJobExecutor executor, AgentOutb
 
         var uploaded = 0;
         string? refused = null;
-        foreach (var (localId, _) in pending)
+        try
         {
-            try
-            {
-                await UploadAsync(localId, CancellationToken.None).ConfigureAwait(false);
-                uploaded++;
-            }
-            catch (LabServerException ex) when (!ex.IsRetryable && ex is not LabAuthorizationException)
-            {
-                refused = $"the server refused result {localId} of the outbox: {OneLine(ex.Message)}";
-                outbox.MarkRefused(localId, OneLine(ex.Message));
-                log($"{refused}; it stays in {outbox.Path}.");
-            }
-            catch (Exception ex) when (ex is LabServerUnreachableException or LabServerException)
-            {
-                var left = outbox.Pending().Count;
-                log($"stopping with {left} result{(left == 1 ? string.Empty : "s")} not uploaded ({OneLine(ex.Message)}); they stay in {outbox.Path} and go up when the agent starts again.");
-                return refused;
-            }
+            await UploadAsync(pending, _ => uploaded++, reason => refused = reason, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is LabServerUnreachableException or LabServerException)
+        {
+            var left = outbox.Pending().Count;
+            log($"stopping with {left} result{(left == 1 ? string.Empty : "s")} not uploaded ({OneLine(ex.Message)}); they stay in {outbox.Path} and go up when the agent starts again.");
+            return refused;
         }
 
         log($"uploaded {uploaded} result{(uploaded == 1 ? string.Empty : "s")} before stopping.");

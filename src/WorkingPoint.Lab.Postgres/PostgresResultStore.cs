@@ -8,32 +8,45 @@ namespace WorkingPoint.Lab.Postgres;
 
 /// <summary>
 /// Results in PostgreSQL: the record's fields as typed columns (subject, kind, times, status), parameters, fingerprint, verdict and
-/// manifest as jsonb, metrics in their own table and raw samples as bytea (little-endian doubles). One save is one statement, so it is
-/// atomic, and it stores nothing when the idempotency key is there already. Thread-safe: every call takes a pooled connection.
+/// manifest as jsonb, metrics in their own table and raw samples as bytea (little-endian doubles). A save (of one record or a batch) is
+/// one statement in one transaction, so it is atomic, and it stores nothing for an idempotency key that is there already. Thread-safe: every call takes a pooled connection.
 /// </summary>
 public sealed class PostgresResultStore : IResultStore
 {
     private const string Columns = "id, idempotency_key, kind, started_ticks, duration_ticks, status, run_group, device, platform, model, weights, runtime, unit, model_name, model_sha256, notes, parameters::text, fingerprint::text, verdict::text, manifest::text, wpt_version, wpt_commit, catalog_sha256";
 
-    // Data-modifying CTEs: the record, its metrics and its samples in one round trip; a known key inserts no row, so nothing after it either.
-    private const string InsertSql =
+    // One statement for a whole batch: the records as parallel arrays (unnest), inserted in key order, and their metrics and samples
+    // through data-modifying CTEs joined on the key, so only rows this statement inserted get them. A key stored already inserts no row.
+    // Key order: two batches racing over overlapping keys take the unique index's entries in the same order, so one waits for the
+    // other instead of both waiting for each other (a deadlock).
+    private const string InsertManySql =
         """
-        WITH inserted AS (
+        WITH input AS (
+            SELECT * FROM unnest(@keys::text[], @kinds::text[], @started_at::timestamptz[], @started_ticks::int8[], @duration_ticks::int8[], @statuses::text[],
+                @run_groups::text[], @devices::text[], @platforms::text[], @models::text[], @weights::text[], @runtimes::text[], @units::text[],
+                @model_names::text[], @model_sha256s::text[], @notes::text[], @parameters::jsonb[], @fingerprints::jsonb[], @verdicts::jsonb[], @manifests::jsonb[])
+                AS r(idempotency_key, kind, started_at, started_ticks, duration_ticks, status, run_group, device, platform, model, weights, runtime, unit,
+                    model_name, model_sha256, notes, parameters, fingerprint, verdict, manifest)),
+        inserted AS (
             INSERT INTO results (idempotency_key, kind, started_at, started_ticks, duration_ticks, status, run_group, device, platform, model, weights, runtime, unit,
                 model_name, model_sha256, notes, parameters, fingerprint, verdict, manifest, wpt_version, wpt_commit, catalog_sha256)
-            VALUES (@key, @kind, @started_at, @started_ticks, @duration_ticks, @status, @run_group, @device, @platform, @model, @weights, @runtime, @unit,
-                @model_name, @model_sha256, @notes, @parameters, @fingerprint, @verdict, @manifest, @wpt_version, @wpt_commit, @catalog_sha256)
+            SELECT idempotency_key, kind, started_at, started_ticks, duration_ticks, status, run_group, device, platform, model, weights, runtime, unit,
+                model_name, model_sha256, notes, parameters, fingerprint, verdict, manifest, @wpt_version, @wpt_commit, @catalog_sha256
+            FROM input
+            ORDER BY idempotency_key
             ON CONFLICT (idempotency_key) DO NOTHING
-            RETURNING id),
+            RETURNING id, idempotency_key),
         metrics AS (
             INSERT INTO result_metrics (result_id, ordinal, name, value, unit)
-            SELECT inserted.id, m.ordinal - 1, m.name, m.value, m.unit
-            FROM inserted, unnest(@metric_names::text[], @metric_values::float8[], @metric_units::text[]) WITH ORDINALITY AS m(name, value, unit, ordinal)),
+            SELECT inserted.id, m.ordinal, m.name, m.value, m.unit
+            FROM inserted JOIN unnest(@metric_keys::text[], @metric_ordinals::int4[], @metric_names::text[], @metric_values::float8[], @metric_units::text[])
+                AS m(idempotency_key, ordinal, name, value, unit) USING (idempotency_key)),
         samples AS (
             INSERT INTO result_samples (result_id, ordinal, name, unit, count, values_le_f64, seconds_le_f64)
-            SELECT inserted.id, s.ordinal - 1, s.name, s.unit, s.count, s.values_le_f64, s.seconds_le_f64
-            FROM inserted, unnest(@sample_names::text[], @sample_units::text[], @sample_counts::int4[], @sample_values::bytea[], @sample_seconds::bytea[]) WITH ORDINALITY AS s(name, unit, count, values_le_f64, seconds_le_f64, ordinal))
-        SELECT id FROM inserted;
+            SELECT inserted.id, s.ordinal, s.name, s.unit, s.count, s.values_le_f64, s.seconds_le_f64
+            FROM inserted JOIN unnest(@sample_keys::text[], @sample_ordinals::int4[], @sample_names::text[], @sample_units::text[], @sample_counts::int4[], @sample_values::bytea[], @sample_seconds::bytea[])
+                AS s(idempotency_key, ordinal, name, unit, count, values_le_f64, seconds_le_f64) USING (idempotency_key))
+        SELECT idempotency_key, id FROM inserted;
         """;
 
     private readonly PostgresDatabase _database;
@@ -48,60 +61,112 @@ public sealed class PostgresResultStore : IResultStore
     public async Task<SaveOutcome> SaveAsync(MeasurementRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
-        if (ResultStorage.ProblemOf(record) is { } problem)
+        return (await SaveManyAsync([record], cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    /// <summary>
+    /// The batch in one transaction: one statement inserts every new record with its metrics and samples, and, when some keys were
+    /// stored already (or by a concurrent upload a moment earlier, whose commit the insert waited for), a second reads their ids.
+    /// </summary>
+    public async Task<IReadOnlyList<SaveOutcome>> SaveManyAsync(IReadOnlyList<MeasurementRecord> records, CancellationToken cancellationToken = default)
+    {
+        ResultStorage.ThrowIfAnyCannotBeStored(records);
+        if (records.Count == 0)
         {
-            throw new ResultStoreException(problem);
+            return [];
         }
 
-        var key = record.IdempotencyKey;
-        var subject = record.Subject;
-        return await _database.RunAsync(async connection =>
+        var (distinct, entryOf) = ResultStorage.DistinctByKey(records);
+        var keys = distinct.Select(r => r.IdempotencyKey).ToArray();
+        var outcomes = await _database.InTransactionAsync(async (connection, transaction) =>
         {
-            await using (var insert = new NpgsqlCommand(InsertSql, connection))
+            var byKey = new Dictionary<string, SaveOutcome>(keys.Length, StringComparer.Ordinal);
+            await using (var insert = new NpgsqlCommand(InsertManySql, connection, transaction))
             {
-                var p = insert.Parameters;
-                p.AddWithValue("key", key);
-                p.AddWithValue("kind", record.Kind.ToString());
-                p.AddWithValue("started_at", record.StartedAt.ToUniversalTime());
-                p.AddWithValue("started_ticks", record.StartedAt.UtcTicks);
-                p.AddWithValue("duration_ticks", record.Duration.Ticks);
-                p.AddWithValue("status", StatusText(record.Status));
-                p.AddWithValue("run_group", NpgsqlDbType.Text, (object?)record.RunGroup ?? DBNull.Value);
-                p.AddWithValue("device", subject.Device);
-                p.AddWithValue("platform", NpgsqlDbType.Text, (object?)subject.Platform ?? DBNull.Value);
-                p.AddWithValue("model", NpgsqlDbType.Text, (object?)subject.Model ?? DBNull.Value);
-                p.AddWithValue("weights", NpgsqlDbType.Text, (object?)subject.Weights ?? DBNull.Value);
-                p.AddWithValue("runtime", NpgsqlDbType.Text, (object?)subject.Runtime ?? DBNull.Value);
-                p.AddWithValue("unit", NpgsqlDbType.Text, (object?)subject.Unit ?? DBNull.Value);
-                p.AddWithValue("model_name", NpgsqlDbType.Text, (object?)record.ModelName ?? DBNull.Value);
-                p.AddWithValue("model_sha256", NpgsqlDbType.Text, (object?)record.ModelSha256 ?? DBNull.Value);
-                p.AddWithValue("notes", NpgsqlDbType.Text, (object?)record.Notes ?? DBNull.Value);
-                p.AddWithValue("parameters", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(new SortedDictionary<string, string>(record.Parameters.ToDictionary(), StringComparer.Ordinal), ResultJson.Options));
-                p.AddWithValue("fingerprint", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(record.Platform, ResultJson.Options));
-                p.AddWithValue("verdict", NpgsqlDbType.Jsonb, record.Verdict is { } verdict ? JsonSerializer.Serialize(verdict, ResultJson.Options) : DBNull.Value);
-                p.AddWithValue("manifest", NpgsqlDbType.Jsonb, record.Manifest is { } manifest ? JsonSerializer.Serialize(manifest, ResultJson.Options) : DBNull.Value);
-                p.AddWithValue("wpt_version", _writer.Version);
-                p.AddWithValue("wpt_commit", _writer.Commit);
-                p.AddWithValue("catalog_sha256", _writer.CatalogSha256);
-                p.AddWithValue("metric_names", record.Metrics.Select(m => m.Name).ToArray());
-                p.AddWithValue("metric_values", record.Metrics.Select(m => m.Value).ToArray());
-                p.AddWithValue("metric_units", record.Metrics.Select(m => m.Unit).ToArray());
-                p.AddWithValue("sample_names", record.Samples.Select(s => s.Name).ToArray());
-                p.AddWithValue("sample_units", record.Samples.Select(s => s.Unit).ToArray());
-                p.AddWithValue("sample_counts", record.Samples.Select(s => s.Values.Count).ToArray());
-                p.AddWithValue("sample_values", NpgsqlDbType.Array | NpgsqlDbType.Bytea, record.Samples.Select(s => ResultStorage.Pack(s.Values)).ToArray());
-                p.AddWithValue("sample_seconds", NpgsqlDbType.Array | NpgsqlDbType.Bytea, record.Samples.Select(s => s.SecondsFromStart is { } t ? ResultStorage.Pack(t) : null).ToArray());
-                if (await insert.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long id)
+                AddBatchParameters(insert.Parameters, distinct, keys);
+                await using var reader = await insert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    return new SaveOutcome(id, Created: true);
+                    byKey[reader.GetString(0)] = new SaveOutcome(reader.GetInt64(1), Created: true);
                 }
             }
 
-            // Stored already (a retried upload, or another writer with the same run a moment earlier): the stored record stands.
-            await using var existing = new NpgsqlCommand("SELECT id FROM results WHERE idempotency_key = @key;", connection);
-            existing.Parameters.AddWithValue("key", key);
-            return new SaveOutcome((long)(await existing.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!, Created: false);
+            if (byKey.Count < keys.Length)
+            {
+                // Stored already (a retried upload, or another writer with the same run a moment earlier): the stored record stands.
+                await using var existing = new NpgsqlCommand("SELECT idempotency_key, id FROM results WHERE idempotency_key = ANY(@keys);", connection, transaction);
+                existing.Parameters.AddWithValue("keys", keys.Where(k => !byKey.ContainsKey(k)).ToArray());
+                await using var reader = await existing.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    byKey.TryAdd(reader.GetString(0), new SaveOutcome(reader.GetInt64(1), Created: false));
+                }
+            }
+
+            return keys.Select(k => byKey[k]).ToArray();
         }, cancellationToken).ConfigureAwait(false);
+
+        // A key given twice in the batch: stored (or found) once; its later copies were already there when they came.
+        var result = new SaveOutcome[records.Count];
+        var seen = new bool[outcomes.Length];
+        for (var i = 0; i < records.Count; i++)
+        {
+            var outcome = outcomes[entryOf[i]];
+            result[i] = seen[entryOf[i]] ? outcome with { Created = false } : outcome;
+            seen[entryOf[i]] = true;
+        }
+
+        return result;
+    }
+
+    /// <summary>The records as the parallel arrays <see cref="InsertManySql"/> unnests: one element per record, per metric and per sample series.</summary>
+    private void AddBatchParameters(NpgsqlParameterCollection p, IReadOnlyList<MeasurementRecord> records, string[] keys)
+    {
+        string? Json<T>(T? value) => value is null ? null : JsonSerializer.Serialize(value, ResultJson.Options);
+        var subjects = records.Select(r => r.Subject).ToArray();
+        p.AddWithValue("keys", keys);
+        p.AddWithValue("kinds", records.Select(r => r.Kind.ToString()).ToArray());
+        p.AddWithValue("started_at", records.Select(r => r.StartedAt.ToUniversalTime()).ToArray());
+        p.AddWithValue("started_ticks", records.Select(r => r.StartedAt.UtcTicks).ToArray());
+        p.AddWithValue("duration_ticks", records.Select(r => r.Duration.Ticks).ToArray());
+        p.AddWithValue("statuses", records.Select(r => StatusText(r.Status)).ToArray());
+        Texts("run_groups", records.Select(r => r.RunGroup));
+        Texts("devices", subjects.Select(s => s.Device));
+        Texts("platforms", subjects.Select(s => s.Platform));
+        Texts("models", subjects.Select(s => s.Model));
+        Texts("weights", subjects.Select(s => s.Weights));
+        Texts("runtimes", subjects.Select(s => s.Runtime));
+        Texts("units", subjects.Select(s => s.Unit));
+        Texts("model_names", records.Select(r => r.ModelName));
+        Texts("model_sha256s", records.Select(r => r.ModelSha256));
+        Texts("notes", records.Select(r => r.Notes));
+        Jsons("parameters", records.Select(r => Json(new SortedDictionary<string, string>(r.Parameters.ToDictionary(), StringComparer.Ordinal))));
+        Jsons("fingerprints", records.Select(r => Json(r.Platform)));
+        Jsons("verdicts", records.Select(r => Json(r.Verdict)));
+        Jsons("manifests", records.Select(r => Json(r.Manifest)));
+        p.AddWithValue("wpt_version", _writer.Version);
+        p.AddWithValue("wpt_commit", _writer.Commit);
+        p.AddWithValue("catalog_sha256", _writer.CatalogSha256);
+
+        var metrics = records.SelectMany((r, i) => r.Metrics.Select((m, ordinal) => (Key: keys[i], Ordinal: ordinal, Metric: m))).ToArray();
+        p.AddWithValue("metric_keys", metrics.Select(m => m.Key).ToArray());
+        p.AddWithValue("metric_ordinals", metrics.Select(m => m.Ordinal).ToArray());
+        p.AddWithValue("metric_names", metrics.Select(m => m.Metric.Name).ToArray());
+        p.AddWithValue("metric_values", metrics.Select(m => m.Metric.Value).ToArray());
+        p.AddWithValue("metric_units", metrics.Select(m => m.Metric.Unit).ToArray());
+
+        var samples = records.SelectMany((r, i) => r.Samples.Select((s, ordinal) => (Key: keys[i], Ordinal: ordinal, Series: s))).ToArray();
+        p.AddWithValue("sample_keys", samples.Select(s => s.Key).ToArray());
+        p.AddWithValue("sample_ordinals", samples.Select(s => s.Ordinal).ToArray());
+        p.AddWithValue("sample_names", samples.Select(s => s.Series.Name).ToArray());
+        p.AddWithValue("sample_units", samples.Select(s => s.Series.Unit).ToArray());
+        p.AddWithValue("sample_counts", samples.Select(s => s.Series.Values.Count).ToArray());
+        p.AddWithValue("sample_values", NpgsqlDbType.Array | NpgsqlDbType.Bytea, samples.Select(s => ResultStorage.Pack(s.Series.Values)).ToArray());
+        p.AddWithValue("sample_seconds", NpgsqlDbType.Array | NpgsqlDbType.Bytea, samples.Select(s => s.Series.SecondsFromStart is { } t ? ResultStorage.Pack(t) : null).ToArray());
+
+        void Texts(string name, IEnumerable<string?> values) => p.AddWithValue(name, NpgsqlDbType.Array | NpgsqlDbType.Text, values.ToArray());
+
+        void Jsons(string name, IEnumerable<string?> values) => p.AddWithValue(name, NpgsqlDbType.Array | NpgsqlDbType.Jsonb, values.ToArray());
     }
 
     public async Task<StoredMeasurement?> FindAsync(long id, CancellationToken cancellationToken = default) =>

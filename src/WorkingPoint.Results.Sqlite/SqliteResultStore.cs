@@ -292,86 +292,101 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     /// <summary>Test hook: called with the number of rows written so far in a save, before it commits; throwing from it stands in for a crash mid-save.</summary>
     internal Action<int>? AfterRowWritten { get; set; }
 
-    private SaveOutcome SaveInTransaction(MeasurementRecord record)
+    private SaveOutcome SaveInTransaction(MeasurementRecord record) => SaveAllInTransaction([record])[0];
+
+    /// <summary>
+    /// Every record in one transaction (committed once, so a batch costs one fsync): each inserted unless its key is stored already
+    /// (or came earlier in the batch), its metrics and samples with it. The statements are prepared once per transaction and reused.
+    /// </summary>
+    private SaveOutcome[] SaveAllInTransaction(IReadOnlyList<MeasurementRecord> records)
     {
         using var transaction = _connection.BeginTransaction();
-        var rows = 0;
-        var key = record.IdempotencyKey;
-        var subject = record.Subject;
-        using (var insert = Command(
+        using var insert = Command(
             """
             INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256, verdict_json, manifest_json,
                 device, platform, model, weights, runtime, unit, idempotency_key)
             VALUES ($kind, $startedAt, $duration, $fingerprint, $model, $sha, $parameters, $notes, $version, $status, $group, $commit, $catalog, $verdict, $manifest,
                 $subjectDevice, $subjectPlatform, $subjectModel, $subjectWeights, $subjectRuntime, $subjectUnit, $key)
-            ON CONFLICT (idempotency_key) DO NOTHING;
-            """))
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING id;
+            """);
+        using var existing = Command("SELECT id FROM measurements WHERE idempotency_key = $key;");
+        using var insertMetric = Command("INSERT INTO metrics (measurement_id, ordinal, name, value, unit) VALUES ($id, $ordinal, $name, $value, $unit);");
+        using var insertSeries = Command("INSERT INTO samples (measurement_id, ordinal, name, unit, count, values_le_f64, seconds_le_f64) VALUES ($id, $ordinal, $name, $unit, $count, $values, $seconds);");
+        var rows = 0;
+        var outcomes = new SaveOutcome[records.Count];
+        for (var r = 0; r < records.Count; r++)
         {
-            insert.Parameters.AddWithValue("$subjectDevice", subject.Device);
-            insert.Parameters.AddWithValue("$subjectPlatform", (object?)subject.Platform ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$subjectModel", (object?)subject.Model ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$subjectWeights", (object?)subject.Weights ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$subjectRuntime", (object?)subject.Runtime ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$subjectUnit", (object?)subject.Unit ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$key", key);
-            insert.Parameters.AddWithValue("$kind", record.Kind.ToString());
-            insert.Parameters.AddWithValue("$startedAt", record.StartedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
-            insert.Parameters.AddWithValue("$duration", record.Duration.TotalSeconds);
-            insert.Parameters.AddWithValue("$fingerprint", JsonSerializer.Serialize(record.Platform, Json));
-            insert.Parameters.AddWithValue("$model", (object?)record.ModelName ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$sha", (object?)record.ModelSha256 ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(new SortedDictionary<string, string>(record.Parameters.ToDictionary(), StringComparer.Ordinal), Json));
-            insert.Parameters.AddWithValue("$notes", (object?)record.Notes ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$version", _writer.Version);
-            insert.Parameters.AddWithValue("$status", StatusText(record.Status));
-            insert.Parameters.AddWithValue("$group", (object?)record.RunGroup ?? DBNull.Value);
-            insert.Parameters.AddWithValue("$commit", _writer.Commit);
-            insert.Parameters.AddWithValue("$catalog", _writer.CatalogSha256);
-            insert.Parameters.AddWithValue("$verdict", record.Verdict is { } verdict ? JsonSerializer.Serialize(verdict, Json) : DBNull.Value);
-            insert.Parameters.AddWithValue("$manifest", record.Manifest is { } manifest ? JsonSerializer.Serialize(manifest, Json) : DBNull.Value);
-            if (insert.ExecuteNonQuery() == 0)
+            var record = records[r];
+            var key = record.IdempotencyKey;
+            var subject = record.Subject;
+            var p = insert.Parameters;
+            p.Clear();
+            p.AddWithValue("$subjectDevice", subject.Device);
+            p.AddWithValue("$subjectPlatform", (object?)subject.Platform ?? DBNull.Value);
+            p.AddWithValue("$subjectModel", (object?)subject.Model ?? DBNull.Value);
+            p.AddWithValue("$subjectWeights", (object?)subject.Weights ?? DBNull.Value);
+            p.AddWithValue("$subjectRuntime", (object?)subject.Runtime ?? DBNull.Value);
+            p.AddWithValue("$subjectUnit", (object?)subject.Unit ?? DBNull.Value);
+            p.AddWithValue("$key", key);
+            p.AddWithValue("$kind", record.Kind.ToString());
+            p.AddWithValue("$startedAt", record.StartedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
+            p.AddWithValue("$duration", record.Duration.TotalSeconds);
+            p.AddWithValue("$fingerprint", JsonSerializer.Serialize(record.Platform, Json));
+            p.AddWithValue("$model", (object?)record.ModelName ?? DBNull.Value);
+            p.AddWithValue("$sha", (object?)record.ModelSha256 ?? DBNull.Value);
+            p.AddWithValue("$parameters", JsonSerializer.Serialize(new SortedDictionary<string, string>(record.Parameters.ToDictionary(), StringComparer.Ordinal), Json));
+            p.AddWithValue("$notes", (object?)record.Notes ?? DBNull.Value);
+            p.AddWithValue("$version", _writer.Version);
+            p.AddWithValue("$status", StatusText(record.Status));
+            p.AddWithValue("$group", (object?)record.RunGroup ?? DBNull.Value);
+            p.AddWithValue("$commit", _writer.Commit);
+            p.AddWithValue("$catalog", _writer.CatalogSha256);
+            p.AddWithValue("$verdict", record.Verdict is { } verdict ? JsonSerializer.Serialize(verdict, Json) : DBNull.Value);
+            p.AddWithValue("$manifest", record.Manifest is { } manifest ? JsonSerializer.Serialize(manifest, Json) : DBNull.Value);
+            if (insert.ExecuteScalar() is not long id)
             {
-                // Stored already (a retried upload, an import run twice): the stored record stands, unchanged.
-                transaction.Rollback();
-                using var existing = Command("SELECT id FROM measurements WHERE idempotency_key = $key;");
+                // Stored already (a retried upload, an import run twice, or earlier in this batch): the stored record stands, unchanged.
+                existing.Parameters.Clear();
                 existing.Parameters.AddWithValue("$key", key);
-                return new SaveOutcome((long)existing.ExecuteScalar()!, Created: false);
+                outcomes[r] = new SaveOutcome((long)existing.ExecuteScalar()!, Created: false);
+                continue;
             }
 
             AfterRowWritten?.Invoke(++rows);
-        }
+            for (var i = 0; i < record.Metrics.Count; i++)
+            {
+                var metric = record.Metrics[i];
+                insertMetric.Parameters.Clear();
+                insertMetric.Parameters.AddWithValue("$id", id);
+                insertMetric.Parameters.AddWithValue("$ordinal", i);
+                insertMetric.Parameters.AddWithValue("$name", metric.Name);
+                insertMetric.Parameters.AddWithValue("$value", metric.Value);
+                insertMetric.Parameters.AddWithValue("$unit", metric.Unit);
+                insertMetric.ExecuteNonQuery();
+                AfterRowWritten?.Invoke(++rows);
+            }
 
-        var id = (long)Scalar("SELECT last_insert_rowid();")!;
-        for (var i = 0; i < record.Metrics.Count; i++)
-        {
-            var metric = record.Metrics[i];
-            using var insert = Command("INSERT INTO metrics (measurement_id, ordinal, name, value, unit) VALUES ($id, $ordinal, $name, $value, $unit);");
-            insert.Parameters.AddWithValue("$id", id);
-            insert.Parameters.AddWithValue("$ordinal", i);
-            insert.Parameters.AddWithValue("$name", metric.Name);
-            insert.Parameters.AddWithValue("$value", metric.Value);
-            insert.Parameters.AddWithValue("$unit", metric.Unit);
-            insert.ExecuteNonQuery();
-            AfterRowWritten?.Invoke(++rows);
-        }
+            for (var i = 0; i < record.Samples.Count; i++)
+            {
+                var series = record.Samples[i];
+                insertSeries.Parameters.Clear();
+                insertSeries.Parameters.AddWithValue("$id", id);
+                insertSeries.Parameters.AddWithValue("$ordinal", i);
+                insertSeries.Parameters.AddWithValue("$name", series.Name);
+                insertSeries.Parameters.AddWithValue("$unit", series.Unit);
+                insertSeries.Parameters.AddWithValue("$count", series.Values.Count);
+                insertSeries.Parameters.AddWithValue("$values", ResultStorage.Pack(series.Values));
+                insertSeries.Parameters.AddWithValue("$seconds", series.SecondsFromStart is { } t ? ResultStorage.Pack(t) : DBNull.Value);
+                insertSeries.ExecuteNonQuery();
+                AfterRowWritten?.Invoke(++rows);
+            }
 
-        for (var i = 0; i < record.Samples.Count; i++)
-        {
-            var series = record.Samples[i];
-            using var insert = Command("INSERT INTO samples (measurement_id, ordinal, name, unit, count, values_le_f64, seconds_le_f64) VALUES ($id, $ordinal, $name, $unit, $count, $values, $seconds);");
-            insert.Parameters.AddWithValue("$id", id);
-            insert.Parameters.AddWithValue("$ordinal", i);
-            insert.Parameters.AddWithValue("$name", series.Name);
-            insert.Parameters.AddWithValue("$unit", series.Unit);
-            insert.Parameters.AddWithValue("$count", series.Values.Count);
-            insert.Parameters.AddWithValue("$values", ResultStorage.Pack(series.Values));
-            insert.Parameters.AddWithValue("$seconds", series.SecondsFromStart is { } t ? ResultStorage.Pack(t) : DBNull.Value);
-            insert.ExecuteNonQuery();
-            AfterRowWritten?.Invoke(++rows);
+            outcomes[r] = new SaveOutcome(id, Created: true);
         }
 
         transaction.Commit();
-        return new SaveOutcome(id, Created: true);
+        return outcomes;
     }
 
     public StoredMeasurement? Find(long id) => Guard(() => Query("WHERE id = $id", [("$id", id)], int.MaxValue).SingleOrDefault());
@@ -454,6 +469,14 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         }
 
         return Task.FromResult(WithRetries(() => SaveInTransaction(record)));
+    }
+
+    /// <summary>The batch in one transaction (one commit): every record checked first, so a bad one refuses the batch and nothing is written.</summary>
+    public Task<IReadOnlyList<SaveOutcome>> SaveManyAsync(IReadOnlyList<MeasurementRecord> records, CancellationToken cancellationToken = default)
+    {
+        ResultStorage.ThrowIfAnyCannotBeStored(records);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<IReadOnlyList<SaveOutcome>>(records.Count == 0 ? [] : WithRetries(() => SaveAllInTransaction(records)));
     }
 
     Task<StoredMeasurement?> IResultStore.FindAsync(long id, CancellationToken cancellationToken) => Task.FromResult(Find(id));

@@ -101,6 +101,24 @@ public interface IResultStore
     /// <summary>Stores the record (or finds it stored under its idempotency key); a record that cannot be stored as given (a NaN metric) throws <see cref="ResultStoreException"/> and stores nothing.</summary>
     Task<SaveOutcome> SaveAsync(MeasurementRecord record, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stores a batch (an upload): one outcome per record, in the order given. A record whose key is stored already, or that occurs
+    /// earlier in the batch, gets that record's id with Created false. A record that cannot be stored as given refuses the whole batch
+    /// (<see cref="ResultStoreException"/>, the same message <see cref="SaveAsync"/> gives) before anything is written. A store
+    /// writes the batch in one transaction with few round trips; this default saves one record after another (each atomic).
+    /// </summary>
+    async Task<IReadOnlyList<SaveOutcome>> SaveManyAsync(IReadOnlyList<MeasurementRecord> records, CancellationToken cancellationToken = default)
+    {
+        ResultStorage.ThrowIfAnyCannotBeStored(records);
+        var outcomes = new List<SaveOutcome>(records.Count);
+        foreach (var record in records)
+        {
+            outcomes.Add(await SaveAsync(record, cancellationToken).ConfigureAwait(false));
+        }
+
+        return outcomes;
+    }
+
     Task<StoredMeasurement?> FindAsync(long id, CancellationToken cancellationToken = default);
 
     /// <summary>The records matching the query, newest first.</summary>

@@ -27,6 +27,45 @@ public static class ResultStorage
         return null;
     }
 
+    /// <summary>Refuses a batch before any of it is written: the first record that cannot be stored, as <see cref="ProblemOf"/> words it.</summary>
+    public static void ThrowIfAnyCannotBeStored(IReadOnlyList<MeasurementRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        foreach (var record in records)
+        {
+            if (ProblemOf(record) is { } problem)
+            {
+                throw new ResultStoreException(problem);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A batch's records with one entry per idempotency key, in first-seen order, and for each record of the batch the index of its
+    /// key's entry: a key given twice in one batch is stored once and both get its outcome.
+    /// </summary>
+    public static (IReadOnlyList<MeasurementRecord> Distinct, int[] EntryOf) DistinctByKey(IReadOnlyList<MeasurementRecord> records)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        var distinct = new List<MeasurementRecord>(records.Count);
+        var entries = new Dictionary<string, int>(records.Count, StringComparer.Ordinal);
+        var entryOf = new int[records.Count];
+        for (var i = 0; i < records.Count; i++)
+        {
+            var key = records[i].IdempotencyKey;
+            if (!entries.TryGetValue(key, out var entry))
+            {
+                entry = distinct.Count;
+                entries[key] = entry;
+                distinct.Add(records[i]);
+            }
+
+            entryOf[i] = entry;
+        }
+
+        return (distinct, entryOf);
+    }
+
     /// <summary>Samples as little-endian IEEE doubles: compact, exact, and readable on any machine.</summary>
     public static byte[] Pack(IReadOnlyList<double> values)
     {

@@ -52,7 +52,7 @@ public static class LabApiEndpoints
         Errors(v1.MapPost("/jobs/{id:long}/finish", api.FinishAsync).RequireAuthorization(LabPolicies.Agent).Accepts<FinishRequest>("application/json").Produces<LabJob>()
             .WithName("FinishJob").WithSummary("Ends the agent's running job as Succeeded (with its uploaded result ids) or Failed."), 404, 409);
         Errors(v1.MapPost("/results", Route(api.UploadAsync)).RequireAuthorization(LabPolicies.Upload).Accepts<UploadRequest>("application/json").Produces<UploadResponse>()
-            .WithName("UploadResults").WithSummary("Stores records (idempotent: a known idempotency key returns its id with created=false). An agent posts only its own device's results."), 409);
+            .WithName("UploadResults").WithSummary("Stores up to 1,000 records in one transaction, answering their ids in the order sent (idempotent: a known idempotency key, or one repeated in the batch, returns its id with created=false). An agent posts only its own device's results."), 409);
         Errors(v1.MapGet("/results", Route(api.QueryResultsAsync)).RequireAuthorization(LabPolicies.Read).Produces<StoredMeasurement[]>()
             .WithName("QueryResults").WithSummary("Results newest first; ?kind=&device=&platform=&model=&runtime=&limit=&before= (limit 1–1000, default 100; before: the last id of the previous page)."));
         Errors(v1.MapGet("/results/{id:long}", api.FindResultAsync).RequireAuthorization(LabPolicies.Read).Produces<StoredMeasurement>()
@@ -221,13 +221,8 @@ public static class LabApiEndpoints
                 await store.TouchDeviceAsync(deviceId, Now, ct);
             }
 
-            var saved = new List<SaveOutcome>(records.Count);
-            foreach (var record in records)
-            {
-                saved.Add(await store.Results.SaveAsync(record, ct));
-            }
-
-            return Json(new UploadResponse(saved));
+            // One batch, one transaction: the request's records are stored together or (a refused record) not at all.
+            return Json(new UploadResponse(await store.Results.SaveManyAsync(records, ct)));
         }
 
         public async Task<IResult> QueryResultsAsync(HttpContext http)

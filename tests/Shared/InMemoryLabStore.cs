@@ -179,22 +179,33 @@ internal sealed class InMemoryLabStore : ILabStore, IResultStore
     {
         lock (_lock)
         {
-            if (record.Metrics.Any(m => !double.IsFinite(m.Value)))
-            {
-                throw new ResultStoreException($"Metric values must be finite numbers; '{record.Metrics.First(m => !double.IsFinite(m.Value)).Name}' is not.");
-            }
-
-            var key = record.IdempotencyKey;
-            if (_idsByKey.TryGetValue(key, out var known))
-            {
-                return Task.FromResult(new SaveOutcome(known, Created: false));
-            }
-
-            var stored = new StoredMeasurement(_nextResult++, record);
-            _results.Add(stored);
-            _idsByKey[key] = stored.Id;
-            return Task.FromResult(new SaveOutcome(stored.Id, Created: true));
+            ResultStorage.ThrowIfAnyCannotBeStored([record]);
+            return Task.FromResult(Save(record));
         }
+    }
+
+    public Task<IReadOnlyList<SaveOutcome>> SaveManyAsync(IReadOnlyList<MeasurementRecord> records, CancellationToken cancellationToken = default)
+    {
+        lock (_lock)
+        {
+            // All checked before any is stored, and all stored under one lock: the batch is atomic, as in the real stores.
+            ResultStorage.ThrowIfAnyCannotBeStored(records);
+            return Task.FromResult<IReadOnlyList<SaveOutcome>>([.. records.Select(Save)]);
+        }
+    }
+
+    private SaveOutcome Save(MeasurementRecord record)
+    {
+        var key = record.IdempotencyKey;
+        if (_idsByKey.TryGetValue(key, out var known))
+        {
+            return new SaveOutcome(known, Created: false);
+        }
+
+        var stored = new StoredMeasurement(_nextResult++, record);
+        _results.Add(stored);
+        _idsByKey[key] = stored.Id;
+        return new SaveOutcome(stored.Id, Created: true);
     }
 
     public Task<StoredMeasurement?> FindAsync(long id, CancellationToken cancellationToken = default)

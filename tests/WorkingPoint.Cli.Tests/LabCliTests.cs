@@ -109,6 +109,29 @@ public sealed class LabCliTests : IDisposable
     }
 
     [Fact]
+    public void Results_push_sends_its_results_in_batches_of_100_and_reports_each_once()
+    {
+        using (var store = new SqliteResultStore(Db("local.db")))
+        {
+            for (var i = 0; i < 250; i++)
+            {
+                store.Save(Record("m" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), i % 60));
+            }
+        }
+
+        var (code, output, errors) = Wpt.Run(["results", "push", "--all", "--db", Db("local.db"), "--json", "--server", _server.Url, "--token", "t0ken"]);
+
+        Assert.True(code == 0, errors);
+        Assert.Equal(3, _server.Uploads);
+        using var json = JsonDocument.Parse(output);
+        var pushed = json.RootElement.GetProperty("pushed").EnumerateArray().Select(p => (Local: p.GetProperty("localId").GetInt64(), Server: p.GetProperty("serverId").GetInt64())).ToArray();
+        Assert.Equal(Enumerable.Range(1, 250).Select(i => (long)i), pushed.Select(p => p.Local));
+        Assert.Equal(250, pushed.Select(p => p.Server).Distinct().Count());
+        Assert.Equal(250, json.RootElement.GetProperty("newCount").GetInt32());
+        Assert.Equal(250, _server.Results().Count);
+    }
+
+    [Fact]
     public void Results_pull_copies_the_servers_results_once()
     {
         _server.Save(Record("a", 1));
@@ -283,6 +306,7 @@ internal sealed class MiniLabServer : IDisposable
     private readonly HttpListener _listener = new();
     private readonly InMemoryLabStore _store = new();
     private readonly Task _serving;
+    private int _uploads;
 
     public MiniLabServer()
     {
@@ -299,6 +323,9 @@ internal sealed class MiniLabServer : IDisposable
     public string Url { get; }
 
     public string? LastPath { get; private set; }
+
+    /// <summary>How many upload requests (POST /results) the server answered.</summary>
+    public int Uploads => Volatile.Read(ref _uploads);
 
     public bool RefuseTokens { get; set; }
 
@@ -374,13 +401,8 @@ internal sealed class MiniLabServer : IDisposable
             case ("POST", LabApi.Claim):
                 return await _store.ClaimAsync(AgentDevice, LabApi.DefaultLease, now) is { } claimed ? (200, claimed) : (204, null);
             case ("POST", LabApi.Results):
-                var saved = new List<SaveOutcome>();
-                foreach (var record in Read<UploadRequest>().Records)
-                {
-                    saved.Add(await _store.SaveAsync(record));
-                }
-
-                return (200, new UploadResponse(saved));
+                Interlocked.Increment(ref _uploads);
+                return (200, new UploadResponse(await _store.SaveManyAsync(Read<UploadRequest>().Records)));
             case ("GET", LabApi.Results):
                 var before = query["before"] is { } b ? long.Parse(b, System.Globalization.CultureInfo.InvariantCulture) : (long?)null;
                 var limit = query["limit"] is { } l ? int.Parse(l, System.Globalization.CultureInfo.InvariantCulture) : 100;

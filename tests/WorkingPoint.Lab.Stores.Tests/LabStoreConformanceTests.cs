@@ -245,6 +245,101 @@ public abstract class LabStoreConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task Saving_a_batch_answers_in_order_with_known_and_repeated_keys_resolved_to_one_id()
+    {
+        var results = (await Store()).Results;
+        var known = await results.SaveAsync(Record(minute: 1));
+
+        var saved = await results.SaveManyAsync([Record(minute: 2), Record(minute: 1) with { Notes = "sent again" }, Record(minute: 3), Record(minute: 2), Record(minute: 4)]);
+
+        Assert.Equal([true, false, true, false, true], saved.Select(s => s.Created));
+        Assert.Equal(known.Id, saved[1].Id);
+        Assert.Equal(saved[0].Id, saved[3].Id);
+        Assert.Equal(4, saved.Select(s => s.Id).Distinct().Count());
+        Assert.Equal(4, await results.CountAsync(ResultQuery.All));
+        Assert.Equal(new[] { 2, 1, 3, 2, 4 }, await Task.WhenAll(saved.Select(async s => (await results.FindAsync(s.Id))!.Record.StartedAt.Minute)));
+        Assert.Equal("note ✓", (await results.FindAsync(known.Id))!.Record.Notes);
+
+        var again = await results.SaveManyAsync([Record(minute: 4), Record(minute: 1)]);
+        Assert.Equal([new SaveOutcome(saved[4].Id, false), new SaveOutcome(known.Id, false)], again);
+        Assert.Empty(await results.SaveManyAsync([]));
+    }
+
+    [SkippableFact]
+    public async Task Each_record_of_a_batch_reads_back_with_its_own_metrics_and_samples()
+    {
+        var results = (await Store()).Results;
+        MeasurementRecord Distinct(int n) => Record(minute: n, device: $"board-{n}") with
+        {
+            Metrics = [.. Enumerable.Range(0, n).Select(i => new Metric($"m{i}", (n * 100) + i, "ms"))],
+            Samples = [.. Enumerable.Range(0, n % 3).Select(i => new SampleSeries($"s{i}", "W", [n, i, 0.5], i == 0 ? null : [0.0, 1.0, 2.0]))],
+            RunGroup = n % 2 == 0 ? "even" : null,
+        };
+        var records = Enumerable.Range(0, 6).Select(Distinct).ToArray();
+
+        var saved = await results.SaveManyAsync(records);
+
+        for (var n = 0; n < records.Length; n++)
+        {
+            var stored = (await results.FindAsync(saved[n].Id))!.Record;
+            Assert.Equal(records[n].IdempotencyKey, stored.IdempotencyKey);
+            Assert.Equal(records[n].Subject, stored.Subject);
+            Assert.Equal(records[n].RunGroup, stored.RunGroup);
+            Assert.Equal(records[n].Metrics, stored.Metrics);
+            Assert.Equal(
+                records[n].Samples.Select(s => (s.Name, string.Join(",", s.Values), string.Join(",", s.SecondsFromStart ?? []))),
+                stored.Samples.Select(s => (s.Name, string.Join(",", s.Values), string.Join(",", s.SecondsFromStart ?? []))));
+        }
+    }
+
+    [SkippableFact]
+    public async Task A_batch_with_one_nan_metric_is_refused_whole_with_the_single_save_error_and_nothing_is_stored()
+    {
+        var results = (await Store()).Results;
+        var bad = Record(minute: 2) with { Metrics = [new Metric("throughput", 1, "samples/s"), new Metric("power.mean", double.NaN, "W")] };
+        var single = await Assert.ThrowsAsync<ResultStoreException>(() => results.SaveAsync(bad));
+
+        var error = await Assert.ThrowsAsync<ResultStoreException>(() => results.SaveManyAsync([Record(minute: 1), bad, Record(minute: 3)]));
+
+        Assert.Equal(single.Message, error.Message);
+        Assert.Contains("'power.mean' is NaN", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error.Message);
+        Assert.Equal(0, await results.CountAsync(ResultQuery.All));
+    }
+
+    [SkippableFact]
+    public async Task Concurrent_batches_of_2000_records_with_overlapping_keys_store_each_exactly_once()
+    {
+        var results = (await Store()).Results;
+        var records = Enumerable.Range(0, 2000).Select(i => Record(minute: i % 60, device: $"device-{i / 60}") with { Parameters = new Dictionary<string, string> { ["n"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture) } }).ToArray();
+
+        // Each of 20 writers posts its own 100 records and its neighbour's, shuffled, in batches of 25 (with one record repeated in each):
+        // every record is in two batches racing in different orders.
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(writer => Task.Run(async () =>
+        {
+            var order = Enumerable.Range(writer * 100, 100).Concat(Enumerable.Range(((writer + 1) % 20) * 100, 100)).OrderBy(i => ((i * 37) + writer) % 101).ToArray();
+            var saved = new List<(int Index, SaveOutcome Outcome)>();
+            foreach (var batch in order.Chunk(25))
+            {
+                int[] sent = [.. batch, batch[0]];
+                var answer = await results.SaveManyAsync([.. sent.Select(i => records[i])]);
+                Assert.Equal(sent.Length, answer.Count);
+                Assert.False(answer[^1].Created);
+                saved.AddRange(sent.Zip(answer));
+            }
+
+            return saved;
+        })));
+
+        var all = outcomes.SelectMany(o => o).ToArray();
+        Assert.Equal(2000, all.Count(o => o.Outcome.Created));
+        Assert.All(all.GroupBy(o => o.Index), g => Assert.Single(g.Select(o => o.Outcome.Id).Distinct()));
+        Assert.Equal(2000, all.Select(o => o.Outcome.Id).Distinct().Count());
+        Assert.Equal(2000, await results.CountAsync(ResultQuery.All));
+        Assert.All(await results.QueryAsync(ResultQuery.All), r => Assert.Equal(2, r.Record.Metrics.Count));
+    }
+
+    [SkippableFact]
     public async Task A_device_registers_and_updates_keeping_its_first_registration_time()
     {
         var store = await Store();

@@ -23,7 +23,13 @@ internal sealed class FakeLabClient : ILabClient
     /// <summary>The next upload is stored, then its reply is lost (the agent sees the server as unreachable).</summary>
     public volatile bool LoseNextUploadReply;
 
+    /// <summary>An upload carrying a record of this model is refused (400), as the server refuses a record it cannot store.</summary>
+    public volatile string? RefusedModel;
+
     public int UploadCalls;
+
+    /// <summary>How many records each upload request carried, in order.</summary>
+    public ConcurrentQueue<int> UploadSizes { get; } = new();
     public int Heartbeats;
 
     public ConcurrentQueue<(long JobId, FinishRequest Request)> Finished { get; } = new();
@@ -96,14 +102,22 @@ internal sealed class FakeLabClient : ILabClient
     {
         Reachable();
         Interlocked.Increment(ref UploadCalls);
-        var saved = new List<SaveOutcome>();
-        foreach (var record in request.Records)
+        UploadSizes.Enqueue(request.Records.Count);
+        var refusedAt = RefusedModel is { } refusedModel ? request.Records.ToList().FindIndex(r => r.ModelName == refusedModel) : -1;
+        if (refusedAt >= 0)
         {
-            // Through JSON, as the wire carries it: the key and subject must survive the trip.
-            var sent = System.Text.Json.JsonSerializer.Deserialize<MeasurementRecord>(System.Text.Json.JsonSerializer.Serialize(record, ResultJson.Options), ResultJson.Options)!;
-            Keys.Enqueue(sent.IdempotencyKey);
-            saved.Add(await Store.SaveAsync(sent, cancellationToken));
+            // As the server refuses a record it cannot store: the whole request, before anything is stored.
+            throw new LabServerException($"Records[{refusedAt}] ('{RefusedModel}') is refused (test).", 400);
         }
+
+        // Through JSON, as the wire carries it: the key and subject must survive the trip. One batch, as the server stores it.
+        var sent = request.Records.Select(record => System.Text.Json.JsonSerializer.Deserialize<MeasurementRecord>(System.Text.Json.JsonSerializer.Serialize(record, ResultJson.Options), ResultJson.Options)!).ToList();
+        foreach (var record in sent)
+        {
+            Keys.Enqueue(record.IdempotencyKey);
+        }
+
+        var saved = await Store.SaveManyAsync(sent, cancellationToken);
 
         if (LoseNextUploadReply)
         {

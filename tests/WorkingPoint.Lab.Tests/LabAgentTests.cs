@@ -67,6 +67,78 @@ public sealed class LabAgentTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_of_250_records_goes_up_in_three_batches_and_finishes_with_their_ids_in_order()
+    {
+        var client = new FakeLabClient();
+        var agent = Agent(client, FakeExecutor.Saving(250), AgentOutbox.Open(_state));
+        await client.RegisterAsync(new RegisterRequest("board-1", null, [], Records.Machine, DeviceProbe.Capabilities(Records.Machine, FakeExecutor.Saving(), _state)));
+        var jobId = await client.SubmitAsync(Records.Job());
+
+        Assert.Equal(AgentExit.Done, await Within(agent.RunAsync(CancellationToken.None)));
+
+        Assert.Equal([100, 100, 50], client.UploadSizes);
+        var results = await client.ResultsAsync();
+        Assert.Equal(250, results.Count);
+        var request = client.Finished.Single().Request;
+        Assert.Equal(JobState.Succeeded, request.Outcome);
+        // In the order the job made them: the server's ids follow the outbox's order, batch after batch.
+        var byId = results.OrderBy(r => r.Id).ToList();
+        Assert.Equal(Enumerable.Range(0, 250).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), byId.Select(r => r.Record.Parameters["index"]));
+        Assert.Equal(byId.Select(r => r.Id), request.ResultIds);
+        Assert.Contains(_log, line => line.StartsWith($"uploaded 250 results of job {jobId}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_batch_whose_reply_is_lost_is_sent_again_and_the_server_keeps_one_copy_of_each()
+    {
+        var client = new FakeLabClient { LoseNextUploadReply = true };
+        var agent = Agent(client, FakeExecutor.Saving(5), AgentOutbox.Open(_state));
+        await client.RegisterAsync(new RegisterRequest("board-1", null, [], Records.Machine, DeviceProbe.Capabilities(Records.Machine, FakeExecutor.Saving(), _state)));
+        await client.SubmitAsync(Records.Job());
+
+        await Within(agent.RunAsync(CancellationToken.None));
+
+        Assert.Equal([5, 5], client.UploadSizes);
+        Assert.Equal(5, client.Keys.Distinct().Count());
+        var results = await client.ResultsAsync();
+        Assert.Equal(5, results.Count);
+        Assert.Equal(results.Select(r => r.Id).Order(), client.Finished.Single().Request.ResultIds.Order());
+        Assert.Contains(_log, line => line.Contains("uploaded 0 results (5 more the server had already)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_record_the_server_refuses_stays_in_the_outbox_and_the_rest_of_its_batch_goes_up()
+    {
+        var client = new FakeLabClient { RefusedModel = "bad" };
+        var executor = new FakeExecutor((job, sink, progress, cancellation) =>
+        {
+            for (var i = 0; i < 7; i++)
+            {
+                sink.Save(Records.Make(i == 4 ? "bad" : "good", i));
+            }
+
+            return Task.CompletedTask;
+        });
+        using var outbox = AgentOutbox.Open(_state);
+        var agent = Agent(client, executor, outbox);
+        await client.RegisterAsync(new RegisterRequest("board-1", null, [], Records.Machine, DeviceProbe.Capabilities(Records.Machine, executor, _state)));
+        var jobId = await client.SubmitAsync(Records.Job());
+
+        await Within(agent.RunAsync(CancellationToken.None));
+
+        var results = await client.ResultsAsync();
+        Assert.Equal(6, results.Count);
+        Assert.All(results, r => Assert.Equal("good", r.Record.ModelName));
+        Assert.Empty(outbox.Pending());
+        Assert.Equal(7, outbox.Count());
+        var job = await client.GetJobAsync(jobId);
+        Assert.Equal(JobState.Failed, job.State);
+        Assert.Contains("('bad') is refused (test)", job.Message, StringComparison.Ordinal);
+        Assert.Equal(6, job.ResultIds.Count);
+        Assert.Contains(_log, line => line.StartsWith("the server refused result 5 of the outbox", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Registration_reports_the_fingerprint_capabilities_name_platform_and_labels()
     {
         var client = new FakeLabClient();

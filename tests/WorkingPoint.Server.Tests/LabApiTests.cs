@@ -144,6 +144,45 @@ public abstract class LabApiTests
         Assert.Equal(2, await server.Store.Results.CountAsync(ResultQuery.All));
     }
 
+    [Fact]
+    public async Task A_batch_of_new_known_and_repeated_records_is_answered_in_order_with_one_id_per_record()
+    {
+        await using var server = await StartAsync();
+        var agent = await server.ClientWithRoleAsync(TokenRole.Agent);
+        await agent.RegisterAsync("board-a");
+        var known = Assert.Single((await (await agent.PostAsync(LabApi.Results, Lab.Json(new UploadRequest([Lab.Record("board-a", second: 1)])))).ReadAsync<UploadResponse>()).Saved);
+
+        var batch = new UploadRequest([Lab.Record("board-a", second: 2), Lab.Record("board-a", second: 1), Lab.Record("board-a", second: 3), Lab.Record("board-a", second: 2)]);
+        var saved = (await (await agent.PostAsync(LabApi.Results, Lab.Json(batch))).ReadAsync<UploadResponse>()).Saved;
+
+        Assert.Equal([true, false, true, false], saved.Select(s => s.Created));
+        Assert.Equal(known.Id, saved[1].Id);
+        Assert.Equal(saved[0].Id, saved[3].Id);
+        Assert.Equal(3, saved.Select(s => s.Id).Distinct().Count());
+        var reader = await server.ClientWithRoleAsync(TokenRole.Reader);
+        foreach (var (outcome, sent) in saved.Zip(batch.Records))
+        {
+            var stored = await (await reader.GetAsync(LabApi.Result(outcome.Id))).ReadAsync<StoredMeasurement>();
+            Assert.Equal(sent.StartedAt, stored.Record.StartedAt);
+        }
+
+        Assert.Equal(3, await server.Store.Results.CountAsync(ResultQuery.All));
+    }
+
+    [Fact]
+    public async Task A_batch_with_one_record_of_another_host_is_refused_whole_and_stores_nothing()
+    {
+        await using var server = await StartAsync();
+        var agent = await server.ClientWithRoleAsync(TokenRole.Agent);
+        await agent.RegisterAsync("board-a");
+
+        var response = await agent.PostAsync(LabApi.Results, Lab.Json(new UploadRequest([Lab.Record("board-a", second: 1), Lab.Record("board-a", second: 2), Lab.Record("board-b", second: 3)])));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("records[2]", await response.ErrorAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await server.Store.Results.CountAsync(ResultQuery.All));
+    }
+
     public static TheoryData<string, string> BadUploads()
     {
         var valid = JsonSerializer.Serialize(new UploadRequest([Lab.Record("board-a", latencyMs: 12.5)]), ResultJson.Options);

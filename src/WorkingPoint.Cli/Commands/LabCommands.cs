@@ -348,13 +348,15 @@ public sealed class ResultsPushCommand(IAnsiConsole console) : Command<ResultsPu
             ? store.List(limit: int.MaxValue).OrderBy(s => s.Id).ToList()
             : ids.Select(id => ResultsText.Require(store, id.ToString(CultureInfo.InvariantCulture))).ToList();
         var pushed = new List<(long Local, SaveOutcome Remote)>();
-        foreach (var stored in records)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            // One per request: a record with its raw samples can be large, and each one pushed is done, whatever happens next.
-            var response = LabText.Wait(client.UploadAsync(new UploadRequest([stored.Record]), cancellationToken));
-            pushed.Add((stored.Id, response.Saved.Single()));
-        }
+        // In batches (one request and one server transaction each); a batch pushed is done, whatever happens next. A record the
+        // server refuses ends the push naming it, after the others of its batch went up.
+        LabUploads.UploadAsync(
+            client,
+            records,
+            stored => stored.Record,
+            (stored, outcome) => pushed.Add((stored.Id, outcome)),
+            (stored, refusal) => throw new LabServerException($"The lab server refused local result {stored.Id}: {refusal.Message}", refusal.StatusCode),
+            cancellationToken: cancellationToken).GetAwaiter().GetResult();
 
         var created = pushed.Count(p => p.Remote.Created);
         if (settings.Json)
