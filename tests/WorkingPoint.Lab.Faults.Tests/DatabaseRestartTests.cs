@@ -24,6 +24,8 @@ public sealed class DatabaseRestartTests
         await using var cluster = await RestartablePostgres.CreateAsync();
         await using var server = await RunningLabServer.StartAsync(await PostgresLabStore.OpenAsync(cluster.ConnectionString, Writer));
         var replies = new ConcurrentQueue<(string Path, int Status, string Body)>();
+        // After an eighth of the uploads are acknowledged the rest wait for the outage, so they meet it however fast this machine is.
+        var outage = new OutageGate(holdAfterAcknowledged: Boards * RecordsPerBoard / 8);
         var boards = new List<Board>();
         try
         {
@@ -32,17 +34,18 @@ public sealed class DatabaseRestartTests
             {
                 var name = $"board-{i:00}";
                 var (_, token) = await server.Store.CreateTokenAsync(name, TokenRole.Agent);
-                var board = new Board(name, token, server.Address, ScriptedExecutor.Saving(name, RecordsPerBoard), new RecordingHandler(replies));
+                var board = new Board(name, token, server.Address, ScriptedExecutor.Saving(name, RecordsPerBoard), new RecordingHandler(replies, outage));
                 boards.Add(board);
                 jobs.Add(await board.RegisterAndQueueJobAsync(server.Store));
             }
 
             var runs = boards.Select(board => Task.Run(() => board.Agent.RunAsync(CancellationToken.None))).ToList();
             const int total = Boards * RecordsPerBoard;
-            await HangGuard.UntilAsync(async () => (await cluster.CountResultsAsync()).Rows >= total / 8, "the first uploads landing");
+            await HangGuard.Within(outage.Holding, "the first uploads landing");
             var (storedBefore, _) = await cluster.CountResultsAsync();
 
             await cluster.StopAsync();
+            outage.Open();
             // While it is down every request fails; a few such replies show the agents were uploading into the outage.
             await HangGuard.UntilAsync(() => replies.Count(r => r.Status >= 500) >= Boards, "uploads failing while the database is down");
             await cluster.StartAsync();
@@ -127,14 +130,49 @@ public sealed class DatabaseRestartTests
         Assert.Equal(ids.Order(), finished.ResultIds.Order());
     }
 
-    /// <summary>Notes every reply's status (and a failure's body) on its way to the agent's client.</summary>
-    private sealed class RecordingHandler(ConcurrentQueue<(string Path, int Status, string Body)> replies) : DelegatingHandler(new SocketsHttpHandler())
+    /// <summary>Holds uploads back once enough were acknowledged, until the test has stopped the database and opens it.</summary>
+    private sealed class OutageGate(int holdAfterAcknowledged)
+    {
+        private readonly TaskCompletionSource _holding = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _open = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _acknowledged;
+
+        /// <summary>Completes when uploads start to be held.</summary>
+        public Task Holding => _holding.Task;
+
+        public void Open() => _open.TrySetResult();
+
+        public async Task BeforeUploadAsync(CancellationToken cancellationToken)
+        {
+            if (Volatile.Read(ref _acknowledged) >= holdAfterAcknowledged)
+            {
+                _holding.TrySetResult();
+                await _open.Task.WaitAsync(cancellationToken);
+            }
+        }
+
+        public void Acknowledged() => Interlocked.Increment(ref _acknowledged);
+    }
+
+    /// <summary>Notes every reply's status (and a failure's body) on its way to the agent's client; uploads pass the outage gate.</summary>
+    private sealed class RecordingHandler(ConcurrentQueue<(string Path, int Status, string Body)> replies, OutageGate outage) : DelegatingHandler(new SocketsHttpHandler())
     {
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
+            var upload = request.Method == HttpMethod.Post && request.RequestUri?.AbsolutePath == LabApi.Results;
+            if (upload)
+            {
+                await outage.BeforeUploadAsync(cancellationToken);
+            }
+
             var response = await base.SendAsync(request, cancellationToken);
             var body = response.IsSuccessStatusCode ? string.Empty : await response.Content.ReadAsStringAsync(cancellationToken);
             replies.Enqueue((request.RequestUri?.AbsolutePath ?? "?", (int)response.StatusCode, body));
+            if (upload && response.IsSuccessStatusCode)
+            {
+                outage.Acknowledged();
+            }
+
             return response;
         }
     }

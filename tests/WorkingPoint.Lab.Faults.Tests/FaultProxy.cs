@@ -107,7 +107,16 @@ internal sealed class FaultProxy : IAsyncDisposable
     {
         while (!_stop.IsCancellationRequested)
         {
-            var client = await _listener.AcceptSocketAsync(_stop.Token);
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptSocketAsync(_stop.Token);
+            }
+            catch (SocketException) when (!_stop.IsCancellationRequested)
+            {
+                continue; // A client that reset before it was accepted (ECONNABORTED); the next one is served.
+            }
+
             _ = Task.Run(() => ServeAsync(client));
         }
     }
@@ -135,6 +144,14 @@ internal sealed class FaultProxy : IAsyncDisposable
 
         var connection = new Connection(client, server);
         _connections.TryAdd(connection, 0);
+        if (_upstream is null || _severed)
+        {
+            // Cut off while it was connecting, after the reset of all open connections missed it.
+            _connections.TryRemove(connection, out _);
+            connection.Reset();
+            return;
+        }
+
         try
         {
             await Task.WhenAll(RequestsAsync(connection), RepliesAsync(connection));
