@@ -239,6 +239,13 @@ public sealed class LabAgent(ILabClient client, IJobExecutor executor, AgentOutb
         catch (OperationCanceledException) when (done.IsCancellationRequested)
         {
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug in the beat itself: the job would run on unwatched while its lease lapses (and, never told, forever); stop it, and
+            // the bug surfaces when the job's end awaits the beats.
+            await running.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     /// <summary>

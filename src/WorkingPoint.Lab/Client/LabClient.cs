@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using WorkingPoint.Core;
@@ -213,7 +214,7 @@ public sealed class LabClient : ILabClient, IDisposable
         {
             throw new LabServerException($"The lab server at {Server} answered {response.RequestMessage?.RequestUri?.AbsolutePath} with JSON this wpt does not read ({ex.Message.Split('\n')[0]}); is the server the same wpt version?", (int)response.StatusCode);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
         {
             throw Unreachable(ex);
         }
@@ -236,7 +237,7 @@ public sealed class LabClient : ILabClient, IDisposable
             {
                 response = await _http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            catch (Exception ex) when (IsConnectionFailure(ex, cancellationToken))
             {
                 throw Unreachable(ex);
             }
@@ -307,6 +308,14 @@ public sealed class LabClient : ILabClient, IDisposable
 
         return clean.ToString();
     }
+
+    /// <summary>
+    /// The server could not be reached or the connection failed: refused, reset, timed out. A SocketException is among them: a
+    /// connection reset as soon as it is made (a server dying, a proxy with no server behind it) comes out of HttpClient unwrapped
+    /// (ENOTCONN from the socket's remote address), and unhandled it ended the agent's heartbeats for good.
+    /// </summary>
+    private static bool IsConnectionFailure(Exception ex, CancellationToken cancellationToken) =>
+        ex is HttpRequestException or IOException or SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private LabServerUnreachableException Unreachable(Exception ex) =>
         new($"The lab server at {Server} cannot be reached ({(ex is OperationCanceledException ? $"no answer within {_options.Timeout.TotalSeconds:0.#} s" : OneLine(ex.Message))}); check --server and that wpt serve is running.", ex);

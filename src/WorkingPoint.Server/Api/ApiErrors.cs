@@ -1,3 +1,5 @@
+using System.Data.Common;
+using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -53,12 +55,23 @@ internal static partial class ApiErrors
         {
             await WriteAsync(context, refusal.StatusCode, refusal.Message);
         }
+        catch (Exception ex) when (!context.Response.HasStarted && DatabaseUnavailable(ex) is { } reason)
+        {
+            // The database restarting or out of reach is no bug and no refusal: the caller tries again (uploads are idempotent by key).
+            LogDatabaseUnavailable(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("WorkingPoint.Server"), context.Request.Method, context.Request.Path, reason);
+            context.Response.Headers.RetryAfter = RetryAfterSeconds;
+            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                $"The lab's database is unavailable ({reason}); try again in a few seconds: an upload retried with the same records is stored once.");
+        }
         catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
         {
             LogUnhandled(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("WorkingPoint.Server"), ex, context.Request.Method, context.Request.Path);
             await WriteAsync(context, StatusCodes.Status500InternalServerError, $"The server failed on this request ({ex.GetType().Name}); it is a bug in wpt serve, and its log has the details.");
         }
     });
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The database is unavailable on {Method} {Path}: {Reason}")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string method, PathString path, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, PathString path);
@@ -69,6 +82,20 @@ internal static partial class ApiErrors
         BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge => (bad.StatusCode, TooLargeMessage),
         BadHttpRequestException bad => (bad.StatusCode, $"The request could not be read ({bad.Message}); send a well-formed HTTP request."),
         InvalidInputException invalid => (StatusCodes.Status400BadRequest, invalid.Message),
+        _ => null,
+    };
+
+    private const string RetryAfterSeconds = "2";
+
+    /// <summary>
+    /// The one-line reason when <paramref name="ex"/> is the database failing under the request (a connection refused, dropped or timed
+    /// out, the server shutting down), not the request being wrong: the store's one line for it, or the driver's transient error's.
+    /// Null for anything else.
+    /// </summary>
+    private static string? DatabaseUnavailable(Exception ex) => ex switch
+    {
+        ResultStoreException { InnerException: DbException or TimeoutException or SocketException or IOException } store => OneLine(store.Message),
+        DbException { IsTransient: true } database => OneLine(database.Message),
         _ => null,
     };
 
