@@ -77,11 +77,7 @@ public sealed record LlmMeasurement(LlmBenchResult Result, TelemetryCapture Tele
                 metrics.Add(new Metric("variation", variation, "%"));
             }
 
-            if (load is not null)
-            {
-                metrics.Add(new Metric("cpu.other-processes", load.OtherCoresDuring, "cores"));
-                metrics.Add(new Metric("cpu.steal", load.StealPercentDuring, "%"));
-            }
+            metrics.AddRange(RunnerSupport.ContentionMetrics(load));
 
             var record = new MeasurementRecord(MeasurementKind.Llm, startedAt, elapsed, fingerprint, model.DisplayName, sha, parameters, metrics, Samples(measured, telemetry).ToArray(), TelemetryNotes.Of(telemetry))
             {

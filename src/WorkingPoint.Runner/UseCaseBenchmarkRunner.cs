@@ -198,11 +198,9 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         var cpuShare = cpuSeconds / Math.Max(wall.Elapsed.TotalSeconds, 1e-9) / Environment.ProcessorCount;
 
         var report = Compare(scaled, frames, requests, result, prediction);
-        // The run rules for a use case: the minimum duration, at least one finished unit per workload, and each workload's
-        // variation across its units (frames or requests) as a warning; no percentile early stopping (rates are the use case's).
-        var rules = new RunRules { MinQueryCount = 1, TargetPercentile = null };
+        // Each workload is a series of units (frame latencies, times to first token) judged by the rules of a rated run.
         var series = result.Frames.Select(f => (f.Id, f.LatencySeconds)).Concat(result.Requests.Select(r => (r.Id, r.TimeToFirstTokenSeconds))).ToArray();
-        var verdict = RunJudge.JudgeRepetitions(series, result.DurationSeconds, rules, quick: false, result.Interrupted).WithContention(load);
+        var verdict = RunnerSupport.JudgeRatedRun(series, result.DurationSeconds, result.Interrupted, load);
         var hashes = frames.SelectMany(f => f.Sessions.Select(s => s.ModelPath)).Concat(requests.Select(r => r.File.Path)).Distinct()
             .GroupBy(path => Path.GetFileName(path)).ToDictionary(g => g.Key, g => ModelHash.Sha256Of(g.First()));
         var record = ToRecord(settings, job.Scenario!, useCase, compression, cycleSeconds, frames, requests, result, report, prediction, cpuShare, telemetry, skipped, started, wall.Elapsed) with
@@ -210,10 +208,7 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
             Verdict = verdict,
             Manifest = RunManifest.Collect(job.Provenance, settings.Threads, hashes),
         };
-        if (load is not null)
-        {
-            record = record with { Metrics = [.. record.Metrics, new Metric("cpu.other-processes", load.OtherCoresDuring, "cores"), new Metric("cpu.steal", load.StealPercentDuring, "%")] };
-        }
+        record = record with { Metrics = [.. record.Metrics, .. RunnerSupport.ContentionMetrics(load)] };
 
         if (result.Interrupted)
         {

@@ -200,8 +200,25 @@ public sealed class LlmCliTests : IDisposable
         var predicted = json.RootElement.GetProperty("predicted");
         Assert.True(predicted.GetProperty("llmSlowdown").GetDouble() >= 1);
 
+        // Run rules, contention and the manifest, as bench onnx and bench llm have them: 1 s phases are INVALID (min duration).
+        var verdict = json.RootElement.GetProperty("verdict");
+        Assert.StartsWith("INVALID (min duration", verdict.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, json.RootElement.GetProperty("manifest").GetProperty("modelSha256").EnumerateObject().Count());
+
         using var store = new SqliteResultStore(Db, "test");
         var record = Assert.Single(store.List(MeasurementKind.Mix)).Record;
         Assert.Contains(record.Metrics, m => m.Name == "predicted.llm.slowdown");
+        Assert.Equal(WorkingPoint.Results.Validity.Invalid, record.Verdict!.Validity);
+        Assert.StartsWith("wpt bench mix ", record.Manifest!.CommandLine, StringComparison.Ordinal);
+        Assert.Equal(record.Verdict.Contention is null, !record.Metrics.Any(m => m.Name == "cpu.other-processes"));
+    }
+
+    [Fact]
+    public void Bench_mix_prints_its_run_rules_verdict_after_the_table()
+    {
+        var (code, output, errors) = Wpt.Run("bench", "mix", "--vision", "yolov8n", "--input", "96x96", "--fps", "4", "--llm", TinyLlm.File(), "--context", "32", "--duration", "1", "--llm-threads", "1", "--platform", "raspberry-pi-5", "--no-save");
+        Assert.True(code == 0, errors);
+        Assert.Contains("Run rules: ≥ 10 s, ≥ 1 repetitions, variation ≤ 5 %.", output, StringComparison.Ordinal);
+        Assert.Contains("mix: INVALID (min duration: ran ", output, StringComparison.Ordinal);
     }
 }
