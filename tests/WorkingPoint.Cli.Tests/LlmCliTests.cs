@@ -145,6 +145,17 @@ public sealed class LlmCliTests : IDisposable
         Assert.Equal(WorkingPoint.Results.Validity.Valid, saved.Verdict!.Validity);
         Assert.Equal("1", saved.Manifest!.Threads);
         Assert.Equal(saved.ModelSha256, Assert.Single(saved.Manifest.ModelSha256).Value);
+
+        // Cold start, as bench onnx has it: process start and model load to the first token, the first token and first decode step beside the steady state.
+        var cold = json.RootElement.GetProperty("coldStart");
+        Assert.Equal(16, cold.GetProperty("promptTokens").GetInt32());
+        Assert.True(cold.GetProperty("processToFirstTokenSeconds").GetDouble() >= cold.GetProperty("loadToFirstTokenSeconds").GetDouble());
+        Assert.True(cold.GetProperty("firstTokenVersusSteady").GetDouble() > 0);
+        Assert.True(cold.GetProperty("firstDecodeVersusSteady").GetDouble() > 0);
+        foreach (var (metric, unit) in new[] { ("cold.process-to-first-token", "s"), ("cold.load", "ms"), ("cold.load-to-first-token", "s"), ("cold.first-token", "ms"), ("cold.first-token-vs-steady", "×"), ("cold.first-decode", "ms"), ("cold.first-decode-vs-steady", "×") })
+        {
+            Assert.Contains(saved.Metrics, m => m.Name == metric && m.Unit == unit);
+        }
     }
 
     [Fact]
@@ -157,6 +168,8 @@ public sealed class LlmCliTests : IDisposable
         Assert.Contains("tg4@d64", output, StringComparison.Ordinal);
         Assert.Contains("Time to first token", output, StringComparison.Ordinal);
         Assert.Contains("Run rules: ≥ 0 s, ≥ 1 repetitions, variation ≤ 5 %.", output, StringComparison.Ordinal);
+        Assert.Contains("Cold start: first token ", output, StringComparison.Ordinal);
+        Assert.Contains("for a 16-token prompt", output, StringComparison.Ordinal);
         Assert.Contains("<svg", File.ReadAllText(plot), StringComparison.Ordinal);
         Assert.Contains("Decode (tokens/s)", File.ReadAllText(plot), StringComparison.Ordinal);
     }

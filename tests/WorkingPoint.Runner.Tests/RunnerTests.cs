@@ -140,6 +140,9 @@ public sealed class RunnerTests : IDisposable
         Assert.Contains(record.Metrics, m => m.Name == "prefill.tokens-per-second" && m.Value > 0);
         Assert.Contains(record.Metrics, m => m.Name == "decode.tokens-per-second" && m.Value > 0);
         Assert.Contains(record.Metrics, m => m.Name == "ttft.mean");
+        Assert.Contains(record.Metrics, m => m.Name == "cold.first-token" && m.Value > 0);
+        Assert.Contains(record.Metrics, m => m.Name == "cold.first-decode" && m.Value > 0);
+        Assert.Equal(16, outcome.Measurement.ColdStart.PromptTokens);
         Assert.Equal(("16", "4", "1"), (record.Parameters["prompt"], record.Parameters["gen"], record.Parameters["reps"]));
         Assert.NotNull(record.Verdict);
         Assert.Equal([TinyLlm.File()], checkedModels);
