@@ -33,7 +33,17 @@ public sealed record UseCaseBenchmarkOutcome(
     double CpuShare,
     TelemetryCapture Telemetry,
     IReadOnlyList<string> Skipped,
-    RunVerdict Verdict) : BenchmarkOutcome(Records);
+    RunVerdict Verdict,
+    UseCaseScore Score) : BenchmarkOutcome(Records);
+
+/// <summary>
+/// The use case's working-point composite score (the one <c>wpt evaluate</c> reports; its reference platform scores 100) from the
+/// measured figures beside the prediction's on this machine; null where it cannot be computed, with the reason.
+/// </summary>
+public sealed record UseCaseScore(string ReferencePlatform, double? Measured, double? Predicted, string? Unavailable)
+{
+    public double? ErrorPercent => Measured is { } m && Predicted is { } p && p > 0 ? (m / p - 1) * 100 : null;
+}
 
 /// <summary>
 /// <c>usecase</c> jobs: every workload of a use case run at once through its real runtime at its (scaled) rates on this machine —
@@ -182,7 +192,11 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         }
 
         var host = MeasuredHost.Measured(catalog);
-        var prediction = host is null ? null : new UseCaseEvaluator(catalog).EvaluateOn(AsRun(scaled, requests), host);
+        var evaluator = new UseCaseEvaluator(catalog);
+        var asRun = AsRun(scaled, requests);
+        // The composite is scored against the reference platform's prediction of the use case as it runs here (fp32 networks, the LLM's format).
+        var referenceProfile = evaluator.ReferenceProfile(asRun);
+        var prediction = host is null ? null : evaluator.EvaluateOn(asRun, host, referenceProfile);
 
         saver.MeasurementStarts();
         var started = DateTimeOffset.UtcNow;
@@ -198,12 +212,13 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         var cpuShare = cpuSeconds / Math.Max(wall.Elapsed.TotalSeconds, 1e-9) / Environment.ProcessorCount;
 
         var report = Compare(scaled, frames, requests, result, prediction);
+        var score = Score(asRun, result, referenceProfile, prediction);
         // Each workload is a series of units (frame latencies, times to first token) judged by the rules of a rated run.
         var series = result.Frames.Select(f => (f.Id, f.LatencySeconds)).Concat(result.Requests.Select(r => (r.Id, r.TimeToFirstTokenSeconds))).ToArray();
         var verdict = RunnerSupport.JudgeRatedRun(series, result.DurationSeconds, result.Interrupted, load);
         var hashes = frames.SelectMany(f => f.Sessions.Select(s => s.ModelPath)).Concat(requests.Select(r => r.File.Path)).Distinct()
             .GroupBy(path => Path.GetFileName(path)).ToDictionary(g => g.Key, g => ModelHash.Sha256Of(g.First()));
-        var record = ToRecord(settings, job.Scenario!, useCase, compression, cycleSeconds, frames, requests, result, report, prediction, cpuShare, telemetry, skipped, started, wall.Elapsed) with
+        var record = ToRecord(settings, job.Scenario!, useCase, compression, cycleSeconds, frames, requests, result, report, prediction, cpuShare, telemetry, skipped, started, wall.Elapsed, score) with
         {
             Verdict = verdict,
             Manifest = RunManifest.Collect(job.Provenance, settings.Threads, hashes),
@@ -218,7 +233,33 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         }
 
         saver.Save(record);
-        return new UseCaseBenchmarkOutcome([record], useCase, scaled, settings.Scale, settings.Seed, compression, cycleSeconds, result, report, host, cpuShare, telemetry, skipped, verdict);
+        return new UseCaseBenchmarkOutcome([record], useCase, scaled, settings.Scale, settings.Seed, compression, cycleSeconds, result, report, host, cpuShare, telemetry, skipped, verdict, score);
+    }
+
+    /// <summary>
+    /// The measured working-point composite: per workload of the use case as run, in the prediction's terms — frames: 1 / mean
+    /// frame latency (with the others running, as measured); requests: √(mean decode tok/s × 1 / mean time to first token) —
+    /// scored against the reference platform as <c>wpt evaluate</c> scores; beside it the prediction's for this machine.
+    /// </summary>
+    public static UseCaseScore Score(UseCase asRun, UseCaseBenchResult result, IReadOnlyList<double>? referenceProfile, PlatformEvaluation? prediction)
+    {
+        ArgumentNullException.ThrowIfNull(asRun);
+        ArgumentNullException.ThrowIfNull(result);
+        var measured = asRun.Workloads.Select(w =>
+        {
+            if (result.Frames.FirstOrDefault(f => f.Id == w.Id) is { } frames)
+            {
+                return frames.FramesRun > 0 ? 1 / frames.LatencySeconds.Average() : (double?)null;
+            }
+
+            return result.Requests.FirstOrDefault(r => r.Id == w.Id) is { Served: > 0 } requests && requests.MeanDecodeTokensPerSecond is { } decode
+                ? Math.Sqrt(decode / requests.TimeToFirstTokenSeconds.Average())
+                : null;
+        }).ToArray();
+        var unavailable = referenceProfile is null ? $"the reference platform {asRun.ReferencePlatform} cannot be predicted for this use case"
+            : measured.Any(m => m is null) ? $"nothing finished for {string.Join(", ", asRun.Workloads.Where((_, i) => measured[i] is null).Select(w => w.Id))}"
+            : null;
+        return new UseCaseScore(asRun.ReferencePlatform, CompositeScore.MeasuredWorkingPoint(asRun, measured, referenceProfile), prediction?.Score?.WorkingPoint, unavailable);
     }
 
     /// <summary>One measured figure beside its prediction (null when there is no host profile or the model has none).</summary>
@@ -279,7 +320,7 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         return new Comparison(figures, targets);
     }
 
-    private static MeasurementRecord ToRecord(Options settings, string useCaseFile, UseCase useCase, double compression, double cycleSeconds, List<FrameWorkload> frames, List<RequestWorkload> requests, UseCaseBenchResult result, Comparison report, PlatformEvaluation? prediction, double cpuShare, TelemetryCapture telemetry, List<string> skipped, DateTimeOffset started, TimeSpan elapsed)
+    private static MeasurementRecord ToRecord(Options settings, string useCaseFile, UseCase useCase, double compression, double cycleSeconds, List<FrameWorkload> frames, List<RequestWorkload> requests, UseCaseBenchResult result, Comparison report, PlatformEvaluation? prediction, double cpuShare, TelemetryCapture telemetry, List<string> skipped, DateTimeOffset started, TimeSpan elapsed, UseCaseScore score)
     {
         static string Inv(double v) => v.ToString(CultureInfo.InvariantCulture);
         var parameters = new Dictionary<string, string>
@@ -293,6 +334,7 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
             ["seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
             ["threads"] = settings.Threads?.ToString(CultureInfo.InvariantCulture) ?? "default",
             ["predicted-on"] = prediction?.Platform.Id ?? NoHostProfile,
+            ["score-reference"] = score.ReferencePlatform,
         };
         foreach (var f in frames)
         {
@@ -343,6 +385,16 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
             {
                 metrics.Add(new($"figure.{f.Workload}.{f.Key}.predicted", p, f.Unit));
             }
+        }
+
+        if (score.Measured is { } measuredScore)
+        {
+            metrics.Add(new("score.measured", measuredScore, "score"));
+        }
+
+        if (score.Predicted is { } predictedScore)
+        {
+            metrics.Add(new("score.predicted", predictedScore, "score"));
         }
 
         metrics.Add(new("cpu.utilisation", cpuShare * 100, "%"));

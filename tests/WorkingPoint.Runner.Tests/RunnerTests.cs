@@ -260,5 +260,10 @@ public sealed class RunnerTests : IDisposable
         Assert.Equal(UseCaseBenchmarkRunner.NoHostProfile, record.Parameters["predicted-on"]);
         Assert.Null(outcome.Host);
         Assert.Same(record.Verdict, outcome.Verdict);
+
+        // The measured composite, against the use case's reference platform; no host profile, so no predicted one beside it.
+        Assert.True(outcome.Score.Measured > 0);
+        Assert.Null(outcome.Score.Predicted);
+        Assert.Contains(record.Metrics, m => m.Name == "score.measured" && m.Value == outcome.Score.Measured);
     }
 }

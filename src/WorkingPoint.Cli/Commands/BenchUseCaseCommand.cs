@@ -122,7 +122,12 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
 
         string P(string key) => r.Parameters.GetValueOrDefault(key, "?");
         var conditions = $"{P("duration")} s, rates × {P("scale")}, requests {P("time-compression")}× faster, seed {P("seed")}; predicted on {P("predicted-on")}";
-        return new(stored.Id, r.StartedAt, $"{r.Platform.CpuModel}, {r.Platform.LogicalCores} logical cores", conditions, figures);
+        double? Metric(string name) => r.Metrics.FirstOrDefault(m => m.Name == name)?.Value;
+        return new(stored.Id, r.StartedAt, $"{r.Platform.CpuModel}, {r.Platform.LogicalCores} logical cores", conditions, figures)
+        {
+            Score = new(r.Parameters.GetValueOrDefault("score-reference"), Metric("score.measured"), Metric("score.predicted")),
+            Validity = r.Verdict?.Summary,
+        };
     }
 
     private static readonly Dictionary<string, string> FigureNames = new() { ["fps"] = "frames/s", ["latency-p50"] = "latency p50", ["ttft-p50"] = "TTFT p50", ["tokens-per-second"] = "decode tok/s" };
@@ -186,6 +191,8 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
             console.Write(targets);
         }
 
+        console.MarkupLine(Markup.Escape(ScoreLine(outcome.Score)));
+
         var notes = new List<string> { $"CPU utilisation (this process, all cores): {cpuShare:P0}" };
         notes.AddRange(TelemetryText.Lines(telemetry).Select(l => $"{l.Key}: {l.Value}"));
         notes.AddRange(skipped);
@@ -202,13 +209,22 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         static string Verdict(bool? met) => met switch { true => "[green]met[/]", false => "[red]missed[/]", null => "[grey]unknown[/]" };
     }
 
+    /// <summary>The composite score line: measured beside predicted with the error, or why one is missing.</summary>
+    internal static string ScoreLine(UseCaseScore score)
+    {
+        var measured = score.Measured is { } m ? Output.Number(m) : $"not computed ({score.Unavailable})";
+        var predicted = score.Predicted is { } p ? Output.Number(p) : score.Unavailable is null ? NoHostProfile : "–";
+        var error = score.ErrorPercent is { } e ? $" ({e:+0;-0} %)" : string.Empty;
+        return $"Composite score at the working point ({score.ReferencePlatform} = 100): measured {measured}, predicted {predicted}{error}.";
+    }
+
     private static object Json(UseCaseBenchmarkOutcome outcome)
     {
         var (useCase, compression, result, report, host, cpuShare, telemetry, skipped, record) = (outcome.UseCase, outcome.TimeCompression, outcome.Result, outcome.Report, outcome.Host, outcome.CpuShare, outcome.Telemetry, outcome.Skipped, outcome.Records[0]);
-        return Json(useCase, compression, result, report, host, cpuShare, telemetry, skipped, record, outcome.Scale, outcome.Seed);
+        return Json(useCase, compression, result, report, host, cpuShare, telemetry, skipped, record, outcome.Scale, outcome.Seed, outcome.Score);
     }
 
-    private static object Json(UseCase useCase, double compression, UseCaseBenchResult result, UseCaseBenchmarkRunner.Comparison report, WorkingPoint.Core.Hardware.Platform? host, double cpuShare, TelemetryCapture telemetry, IReadOnlyList<string> skipped, MeasurementRecord record, double scale, int seed) => new
+    private static object Json(UseCase useCase, double compression, UseCaseBenchResult result, UseCaseBenchmarkRunner.Comparison report, WorkingPoint.Core.Hardware.Platform? host, double cpuShare, TelemetryCapture telemetry, IReadOnlyList<string> skipped, MeasurementRecord record, double scale, int seed, UseCaseScore score) => new
     {
         useCase = useCase.Name,
         durationSeconds = result.DurationSeconds,
@@ -238,6 +254,7 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         }),
         figures = report.Figures.Select(f => new { workload = f.Workload, figure = f.Name, unit = f.Unit, measured = f.Measured, predicted = f.Predicted, errorPercent = f.ErrorPercent }),
         targets = report.Targets.Select(t => new { workload = t.Workload, target = t.Target, bound = t.Bound, unit = t.Unit, measured = t.Measured, measuredMet = t.MeasuredMet, predictedMet = t.PredictedMet }),
+        score = new { reference = score.ReferencePlatform, measured = score.Measured, predicted = score.Predicted, errorPercent = score.ErrorPercent, unavailable = score.Unavailable },
         cpuUtilisation = cpuShare,
         telemetry = TelemetryText.Lines(telemetry),
         notRun = skipped,
