@@ -34,7 +34,8 @@ public sealed record UseCaseBenchmarkOutcome(
     TelemetryCapture Telemetry,
     IReadOnlyList<string> Skipped,
     RunVerdict Verdict,
-    UseCaseScore Score) : BenchmarkOutcome(Records);
+    UseCaseScore Score,
+    IReadOnlyList<HarnessOverheadResult> Overhead) : BenchmarkOutcome(Records);
 
 /// <summary>
 /// The use case's working-point composite score (the one <c>wpt evaluate</c> reports; its reference platform scores 100) from the
@@ -69,14 +70,19 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
     private sealed record RequestWorkload(UseCaseWorkload Workload, LlmModelFile File, double RequestsPerSecond, LlamaCppModel Model, string? Skipped);
 
     /// <summary>The job's parameters, read with the CLI's defaults.</summary>
-    private sealed record Options(double Duration, double Scale, double? TimeCompression, int Seed, int? Threads);
+    private sealed record Options(double Duration, double Scale, double? TimeCompression, int Seed, int? Threads, bool Overhead);
+
+    /// <summary>Rounds and frames per round (each way) of the harness overhead check: enough for stable medians, seconds per workload.</summary>
+    public const int OverheadRounds = 8;
+
+    public const int OverheadFramesPerRound = 16;
 
     BenchmarkOutcome IBenchmarkRunner.Run(BenchmarkJob job, IBenchmarkProgress progress, IBenchmarkResultSink sink, CancellationToken cancellation) => Run(job, progress, sink, cancellation);
 
     public UseCaseBenchmarkOutcome Run(BenchmarkJob job, IBenchmarkProgress progress, IBenchmarkResultSink sink, CancellationToken cancellation)
     {
         var values = RunnerSupport.Validate(job, Kind);
-        var options = new Options(values.Number("duration", 30), values.Number("scale", 1), values.Number("time-compression"), values.Integer("seed", 1), values.Integer("threads"));
+        var options = new Options(values.Number("duration", 30), values.Number("scale", 1), values.Number("time-compression"), values.Integer("seed", 1), values.Integer("threads"), values.Flag("overhead"));
         var threads = options.Threads;
         var useCase = UseCaseYaml.Load(job.Scenario!, catalog);
         var scaled = Scaled(useCase, options.Scale);
@@ -211,6 +217,32 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var cpuShare = cpuSeconds / Math.Max(wall.Elapsed.TotalSeconds, 1e-9) / Environment.ProcessorCount;
 
+        var overhead = new List<HarnessOverheadResult>();
+        if (settings.Overhead && !result.Interrupted)
+        {
+            // The same sessions, after the run: each frame workload through the harness and bare, interleaved (docs/bench-usecase.md).
+            progress.Phase<object?>($"Harness overhead: {frames.Count} frame workload{(frames.Count == 1 ? string.Empty : "s")}, {OverheadRounds} rounds each way", (IProgress<double>? p) =>
+            {
+                for (var i = 0; i < frames.Count && !cancellationToken.IsCancellationRequested; i++)
+                {
+                    var f = frames[i];
+                    try
+                    {
+                        overhead.Add(HarnessOverhead.Measure(f.Workload.Id, size => f.Sessions[size].Infer(), framePlans[i].Arrivals.Select(a => a.SizeIndex).ToArray(), OverheadRounds, OverheadFramesPerRound, cancellationToken));
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        // The run itself finished: it is saved without the check that was stopped.
+                        skipped.Add($"harness overhead: stopped (Ctrl-C) during {f.Workload.Id}");
+                    }
+
+                    p?.Report((i + 1.0) / frames.Count);
+                }
+
+                return null;
+            });
+        }
+
         var report = Compare(scaled, frames, requests, result, prediction);
         var score = Score(asRun, result, referenceProfile, prediction);
         // Each workload is a series of units (frame latencies, times to first token) judged by the rules of a rated run.
@@ -218,7 +250,7 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         var verdict = RunnerSupport.JudgeRatedRun(series, result.DurationSeconds, result.Interrupted, load);
         var hashes = frames.SelectMany(f => f.Sessions.Select(s => s.ModelPath)).Concat(requests.Select(r => r.File.Path)).Distinct()
             .GroupBy(path => Path.GetFileName(path)).ToDictionary(g => g.Key, g => ModelHash.Sha256Of(g.First()));
-        var record = ToRecord(settings, job.Scenario!, useCase, compression, cycleSeconds, frames, requests, result, report, prediction, cpuShare, telemetry, skipped, started, wall.Elapsed, score) with
+        var record = ToRecord(settings, job.Scenario!, useCase, compression, cycleSeconds, frames, requests, result, report, prediction, cpuShare, telemetry, skipped, started, wall.Elapsed, score, overhead) with
         {
             Verdict = verdict,
             Manifest = RunManifest.Collect(job.Provenance, settings.Threads, hashes),
@@ -233,7 +265,7 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         }
 
         saver.Save(record);
-        return new UseCaseBenchmarkOutcome([record], useCase, scaled, settings.Scale, settings.Seed, compression, cycleSeconds, result, report, host, cpuShare, telemetry, skipped, verdict, score);
+        return new UseCaseBenchmarkOutcome([record], useCase, scaled, settings.Scale, settings.Seed, compression, cycleSeconds, result, report, host, cpuShare, telemetry, skipped, verdict, score, overhead);
     }
 
     /// <summary>
@@ -320,7 +352,7 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         return new Comparison(figures, targets);
     }
 
-    private static MeasurementRecord ToRecord(Options settings, string useCaseFile, UseCase useCase, double compression, double cycleSeconds, List<FrameWorkload> frames, List<RequestWorkload> requests, UseCaseBenchResult result, Comparison report, PlatformEvaluation? prediction, double cpuShare, TelemetryCapture telemetry, List<string> skipped, DateTimeOffset started, TimeSpan elapsed, UseCaseScore score)
+    private static MeasurementRecord ToRecord(Options settings, string useCaseFile, UseCase useCase, double compression, double cycleSeconds, List<FrameWorkload> frames, List<RequestWorkload> requests, UseCaseBenchResult result, Comparison report, PlatformEvaluation? prediction, double cpuShare, TelemetryCapture telemetry, List<string> skipped, DateTimeOffset started, TimeSpan elapsed, UseCaseScore score, IReadOnlyList<HarnessOverheadResult> overhead)
     {
         static string Inv(double v) => v.ToString(CultureInfo.InvariantCulture);
         var parameters = new Dictionary<string, string>
@@ -336,6 +368,10 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
             ["predicted-on"] = prediction?.Platform.Id ?? NoHostProfile,
             ["score-reference"] = score.ReferencePlatform,
         };
+        if (settings.Overhead)
+        {
+            parameters["overhead"] = "true";
+        }
         foreach (var f in frames)
         {
             parameters[$"{f.Workload.Id}.model"] = f.DisplayName;
@@ -397,6 +433,17 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
             metrics.Add(new("score.predicted", predictedScore, "score"));
         }
 
+        foreach (var o in overhead)
+        {
+            metrics.Add(new($"overhead.{o.Id}.harness-p50", o.HarnessMedianSeconds * 1000, "ms"));
+            metrics.Add(new($"overhead.{o.Id}.bare-p50", o.BareMedianSeconds * 1000, "ms"));
+            metrics.Add(new($"overhead.{o.Id}.percent", o.OverheadPercent, "%"));
+            if (o.StartLatenessSeconds.Count > 0)
+            {
+                metrics.Add(new($"overhead.{o.Id}.start-lateness-p50", o.StartLatenessMedianSeconds * 1000, "ms"));
+            }
+        }
+
         metrics.Add(new("cpu.utilisation", cpuShare * 100, "%"));
         foreach (var t in report.Targets.Where(t => t.MeasuredMet is not null))
         {
@@ -413,6 +460,12 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         {
             samples.Add(new($"{r.Id}.ttft", "ms", r.TimeToFirstTokenSeconds.Select(s => s * 1000).ToArray(), r.ArrivalSeconds));
             samples.Add(new($"{r.Id}.decode", "tok/s", r.DecodeTokensPerSecond, r.ArrivalSeconds));
+        }
+
+        foreach (var o in overhead)
+        {
+            samples.Add(new($"overhead.{o.Id}.harness", "ms", o.HarnessSeconds.Select(x => x * 1000).ToArray()));
+            samples.Add(new($"overhead.{o.Id}.bare", "ms", o.BareSeconds.Select(x => x * 1000).ToArray()));
         }
 
         samples.AddRange(telemetry.ToSampleSeries());

@@ -115,6 +115,24 @@ public sealed class BenchUseCaseCliTests : IDisposable
         Assert.NotEmpty(json.RootElement.GetProperty("figures").EnumerateArray());
     }
 
+    [Fact]
+    public void Bench_usecase_overhead_runs_each_frame_workload_through_the_harness_and_bare_and_saves_both()
+    {
+        var (code, output, errors) = Wpt.Run("bench", "usecase", UseCaseFile(), "--duration", "1", "--threads", "1", "--overhead", "--json", "--db", Db);
+        Assert.True(code == 0, errors + output);
+        using var json = JsonDocument.Parse(output);
+        var overhead = Assert.Single(json.RootElement.GetProperty("overhead").EnumerateArray());
+        Assert.Equal("detector", overhead.GetProperty("id").GetString());
+        Assert.True(overhead.GetProperty("bareP50Ms").GetDouble() > 0);
+        Assert.True(overhead.GetProperty("harnessP50Ms").GetDouble() > 0);
+        using var store = new SqliteResultStore(Db, "test");
+        var record = Assert.Single(store.List(MeasurementKind.UseCase)).Record;
+        Assert.Equal("true", record.Parameters["overhead"]);
+        Assert.Contains(record.Metrics, m => m.Name == "overhead.detector.percent" && m.Unit == "%");
+        var rounds = WorkingPoint.Runner.UseCaseBenchmarkRunner.OverheadRounds * WorkingPoint.Runner.UseCaseBenchmarkRunner.OverheadFramesPerRound;
+        Assert.Equal(rounds, Assert.Single(record.Samples, s => s.Name == "overhead.detector.bare").Values.Count);
+    }
+
     /// <summary>A saved bench usecase result of the tiny use case, with fixed figures, as 'wpt report' reads it back.</summary>
     private void SaveMeasuredResult() => SaveMeasuredResult(Db);
 

@@ -265,5 +265,6 @@ public sealed class RunnerTests : IDisposable
         Assert.True(outcome.Score.Measured > 0);
         Assert.Null(outcome.Score.Predicted);
         Assert.Contains(record.Metrics, m => m.Name == "score.measured" && m.Value == outcome.Score.Measured);
+        Assert.Empty(outcome.Overhead);
     }
 }
