@@ -21,7 +21,27 @@ public sealed record MeasuredFigure(string Workload, string Figure, string Unit,
 }
 
 /// <summary>The newest saved <c>wpt bench usecase</c> result of a use case: when, on what, under which scaling, and its figures.</summary>
-public sealed record MeasuredUseCase(long ResultId, DateTimeOffset StartedAt, string Machine, string Conditions, IReadOnlyList<MeasuredFigure> Figures);
+public sealed record MeasuredUseCase(long ResultId, DateTimeOffset StartedAt, string Machine, string Conditions, IReadOnlyList<MeasuredFigure> Figures)
+{
+    /// <summary>The working-point composite score from the measured figures beside the prediction's; null for a result saved before it existed.</summary>
+    public MeasuredScore? Score { get; init; }
+
+    /// <summary>The run's verdict under the run rules ("VALID", "INVALID (min duration: …), contended"); null for an older result.</summary>
+    public string? Validity { get; init; }
+
+    /// <summary>One line for the report: the score measured beside predicted, and the run's verdict.</summary>
+    public string? ScoreText => Score is { Measured: var m, Predicted: var p } s && (m is not null || p is not null)
+        ? string.Create(CultureInfo.InvariantCulture, $"Composite score at the working point ({s.Reference ?? "the reference platform"} = 100): measured {Number(m)}, predicted {Number(p)}{(s.ErrorPercent is { } e ? $" ({e:+0;-0} %)" : string.Empty)}.")
+        : null;
+
+    private static string Number(double? v) => v is { } x ? x.ToString("0.#", CultureInfo.InvariantCulture) : "–";
+}
+
+/// <summary>A use case's working-point composite score (the one <c>wpt evaluate</c> reports) from measured figures and as predicted for the same machine.</summary>
+public sealed record MeasuredScore(string? Reference, double? Measured, double? Predicted)
+{
+    public double? ErrorPercent => Measured is { } m && Predicted is { } p && p > 0 ? (m / p - 1) * 100 : null;
+}
 
 /// <summary>
 /// Writes a <see cref="UseCaseReport"/> as a single self-contained HTML file (styles and SVG plots inline, nothing fetched,
@@ -47,10 +67,30 @@ public static class UseCaseReportWriter
         {
             ".html" => Html(report, provenance.Describe(), measured),
             ".md" => Markdown(report, provenance.Describe(), measured),
-            ".json" => provenance.Stamp(JsonSerializer.SerializeToNode(UseCaseJson.Of(report), JsonOptions)).ToJsonString(JsonOptions),
+            ".json" => provenance.Stamp(WithMeasured(JsonSerializer.SerializeToNode(UseCaseJson.Of(report), JsonOptions), measured)).ToJsonString(JsonOptions),
             _ => throw new InvalidInputException($"-o {path}: the report is written as .html, .md or .json."),
         };
         AtomicFile.WriteAllText(path, text);
+    }
+
+    /// <summary>The report's JSON with the "measured" section (when the use case was measured), as HTML and Markdown have it.</summary>
+    public static System.Text.Json.Nodes.JsonNode? WithMeasured(System.Text.Json.Nodes.JsonNode? json, MeasuredUseCase? measured)
+    {
+        if (json is System.Text.Json.Nodes.JsonObject root && measured is not null)
+        {
+            root["measured"] = JsonSerializer.SerializeToNode(new
+            {
+                resultId = measured.ResultId,
+                startedAt = measured.StartedAt.ToUniversalTime(),
+                machine = measured.Machine,
+                conditions = measured.Conditions,
+                verdict = measured.Validity,
+                figures = measured.Figures.Select(f => new { workload = f.Workload, figure = f.Figure, unit = f.Unit, measured = f.Measured, predicted = f.Predicted, errorPercent = f.ErrorPercent }),
+                score = measured.Score is { } s ? new { reference = s.Reference, measured = s.Measured, predicted = s.Predicted, errorPercent = s.ErrorPercent } : null,
+            }, JsonOptions);
+        }
+
+        return json;
     }
 
     /// <summary>
@@ -134,6 +174,15 @@ public static class UseCaseReportWriter
             }
 
             h.Append("</table>\n");
+            if (measured.ScoreText is { } scoreText)
+            {
+                h.Append(CultureInfo.InvariantCulture, $"<p>{E(scoreText)}</p>\n");
+            }
+
+            if (measured.Validity is { } validity)
+            {
+                h.Append(CultureInfo.InvariantCulture, $"<p class=\"note\">Run rules: {E(validity)}.</p>\n");
+            }
         }
 
         var powerUnknown = report.Platforms.Where(e => e.Predicted && e.PowerUnknownBecause is not null).GroupBy(e => e.PowerUnknownBecause!).ToArray();
@@ -298,6 +347,16 @@ public static class UseCaseReportWriter
             foreach (var f in measured.Figures)
             {
                 m.Append(CultureInfo.InvariantCulture, $"| {f.Workload} | {f.Figure} | {N(f.Measured)} {f.Unit} | {(f.Predicted is null ? "–" : $"{N(f.Predicted)} {f.Unit}")} | {(f.ErrorPercent is { } e ? $"{e:+0;-0}%" : "–")} |\n");
+            }
+
+            if (measured.ScoreText is { } scoreText)
+            {
+                m.Append(CultureInfo.InvariantCulture, $"\n{scoreText}\n");
+            }
+
+            if (measured.Validity is { } validity)
+            {
+                m.Append(CultureInfo.InvariantCulture, $"\nRun rules: {validity}.\n");
             }
         }
 

@@ -10,7 +10,7 @@ using WorkingPoint.Measurement.Telemetry;
 namespace WorkingPoint.Runner;
 
 /// <summary>One llama.cpp benchmark run with its telemetry and the record it saves; what llm jobs, validate llm and measure runtimes measure.</summary>
-public sealed record LlmMeasurement(LlmBenchResult Result, TelemetryCapture Telemetry, MeasurementRecord Record)
+public sealed record LlmMeasurement(LlmBenchResult Result, TelemetryCapture Telemetry, MeasurementRecord Record, LlmColdStart ColdStart)
 {
     /// <summary>
     /// Loads <paramref name="model"/>, runs llama-bench's tests with the sensors and the other processes' load sampled, and judges
@@ -21,7 +21,19 @@ public sealed record LlmMeasurement(LlmBenchResult Result, TelemetryCapture Tele
     {
         var sha = ModelHash.Sha256Of(model.Path);
         var fingerprint = PlatformFingerprint.OfThisMachine().WithRuntime("LLamaSharp (llama.cpp)", LlamaCppModel.RuntimeVersion);
-        using var loaded = LlamaCppModel.Load(model.Path, bench.ContextTokens, options);
+        // The load and the first token after it are timed as the cold start (what a product that starts on demand pays for its
+        // first answer), then one decode step; the cache is emptied after, so the tests start as they always do.
+        var promptTokens = Math.Max(1, bench.PromptTokens);
+        var (cold, coldToFirstToken) = WorkingPoint.Measurement.Scenarios.ColdStart.Measure(() => LlamaCppModel.Load(model.Path, bench.ContextTokens, options), m =>
+        {
+            m.ClearCache();
+            m.Prefill(promptTokens);
+            _ = m.GreedyToken();
+        });
+        using var loaded = cold;
+        double? firstDecode = bench.GenTokens > 0 && promptTokens < bench.ContextTokens ? loaded.Generate(1, promptTokens)[0] : null;
+        loaded.ClearCache();
+        var coldStart = new LlmColdStart(coldToFirstToken, promptTokens, firstDecode);
         var startedAt = DateTimeOffset.UtcNow;
         using var contention = new ContentionSampler(TimeSpan.FromMilliseconds(500), telemetryInterval);
         var clock = System.Diagnostics.Stopwatch.StartNew();
@@ -71,24 +83,49 @@ public sealed record LlmMeasurement(LlmBenchResult Result, TelemetryCapture Tele
                 parameters[key] = value;
             }
 
-            var metrics = Metrics(measured, telemetry).ToList();
+            var metrics = Metrics(measured, telemetry).Concat(ColdStartMetrics(coldStart, measured)).ToList();
             if (verdict.VariationPercent is { } variation)
             {
                 metrics.Add(new Metric("variation", variation, "%"));
             }
 
-            if (load is not null)
-            {
-                metrics.Add(new Metric("cpu.other-processes", load.OtherCoresDuring, "cores"));
-                metrics.Add(new Metric("cpu.steal", load.StealPercentDuring, "%"));
-            }
+            metrics.AddRange(RunnerSupport.ContentionMetrics(load));
 
             var record = new MeasurementRecord(MeasurementKind.Llm, startedAt, elapsed, fingerprint, model.DisplayName, sha, parameters, metrics, Samples(measured, telemetry).ToArray(), TelemetryNotes.Of(telemetry))
             {
                 Verdict = verdict,
                 Manifest = RunManifest.Collect(commandLine, measured.Threads, new Dictionary<string, string> { [model.DisplayName] = sha }),
             };
-            return new LlmMeasurement(measured, telemetry, record);
+            return new LlmMeasurement(measured, telemetry, record, coldStart);
+        }
+    }
+
+    /// <summary>The steady-state time to first token a cold start compares with: the ppP+tgN test's mean TTFT, else the ppP test's mean prefill; null without a prompt.</summary>
+    public static double? SteadyFirstTokenSeconds(LlmBenchResult result) =>
+        result.MeanTimeToFirstTokenSeconds ?? (result.Prompt is { Seconds.Count: > 0 } pp ? pp.Seconds.Average() : null);
+
+    /// <summary>The steady-state decode step a cold start's first step compares with: one over the tgN test's mean rate; null without one.</summary>
+    public static double? SteadyDecodeSeconds(LlmBenchResult result) =>
+        result.Generation is { MeanTokensPerSecond: > 0 } tg ? 1 / tg.MeanTokensPerSecond : null;
+
+    private static IEnumerable<Metric> ColdStartMetrics(LlmColdStart cold, LlmBenchResult result)
+    {
+        yield return new Metric("cold.process-to-first-token", cold.ToFirstToken.ProcessToFirstResultSeconds, "s");
+        yield return new Metric("cold.load", cold.ToFirstToken.LoadSeconds * 1000, "ms");
+        yield return new Metric("cold.load-to-first-token", cold.ToFirstToken.LoadToFirstResultSeconds, "s");
+        yield return new Metric("cold.first-token", cold.ToFirstToken.FirstInferenceSeconds * 1000, "ms");
+        if (double.IsFinite(cold.FirstTokenVersusSteady(SteadyFirstTokenSeconds(result))))
+        {
+            yield return new Metric("cold.first-token-vs-steady", cold.FirstTokenVersusSteady(SteadyFirstTokenSeconds(result)), "×");
+        }
+
+        if (cold.FirstDecodeSeconds is { } decode)
+        {
+            yield return new Metric("cold.first-decode", decode * 1000, "ms");
+            if (double.IsFinite(cold.FirstDecodeVersusSteady(SteadyDecodeSeconds(result))))
+            {
+                yield return new Metric("cold.first-decode-vs-steady", cold.FirstDecodeVersusSteady(SteadyDecodeSeconds(result)), "×");
+            }
         }
     }
 

@@ -27,7 +27,8 @@ public sealed record MixBenchmarkOutcome(
     Platform Host,
     MixResult Result,
     ConcurrencyPrediction Prediction,
-    TelemetryCapture Telemetry) : BenchmarkOutcome(Records)
+    TelemetryCapture Telemetry,
+    RunVerdict Verdict) : BenchmarkOutcome(Records)
 {
     /// <summary>The median frame latency of a phase, in seconds.</summary>
     public static double P50(PeriodicResult r) => LatencyStatistics.Percentile(r.LatencySeconds.Order().ToArray(), 50);
@@ -72,6 +73,7 @@ public sealed class MixBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog, Mod
         sink.MeasurementStarts();
         var started = DateTimeOffset.UtcNow;
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var contention = new ContentionSampler(TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(250));
         using var sampler = new TelemetrySampler(TelemetryDiscovery.Discover(), TimeSpan.FromMilliseconds(250));
         var duration = TimeSpan.FromSeconds(durationSeconds);
         MixResult result;
@@ -87,6 +89,8 @@ public sealed class MixBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog, Mod
         }
 
         var telemetry = sampler.Stop();
+        var load = contention.Stop();
+        var verdict = Judge(result, load);
         var parameters = new Dictionary<string, string>
         {
             ["vision"] = vision.DisplayName,
@@ -99,9 +103,34 @@ public sealed class MixBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog, Mod
             ["vision-threads"] = visionThreads?.ToString(CultureInfo.InvariantCulture) ?? "default",
             ["llm-threads"] = (llmThreads ?? Environment.ProcessorCount).ToString(CultureInfo.InvariantCulture),
         };
-        var record = ToRecord(parameters, vision, llm, result, prediction, telemetry, started, clock.Elapsed);
+        var hashes = new Dictionary<string, string> { [vision.DisplayName] = ModelHash.Sha256Of(vision.Path), [llm.DisplayName] = ModelHash.Sha256Of(llm.Path) };
+        var record = ToRecord(parameters, vision, llm, result, prediction, telemetry, started, clock.Elapsed) with
+        {
+            Verdict = verdict,
+            // One threads field: the LLM's, which sets how many cores the generator keeps busy (the vision threads are a parameter).
+            Manifest = RunManifest.Collect(job.Provenance, llmThreads ?? Environment.ProcessorCount, hashes),
+        };
+        record = record with { Metrics = [.. record.Metrics, .. RunnerSupport.ContentionMetrics(load), .. verdict.VariationPercent is { } v ? [new Metric("variation", v, "%")] : Array.Empty<Metric>()] };
         sink.Save(record);
-        return new MixBenchmarkOutcome([record], vision, llm, fps, host, result, prediction, telemetry);
+        return new MixBenchmarkOutcome([record], vision, llm, fps, host, result, prediction, telemetry, verdict);
+    }
+
+    /// <summary>
+    /// The run rules of a mix, as of a use case: each of the three phases at least the minimum duration (its shortest phase is
+    /// judged), at least one frame and one token in each, and the variation of each series (frame latencies, token times) as a warning.
+    /// </summary>
+    public static RunVerdict Judge(MixResult result, CpuContention? load)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var series = new (string, IReadOnlyList<double>)[]
+        {
+            ("vision alone", result.FramesAlone.LatencySeconds),
+            ("llm alone", result.StreamAlone.UnitSeconds),
+            ("vision together", result.FramesTogether.LatencySeconds),
+            ("llm together", result.StreamTogether.UnitSeconds),
+        };
+        var shortest = new[] { result.FramesAlone.DurationSeconds, result.StreamAlone.DurationSeconds, result.FramesTogether.DurationSeconds, result.StreamTogether.DurationSeconds }.Min();
+        return RunnerSupport.JudgeRatedRun(series, shortest, interrupted: false, load);
     }
 
     /// <summary>The host's prediction: the network's layers and one decode step at the mean context, as resource demands.</summary>

@@ -1,6 +1,8 @@
 using WorkingPoint.Core;
 using WorkingPoint.Measurement.Jobs;
+using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Measurement.Telemetry;
+using WorkingPoint.Results;
 
 namespace WorkingPoint.Runner;
 
@@ -22,6 +24,22 @@ internal static class RunnerSupport
             : throw new InvalidInputException($"A {BenchmarkJob.NameOf(job.Kind)} job cannot run on the {BenchmarkJob.NameOf(kind)} runner; pick the runner by the job's kind (BenchmarkRunners.For).");
 
     public static ShowProgressAdapter Show(IBenchmarkProgress progress) => new(progress);
+
+    /// <summary>
+    /// The run rules of a run that drives its workloads at the rates it was asked for (bench usecase, bench mix): the minimum
+    /// duration (10 s), at least one finished unit (frame, token, request) per series, and each series' variation across its units
+    /// as a warning; no percentile early stopping, since the rates are the workloads', not the harness's. The other processes' load
+    /// sampled during the run is added to the verdict.
+    /// </summary>
+    /// <param name="series">Each series' name and its units' times in run order (frame latencies, token times, times to first token).</param>
+    /// <param name="durationSeconds">The timed run (for a run in phases, its shortest phase).</param>
+    public static RunVerdict JudgeRatedRun(IReadOnlyList<(string Name, IReadOnlyList<double> Units)> series, double durationSeconds, bool interrupted, CpuContention? load) =>
+        RunJudge.JudgeRepetitions(series, durationSeconds, new RunRules { MinQueryCount = 1, TargetPercentile = null }, quick: false, interrupted).WithContention(load);
+
+    /// <summary>The other processes' load and the steal time during a run, as a record's metrics (none where /proc is not readable).</summary>
+    public static IEnumerable<Metric> ContentionMetrics(CpuContention? load) => load is null
+        ? []
+        : [new Metric("cpu.other-processes", load.OtherCoresDuring, "cores"), new Metric("cpu.steal", load.StealPercentDuring, "%")];
 
     /// <summary>Long library steps (synthesizing a model) as phases of the job's progress.</summary>
     public sealed class ShowProgressAdapter(IBenchmarkProgress progress)

@@ -33,7 +33,18 @@ public sealed record UseCaseBenchmarkOutcome(
     double CpuShare,
     TelemetryCapture Telemetry,
     IReadOnlyList<string> Skipped,
-    RunVerdict Verdict) : BenchmarkOutcome(Records);
+    RunVerdict Verdict,
+    UseCaseScore Score,
+    IReadOnlyList<HarnessOverheadResult> Overhead) : BenchmarkOutcome(Records);
+
+/// <summary>
+/// The use case's working-point composite score (the one <c>wpt evaluate</c> reports; its reference platform scores 100) from the
+/// measured figures beside the prediction's on this machine; null where it cannot be computed, with the reason.
+/// </summary>
+public sealed record UseCaseScore(string ReferencePlatform, double? Measured, double? Predicted, string? Unavailable)
+{
+    public double? ErrorPercent => Measured is { } m && Predicted is { } p && p > 0 ? (m / p - 1) * 100 : null;
+}
 
 /// <summary>
 /// <c>usecase</c> jobs: every workload of a use case run at once through its real runtime at its (scaled) rates on this machine —
@@ -59,14 +70,19 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
     private sealed record RequestWorkload(UseCaseWorkload Workload, LlmModelFile File, double RequestsPerSecond, LlamaCppModel Model, string? Skipped);
 
     /// <summary>The job's parameters, read with the CLI's defaults.</summary>
-    private sealed record Options(double Duration, double Scale, double? TimeCompression, int Seed, int? Threads);
+    private sealed record Options(double Duration, double Scale, double? TimeCompression, int Seed, int? Threads, bool Overhead);
+
+    /// <summary>Rounds and frames per round (each way) of the harness overhead check: enough for stable medians, seconds per workload.</summary>
+    public const int OverheadRounds = 8;
+
+    public const int OverheadFramesPerRound = 16;
 
     BenchmarkOutcome IBenchmarkRunner.Run(BenchmarkJob job, IBenchmarkProgress progress, IBenchmarkResultSink sink, CancellationToken cancellation) => Run(job, progress, sink, cancellation);
 
     public UseCaseBenchmarkOutcome Run(BenchmarkJob job, IBenchmarkProgress progress, IBenchmarkResultSink sink, CancellationToken cancellation)
     {
         var values = RunnerSupport.Validate(job, Kind);
-        var options = new Options(values.Number("duration", 30), values.Number("scale", 1), values.Number("time-compression"), values.Integer("seed", 1), values.Integer("threads"));
+        var options = new Options(values.Number("duration", 30), values.Number("scale", 1), values.Number("time-compression"), values.Integer("seed", 1), values.Integer("threads"), values.Flag("overhead"));
         var threads = options.Threads;
         var useCase = UseCaseYaml.Load(job.Scenario!, catalog);
         var scaled = Scaled(useCase, options.Scale);
@@ -182,7 +198,11 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         }
 
         var host = MeasuredHost.Measured(catalog);
-        var prediction = host is null ? null : new UseCaseEvaluator(catalog).EvaluateOn(AsRun(scaled, requests), host);
+        var evaluator = new UseCaseEvaluator(catalog);
+        var asRun = AsRun(scaled, requests);
+        // The composite is scored against the reference platform's prediction of the use case as it runs here (fp32 networks, the LLM's format).
+        var referenceProfile = evaluator.ReferenceProfile(asRun);
+        var prediction = host is null ? null : evaluator.EvaluateOn(asRun, host, referenceProfile);
 
         saver.MeasurementStarts();
         var started = DateTimeOffset.UtcNow;
@@ -197,23 +217,45 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var cpuShare = cpuSeconds / Math.Max(wall.Elapsed.TotalSeconds, 1e-9) / Environment.ProcessorCount;
 
+        var overhead = new List<HarnessOverheadResult>();
+        if (settings.Overhead && !result.Interrupted)
+        {
+            // The same sessions, after the run: each frame workload through the harness and bare, interleaved (docs/bench-usecase.md).
+            progress.Phase<object?>($"Harness overhead: {frames.Count} frame workload{(frames.Count == 1 ? string.Empty : "s")}, {OverheadRounds} rounds each way", (IProgress<double>? p) =>
+            {
+                for (var i = 0; i < frames.Count && !cancellationToken.IsCancellationRequested; i++)
+                {
+                    var f = frames[i];
+                    try
+                    {
+                        overhead.Add(HarnessOverhead.Measure(f.Workload.Id, size => f.Sessions[size].Infer(), framePlans[i].Arrivals.Select(a => a.SizeIndex).ToArray(), OverheadRounds, OverheadFramesPerRound, cancellationToken));
+                    }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                    {
+                        // The run itself finished: it is saved without the check that was stopped.
+                        skipped.Add($"harness overhead: stopped (Ctrl-C) during {f.Workload.Id}");
+                    }
+
+                    p?.Report((i + 1.0) / frames.Count);
+                }
+
+                return null;
+            });
+        }
+
         var report = Compare(scaled, frames, requests, result, prediction);
-        // The run rules for a use case: the minimum duration, at least one finished unit per workload, and each workload's
-        // variation across its units (frames or requests) as a warning; no percentile early stopping (rates are the use case's).
-        var rules = new RunRules { MinQueryCount = 1, TargetPercentile = null };
+        var score = Score(asRun, result, referenceProfile, prediction);
+        // Each workload is a series of units (frame latencies, times to first token) judged by the rules of a rated run.
         var series = result.Frames.Select(f => (f.Id, f.LatencySeconds)).Concat(result.Requests.Select(r => (r.Id, r.TimeToFirstTokenSeconds))).ToArray();
-        var verdict = RunJudge.JudgeRepetitions(series, result.DurationSeconds, rules, quick: false, result.Interrupted).WithContention(load);
+        var verdict = RunnerSupport.JudgeRatedRun(series, result.DurationSeconds, result.Interrupted, load);
         var hashes = frames.SelectMany(f => f.Sessions.Select(s => s.ModelPath)).Concat(requests.Select(r => r.File.Path)).Distinct()
             .GroupBy(path => Path.GetFileName(path)).ToDictionary(g => g.Key, g => ModelHash.Sha256Of(g.First()));
-        var record = ToRecord(settings, job.Scenario!, useCase, compression, cycleSeconds, frames, requests, result, report, prediction, cpuShare, telemetry, skipped, started, wall.Elapsed) with
+        var record = ToRecord(settings, job.Scenario!, useCase, compression, cycleSeconds, frames, requests, result, report, prediction, cpuShare, telemetry, skipped, started, wall.Elapsed, score, overhead) with
         {
             Verdict = verdict,
             Manifest = RunManifest.Collect(job.Provenance, settings.Threads, hashes),
         };
-        if (load is not null)
-        {
-            record = record with { Metrics = [.. record.Metrics, new Metric("cpu.other-processes", load.OtherCoresDuring, "cores"), new Metric("cpu.steal", load.StealPercentDuring, "%")] };
-        }
+        record = record with { Metrics = [.. record.Metrics, .. RunnerSupport.ContentionMetrics(load)] };
 
         if (result.Interrupted)
         {
@@ -223,7 +265,33 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         }
 
         saver.Save(record);
-        return new UseCaseBenchmarkOutcome([record], useCase, scaled, settings.Scale, settings.Seed, compression, cycleSeconds, result, report, host, cpuShare, telemetry, skipped, verdict);
+        return new UseCaseBenchmarkOutcome([record], useCase, scaled, settings.Scale, settings.Seed, compression, cycleSeconds, result, report, host, cpuShare, telemetry, skipped, verdict, score, overhead);
+    }
+
+    /// <summary>
+    /// The measured working-point composite: per workload of the use case as run, in the prediction's terms — frames: 1 / mean
+    /// frame latency (with the others running, as measured); requests: √(mean decode tok/s × 1 / mean time to first token) —
+    /// scored against the reference platform as <c>wpt evaluate</c> scores; beside it the prediction's for this machine.
+    /// </summary>
+    public static UseCaseScore Score(UseCase asRun, UseCaseBenchResult result, IReadOnlyList<double>? referenceProfile, PlatformEvaluation? prediction)
+    {
+        ArgumentNullException.ThrowIfNull(asRun);
+        ArgumentNullException.ThrowIfNull(result);
+        var measured = asRun.Workloads.Select(w =>
+        {
+            if (result.Frames.FirstOrDefault(f => f.Id == w.Id) is { } frames)
+            {
+                return frames.FramesRun > 0 ? 1 / frames.LatencySeconds.Average() : (double?)null;
+            }
+
+            return result.Requests.FirstOrDefault(r => r.Id == w.Id) is { Served: > 0 } requests && requests.MeanDecodeTokensPerSecond is { } decode
+                ? Math.Sqrt(decode / requests.TimeToFirstTokenSeconds.Average())
+                : null;
+        }).ToArray();
+        var unavailable = referenceProfile is null ? $"the reference platform {asRun.ReferencePlatform} cannot be predicted for this use case"
+            : measured.Any(m => m is null) ? $"nothing finished for {string.Join(", ", asRun.Workloads.Where((_, i) => measured[i] is null).Select(w => w.Id))}"
+            : null;
+        return new UseCaseScore(asRun.ReferencePlatform, CompositeScore.MeasuredWorkingPoint(asRun, measured, referenceProfile), prediction?.Score?.WorkingPoint, unavailable);
     }
 
     /// <summary>One measured figure beside its prediction (null when there is no host profile or the model has none).</summary>
@@ -284,7 +352,7 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         return new Comparison(figures, targets);
     }
 
-    private static MeasurementRecord ToRecord(Options settings, string useCaseFile, UseCase useCase, double compression, double cycleSeconds, List<FrameWorkload> frames, List<RequestWorkload> requests, UseCaseBenchResult result, Comparison report, PlatformEvaluation? prediction, double cpuShare, TelemetryCapture telemetry, List<string> skipped, DateTimeOffset started, TimeSpan elapsed)
+    private static MeasurementRecord ToRecord(Options settings, string useCaseFile, UseCase useCase, double compression, double cycleSeconds, List<FrameWorkload> frames, List<RequestWorkload> requests, UseCaseBenchResult result, Comparison report, PlatformEvaluation? prediction, double cpuShare, TelemetryCapture telemetry, List<string> skipped, DateTimeOffset started, TimeSpan elapsed, UseCaseScore score, IReadOnlyList<HarnessOverheadResult> overhead)
     {
         static string Inv(double v) => v.ToString(CultureInfo.InvariantCulture);
         var parameters = new Dictionary<string, string>
@@ -298,7 +366,12 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
             ["seed"] = settings.Seed.ToString(CultureInfo.InvariantCulture),
             ["threads"] = settings.Threads?.ToString(CultureInfo.InvariantCulture) ?? "default",
             ["predicted-on"] = prediction?.Platform.Id ?? NoHostProfile,
+            ["score-reference"] = score.ReferencePlatform,
         };
+        if (settings.Overhead)
+        {
+            parameters["overhead"] = "true";
+        }
         foreach (var f in frames)
         {
             parameters[$"{f.Workload.Id}.model"] = f.DisplayName;
@@ -350,6 +423,27 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
             }
         }
 
+        if (score.Measured is { } measuredScore)
+        {
+            metrics.Add(new("score.measured", measuredScore, "score"));
+        }
+
+        if (score.Predicted is { } predictedScore)
+        {
+            metrics.Add(new("score.predicted", predictedScore, "score"));
+        }
+
+        foreach (var o in overhead)
+        {
+            metrics.Add(new($"overhead.{o.Id}.harness-p50", o.HarnessMedianSeconds * 1000, "ms"));
+            metrics.Add(new($"overhead.{o.Id}.bare-p50", o.BareMedianSeconds * 1000, "ms"));
+            metrics.Add(new($"overhead.{o.Id}.percent", o.OverheadPercent, "%"));
+            if (o.StartLatenessSeconds.Count > 0)
+            {
+                metrics.Add(new($"overhead.{o.Id}.start-lateness-p50", o.StartLatenessMedianSeconds * 1000, "ms"));
+            }
+        }
+
         metrics.Add(new("cpu.utilisation", cpuShare * 100, "%"));
         foreach (var t in report.Targets.Where(t => t.MeasuredMet is not null))
         {
@@ -366,6 +460,12 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         {
             samples.Add(new($"{r.Id}.ttft", "ms", r.TimeToFirstTokenSeconds.Select(s => s * 1000).ToArray(), r.ArrivalSeconds));
             samples.Add(new($"{r.Id}.decode", "tok/s", r.DecodeTokensPerSecond, r.ArrivalSeconds));
+        }
+
+        foreach (var o in overhead)
+        {
+            samples.Add(new($"overhead.{o.Id}.harness", "ms", o.HarnessSeconds.Select(x => x * 1000).ToArray()));
+            samples.Add(new($"overhead.{o.Id}.bare", "ms", o.BareSeconds.Select(x => x * 1000).ToArray()));
         }
 
         samples.AddRange(telemetry.ToSampleSeries());

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using WorkingPoint.Results.Sqlite;
 using WorkingPoint.Tests.Shared;
 using WorkingPoint.Results;
@@ -18,9 +19,12 @@ public sealed class BenchUseCaseCliTests : IDisposable
         Directory.Delete(_directory, recursive: true);
     }
 
-    private string UseCaseFile(double fps = 4)
+    private string UseCaseFile(double fps = 4) => UseCaseFile(_directory, fps);
+
+    /// <summary>The tiny use case (a camera network and a tiny LLM) written in <paramref name="directory"/>.</summary>
+    internal static string UseCaseFile(string directory, double fps = 4)
     {
-        var path = Path.Combine(_directory, "tiny.yaml");
+        var path = Path.Combine(directory, "tiny.yaml");
         File.WriteAllText(path, $"""
             name: Tiny camera
             workloads:
@@ -53,6 +57,7 @@ public sealed class BenchUseCaseCliTests : IDisposable
         Assert.Contains("VALID", output);
         Assert.Contains("Predicted beside measured", output);
         Assert.Contains("CPU utilisation", output);
+        Assert.Contains("Composite score at the working point (", output);
 
         using (var store = new SqliteResultStore(Db, "test"))
         {
@@ -62,6 +67,8 @@ public sealed class BenchUseCaseCliTests : IDisposable
             Assert.Contains(record.Metrics, m => m.Name == "detector.fps" && m.Value > 0);
             Assert.Contains(record.Metrics, m => m.Name == "figure.detector.latency-p50.measured");
             Assert.Contains(record.Metrics, m => m.Name == "questions.requests");
+            Assert.Contains(record.Metrics, m => m.Name == "score.measured" && m.Value > 0);
+            Assert.True(record.Parameters.ContainsKey("score-reference"));
             var latencies = Assert.Single(record.Samples, s => s.Name == "detector.latency");
             Assert.NotEmpty(latencies.Values);
 
@@ -106,6 +113,80 @@ public sealed class BenchUseCaseCliTests : IDisposable
         Assert.Equal(frames.GetProperty("framesDue").GetInt32(), frames.GetProperty("framesRun").GetInt32() + frames.GetProperty("drops").GetInt32());
         Assert.Equal("questions", Assert.Single(json.RootElement.GetProperty("requests").EnumerateArray()).GetProperty("id").GetString());
         Assert.NotEmpty(json.RootElement.GetProperty("figures").EnumerateArray());
+    }
+
+    [Fact]
+    public void Bench_usecase_overhead_runs_each_frame_workload_through_the_harness_and_bare_and_saves_both()
+    {
+        var (code, output, errors) = Wpt.Run("bench", "usecase", UseCaseFile(), "--duration", "1", "--threads", "1", "--overhead", "--json", "--db", Db);
+        Assert.True(code == 0, errors + output);
+        using var json = JsonDocument.Parse(output);
+        var overhead = Assert.Single(json.RootElement.GetProperty("overhead").EnumerateArray());
+        Assert.Equal("detector", overhead.GetProperty("id").GetString());
+        Assert.True(overhead.GetProperty("bareP50Ms").GetDouble() > 0);
+        Assert.True(overhead.GetProperty("harnessP50Ms").GetDouble() > 0);
+        using var store = new SqliteResultStore(Db, "test");
+        var record = Assert.Single(store.List(MeasurementKind.UseCase)).Record;
+        Assert.Equal("true", record.Parameters["overhead"]);
+        Assert.Contains(record.Metrics, m => m.Name == "overhead.detector.percent" && m.Unit == "%");
+        var rounds = WorkingPoint.Runner.UseCaseBenchmarkRunner.OverheadRounds * WorkingPoint.Runner.UseCaseBenchmarkRunner.OverheadFramesPerRound;
+        Assert.Equal(rounds, Assert.Single(record.Samples, s => s.Name == "overhead.detector.bare").Values.Count);
+    }
+
+    /// <summary>A saved bench usecase result of the tiny use case, with fixed figures, as 'wpt report' reads it back.</summary>
+    private void SaveMeasuredResult() => SaveMeasuredResult(Db);
+
+    /// <summary>The same in the database at <paramref name="db"/> (the schema tests check the report's JSON with it).</summary>
+    internal static void SaveMeasuredResult(string db)
+    {
+        using var store = new SqliteResultStore(db, "test");
+        var fingerprint = new PlatformFingerprint("AMD EPYC 7B13", "x86_64", 2, 8L << 30, "Linux 6.8", "devbox", new SortedDictionary<string, string> { [".NET"] = "10.0.0" });
+        var parameters = new Dictionary<string, string>
+        {
+            ["usecase"] = "Tiny camera", ["duration"] = "10", ["scale"] = "1", ["time-compression"] = "1.5", ["seed"] = "1",
+            ["predicted-on"] = "host", ["score-reference"] = "raspberry-pi-5",
+        };
+        Metric[] metrics =
+        [
+            new("figure.detector.latency-p50.measured", 7.64, "ms"), new("figure.detector.latency-p50.predicted", 9.12, "ms"),
+            new("figure.detector.fps.measured", 4, "frames/s"), new("figure.detector.fps.predicted", 4, "frames/s"),
+            new("figure.questions.ttft-p50.measured", 591, "ms"),
+            new("score.measured", 41.5, "score"), new("score.predicted", 50, "score"),
+        ];
+        store.Save(new MeasurementRecord(MeasurementKind.UseCase, new DateTimeOffset(2026, 12, 2, 7, 30, 0, TimeSpan.Zero), TimeSpan.FromSeconds(10), fingerprint, "Tiny camera", null, parameters, metrics, [])
+        {
+            Verdict = new RunVerdict("≥ 10 s, ≥ 1 repetitions, variation ≤ 5 %", [], [], Contention: new CpuContention(1.9, 1.6, 0, 0.4)),
+        });
+    }
+
+    [Fact]
+    public void Report_json_has_the_measured_section_with_the_composite_score_when_the_use_case_was_measured()
+    {
+        var file = UseCaseFile();
+        SaveMeasuredResult();
+        var output = Path.Combine(_directory, "tiny.json");
+
+        var (code, _, errors) = Wpt.Run("report", file, "-p", "raspberry-pi-5", "-o", output, "--db", Db);
+
+        Assert.True(code == 0, errors);
+        var measured = JsonNode.Parse(File.ReadAllText(output))!["measured"]!;
+        Golden.Verify("report-json-measured.json", measured.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+
+        var markdown = Path.Combine(_directory, "tiny.md");
+        Assert.Equal(0, Wpt.Run("report", file, "-p", "raspberry-pi-5", "-o", markdown, "--db", Db).ExitCode);
+        Assert.Contains("Composite score at the working point (raspberry-pi-5 = 100): measured 41.5, predicted 50 (-17 %).", File.ReadAllText(markdown), StringComparison.Ordinal);
+        Assert.Contains("Run rules: VALID, contended.", File.ReadAllText(markdown), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Report_json_has_no_measured_section_when_the_use_case_was_never_measured()
+    {
+        var output = Path.Combine(_directory, "never.json");
+
+        var (code, _, errors) = Wpt.Run("report", UseCaseFile(), "-p", "raspberry-pi-5", "-o", output, "--db", Path.Combine(_directory, "empty.db"));
+
+        Assert.True(code == 0, errors);
+        Assert.Null(JsonNode.Parse(File.ReadAllText(output))!["measured"]);
     }
 
     [Fact]

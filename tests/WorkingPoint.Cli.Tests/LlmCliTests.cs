@@ -145,6 +145,17 @@ public sealed class LlmCliTests : IDisposable
         Assert.Equal(WorkingPoint.Results.Validity.Valid, saved.Verdict!.Validity);
         Assert.Equal("1", saved.Manifest!.Threads);
         Assert.Equal(saved.ModelSha256, Assert.Single(saved.Manifest.ModelSha256).Value);
+
+        // Cold start, as bench onnx has it: process start and model load to the first token, the first token and first decode step beside the steady state.
+        var cold = json.RootElement.GetProperty("coldStart");
+        Assert.Equal(16, cold.GetProperty("promptTokens").GetInt32());
+        Assert.True(cold.GetProperty("processToFirstTokenSeconds").GetDouble() >= cold.GetProperty("loadToFirstTokenSeconds").GetDouble());
+        Assert.True(cold.GetProperty("firstTokenVersusSteady").GetDouble() > 0);
+        Assert.True(cold.GetProperty("firstDecodeVersusSteady").GetDouble() > 0);
+        foreach (var (metric, unit) in new[] { ("cold.process-to-first-token", "s"), ("cold.load", "ms"), ("cold.load-to-first-token", "s"), ("cold.first-token", "ms"), ("cold.first-token-vs-steady", "×"), ("cold.first-decode", "ms"), ("cold.first-decode-vs-steady", "×") })
+        {
+            Assert.Contains(saved.Metrics, m => m.Name == metric && m.Unit == unit);
+        }
     }
 
     [Fact]
@@ -157,6 +168,8 @@ public sealed class LlmCliTests : IDisposable
         Assert.Contains("tg4@d64", output, StringComparison.Ordinal);
         Assert.Contains("Time to first token", output, StringComparison.Ordinal);
         Assert.Contains("Run rules: ≥ 0 s, ≥ 1 repetitions, variation ≤ 5 %.", output, StringComparison.Ordinal);
+        Assert.Contains("Cold start: first token ", output, StringComparison.Ordinal);
+        Assert.Contains("for a 16-token prompt", output, StringComparison.Ordinal);
         Assert.Contains("<svg", File.ReadAllText(plot), StringComparison.Ordinal);
         Assert.Contains("Decode (tokens/s)", File.ReadAllText(plot), StringComparison.Ordinal);
     }
@@ -200,8 +213,25 @@ public sealed class LlmCliTests : IDisposable
         var predicted = json.RootElement.GetProperty("predicted");
         Assert.True(predicted.GetProperty("llmSlowdown").GetDouble() >= 1);
 
+        // Run rules, contention and the manifest, as bench onnx and bench llm have them: 1 s phases are INVALID (min duration).
+        var verdict = json.RootElement.GetProperty("verdict");
+        Assert.StartsWith("INVALID (min duration", verdict.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Equal(2, json.RootElement.GetProperty("manifest").GetProperty("modelSha256").EnumerateObject().Count());
+
         using var store = new SqliteResultStore(Db, "test");
         var record = Assert.Single(store.List(MeasurementKind.Mix)).Record;
         Assert.Contains(record.Metrics, m => m.Name == "predicted.llm.slowdown");
+        Assert.Equal(WorkingPoint.Results.Validity.Invalid, record.Verdict!.Validity);
+        Assert.StartsWith("wpt bench mix ", record.Manifest!.CommandLine, StringComparison.Ordinal);
+        Assert.Equal(record.Verdict.Contention is null, !record.Metrics.Any(m => m.Name == "cpu.other-processes"));
+    }
+
+    [Fact]
+    public void Bench_mix_prints_its_run_rules_verdict_after_the_table()
+    {
+        var (code, output, errors) = Wpt.Run("bench", "mix", "--vision", "yolov8n", "--input", "96x96", "--fps", "4", "--llm", TinyLlm.File(), "--context", "32", "--duration", "1", "--llm-threads", "1", "--platform", "raspberry-pi-5", "--no-save");
+        Assert.True(code == 0, errors);
+        Assert.Contains("Run rules: ≥ 10 s, ≥ 1 repetitions, variation ≤ 5 %.", output, StringComparison.Ordinal);
+        Assert.Contains("mix: INVALID (min duration: ran ", output, StringComparison.Ordinal);
     }
 }

@@ -270,9 +270,30 @@ public sealed class MeasurementCliTests : IDisposable
         var (code, output, errors) = Wpt.Run("bench", "onnx", TestModels.OcrDirectionClassifier, "--input", "192x48", "--sustained", "0.01", "--scenario", "offline", "--window", "0.1", "--threads", "1", "--plot", plot, "--db", Db);
         Assert.True(code == 0, errors);
         Assert.Contains("Sustained throughput", output, StringComparison.Ordinal);
+        // A 0.6-s run is referenced to its first tenth, and the output says so; onset or none, with the sensors or why not.
+        Assert.Contains("Throttle onset: ", output, StringComparison.Ordinal);
+        Assert.Contains("a tenth of the run", output, StringComparison.Ordinal);
         Assert.True(new FileInfo(plot).Length > 0);
         using var store = new SqliteResultStore(Db);
-        Assert.Contains(store.Find(1)!.Record.Samples, s => s.Name == "throughput" && s.Values.Count >= 5);
+        var record = store.Find(1)!.Record;
+        Assert.Contains(record.Samples, s => s.Name == "throughput" && s.Values.Count >= 5);
+        Assert.Contains(record.Metrics, m => m.Name == "sustained.reference-throughput" && m.Value > 0);
+        Assert.Contains(record.Metrics, m => m.Name == "sustained.reference-period" && m.Unit == "s");
+    }
+
+    [Fact]
+    public void Bench_onnx_sustained_json_has_the_windows_and_the_throttle_onset()
+    {
+        var (code, output, errors) = Wpt.Run("bench", "onnx", TestModels.OcrDirectionClassifier, "--input", "192x48", "--sustained", "0.01", "--scenario", "offline", "--window", "0.1", "--threads", "1", "--json", "--no-save");
+        Assert.True(code == 0, errors);
+        using var json = JsonDocument.Parse(output);
+        var sustained = json.RootElement.GetProperty("sustained");
+        Assert.Equal(0.1, sustained.GetProperty("windowSeconds").GetDouble(), 9);
+        Assert.True(sustained.GetProperty("windows").GetArrayLength() >= 5);
+        Assert.True(sustained.GetProperty("referenceScaled").GetBoolean());
+        var onset = sustained.GetProperty("throttleOnsetSeconds");
+        var description = sustained.GetProperty("description").GetString()!;
+        Assert.True(onset.ValueKind == JsonValueKind.Null ? description.StartsWith("none within the run", StringComparison.Ordinal) : description.Contains("into the run", StringComparison.Ordinal), description);
     }
 
     [Theory]

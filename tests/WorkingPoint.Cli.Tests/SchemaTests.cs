@@ -76,6 +76,29 @@ public sealed partial class SchemaTests
     }
 
     [Fact]
+    public void The_json_report_with_a_measured_section_is_valid_against_the_evaluate_schema()
+    {
+        var directory = Directory.CreateTempSubdirectory("wpt-schema-report-").FullName;
+        try
+        {
+            var db = Path.Combine(directory, "results.db");
+            BenchUseCaseCliTests.SaveMeasuredResult(db);
+            var output = Path.Combine(directory, "report.json");
+            var (code, _, errors) = Wpt.Run("report", BenchUseCaseCliTests.UseCaseFile(directory), "-p", "raspberry-pi-5", "-o", output, "--db", db);
+            Assert.True(code == 0, errors);
+
+            var report = JsonNode.Parse(File.ReadAllText(output));
+            Assert.NotNull(report!["measured"]);
+            AssertValid(Path.Combine(Schemas, "evaluate.output.schema.json"), report, "report -o FILE.json with a measured result");
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_schemas_catch_what_the_loader_refuses()
     {
         var platform = Path.Combine(Schemas, "platform.schema.json");

@@ -140,6 +140,9 @@ public sealed class RunnerTests : IDisposable
         Assert.Contains(record.Metrics, m => m.Name == "prefill.tokens-per-second" && m.Value > 0);
         Assert.Contains(record.Metrics, m => m.Name == "decode.tokens-per-second" && m.Value > 0);
         Assert.Contains(record.Metrics, m => m.Name == "ttft.mean");
+        Assert.Contains(record.Metrics, m => m.Name == "cold.first-token" && m.Value > 0);
+        Assert.Contains(record.Metrics, m => m.Name == "cold.first-decode" && m.Value > 0);
+        Assert.Equal(16, outcome.Measurement.ColdStart.PromptTokens);
         Assert.Equal(("16", "4", "1"), (record.Parameters["prompt"], record.Parameters["gen"], record.Parameters["reps"]));
         Assert.NotNull(record.Verdict);
         Assert.Equal([TinyLlm.File()], checkedModels);
@@ -164,6 +167,46 @@ public sealed class RunnerTests : IDisposable
 
         Assert.Equal("raspberry-pi-5", outcome.Host.Id);
         Assert.Equal("4", record.Parameters["fps"]);
+
+        // Judged by the run rules like onnx, llm and usecase: 1 s phases are under the 10 s minimum, so INVALID with the rule named.
+        Assert.Same(outcome.Verdict, record.Verdict);
+        Assert.Equal(Validity.Invalid, record.Verdict!.Validity);
+        Assert.Contains(record.Verdict.FailedRules, r => r.StartsWith("min duration", StringComparison.Ordinal));
+        Assert.NotNull(record.Manifest);
+        Assert.Equal(2, record.Manifest!.ModelSha256.Count);
+        Assert.StartsWith("wpt ", record.Manifest.CommandLine, StringComparison.Ordinal);
+    }
+
+    private static Measurement.Concurrency.MixResult Mix(double phaseSeconds, int frames, int tokens)
+    {
+        var periodic = new Measurement.Concurrency.PeriodicResult(4, Enumerable.Range(0, frames).Select(i => i * 0.25).ToArray(), Enumerable.Repeat(0.01, frames).ToArray(), 0, phaseSeconds);
+        var stream = new Measurement.Concurrency.StreamResult(tokens, phaseSeconds, Enumerable.Repeat(0.02, tokens).ToArray());
+        return new Measurement.Concurrency.MixResult(periodic, stream, periodic, stream);
+    }
+
+    [Fact]
+    public void A_mix_with_every_phase_past_the_minimum_duration_and_units_in_each_is_valid()
+    {
+        var verdict = MixBenchmarkRunner.Judge(Mix(12, 48, 600), null);
+
+        Assert.Equal(Validity.Valid, verdict.Validity);
+        Assert.Empty(verdict.FailedRules);
+    }
+
+    [Fact]
+    public void A_mix_whose_phases_are_shorter_than_the_minimum_or_empty_is_invalid_with_each_rule_named()
+    {
+        Assert.Equal("min duration: ran 5 s, the rules need ≥ 10 s", Assert.Single(MixBenchmarkRunner.Judge(Mix(5, 20, 250), null).FailedRules));
+        Assert.Contains(MixBenchmarkRunner.Judge(Mix(12, 0, 600), null).FailedRules, r => r.StartsWith("min repetitions: 0", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_mix_run_while_other_processes_kept_the_machine_busy_is_marked_contended()
+    {
+        var verdict = MixBenchmarkRunner.Judge(Mix(12, 48, 600), new CpuContention(1.5, 1.6, 0, 0.4));
+
+        Assert.True(verdict.Contended);
+        Assert.Equal(Validity.Valid, verdict.Validity);
     }
 
     [Fact]
@@ -217,5 +260,11 @@ public sealed class RunnerTests : IDisposable
         Assert.Equal(UseCaseBenchmarkRunner.NoHostProfile, record.Parameters["predicted-on"]);
         Assert.Null(outcome.Host);
         Assert.Same(record.Verdict, outcome.Verdict);
+
+        // The measured composite, against the use case's reference platform; no host profile, so no predicted one beside it.
+        Assert.True(outcome.Score.Measured > 0);
+        Assert.Null(outcome.Score.Predicted);
+        Assert.Contains(record.Metrics, m => m.Name == "score.measured" && m.Value == outcome.Score.Measured);
+        Assert.Empty(outcome.Overhead);
     }
 }

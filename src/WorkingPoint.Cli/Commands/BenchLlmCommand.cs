@@ -108,6 +108,8 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         var outcome = new LlmBenchmarkRunner(catalog, loadGuard.RequireLoadable).Run(job, new ConsoleBenchmarkProgress(console), sink, cancellationToken);
         var (model, bench) = (outcome.Model, outcome.Bench);
         var run = new LlmRun(outcome.Measurement.Result, outcome.Measurement.Telemetry, outcome.Measurement.Record);
+        var cold = outcome.Measurement.ColdStart;
+        var (steadyFirstToken, steadyDecode) = (LlmMeasurement.SteadyFirstTokenSeconds(run.Result), LlmMeasurement.SteadyDecodeSeconds(run.Result));
         var prediction = LlmRun.HostPrediction(catalog, model, bench);
         var plot = settings.Plot is null ? null : LlmRun.SavePlot(catalog, settings.Plot, model, run);
         if (settings.Json)
@@ -126,6 +128,17 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
                 decodeByContext = run.Result.DecodeByContext,
                 verdict = run.Record.Verdict,
                 manifest = run.Record.Manifest,
+                coldStart = new
+                {
+                    processToFirstTokenSeconds = cold.ToFirstToken.ProcessToFirstResultSeconds,
+                    loadMs = cold.ToFirstToken.LoadSeconds * 1000,
+                    loadToFirstTokenSeconds = cold.ToFirstToken.LoadToFirstResultSeconds,
+                    promptTokens = cold.PromptTokens,
+                    firstTokenMs = cold.ToFirstToken.FirstInferenceSeconds * 1000,
+                    firstTokenVersusSteady = Finite(cold.FirstTokenVersusSteady(steadyFirstToken)),
+                    firstDecodeMs = cold.FirstDecodeSeconds * 1000,
+                    firstDecodeVersusSteady = Finite(cold.FirstDecodeVersusSteady(steadyDecode)),
+                },
                 telemetry = TelemetryText.Lines(run.Telemetry),
                 plot,
             });
@@ -133,6 +146,7 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         else
         {
             LlmRun.Render(console, model, run, prediction);
+            console.MarkupLine($"Cold start: {Markup.Escape(cold.Describe(steadyFirstToken, steadyDecode))}.");
             if (plot is not null)
             {
                 OutputFiles.SayWrote(console, plot, "the plot");
@@ -141,6 +155,8 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
 
         sink.ThrowIfUnsaved();
         return 0;
+
+        static double? Finite(double ratio) => double.IsFinite(ratio) ? ratio : null;
     }
 
     /// <summary>The options as the job's parameters (the model travels in the job's own slot).</summary>

@@ -122,11 +122,14 @@ public sealed class BenchMixCommand(IAnsiConsole console, WorkingPoint.Catalog.C
                     contended = prediction.Contended.ToString().ToLowerInvariant(),
                 },
                 telemetry = TelemetryText.Lines(outcome.Telemetry),
+                verdict = outcome.Verdict,
+                manifest = outcome.Records[0].Manifest,
             });
         }
         else
         {
             Render(settings, outcome.Vision, outcome.Llm, outcome.Host, result, prediction);
+            RunVerdictText.Write(console, [("mix", outcome.Verdict)]);
         }
 
         sink.ThrowIfUnsaved();

@@ -62,6 +62,10 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         [Description("Threads of each workload's runtime (ONNX Runtime intra-op, llama.cpp). Default: each runtime's own choice.")]
         [Limit(1, Limits.ThreadsPerCore, PerLogicalCore = true)]
         public int? Threads { get; init; }
+
+        [CommandOption("--overhead")]
+        [Description("After the run, measure the harness's own overhead: each frame workload through the harness and bare, back to back, in interleaved rounds.")]
+        public bool Overhead { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -90,6 +94,7 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         .Add("time-compression", settings.TimeCompression)
         .Add("seed", settings.Seed)
         .Add("threads", settings.Threads)
+        .Flag("overhead", settings.Overhead)
         .Build();
 
     /// <summary>
@@ -122,7 +127,12 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
 
         string P(string key) => r.Parameters.GetValueOrDefault(key, "?");
         var conditions = $"{P("duration")} s, rates × {P("scale")}, requests {P("time-compression")}× faster, seed {P("seed")}; predicted on {P("predicted-on")}";
-        return new(stored.Id, r.StartedAt, $"{r.Platform.CpuModel}, {r.Platform.LogicalCores} logical cores", conditions, figures);
+        double? Metric(string name) => r.Metrics.FirstOrDefault(m => m.Name == name)?.Value;
+        return new(stored.Id, r.StartedAt, $"{r.Platform.CpuModel}, {r.Platform.LogicalCores} logical cores", conditions, figures)
+        {
+            Score = new(r.Parameters.GetValueOrDefault("score-reference"), Metric("score.measured"), Metric("score.predicted")),
+            Validity = r.Verdict?.Summary,
+        };
     }
 
     private static readonly Dictionary<string, string> FigureNames = new() { ["fps"] = "frames/s", ["latency-p50"] = "latency p50", ["ttft-p50"] = "TTFT p50", ["tokens-per-second"] = "decode tok/s" };
@@ -186,6 +196,24 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
             console.Write(targets);
         }
 
+        console.MarkupLine(Markup.Escape(ScoreLine(outcome.Score)));
+        if (outcome.Overhead.Count > 0)
+        {
+            var overhead = new Table().Border(TableBorder.Rounded).Title($"[bold]Harness overhead[/]: the same frames via the harness and bare, {UseCaseBenchmarkRunner.OverheadRounds} interleaved rounds of {UseCaseBenchmarkRunner.OverheadFramesPerRound} each way");
+            foreach (var column in new[] { "Workload", "Harness p50", "Bare p50", "Overhead", "Start lateness p50", $"Under {Output.Number(HarnessOverhead.TargetPercent)} %" })
+            {
+                overhead.AddColumn(new TableColumn(column) { Alignment = column is "Workload" ? Justify.Left : Justify.Right });
+            }
+
+            foreach (var o in outcome.Overhead)
+            {
+                overhead.AddRow(Markup.Escape(o.Id), Output.Ms(o.HarnessMedianSeconds), Output.Ms(o.BareMedianSeconds), $"{o.OverheadPercent:+0.00;-0.00} %",
+                    o.StartLatenessSeconds.Count > 0 ? Output.Ms(o.StartLatenessMedianSeconds) : "–", o.WithinTarget ? "[green]yes[/]" : "[red]no[/]");
+            }
+
+            console.Write(overhead);
+        }
+
         var notes = new List<string> { $"CPU utilisation (this process, all cores): {cpuShare:P0}" };
         notes.AddRange(TelemetryText.Lines(telemetry).Select(l => $"{l.Key}: {l.Value}"));
         notes.AddRange(skipped);
@@ -202,13 +230,22 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         static string Verdict(bool? met) => met switch { true => "[green]met[/]", false => "[red]missed[/]", null => "[grey]unknown[/]" };
     }
 
+    /// <summary>The composite score line: measured beside predicted with the error, or why one is missing.</summary>
+    internal static string ScoreLine(UseCaseScore score)
+    {
+        var measured = score.Measured is { } m ? Output.Number(m) : $"not computed ({score.Unavailable})";
+        var predicted = score.Predicted is { } p ? Output.Number(p) : score.Unavailable is null ? NoHostProfile : "–";
+        var error = score.ErrorPercent is { } e ? $" ({e:+0;-0} %)" : string.Empty;
+        return $"Composite score at the working point ({score.ReferencePlatform} = 100): measured {measured}, predicted {predicted}{error}.";
+    }
+
     private static object Json(UseCaseBenchmarkOutcome outcome)
     {
         var (useCase, compression, result, report, host, cpuShare, telemetry, skipped, record) = (outcome.UseCase, outcome.TimeCompression, outcome.Result, outcome.Report, outcome.Host, outcome.CpuShare, outcome.Telemetry, outcome.Skipped, outcome.Records[0]);
-        return Json(useCase, compression, result, report, host, cpuShare, telemetry, skipped, record, outcome.Scale, outcome.Seed);
+        return Json(useCase, compression, result, report, host, cpuShare, telemetry, skipped, record, outcome.Scale, outcome.Seed, outcome.Score, outcome.Overhead);
     }
 
-    private static object Json(UseCase useCase, double compression, UseCaseBenchResult result, UseCaseBenchmarkRunner.Comparison report, WorkingPoint.Core.Hardware.Platform? host, double cpuShare, TelemetryCapture telemetry, IReadOnlyList<string> skipped, MeasurementRecord record, double scale, int seed) => new
+    private static object Json(UseCase useCase, double compression, UseCaseBenchResult result, UseCaseBenchmarkRunner.Comparison report, WorkingPoint.Core.Hardware.Platform? host, double cpuShare, TelemetryCapture telemetry, IReadOnlyList<string> skipped, MeasurementRecord record, double scale, int seed, UseCaseScore score, IReadOnlyList<HarnessOverheadResult> overhead) => new
     {
         useCase = useCase.Name,
         durationSeconds = result.DurationSeconds,
@@ -238,6 +275,8 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         }),
         figures = report.Figures.Select(f => new { workload = f.Workload, figure = f.Name, unit = f.Unit, measured = f.Measured, predicted = f.Predicted, errorPercent = f.ErrorPercent }),
         targets = report.Targets.Select(t => new { workload = t.Workload, target = t.Target, bound = t.Bound, unit = t.Unit, measured = t.Measured, measuredMet = t.MeasuredMet, predictedMet = t.PredictedMet }),
+        score = new { reference = score.ReferencePlatform, measured = score.Measured, predicted = score.Predicted, errorPercent = score.ErrorPercent, unavailable = score.Unavailable },
+        overhead = overhead.Select(o => new { id = o.Id, rounds = o.Rounds, harnessP50Ms = o.HarnessMedianSeconds * 1000, bareP50Ms = o.BareMedianSeconds * 1000, overheadPercent = o.OverheadPercent, startLatenessP50Ms = o.StartLatenessSeconds.Count > 0 ? o.StartLatenessMedianSeconds * 1000 : (double?)null, withinTarget = o.WithinTarget }),
         cpuUtilisation = cpuShare,
         telemetry = TelemetryText.Lines(telemetry),
         notRun = skipped,

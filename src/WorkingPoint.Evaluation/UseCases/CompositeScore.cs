@@ -26,6 +26,26 @@ public sealed record CompositeScore(double WorkingPoint, double Peak, IReadOnlyD
         return new CompositeScore(wp * 100, peak * 100, wpCategories, peakCategories);
     }
 
+    /// <summary>
+    /// The working-point composite of figures measured on a machine (<c>wpt bench usecase</c>): each workload's measured
+    /// performance in the same terms as the prediction's (frames: 1 / mean latency; requests: the geometric mean of decode tok/s
+    /// and 1 / time to first token) over the reference platform's predicted working point, combined as <see cref="Of"/> combines
+    /// them, × 100; null without a reference or when a workload has no measured figure.
+    /// </summary>
+    /// <param name="measured">Per workload of <paramref name="useCase"/>, in its order: the measured performance, null where nothing was measured.</param>
+    /// <param name="reference">The reference platform's profile (<see cref="UseCaseEvaluator.ReferenceProfile"/>): working point, then peak.</param>
+    public static double? MeasuredWorkingPoint(UseCase useCase, IReadOnlyList<double?> measured, IReadOnlyList<double>? reference)
+    {
+        ArgumentNullException.ThrowIfNull(useCase);
+        ArgumentNullException.ThrowIfNull(measured);
+        if (reference is null || measured.Count != useCase.Workloads.Count || measured.Any(m => m is null))
+        {
+            return null;
+        }
+
+        return Combine(useCase, i => Ratio(measured[i]!.Value, reference[i])).Overall * 100;
+    }
+
     private static double Ratio(double value, double reference) => reference > 0 ? value / reference : 0;
 
     private static (double Overall, IReadOnlyDictionary<WorkloadCategory, double> Categories) Combine(UseCase useCase, Func<int, double> ratio)

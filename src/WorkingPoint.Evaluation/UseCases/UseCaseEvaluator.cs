@@ -399,6 +399,13 @@ public sealed class UseCaseEvaluator
         }
     }
 
+    /// <summary>The use case's reference platform's score profile (what scores 100); null when that platform cannot be predicted.</summary>
+    public IReadOnlyList<double>? ReferenceProfile(UseCase useCase)
+    {
+        ArgumentNullException.ThrowIfNull(useCase);
+        return ScoreProfile(useCase, _catalog.ResolvePlatform(useCase.ReferencePlatform));
+    }
+
     /// <summary>The suite's per-workload performance at the working point and at peak conditions, in the order of the workloads.</summary>
     internal IReadOnlyList<double>? ScoreProfile(UseCase useCase, Platform platform)
     {

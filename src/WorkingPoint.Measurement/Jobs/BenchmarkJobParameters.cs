@@ -176,6 +176,7 @@ public static class BenchmarkJobParameters
         Real("time-compression", 1, 1_000_000, "how many times faster requests arrive than requestsPerHour says"),
         Whole("seed", 0, int.MaxValue, "seed of the input-size draws and request arrivals (default 1)"),
         Threads("threads", "threads of each workload's runtime"),
+        Flag("overhead", "after the run, measure the harness's own overhead against the same frames run bare"),
     ];
 }
 

@@ -23,11 +23,12 @@ public sealed class StopwatchBenchClock : IBenchClock
 
     public void WaitUntil(double seconds, CancellationToken cancellation)
     {
-        var wait = seconds - NowSeconds;
-        if (wait > 0)
+        // A wait handle rather than Thread.Sleep, so Ctrl-C ends a long idle phase at once. It waits whole milliseconds, rounded
+        // up, and is asked again until the time has come: a wait rounded down returned up to 1 ms early, starting frames before
+        // they were due (the harness overhead check found it).
+        for (var wait = seconds - NowSeconds; wait > 0 && !cancellation.IsCancellationRequested; wait = seconds - NowSeconds)
         {
-            // A wait handle rather than Thread.Sleep, so Ctrl-C ends a long idle phase at once.
-            cancellation.WaitHandle.WaitOne(TimeSpan.FromSeconds(wait));
+            cancellation.WaitHandle.WaitOne((int)Math.Min(int.MaxValue, Math.Ceiling(wait * 1000)));
         }
     }
 }

@@ -62,6 +62,31 @@ public sealed class UseCaseTests
     }
 
     [Fact]
+    public void Measured_figures_equal_to_the_reference_platforms_score_100_and_twice_as_fast_everywhere_scores_200()
+    {
+        var useCase = Parse(Camera);
+        var reference = Evaluator.ReferenceProfile(useCase)!;
+        var workingPoint = reference.Take(useCase.Workloads.Count).Select(v => (double?)v).ToArray();
+
+        Assert.Equal(100, CompositeScore.MeasuredWorkingPoint(useCase, workingPoint, reference)!.Value, 6);
+        Assert.Equal(200, CompositeScore.MeasuredWorkingPoint(useCase, workingPoint.Select(v => v * 2).ToArray(), reference)!.Value, 6);
+        // The same composite the prediction reports: the reference platform's own predicted working point scores what EvaluateOn says.
+        var evaluated = Evaluator.EvaluateOn(useCase, Catalog.Catalog.BuiltIn.ResolvePlatform(useCase.ReferencePlatform), reference);
+        Assert.Equal(evaluated.Score!.WorkingPoint, CompositeScore.MeasuredWorkingPoint(useCase, workingPoint, reference)!.Value, 6);
+    }
+
+    [Fact]
+    public void A_measured_composite_needs_every_workload_measured_and_a_reference()
+    {
+        var useCase = Parse(Camera);
+        var reference = Evaluator.ReferenceProfile(useCase)!;
+        var missingOne = reference.Take(useCase.Workloads.Count).Select((v, i) => i == 0 ? null : (double?)v).ToArray();
+
+        Assert.Null(CompositeScore.MeasuredWorkingPoint(useCase, missingOne, reference));
+        Assert.Null(CompositeScore.MeasuredWorkingPoint(useCase, reference.Take(useCase.Workloads.Count).Select(v => (double?)v).ToArray(), null));
+    }
+
+    [Fact]
     public void The_input_distribution_sets_the_load_not_the_peak_size()
     {
         var at720 = Parse(Camera.Replace("- { size: 1920x1080, share: 0.25 }", string.Empty, StringComparison.Ordinal).Replace("share: 0.75", "share: 1", StringComparison.Ordinal));
