@@ -19,7 +19,7 @@ public static partial class RuntimeYaml
     {
         var y = YamlReader.Parse(file, text);
         var root = y.Root;
-        y.RejectUnknownKeys(root, string.Empty, "id", "name", "unit", "runs", "aliases", "executes", "offlineUnits", "notes", "sources", "profile", "errorBands");
+        y.RejectUnknownKeys(root, string.Empty, "id", "name", "unit", "runs", "aliases", "executes", "offlineUnits", "fusesLayers", "notes", "sources", "profile", "errorBands");
         var id = y.RequireString(root, "id", string.Empty);
         if (!IdPattern().IsMatch(id))
         {
@@ -70,6 +70,15 @@ public static partial class RuntimeYaml
             throw y.Error(y.Get(root, "offlineUnits")!, $"offlineUnits: [{string.Join(", ", offlineUnits.Select(u => u.ToId()))}] leaves out the runtime's own unit ({unit.ToId()}); list it first, e.g. offlineUnits: [{unit.ToId()}, {offlineUnits[0].ToId()}].");
         }
 
+        // Whether the runtime fuses element-wise layers into the convolution before them (TensorRT); absent: it does not.
+        var fusesLayers = y.Get(root, "fusesLayers") switch
+        {
+            null => false,
+            YamlScalarNode { Value: "true" } => true,
+            YamlScalarNode { Value: "false" } => false,
+            var other => throw y.Error(other, "fusesLayers must be true or false (whether the runtime fuses element-wise layers into the convolution before them)."),
+        };
+
         var references = new Dictionary<string, string>();
         if (y.Mapping(root, "sources", string.Empty) is { } sources)
         {
@@ -95,6 +104,7 @@ public static partial class RuntimeYaml
             ErrorBands = ReadErrorBands(y, root, id),
             PriorProfile = prior,
             OfflineUnits = offlineUnits.Length > 0 ? offlineUnits : [unit],
+            FusesLayers = fusesLayers,
         };
     }
 
@@ -136,7 +146,7 @@ public static partial class RuntimeYaml
     {
         var profile = y.Mapping(root, "profile", string.Empty)
             ?? throw y.Error(root, "missing 'profile' (decodeDramShare, prefillComputeShare, networkComputeShare, layerOverheadUs, inferenceOverheadUs; each sourced, assumed with a note, or fitted).");
-        y.RejectUnknownKeys(profile, "profile", "decodeDramShare", "prefillComputeShare", "networkComputeShare", "layerOverheadUs", "inferenceOverheadUs", "byWeights", "origin");
+        y.RejectUnknownKeys(profile, "profile", "decodeDramShare", "prefillComputeShare", "networkComputeShare", "layerOverheadUs", "inferenceOverheadUs", "channelAlignment", "byWeights", "origin");
         var byWeights = new Dictionary<string, WeightFormatShares>();
         if (y.Mapping(profile, "byWeights", "profile") is { } formats)
         {
@@ -169,6 +179,9 @@ public static partial class RuntimeYaml
                 Microseconds(y, profile, "inferenceOverheadUs", references))
             {
                 ByWeights = byWeights,
+                ChannelAlignment = y.Figure(profile, "channelAlignment", "profile", references) is { } alignment
+                    ? y.CheckRange(y.Get(profile, "channelAlignment"), "profile.channelAlignment", alignment, 1, RuntimeProfile.MaxChannelAlignment, "channels (1: no padding)")
+                    : 1,
                 Origin = y.String(profile, "origin", "profile") ?? "prior",
             }.Validate(id);
             double? Prior(string key) => y.FigurePrior(profile, key, "profile");
@@ -179,6 +192,7 @@ public static partial class RuntimeYaml
                 NetworkComputeShare = Prior("networkComputeShare") ?? read.NetworkComputeShare,
                 LayerOverhead = Prior("layerOverheadUs") is { } layer ? new Seconds(layer * 1e-6) : read.LayerOverhead,
                 InferenceOverhead = Prior("inferenceOverheadUs") is { } inference ? new Seconds(inference * 1e-6) : read.InferenceOverhead,
+                ChannelAlignment = Prior("channelAlignment") ?? read.ChannelAlignment,
                 Origin = "prior",
             };
             return (read, prior.Validate($"{id} (priors)"));

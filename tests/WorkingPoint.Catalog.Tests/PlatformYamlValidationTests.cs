@@ -251,6 +251,8 @@ public sealed class PlatformUnitsAndRuntimeYamlTests
     [InlineData("executes: { int4: fp16 }", "executes: { fp31: tf32 }", "executes: 'fp31' is not a precision")]
     [InlineData("executes: { int4: fp16 }", "offlineUnits: [gpu, tpu]", "offlineUnits: 'tpu' is not a unit kind; use cpu, gpu, npu or dla")]
     [InlineData("executes: { int4: fp16 }", "offlineUnits: [dla]", "leaves out the runtime's own unit (gpu)")]
+    [InlineData("executes: { int4: fp16 }", "fusesLayers: sometimes", "fusesLayers must be true or false")]
+    [InlineData("  layerOverheadUs: { value: 12,", "  channelAlignment: { value: 0.5, fit: \"wpt calibrate\" }\n  layerOverheadUs: { value: 12,", "profile.channelAlignment")]
     public void A_bad_runtime_file_is_refused_in_one_line(string find, string replace, string expected)
     {
         var yaml = Runtime.Replace(find, replace, StringComparison.Ordinal);
@@ -280,6 +282,18 @@ public sealed class PlatformUnitsAndRuntimeYamlTests
             Assert.Equal(WorkingPoint.Core.Hardware.Precision.Tf32, gpu.Compute.ExecutedPrecision(WorkingPoint.Core.Hardware.Precision.Tf32));
             Assert.Equal(gpu.Compute.DensePeak(WorkingPoint.Core.Hardware.Precision.Fp16).Value / 2, gpu.Compute.DensePeak(WorkingPoint.Core.Hardware.Precision.Tf32).Value, 3);
         }
+    }
+
+    [Fact]
+    public void TensorRT_fuses_layers_and_carries_a_fitted_channel_tile_while_a_file_without_them_does_neither()
+    {
+        var tensorRt = Catalog.BuiltIn.ResolveRuntime("tensorrt");
+        Assert.True(tensorRt.FusesLayers);
+        Assert.True(tensorRt.Profile.ChannelAlignment > 1);
+        Assert.Equal(1, tensorRt.PriorProfile!.ChannelAlignment);
+        var plain = RuntimeYaml.Parse("rt.yaml", Runtime);
+        Assert.False(plain.FusesLayers);
+        Assert.Equal(1, plain.Profile.ChannelAlignment);
     }
 
     [Fact]

@@ -109,6 +109,8 @@ public sealed class Ceilings
         EnergyKnown = _picojoulesPerOp.Any(e => e > 0);
         LayerOverheadSeconds = runtime?.Profile.LayerOverhead.Value ?? 0;
         InferenceOverheadSeconds = runtime?.Profile.InferenceOverhead.Value ?? 0;
+        ChannelAlignment = runtime?.Profile.ChannelAlignment ?? 1;
+        FusesLayers = runtime?.FusesLayers ?? false;
     }
 
     /// <summary>
@@ -134,6 +136,12 @@ public sealed class Ceilings
 
     /// <summary>Fixed cost per inference or request (submission, input and output handling) the runtime pays.</summary>
     public double InferenceOverheadSeconds { get; }
+
+    /// <summary>Channels a dense matrix layer is padded to a multiple of on the runtime's matrix engine (1: none).</summary>
+    public double ChannelAlignment { get; }
+
+    /// <summary>Whether the runtime fuses element-wise layers into the kernel before them and elides concatenations.</summary>
+    public bool FusesLayers { get; }
 
     public double DramBytesPerSecond { get; }
 

@@ -99,11 +99,19 @@ public static class GraphPredictor
         var residence = weightsOnChip ? WeightResidence.OnChip : c.HasDram ? WeightResidence.Dram : WeightResidence.HostLink;
         var results = new LayerPrediction[layers.Count];
         var device = default(StepCost);
+        var fuses = c.FusesLayers;
+        var alignment = c.ChannelAlignment;
         for (var i = 0; i < layers.Count; i++)
         {
             var layer = layers[i];
             var layerWeights = layer.Parameters * bytesPerWeight;
-            var activations = layer.Kind.IsView() ? 0 : (layer.InputElements + layer.OutputElements) * activationBytes * batch;
+
+            // A fusing runtime writes a concatenation's inputs straight into its buffer (no copy, no kernel) and runs an
+            // element-wise layer inside the kernel before it: that layer reads its other inputs and writes its output, but
+            // neither pays a launch nor moves the tensor between them (counted once, as the producer's output write).
+            var fusedElements = fuses ? graph.FusedInputElements(i) : 0;
+            var elided = layer.Kind.IsView() || (fuses && layer.Kind == OpKind.Concat);
+            var activations = elided ? 0 : Math.Max(0, layer.InputElements + layer.OutputElements - (2 * fusedElements)) * activationBytes * batch;
             double offChip = 0, onChip = 0, link = 0;
             if (weightsOnChip)
             {
@@ -131,8 +139,14 @@ public static class GraphPredictor
                 link += activations;
             }
 
-            // A runtime pays its fixed cost per kernel: per layer that computes, not per view (reshape, concat) it folds away.
-            var cost = StepCost.Of(c, precision, layer.Ops.Value * batch, offChip, onChip, link, layer.Kind.IsView() ? 0 : c.LayerOverheadSeconds);
+            // A runtime pays its fixed cost per kernel: per layer that computes, not per view (reshape, concat) it folds away
+            // nor per layer it fuses into the kernel before it.
+            var kernel = !elided && fusedElements == 0;
+
+            // A matrix engine computes in tiles of channels: a dense layer with channels that are not a multiple of the
+            // runtime's alignment costs the padded channels' arithmetic (16 → 32 input channels: twice the time).
+            var padding = alignment > 1 ? ChannelPadding(graph.MatrixInputChannels(i), alignment) * ChannelPadding(graph.MatrixOutputChannels(i), alignment) : 1;
+            var cost = StepCost.Of(c, precision, layer.Ops.Value * batch, offChip, onChip, link, kernel ? c.LayerOverheadSeconds : 0, padding);
             results[i] = new LayerPrediction(i, cost);
             device += cost;
         }
@@ -187,6 +201,10 @@ public static class GraphPredictor
             power.SlowdownFactor,
             results);
     }
+
+    /// <summary>Padded over actual channels for a tile of <paramref name="alignment"/> channels; 1 where the channels are unknown (0).</summary>
+    public static double ChannelPadding(int channels, double alignment) =>
+        channels <= 0 || alignment <= 1 ? 1 : Math.Ceiling(channels / alignment) * alignment / channels;
 
     private static Bottleneck OverallBottleneck(LayerPrediction[] layers, double ioSeconds, double fixedSeconds, bool fits, bool throttled, bool weightsOnChip, bool activationsOnChip, ExecutionStyle style)
     {

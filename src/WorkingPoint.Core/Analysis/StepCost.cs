@@ -37,11 +37,12 @@ public readonly record struct StepCost(double ComputeSeconds, double DramSeconds
     public double DynamicJoules(Ceilings c, Precision precision) =>
         ((Ops * c.PicojoulesPerOp(precision)) + (DramBytes * c.DramPicojoulesPerByte) + (OnChipBytes * c.OnChipPicojoulesPerByte) + (HostLinkBytes * c.HostLinkPicojoulesPerByte)) * 1e-12;
 
-    public static StepCost Of(Ceilings c, Precision precision, double ops, double dramBytes, double onChipBytes, double hostLinkBytes, double fixedSeconds = 0)
+    /// <param name="computeFactor">Arithmetic the engine really performs per counted op (≥ 1: channels padded to its tile); the time, not the ops counted, scales.</param>
+    public static StepCost Of(Ceilings c, Precision precision, double ops, double dramBytes, double onChipBytes, double hostLinkBytes, double fixedSeconds = 0, double computeFactor = 1)
     {
         var compute = c.ComputeOpsPerSecond(precision);
         return new StepCost(
-            compute > 0 ? ops / compute : double.PositiveInfinity,
+            compute > 0 ? ops * computeFactor / compute : double.PositiveInfinity,
             dramBytes > 0 ? dramBytes / c.DramBytesPerSecond : 0,
             onChipBytes > 0 && c.OnChipBytesPerSecond > 0 ? onChipBytes / c.OnChipBytesPerSecond : 0,
             hostLinkBytes > 0 ? hostLinkBytes / c.HostLinkBytesPerSecond : 0,

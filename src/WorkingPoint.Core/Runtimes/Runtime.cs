@@ -44,6 +44,12 @@ public sealed record RuntimeProfile(
     /// <summary>Shares that differ per weight format (keyed by weight format id, e.g. q8_0).</summary>
     public IReadOnlyDictionary<string, WeightFormatShares> ByWeights { get; init; } = new Dictionary<string, WeightFormatShares>();
 
+    /// <summary>
+    /// The channel tile of the runtime's matrix engine: a dense layer's input and output channels are padded up to a multiple of
+    /// it, so a thin layer (16 channels on a 32-wide tile) costs the padded arithmetic. 1: no padding (the prior).
+    /// </summary>
+    public double ChannelAlignment { get; init; } = 1;
+
     /// <summary>Where the figures come from: "prior" (sourced or assumed), "platform", or the calibration that fitted them.</summary>
     public string Origin { get; init; } = "prior";
 
@@ -67,7 +73,10 @@ public sealed record RuntimeProfile(
         return platform with { Compute = compute, Dram = own?.DecodeDramShare ?? DecodeDramShare };
     }
 
-    /// <summary>Checks every share is in (0, 1] and every overhead is finite and ≥ 0.</summary>
+    /// <summary>The widest channel tile a profile may give (a matrix engine's tile is 8 to 64 channels wide).</summary>
+    public const double MaxChannelAlignment = 256;
+
+    /// <summary>Checks every share is in (0, 1], the channel alignment in [1, 256] and every overhead is finite and ≥ 0.</summary>
     public RuntimeProfile Validate(string owner)
     {
         Share(DecodeDramShare, "decodeDramShare");
@@ -84,6 +93,11 @@ public sealed record RuntimeProfile(
             {
                 Share(p, $"byWeights.{format}.prefillComputeShare");
             }
+        }
+
+        if (!(ChannelAlignment >= 1 && ChannelAlignment <= MaxChannelAlignment))
+        {
+            throw new InvalidInputException($"{owner}: channelAlignment must be between 1 (no padding) and {MaxChannelAlignment} channels, got {ChannelAlignment}.");
         }
 
         Overhead(LayerOverhead.Value, "layerOverheadUs");
@@ -143,6 +157,12 @@ public sealed record Runtime(
     }
 
     private readonly IReadOnlyList<ComputeUnitKind>? _offlineUnits;
+
+    /// <summary>
+    /// Whether the runtime's graph compiler fuses an element-wise layer (an add, an activation) into the convolution before it and
+    /// writes concatenated tensors in place, so those layers cost neither a kernel launch nor a trip through DRAM (TensorRT).
+    /// </summary>
+    public bool FusesLayers { get; init; }
 
     /// <summary>How far this runtime's predictions were from held-out measurements, per quantity (empty: uncalibrated).</summary>
     public IReadOnlyDictionary<PredictedQuantity, ErrorBand> ErrorBands { get; init; } = new Dictionary<PredictedQuantity, ErrorBand>();

@@ -126,6 +126,11 @@ public static class FittedProfileFile
             text.Append("offlineUnits: [").AppendJoin(", ", fitted.OfflineUnits.Select(u => u.ToId())).Append("]\n");
         }
 
+        if (fitted.FusesLayers)
+        {
+            text.Append("fusesLayers: true\n");
+        }
+
         if (fitted.Notes is { } notes)
         {
             text.Append("notes: ").Append(Quote(notes)).Append('\n');
@@ -144,7 +149,7 @@ public static class FittedProfileFile
         var profile = fitted.Profile;
         text.Append("profile:\n");
         text.Append("  origin: ").Append(Quote(group.Fitted ? $"wpt calibrate {date}" : profile.Origin)).Append('\n');
-        double[] values = [profile.DecodeDramShare, profile.PrefillComputeShare, profile.NetworkComputeShare, profile.LayerOverhead.Value * 1e6, profile.InferenceOverhead.Value * 1e6];
+        double[] values = [profile.DecodeDramShare, profile.PrefillComputeShare, profile.NetworkComputeShare, profile.LayerOverhead.Value * 1e6, profile.InferenceOverhead.Value * 1e6, profile.ChannelAlignment];
         for (var i = 0; i < group.Parameters.Count; i++)
         {
             var p = group.Parameters[i];

@@ -47,7 +47,7 @@ public sealed class PublishedCalibrationTests
     {
         var c = Report.Value.Groups[0].Prior[0].Row;
 
-        var fitted = new RuntimeProfileParameters(c.Runtime).FromVector([0.4, 0.3, 0.2, 25, 0.1]);
+        var fitted = new RuntimeProfileParameters(c.Runtime).FromVector([0.4, 0.3, 0.2, 25, 0.1, 16]);
         var request = fitted.Apply(c);
 
         Assert.Same(fitted.Runtime, request.Runtime);
@@ -56,6 +56,12 @@ public sealed class PublishedCalibrationTests
         Assert.Equal((0.4, 0.3, 0.2), (profile.DecodeDramShare, profile.PrefillComputeShare, profile.NetworkComputeShare));
         Assert.Equal(25e-6, profile.LayerOverhead.Value, 12);
         Assert.Equal(0, profile.InferenceOverhead.Value);
+        // The channel tile is fitted on GPU runtimes only; elsewhere the vector's value leaves the profile's own.
+        Assert.Equal(c.Runtime.Unit == Core.Hardware.ComputeUnitKind.Gpu ? 16 : c.Runtime.Profile.ChannelAlignment, profile.ChannelAlignment);
+        var gpu = Catalog.Catalog.BuiltIn.ResolveRuntime("tensorrt");
+        var cpu = Catalog.Catalog.BuiltIn.ResolveRuntime("onnxruntime-cpu");
+        Assert.Equal(16, new RuntimeProfileParameters(gpu).FromVector([0.4, 0.3, 0.2, 25, 0.1, 16]).Runtime.Profile.ChannelAlignment);
+        Assert.Equal(cpu.Profile.ChannelAlignment, new RuntimeProfileParameters(cpu).FromVector([0.4, 0.3, 0.2, 25, 0.1, 16]).Runtime.Profile.ChannelAlignment);
         Assert.Equal(new[] { 0.4, 0.3, 0.2 }, fitted.ToVector()[..3]);
     }
 

@@ -153,6 +153,87 @@ public sealed class Graph
 
         OutputElements = layers.Where((_, i) => !consumed[i]).Sum(l => l.OutputElements);
         PeakLiveActivationElements = ComputePeakLiveElements(input, layers);
+        (_matrixInputChannels, _matrixOutputChannels) = MatrixChannels(layers);
+        _fusedInputElements = FusedInputElements(layers);
+    }
+
+    private readonly int[] _matrixInputChannels;
+    private readonly int[] _matrixOutputChannels;
+    private readonly long[] _fusedInputElements;
+
+    /// <summary>
+    /// The input channels a dense matrix layer (convolution, transposed convolution, fully connected) reduces over per group,
+    /// 0 for any other layer or where the layer's structure is unknown (an imported layer): what a matrix engine's tile pads.
+    /// </summary>
+    public int MatrixInputChannels(int layer) => _matrixInputChannels[layer];
+
+    /// <summary>The output channels per group of a dense matrix layer, 0 for any other layer (see <see cref="MatrixInputChannels"/>).</summary>
+    public int MatrixOutputChannels(int layer) => _matrixOutputChannels[layer];
+
+    /// <summary>
+    /// For a layer a fusing runtime folds into the kernel before it, the activation elements it would otherwise read from that
+    /// kernel (the producer's output, which then never leaves the chip); 0 for a layer that is not fused. A layer is fused when it
+    /// is element-wise (an add, a multiply, an activation), reads the layer just before it, and that layer is a matrix layer (or
+    /// itself fused) whose output nobody else reads: TensorRT's convolution + element-wise and activation fusions.
+    /// </summary>
+    public long FusedInputElements(int layer) => _fusedInputElements[layer];
+
+    private static (int[] Input, int[] Output) MatrixChannels(IReadOnlyList<Layer> layers)
+    {
+        var input = new int[layers.Count];
+        var output = new int[layers.Count];
+        for (var i = 0; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            if (layer.Structure is not { } s || layer.Output.Rank < 2 || layer.Kind is not (OpKind.Conv or OpKind.ConvTranspose or OpKind.MatMul))
+            {
+                continue;
+            }
+
+            // Weights are k × k × (in / groups) × out (+ out biases): the channels follow from the parameter count.
+            var outChannels = layer.Output[1];
+            var kernelArea = s.Operator == LayerOperator.Linear ? 1L : (long)s.Kernel * s.Kernel;
+            var weights = layer.Parameters - (s.Bias ? outChannels : 0);
+            var groups = Math.Max(1, s.Groups);
+            if (kernelArea <= 0 || outChannels <= 0 || weights <= 0 || outChannels % groups != 0)
+            {
+                continue;
+            }
+
+            input[i] = (int)(weights / (kernelArea * outChannels));
+            output[i] = (int)(outChannels / groups);
+        }
+
+        return (input, output);
+    }
+
+    private static long[] FusedInputElements(IReadOnlyList<Layer> layers)
+    {
+        var consumers = new int[layers.Count];
+        foreach (var layer in layers)
+        {
+            foreach (var producer in layer.Inputs)
+            {
+                if (producer >= 0)
+                {
+                    consumers[producer]++;
+                }
+            }
+        }
+
+        var fused = new long[layers.Count];
+        for (var i = 1; i < layers.Count; i++)
+        {
+            var layer = layers[i];
+            var before = layers[i - 1];
+            var fusable = layer.Kind is OpKind.Elementwise or OpKind.Activation
+                && layer.Inputs.Contains(i - 1)
+                && consumers[i - 1] == 1
+                && (before.Kind.IsMatrix() || fused[i - 1] > 0);
+            fused[i] = fusable ? before.OutputElements : 0;
+        }
+
+        return fused;
     }
 
     public string Name { get; }

@@ -1,0 +1,52 @@
+using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Runtimes;
+using WorkingPoint.Core.Workloads;
+using WorkingPoint.Core.Workloads.Zoo;
+using WorkingPoint.Evaluation.Calibration;
+
+namespace WorkingPoint.Evaluation.Tests.Calibration;
+
+/// <summary>A network latency made by the model itself at known profile figures, on a catalog GPU.</summary>
+internal sealed record NetworkRow(string ModelId, string PlatformId, WeightFormat Weights, double Measured) : ICalibrationRow;
+
+public sealed class ChannelAlignmentFitTests
+{
+    private static readonly string[] Models = ["yolov8n", "yolov8s", "yolov8m", "resnet-50", "espcn-x2", "dncnn3"];
+
+    private static readonly string[] Platforms = ["jetson-orin-nx-16gb", "jetson-orin-nano-8gb"];
+
+    private static readonly Runtime TensorRt = Catalog.Catalog.BuiltIn.ResolveRuntime("tensorrt");
+
+    private static readonly ParameterSpace Space = new([
+        new CalibrationParameter("networkComputeShare", 0.01, 1, 0.5),
+        new CalibrationParameter("channelAlignment", 1, 64, 1),
+    ]);
+
+    private static double? Seconds(double[] parameters, NetworkRow row)
+    {
+        var runtime = TensorRt with { Profile = TensorRt.Profile with { NetworkComputeShare = parameters[0], ChannelAlignment = parameters[1] } };
+        var platform = Catalog.Catalog.BuiltIn.ResolvePlatform(row.PlatformId);
+        var graph = ModelZoo.GraphModels.Single(m => m.Id == row.ModelId).Build();
+        return GraphPredictor.Predict(graph, Ceilings.For(platform, runtime, WorkloadKind.Network, row.Weights.Id), row.Weights).Latency.Value;
+    }
+
+    private static NetworkRow[] Rows(double share, double alignment) =>
+        [.. from model in Models
+            from platform in Platforms
+            from weights in new[] { WeightFormat.Int8, WeightFormat.Fp16 }
+            let row = new NetworkRow(model, platform, weights, 1)
+            select row with { Measured = Seconds([share, alignment], row)!.Value }];
+
+    [Fact]
+    public void Fitting_noiseless_network_rows_recovers_the_channel_alignment_they_were_made_with()
+    {
+        var rows = Rows(share: 0.4, alignment: 32);
+
+        var fit = Calibrator.Fit(rows, Seconds, Space);
+
+        Assert.True(fit.Fitted);
+        Assert.InRange(fit.Parameters[1], 32 * 0.97, 32 * 1.03);
+        Assert.InRange(fit.Parameters[0], 0.4 * 0.97, 0.4 * 1.03);
+        Assert.True(fit.MeanSquaredLogError < 1e-4, $"MSLE {fit.MeanSquaredLogError}");
+    }
+}
