@@ -12,7 +12,7 @@ namespace WorkingPoint.Lab.Postgres;
 internal sealed class PostgresDatabase : IAsyncDisposable
 {
     /// <summary>The schema version this code writes; <see cref="Migrations"/>[v-1] takes a database from v-1 to v.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     // Any constant works as long as every wpt uses the same one: it serialises migrations of one database across servers.
     private const long MigrationLockKey = 0x7770745F6C6162; // "wpt_lab"
@@ -102,6 +102,12 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             device_id text,
             created_at timestamptz NOT NULL DEFAULT now(),
             revoked_at timestamptz);
+        """),
+
+        // The newest result per kind and subject (the dashboard's matrix) in the order DISTINCT ON reads it, so no sort of every result.
+        ("an index for the newest result per subject",
+        """
+        CREATE INDEX results_latest_per_subject ON results (kind, device, platform, model, weights, runtime, unit, started_ticks DESC, id DESC);
         """),
     ];
 

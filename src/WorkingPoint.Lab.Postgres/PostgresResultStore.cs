@@ -105,13 +105,35 @@ public sealed class PostgresResultStore : IResultStore
     }
 
     public async Task<StoredMeasurement?> FindAsync(long id, CancellationToken cancellationToken = default) =>
-        (await SelectAsync("WHERE id = @id", [("id", id)], 1, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
+        (await SelectAsync($"SELECT {Columns} FROM results WHERE id = @id;", [("id", id)], withSamples: true, cancellationToken).ConfigureAwait(false)).SingleOrDefault();
 
     public Task<IReadOnlyList<StoredMeasurement>> QueryAsync(ResultQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         var (where, parameters) = Filter(query, withCursor: true);
-        return SelectAsync(where, parameters, Math.Max(0, query.Limit), cancellationToken);
+        parameters.Add(("limit", (long)Math.Max(0, query.Limit)));
+        return SelectAsync($"SELECT {Columns} FROM results {where} ORDER BY started_ticks DESC, id DESC LIMIT @limit;", parameters, query.WithSamples, cancellationToken);
+    }
+
+    /// <summary>
+    /// One grouped query: DISTINCT ON the kind and subject, newest (start time, then id) first within each, which the
+    /// results_latest_per_subject index serves in its own order; then newest first overall, as the default implementation answers.
+    /// </summary>
+    public Task<IReadOnlyList<StoredMeasurement>> LatestPerSubjectAsync(ResultQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var (where, parameters) = Filter(query, withCursor: false);
+        return SelectAsync(
+            $"""
+            SELECT {Columns} FROM (
+                SELECT DISTINCT ON (kind, device, platform, model, weights, runtime, unit) *
+                FROM results {where}
+                ORDER BY kind, device, platform, model, weights, runtime, unit, started_ticks DESC, id DESC) latest
+            ORDER BY started_ticks DESC, id DESC;
+            """,
+            parameters,
+            query.WithSamples,
+            cancellationToken);
     }
 
     public Task<long> CountAsync(ResultQuery query, CancellationToken cancellationToken = default)
@@ -171,18 +193,18 @@ public sealed class PostgresResultStore : IResultStore
         return (conditions.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", conditions), parameters);
     }
 
-    private Task<IReadOnlyList<StoredMeasurement>> SelectAsync(string where, IReadOnlyList<(string Name, object Value)> parameters, int limit, CancellationToken cancellationToken) =>
+    /// <summary>The rows <paramref name="sql"/> selects (<see cref="Columns"/>, in its order), each with its metrics and, when asked, its samples: three queries however many rows.</summary>
+    private Task<IReadOnlyList<StoredMeasurement>> SelectAsync(string sql, IReadOnlyList<(string Name, object Value)> parameters, bool withSamples, CancellationToken cancellationToken) =>
         _database.RunAsync<IReadOnlyList<StoredMeasurement>>(async connection =>
         {
             var rows = new List<(long Id, MeasurementRecord Record, string Version, string Commit, string Catalog)>();
-            await using (var select = new NpgsqlCommand($"SELECT {Columns} FROM results {where} ORDER BY started_ticks DESC, id DESC LIMIT @limit;", connection))
+            await using (var select = new NpgsqlCommand(sql, connection))
             {
                 foreach (var (name, value) in parameters)
                 {
                     select.Parameters.AddWithValue(name, value);
                 }
 
-                select.Parameters.AddWithValue("limit", (long)limit);
                 await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
@@ -208,8 +230,9 @@ public sealed class PostgresResultStore : IResultStore
             }
 
             var samples = new Dictionary<long, List<SampleSeries>>();
-            await using (var select = new NpgsqlCommand("SELECT result_id, name, unit, values_le_f64, seconds_le_f64 FROM result_samples WHERE result_id = ANY(@ids) ORDER BY result_id, ordinal;", connection))
+            if (withSamples)
             {
+                await using var select = new NpgsqlCommand("SELECT result_id, name, unit, values_le_f64, seconds_le_f64 FROM result_samples WHERE result_id = ANY(@ids) ORDER BY result_id, ordinal;", connection);
                 select.Parameters.AddWithValue("ids", ids);
                 await using var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
