@@ -50,6 +50,7 @@ public sealed class MeasuredDeviceMatrixTests : IAsyncLifetime
 
         var html = await MatrixAsync();
 
+        Assert.Contains("<th class=\"model\">qwen2.5-0.5b</th>", html, StringComparison.Ordinal); // the catalog id, not the file's description
         var row = Regex.Match(html, "<tr><th>board-a \\(device, measured\\)</th>.*?</tr>").Value;
         Assert.Contains($"<a href=\"/results/{llm}\">12.5 tok/s</a>", row, StringComparison.Ordinal);
         Assert.Matches("predicted [0-9.]+ tok/s</span><br><span class=\"error\">error [+-]?[0-9]+ %", row);
@@ -107,12 +108,13 @@ public sealed class MeasuredDeviceMatrixTests : IAsyncLifetime
             Subject = new ResultSubject(device, null, null, null, null, null),
         };
 
-    private static MeasurementRecord Llm(string device, string? platform, DateTimeOffset at, double decode) =>
-        new(MeasurementKind.Llm, at, TimeSpan.FromSeconds(20), Fingerprint(device), "qwen2.5-0.5b", "abc",
-            new Dictionary<string, string> { ["weights"] = "q4_0", ["gpu-layers"] = "0" },
+    // What `bench llm qwen2.5-0.5b` records for a synthesized catalog model, with the subject the agent uploads (its device id, its --platform if any).
+    private static MeasurementRecord Llm(string device, string? platform, DateTimeOffset at, double decode)
+    {
+        var record = new MeasurementRecord(MeasurementKind.Llm, at, TimeSpan.FromSeconds(20), Fingerprint(device), "qwen2.5-0.5b q4_0 (synthetic, random weights)", "abc",
+            new Dictionary<string, string> { ["weights"] = "q4_0", ["gpu-layers"] = "0", [ResultSubject.CatalogModelParameter] = "qwen2.5-0.5b" },
             [new Metric("prefill.tokens-per-second", 200, "tok/s"), new Metric("decode.tokens-per-second", decode, "tok/s")],
-            [])
-        {
-            Subject = new ResultSubject(device, platform, "qwen2.5-0.5b", "q4_0", "llama.cpp", "cpu"),
-        };
+            []);
+        return record with { Subject = ResultSubject.Of(record) with { Device = device, Platform = platform } };
+    }
 }
