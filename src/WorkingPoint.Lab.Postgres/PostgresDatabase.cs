@@ -104,10 +104,12 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             revoked_at timestamptz);
         """),
 
-        // The newest result per kind and subject (the dashboard's matrix) in the order DISTINCT ON reads it, so no sort of every result.
+        // The newest result per kind and subject (the dashboard's matrix), read by skipping from subject to subject (PostgresResultStore.
+        // LatestPerSubjectAsync): nullable subject fields as 'v' || value, or 'n' for null, so a row comparison orders every subject.
         ("an index for the newest result per subject",
         """
-        CREATE INDEX results_latest_per_subject ON results (kind, device, platform, model, weights, runtime, unit, started_ticks DESC, id DESC);
+        CREATE INDEX results_latest_per_subject ON results (kind, device, (coalesce('v' || platform, 'n')), (coalesce('v' || model, 'n')),
+            (coalesce('v' || weights, 'n')), (coalesce('v' || runtime, 'n')), (coalesce('v' || unit, 'n')), started_ticks DESC, id DESC) INCLUDE (status);
         """),
     ];
 

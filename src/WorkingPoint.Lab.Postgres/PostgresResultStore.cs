@@ -115,21 +115,30 @@ public sealed class PostgresResultStore : IResultStore
         return SelectAsync($"SELECT {Columns} FROM results {where} ORDER BY started_ticks DESC, id DESC LIMIT @limit;", parameters, query.WithSamples, cancellationToken);
     }
 
+    // The subject as the results_latest_per_subject index orders it: every nullable field as 'v' || value, or 'n' for null.
+    private const string SubjectKey = "kind, device, coalesce('v' || platform, 'n'), coalesce('v' || model, 'n'), coalesce('v' || weights, 'n'), coalesce('v' || runtime, 'n'), coalesce('v' || unit, 'n')";
+
     /// <summary>
-    /// One grouped query: DISTINCT ON the kind and subject, newest (start time, then id) first within each, which the
-    /// results_latest_per_subject index serves in its own order; then newest first overall, as the default implementation answers.
+    /// One query that skips from subject to subject over the results_latest_per_subject index (a loose index scan: a recursive step
+    /// takes the first matching row after the previous subject, which is that subject's newest, start time then id), so it reads one
+    /// index entry per subject rather than every result (DISTINCT ON scanned all 100,000 of the benchmark's: 1.9 s against 49 ms on a
+    /// loaded machine); then the rows, newest first overall, as the default implementation answers.
     /// </summary>
     public Task<IReadOnlyList<StoredMeasurement>> LatestPerSubjectAsync(ResultQuery query, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         var (where, parameters) = Filter(query, withCursor: false);
+        var also = where.Length == 0 ? string.Empty : where["WHERE ".Length..] + " AND ";
         return SelectAsync(
             $"""
-            SELECT {Columns} FROM (
-                SELECT DISTINCT ON (kind, device, platform, model, weights, runtime, unit) *
-                FROM results {where}
-                ORDER BY kind, device, platform, model, weights, runtime, unit, started_ticks DESC, id DESC) latest
-            ORDER BY started_ticks DESC, id DESC;
+            WITH RECURSIVE newest (id, kind, device, p, m, w, r, u) AS (
+                (SELECT id, {SubjectKey} FROM results {where} ORDER BY {SubjectKey}, started_ticks DESC, id DESC LIMIT 1)
+                UNION ALL
+                SELECT next.* FROM newest s CROSS JOIN LATERAL (
+                    SELECT id, {SubjectKey} FROM results
+                    WHERE {also}({SubjectKey}) > (s.kind, s.device, s.p, s.m, s.w, s.r, s.u)
+                    ORDER BY {SubjectKey}, started_ticks DESC, id DESC LIMIT 1) next)
+            SELECT {Columns} FROM results WHERE id IN (SELECT id FROM newest) ORDER BY started_ticks DESC, id DESC;
             """,
             parameters,
             query.WithSamples,

@@ -390,7 +390,8 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     /// <summary>
     /// The newest record of each kind and subject among those matching the query (its limit and cursor ignored), newest first: one
     /// query, a window numbering each subject's records newest (start time, then id) first, as <see cref="IResultStore.LatestPerSubjectAsync"/>'s
-    /// default implementation picks them.
+    /// default implementation picks them. The window sorts only the subject columns and ids (sorting whole rows took seconds at 100,000);
+    /// the chosen rows are read after.
     /// </summary>
     public IReadOnlyList<StoredMeasurement> LatestPerSubject(ResultQuery query)
     {
@@ -398,10 +399,12 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         var (where, parameters) = Filter(query, withCursor: false);
         return Guard(() => Read(
             $"""
-            SELECT {RowColumns} FROM (
-                SELECT *, row_number() OVER (PARTITION BY kind, device, platform, model, weights, runtime, unit ORDER BY started_at DESC, id DESC) AS newest_first
-                FROM measurements {where})
-            WHERE newest_first = 1 ORDER BY started_at DESC, id DESC;
+            SELECT {RowColumns} FROM measurements WHERE id IN (
+                SELECT id FROM (
+                    SELECT id, row_number() OVER (PARTITION BY kind, device, platform, model, weights, runtime, unit ORDER BY started_at DESC, id DESC) AS newest_first
+                    FROM measurements {where})
+                WHERE newest_first = 1)
+            ORDER BY started_at DESC, id DESC;
             """,
             parameters,
             query.WithSamples));
