@@ -4,7 +4,7 @@ namespace WorkingPoint.Server.DashboardTests;
 
 /// <summary>
 /// Screenshots of a running lab's dashboard for the docs (opt-in: examples/lab-loop.sh sets WPT_SCREENSHOT_SERVER, WPT_SCREENSHOT_TOKEN
-/// and WPT_SCREENSHOT_DIR after its jobs ran). Logs in with the reader token in headless Chromium and writes the matrix and the results
+/// and WPT_SCREENSHOT_DIR after its jobs ran). Visits with the reader token (a bearer header) in headless Chromium and writes the matrix and the results
 /// pages as PNG files, failing on a console error or a broken image, as the browser tests do.
 /// </summary>
 public sealed class LabScreenshots
@@ -22,7 +22,8 @@ public sealed class LabScreenshots
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true, Args = ["--no-sandbox", "--disable-gpu"] });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 } });
+        // The reader token as a bearer header, which the pages take as the login cookie.
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1400, Height = 900 }, ExtraHTTPHeaders = new Dictionary<string, string> { ["Authorization"] = $"Bearer {token}" } });
         page.SetDefaultTimeout(180_000); // a lab machine busy with its agents' jobs may answer slowly
         var problems = new List<string>();
         page.Console += (_, message) =>
@@ -35,10 +36,7 @@ public sealed class LabScreenshots
         page.RequestFailed += (_, request) => problems.Add($"request failed: {request.Url} {request.Failure}");
 
         var baseAddress = new Uri(server!);
-        await page.GotoAsync(new Uri(baseAddress, "/login?return=/matrix").AbsoluteUri);
-        await page.FillAsync("#token", token!);
-        await page.ClickAsync("form.login button");
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/matrix");
+        await page.GotoAsync(new Uri(baseAddress, "/matrix").AbsoluteUri);
         Assert.True(await page.Locator("#matrix td.cell").CountAsync() > 0, $"The matrix shows no measured cell: have the lab's jobs run? {await page.InnerTextAsync("main")}");
         await page.ScreenshotAsync(new() { Path = Path.Combine(directory!, "lab-loop-matrix.png"), FullPage = true });
 
