@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The device lab's whole loop on one machine (docs/lab.md, "Walkthrough"): a throwaway PostgreSQL, `wpt serve` on it, two agents
 # standing for two boards, a `bench onnx` and a `bench llm` job submitted to both, the results pulled back and the dashboard's
-# pages fetched. Run from the repository root after `dotnet build`; WPT overrides the command (e.g. WPT=wpt for the installed tool).
+# pages fetched. Each agent first measures its roofline (a quick `roofline` job), which the matrix predicts these unknown boards on.
+# Run from the repository root after `dotnet build`; WPT overrides the command (e.g. WPT=wpt for the installed tool).
+# SCREENSHOTS=DIR also writes the matrix and results pages as PNG in headless Chromium (the opt-in LabScreenshots test; needs
+# `dotnet build tests/WorkingPoint.Server.Dashboard.Tests` and chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WPT=${WPT:-"dotnet src/WorkingPoint.Cli/bin/Debug/net10.0/wpt.dll"}
@@ -22,12 +25,17 @@ export WPT_SERVER="http://127.0.0.1:$PORT"
 
 agent() { WPT_TOKEN=$2 $WPT agent --name "$1" --label demo --once --state-dir "$work/$1"; }
 agent board-a "$BOARD_A"; agent board-b "$BOARD_B"             # register both boards (nothing queued yet)
+WPT_TOKEN=$ADMIN $WPT jobs submit roofline --label demo --param quick=true
 WPT_TOKEN=$ADMIN $WPT jobs submit onnx mobilenet-v2 --label demo --param duration=3 --param min-queries=32 --param input=224x224
 WPT_TOKEN=$ADMIN $WPT jobs submit llm qwen2.5-0.5b --label demo --param weights=q4_0 --param prompt=64 --param gen=16 --param reps=2
-for _ in 1 2; do agent board-a "$BOARD_A"; agent board-b "$BOARD_B"; done
+for _ in 1 2 3; do agent board-a "$BOARD_A"; agent board-b "$BOARD_B"; done
 WPT_TOKEN=$VIEWER $WPT jobs list
 WPT_TOKEN=$VIEWER $WPT results pull --db "$work/pulled.db"
 $WPT results list --db "$work/pulled.db"
 for page in devices jobs results matrix; do
   curl -s -H "Authorization: Bearer $VIEWER" "$WPT_SERVER/$page" -o /dev/null -w "dashboard /$page: HTTP %{http_code} in %{time_total} s\n"
 done
+if [[ -n ${SCREENSHOTS:-} ]]; then
+  WPT_SCREENSHOT_SERVER=$WPT_SERVER WPT_SCREENSHOT_TOKEN=$VIEWER WPT_SCREENSHOT_DIR=$(realpath -m "$SCREENSHOTS") \
+    dotnet test tests/WorkingPoint.Server.Dashboard.Tests --no-build --filter LabScreenshots -nologo --logger "console;verbosity=normal"
+fi

@@ -180,12 +180,12 @@ public class IngestBenchmarks
         }
     }
 
-    private static string? ServerConnectionString() =>
+    internal static string? ServerConnectionString() =>
         Environment.GetEnvironmentVariable("WPT_BENCH_POSTGRES") is { Length: > 0 } bench ? bench
         : Environment.GetEnvironmentVariable("WPT_TEST_POSTGRES") is { Length: > 0 } test ? test
         : null;
 
-    private static void Admin(string server, string sql)
+    internal static void Admin(string server, string sql)
     {
         using var connection = new NpgsqlConnection(server);
         connection.Open();

@@ -12,7 +12,7 @@ namespace WorkingPoint.Lab.Postgres;
 internal sealed class PostgresDatabase : IAsyncDisposable
 {
     /// <summary>The schema version this code writes; <see cref="Migrations"/>[v-1] takes a database from v-1 to v.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     // Any constant works as long as every wpt uses the same one: it serialises migrations of one database across servers.
     private const long MigrationLockKey = 0x7770745F6C6162; // "wpt_lab"
@@ -102,6 +102,14 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             device_id text,
             created_at timestamptz NOT NULL DEFAULT now(),
             revoked_at timestamptz);
+        """),
+
+        // The newest result per kind and subject (the dashboard's matrix), read by skipping from subject to subject (PostgresResultStore.
+        // LatestPerSubjectAsync): nullable subject fields as 'v' || value, or 'n' for null, so a row comparison orders every subject.
+        ("an index for the newest result per subject",
+        """
+        CREATE INDEX results_latest_per_subject ON results (kind, device, (coalesce('v' || platform, 'n')), (coalesce('v' || model, 'n')),
+            (coalesce('v' || weights, 'n')), (coalesce('v' || runtime, 'n')), (coalesce('v' || unit, 'n')), started_ticks DESC, id DESC) INCLUDE (status);
         """),
     ];
 

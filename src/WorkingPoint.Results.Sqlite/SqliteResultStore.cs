@@ -399,7 +399,30 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     {
         ArgumentNullException.ThrowIfNull(query);
         var (where, parameters) = Filter(query, withCursor: true);
-        return Guard(() => Query(where, parameters, Math.Max(0, query.Limit)));
+        return Guard(() => Query(where, parameters, Math.Max(0, query.Limit), query.WithSamples));
+    }
+
+    /// <summary>
+    /// The newest record of each kind and subject among those matching the query (its limit and cursor ignored), newest first: one
+    /// query, a window numbering each subject's records newest (start time, then id) first, as <see cref="IResultStore.LatestPerSubjectAsync"/>'s
+    /// default implementation picks them. The window sorts only the subject columns and ids (sorting whole rows took seconds at 100,000);
+    /// the chosen rows are read after.
+    /// </summary>
+    public IReadOnlyList<StoredMeasurement> LatestPerSubject(ResultQuery query)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        var (where, parameters) = Filter(query, withCursor: false);
+        return Guard(() => Read(
+            $"""
+            SELECT {RowColumns} FROM measurements WHERE id IN (
+                SELECT id FROM (
+                    SELECT id, row_number() OVER (PARTITION BY kind, device, platform, model, weights, runtime, unit ORDER BY started_at DESC, id DESC) AS newest_first
+                    FROM measurements {where})
+                WHERE newest_first = 1)
+            ORDER BY started_at DESC, id DESC;
+            """,
+            parameters,
+            query.WithSamples));
     }
 
     /// <summary>How many records match the query's filters (its limit and cursor ignored).</summary>
@@ -483,6 +506,9 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
 
     Task<IReadOnlyList<StoredMeasurement>> IResultStore.QueryAsync(ResultQuery query, CancellationToken cancellationToken) =>
         Task.FromResult(Query(query));
+
+    Task<IReadOnlyList<StoredMeasurement>> IResultStore.LatestPerSubjectAsync(ResultQuery query, CancellationToken cancellationToken) =>
+        Task.FromResult(LatestPerSubject(query));
 
     Task<long> IResultStore.CountAsync(ResultQuery query, CancellationToken cancellationToken) => Task.FromResult(Count(query));
 
@@ -624,17 +650,22 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
 
     private int UserVersion() => Convert.ToInt32(Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture);
 
-    private List<StoredMeasurement> Query(string where, IReadOnlyList<(string Name, object Value)> parameters, int limit, bool withSamples = true, bool ordered = true)
+    private const string RowColumns = "id, kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256, verdict_json, manifest_json, device, platform, model, weights, runtime, unit, idempotency_key";
+
+    private List<StoredMeasurement> Query(string where, IReadOnlyList<(string Name, object Value)> parameters, int limit, bool withSamples = true, bool ordered = true) =>
+        Read($"SELECT {RowColumns} FROM measurements {where}{(ordered ? " ORDER BY started_at DESC, id DESC" : string.Empty)} LIMIT $limit;", [.. parameters, ("$limit", limit)], withSamples);
+
+    /// <summary>The rows <paramref name="sql"/> selects (<see cref="RowColumns"/>, in its order) with their metrics and, when asked, their samples: three queries however many rows.</summary>
+    private List<StoredMeasurement> Read(string sql, IReadOnlyList<(string Name, object Value)> parameters, bool withSamples)
     {
         var rows = new List<(long Id, MeasurementRecord Record, string? WptVersion, string? WptCommit, string? CatalogSha256)>();
-        using (var select = Command($"SELECT id, kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256, verdict_json, manifest_json, device, platform, model, weights, runtime, unit, idempotency_key FROM measurements {where}{(ordered ? " ORDER BY started_at DESC, id DESC" : string.Empty)} LIMIT $limit;"))
+        using (var select = Command(sql))
         {
             foreach (var (name, value) in parameters)
             {
                 select.Parameters.AddWithValue(name, value);
             }
 
-            select.Parameters.AddWithValue("$limit", limit);
             using var reader = select.ExecuteReader();
             while (reader.Read())
             {
@@ -672,7 +703,15 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             }
         }
 
-        return rows.Select(r => new StoredMeasurement(r.Id, r.Record with { Metrics = MetricsOf(r.Id), Samples = withSamples ? SamplesOf(r.Id) : [] }) { WptVersion = r.WptVersion, WptCommit = r.WptCommit, CatalogSha256 = r.CatalogSha256 }).ToList();
+        if (rows.Count == 0)
+        {
+            return [];
+        }
+
+        var ids = JsonSerializer.Serialize(rows.Select(r => r.Id), Json);
+        var metrics = MetricsOf(ids);
+        var samples = withSamples ? SamplesOf(ids) : [];
+        return rows.Select(r => new StoredMeasurement(r.Id, r.Record with { Metrics = metrics.GetValueOrDefault(r.Id) ?? [], Samples = samples.GetValueOrDefault(r.Id) ?? [] }) { WptVersion = r.WptVersion, WptCommit = r.WptCommit, CatalogSha256 = r.CatalogSha256 }).ToList();
     }
 
     private RunStatus StatusOf(long id, string text) =>
@@ -685,32 +724,44 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             ? kind
             : throw new ResultStoreException($"{Path}: result {id} is of kind '{text}', which this wpt does not know; upgrade wpt, or pass --db PATH to use another database.");
 
-    private List<Metric> MetricsOf(long id)
+    // The ids as one JSON array parameter (json_each): one query for any number of records, never one per record.
+    private Dictionary<long, List<Metric>> MetricsOf(string idsJson)
     {
-        using var select = Command("SELECT name, value, unit FROM metrics WHERE measurement_id = $id ORDER BY ordinal;");
-        select.Parameters.AddWithValue("$id", id);
+        using var select = Command("SELECT measurement_id, name, value, unit FROM metrics WHERE measurement_id IN (SELECT value FROM json_each($ids)) ORDER BY measurement_id, ordinal;");
+        select.Parameters.AddWithValue("$ids", idsJson);
         using var reader = select.ExecuteReader();
-        var metrics = new List<Metric>();
+        var metrics = new Dictionary<long, List<Metric>>();
         while (reader.Read())
         {
-            metrics.Add(new Metric(reader.GetString(0), reader.GetDouble(1), reader.GetString(2)));
+            ListOf(metrics, reader.GetInt64(0)).Add(new Metric(reader.GetString(1), reader.GetDouble(2), reader.GetString(3)));
         }
 
         return metrics;
     }
 
-    private List<SampleSeries> SamplesOf(long id)
+    private Dictionary<long, List<SampleSeries>> SamplesOf(string idsJson)
     {
-        using var select = Command("SELECT name, unit, values_le_f64, seconds_le_f64 FROM samples WHERE measurement_id = $id ORDER BY ordinal;");
-        select.Parameters.AddWithValue("$id", id);
+        using var select = Command("SELECT measurement_id, name, unit, values_le_f64, seconds_le_f64 FROM samples WHERE measurement_id IN (SELECT value FROM json_each($ids)) ORDER BY measurement_id, ordinal;");
+        select.Parameters.AddWithValue("$ids", idsJson);
         using var reader = select.ExecuteReader();
-        var series = new List<SampleSeries>();
+        var series = new Dictionary<long, List<SampleSeries>>();
         while (reader.Read())
         {
-            series.Add(new SampleSeries(reader.GetString(0), reader.GetString(1), ResultStorage.Unpack((byte[])reader[2]), reader.IsDBNull(3) ? null : ResultStorage.Unpack((byte[])reader[3])));
+            ListOf(series, reader.GetInt64(0)).Add(new SampleSeries(reader.GetString(1), reader.GetString(2), ResultStorage.Unpack((byte[])reader[3]), reader.IsDBNull(4) ? null : ResultStorage.Unpack((byte[])reader[4])));
         }
 
         return series;
+    }
+
+    private static List<T> ListOf<T>(Dictionary<long, List<T>> lists, long id)
+    {
+        if (!lists.TryGetValue(id, out var list))
+        {
+            list = [];
+            lists[id] = list;
+        }
+
+        return list;
     }
 
     private SqliteCommand Command(string sql)

@@ -156,7 +156,8 @@ public readonly record struct SaveOutcome(long Id, bool Created);
 /// <summary>
 /// A filter over stored results; every field that is set must match (subject fields exactly, case-sensitive). Results come newest
 /// first (by start time, then id); <see cref="BeforeId"/> pages on from the last id of the previous page: the records after it in that
-/// order, so results stored late (an import, a push of old runs) are neither skipped nor repeated.
+/// order, so results stored late (an import, a push of old runs) are neither skipped nor repeated. <see cref="WithSamples"/> false
+/// leaves the raw samples out of what is read (a list or a matrix shows metrics only; samples are most of a record's bytes).
 /// </summary>
 public sealed record ResultQuery(
     MeasurementKind? Kind = null,
@@ -169,7 +170,8 @@ public sealed record ResultQuery(
     DateTimeOffset? Since = null,
     RunStatus? Status = null,
     int Limit = 100,
-    long? BeforeId = null)
+    long? BeforeId = null,
+    bool WithSamples = true)
 {
     public static readonly ResultQuery All = new(Limit: int.MaxValue);
 

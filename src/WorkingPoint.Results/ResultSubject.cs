@@ -12,7 +12,10 @@ namespace WorkingPoint.Results;
 /// <param name="Unit">The compute unit or execution provider ("cpu", "cuda", …); null when the run does not say.</param>
 public sealed record ResultSubject(string Device, string? Platform, string? Model, string? Weights, string? Runtime, string? Unit)
 {
-    /// <summary>The subject a record states by itself: its machine's host name, its model and what its parameters say about weights, runtime and unit.</summary>
+    /// <summary>The parameter a run of a catalog model (synthesized or exported with random weights) records its catalog id in: the subject's model, where the record's model name describes the file.</summary>
+    public const string CatalogModelParameter = "catalog-model";
+
+    /// <summary>The subject a record states by itself: its machine's host name, its model (the catalog id when the run names one) and what its parameters say about weights, runtime and unit.</summary>
     public static ResultSubject Of(MeasurementRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -28,7 +31,7 @@ public sealed record ResultSubject(string Device, string? Platform, string? Mode
         return new ResultSubject(
             record.Platform.Hostname,
             parameters.GetValueOrDefault("platform"),
-            record.ModelName,
+            parameters.GetValueOrDefault(CatalogModelParameter) ?? record.ModelName,
             parameters.GetValueOrDefault("weights") ?? parameters.GetValueOrDefault("llm-weights"),
             runtime,
             unit);

@@ -78,6 +78,11 @@ public sealed record LlmMeasurement(LlmBenchResult Result, TelemetryCapture Tele
                 ["synthetic"] = model.Synthesized ? "true" : "false",
                 ["cpu-features"] = LlamaCppModel.SystemInfo,
             };
+            if (model.CatalogId is { } catalogId)
+            {
+                parameters[ResultSubject.CatalogModelParameter] = catalogId;
+            }
+
             foreach (var (key, value) in extraParameters ?? new Dictionary<string, string>())
             {
                 parameters[key] = value;

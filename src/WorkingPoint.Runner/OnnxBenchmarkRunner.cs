@@ -229,6 +229,11 @@ public sealed class OnnxBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog) : 
             parameters["quick"] = "true";
         }
 
+        if (model.CatalogId is { } catalogId)
+        {
+            parameters[ResultSubject.CatalogModelParameter] = catalogId;
+        }
+
         var metrics = Metrics(run).ToList();
         var steady = SteadySeconds(result);
         metrics.Add(new Metric("cold.process-to-first-result", coldStart.ProcessToFirstResultSeconds, "s"));

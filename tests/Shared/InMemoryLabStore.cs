@@ -223,7 +223,7 @@ internal sealed class InMemoryLabStore : ILabStore, IResultStore
             var cursor = query.BeforeId is { } before ? _results.FirstOrDefault(r => r.Id == before) : null;
             return Task.FromResult<IReadOnlyList<StoredMeasurement>>([.. Matching(query)
                 .Where(r => query.BeforeId is null || (cursor is not null && (r.Record.StartedAt < cursor.Record.StartedAt || (r.Record.StartedAt == cursor.Record.StartedAt && r.Id < cursor.Id))))
-                .OrderByDescending(r => r.Record.StartedAt).ThenByDescending(r => r.Id).Take(query.Limit)]);
+                .OrderByDescending(r => r.Record.StartedAt).ThenByDescending(r => r.Id).Take(query.Limit).Select(r => Shown(r, query))]);
         }
     }
 
@@ -239,7 +239,7 @@ internal sealed class InMemoryLabStore : ILabStore, IResultStore
     {
         lock (_lock)
         {
-            return Task.FromResult(IResultStore.LatestPerSubject(Matching(query)));
+            return Task.FromResult<IReadOnlyList<StoredMeasurement>>([.. IResultStore.LatestPerSubject(Matching(query)).Select(r => Shown(r, query))]);
         }
     }
 
@@ -260,6 +260,10 @@ internal sealed class InMemoryLabStore : ILabStore, IResultStore
             return Task.FromResult(changed);
         }
     }
+
+    /// <summary>The record as a query reads it: without its samples when the query leaves them out, as the SQL stores do.</summary>
+    private static StoredMeasurement Shown(StoredMeasurement stored, ResultQuery query) =>
+        query.WithSamples ? stored : stored with { Record = stored.Record with { Samples = [] } };
 
     private IEnumerable<StoredMeasurement> Matching(ResultQuery query) => _results.Where(r =>
     {

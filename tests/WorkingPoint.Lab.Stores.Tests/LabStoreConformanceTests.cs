@@ -196,6 +196,65 @@ public abstract class LabStoreConformanceTests : IAsyncLifetime
     }
 
     [SkippableFact]
+    public async Task The_newest_result_per_subject_is_what_the_default_implementation_picks_ties_going_to_the_later_id()
+    {
+        var results = (await Store()).Results;
+        var n = 0;
+        async Task Save(MeasurementRecord record) => await results.SaveAsync(record with { IdempotencyKey = $"key-{n++}" });
+
+        await Save(Record(0, device: "orin-1", model: "yolov8n"));
+        await Save(Record(5, device: "orin-1", model: "yolov8n"));
+        await Save(Record(3, device: "orin-1", model: "yolov8n")); // stored later, started earlier: not the newest
+        await Save(Record(7, device: "orin-1", model: "yolov8n", platform: "jetson-orin-nano-8gb")); // a platform makes another subject
+        await Save(Record(7, device: "orin-1", model: "yolov8n", platform: "jetson-orin-nano-8gb")); // same start: the later id wins
+        await Save(Record(2, device: "orin-1", model: "yolov8n", weights: "int8"));
+        await Save(Record(2, device: "orin-1", model: "yolov8n", unit: "cuda"));
+        await Save(Record(4, device: "orin-1", model: "yolov8n", kind: MeasurementKind.Llm)); // another kind, same subject fields otherwise
+        await Save(Record(9, device: "pi-5", model: "llama-3.2-1b", kind: MeasurementKind.Llm, weights: "q4_0") with { Status = RunStatus.Interrupted });
+        await Save(Record(8, device: "pi-5", model: "llama-3.2-1b", kind: MeasurementKind.Llm, weights: "q4_0"));
+        await Save(Record(6, device: "pi-5") with { Subject = new ResultSubject("pi-5", null, null, null, null, null) });
+        await Save(Record(6, device: "pi-5") with { Subject = new ResultSubject("pi-5", null, null, null, null, null) });
+        await Save(Record(1, device: "pi-5") with { Subject = new ResultSubject("pi-5", null, null, null, null, null), Kind = MeasurementKind.Roofline });
+
+        foreach (var query in new[] { ResultQuery.All, new ResultQuery(Status: RunStatus.Complete), new ResultQuery(Device: "pi-5"), new ResultQuery(Kind: MeasurementKind.Llm, Limit: 1, BeforeId: 2), new ResultQuery(Model: "none") })
+        {
+            var expected = IResultStore.LatestPerSubject(await results.QueryAsync(query with { Limit = int.MaxValue, BeforeId = null }));
+            var latest = await results.LatestPerSubjectAsync(query);
+
+            Assert.Equal(expected.Select(r => r.Id), latest.Select(r => r.Id));
+            Assert.Equal(expected.Select(r => (r.Record.Subject, r.Record.Kind, r.Record.StartedAt)), latest.Select(r => (r.Record.Subject, r.Record.Kind, r.Record.StartedAt)));
+            Assert.Equal(expected.Select(r => string.Join(";", r.Record.Metrics)), latest.Select(r => string.Join(";", r.Record.Metrics)));
+            Assert.Equal(expected.Select(r => r.Record.Samples.Count), latest.Select(r => r.Record.Samples.Count));
+        }
+
+        var all = await results.LatestPerSubjectAsync(ResultQuery.All);
+        Assert.Equal(8, all.Count);
+        Assert.Equal(5, all.Single(r => r.Record.Subject.Platform is null && r.Record.Kind == MeasurementKind.Onnx && r.Record.Subject.Device == "orin-1" && r.Record.Subject.Weights == "fp32" && r.Record.Subject.Unit == "cpu").Record.StartedAt.Minute);
+        Assert.Equal(5, all.Single(r => r.Record.Subject.Platform == "jetson-orin-nano-8gb").Id);
+        Assert.Equal(12, all.Single(r => r.Record.Subject.Model is null && r.Record.Kind == MeasurementKind.Onnx).Id);
+        Assert.Equal(8, (await results.LatestPerSubjectAsync(new ResultQuery(Status: RunStatus.Complete, Device: "pi-5", Kind: MeasurementKind.Llm))).Single().Record.StartedAt.Minute);
+    }
+
+    [SkippableFact]
+    public async Task A_query_without_samples_reads_every_field_and_metric_but_no_samples()
+    {
+        var results = (await Store()).Results;
+        await results.SaveAsync(Record(0));
+        await results.SaveAsync(Record(1, device: "orin-2"));
+
+        foreach (var found in new[] { await results.QueryAsync(new ResultQuery(WithSamples: false)), await results.LatestPerSubjectAsync(new ResultQuery(WithSamples: false)) })
+        {
+            Assert.Equal(2, found.Count);
+            Assert.All(found, r => Assert.Empty(r.Record.Samples));
+            Assert.All(found, r => Assert.Equal(Record(r.Record.StartedAt.Minute).Metrics, r.Record.Metrics));
+            Assert.Equal(new[] { "orin-2", "orin-1" }, found.Select(r => r.Record.Subject.Device));
+        }
+
+        Assert.All(await results.QueryAsync(ResultQuery.All), r => Assert.Equal(2, r.Record.Samples.Count));
+        Assert.All(await results.LatestPerSubjectAsync(ResultQuery.All), r => Assert.Equal(2, r.Record.Samples.Count));
+    }
+
+    [SkippableFact]
     public async Task Setting_a_group_status_changes_every_record_of_that_run_and_no_other()
     {
         var results = (await Store()).Results;

@@ -82,6 +82,31 @@ public sealed class PostgresLabStoreTests : LabStoreConformanceTests
     }
 
     [SkippableFact]
+    public async Task A_version_1_database_gains_the_latest_per_subject_index_and_keeps_its_results()
+    {
+        _database = await TestPostgres.CreateAsync();
+        await using (var first = await PostgresLabStore.OpenAsync(_database.ConnectionString, Writer))
+        {
+            await first.Results.SaveAsync(Record(0));
+        }
+
+        await using var connection = new NpgsqlConnection(_database.ConnectionString);
+        await connection.OpenAsync();
+
+        // Take it back to what a version 1 wpt left: no index, version 1 recorded.
+        await using (var back = new NpgsqlCommand("DROP INDEX results_latest_per_subject; DELETE FROM wpt_schema_migrations WHERE version > 1;", connection))
+        {
+            await back.ExecuteNonQueryAsync();
+        }
+
+        await using var store = await PostgresLabStore.OpenAsync(_database.ConnectionString, Writer);
+        Assert.Equal(2, await store.OpenSchemaVersionAsync());
+        Assert.Single(await store.Results.LatestPerSubjectAsync(ResultQuery.All));
+        await using var index = new NpgsqlCommand("SELECT count(*) FROM pg_indexes WHERE indexname = 'results_latest_per_subject';", connection);
+        Assert.Equal(1L, await index.ExecuteScalarAsync());
+    }
+
+    [SkippableFact]
     public async Task A_database_with_a_newer_schema_is_refused_with_one_line()
     {
         _database = await TestPostgres.CreateAsync();
@@ -94,7 +119,7 @@ public sealed class PostgresLabStoreTests : LabStoreConformanceTests
         }
 
         var error = await Assert.ThrowsAsync<ResultStoreException>(() => PostgresLabStore.OpenAsync(_database.ConnectionString, Writer));
-        Assert.Contains("lab schema version 99, newer than this wpt understands (1); upgrade wpt", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"lab schema version 99, newer than this wpt understands ({PostgresLabStore.SchemaVersion}); upgrade wpt", error.Message, StringComparison.Ordinal);
         Assert.Contains(_database.Name, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
     }

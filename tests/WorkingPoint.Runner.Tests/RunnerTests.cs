@@ -67,12 +67,27 @@ public sealed class RunnerTests : IDisposable
         }
 
         Assert.Equal(("single-stream", "true", "1"), (record.Parameters["scenario"], record.Parameters["quick"], record.Parameters["threads"]));
+        Assert.False(record.Parameters.ContainsKey(ResultSubject.CatalogModelParameter)); // a user's file is its own subject
         Assert.Equal(Validity.Invalid, record.Verdict!.Validity); // a quick run is judged by the full rules it falls short of
         Assert.StartsWith("wpt job '{\"kind\":\"onnx\"", record.Manifest!.CommandLine); // a job from elsewhere records itself
         Assert.True(sink.Opened && sink.Started);
         Assert.Equal(["single-stream"], progress.Phases);
         Assert.NotEmpty(outcome.Inputs);
         Assert.NotEmpty(outcome.Runs[0].Result.Queries);
+    }
+
+    [Fact]
+    public void A_catalog_network_exported_with_random_weights_is_the_subjects_model_by_its_catalog_id()
+    {
+        var job = Job(BenchmarkJobKind.Onnx, "mobilenet-v2", null, ("input", "64x64"), ("quick", "true"), ("threads", "1"));
+        var sink = new CollectingResultSink();
+
+        _runners.Run(job, new RecordingProgress(), sink, CancellationToken.None);
+
+        var record = Assert.Single(sink.Records);
+        Assert.Equal("mobilenet-v2 @ 64x64 (generated, random weights)", record.ModelName);
+        Assert.Equal("mobilenet-v2", record.Parameters[ResultSubject.CatalogModelParameter]);
+        Assert.Equal("mobilenet-v2", record.Subject.Model); // what the lab's matrix places it under and predicts
     }
 
     [Fact]

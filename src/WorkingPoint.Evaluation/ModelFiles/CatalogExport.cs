@@ -23,7 +23,7 @@ public static class CatalogExport
         }
 
         // The exported model has fixed dimensions; the shapes have been used up.
-        return new ModelFile(path, $"{model.Id} @ {w}x{h} (generated, random weights)", InputShapes.None);
+        return new ModelFile(path, $"{model.Id} @ {w}x{h} (generated, random weights)", InputShapes.None, model.Id);
     }
 
     /// <summary>Width and height from a bare --input (e.g. 1280x720) or a full 1x3xHxW shape; the model's reference size otherwise.</summary>

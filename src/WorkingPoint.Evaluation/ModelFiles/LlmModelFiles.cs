@@ -9,7 +9,8 @@ using WorkingPoint.Results;
 namespace WorkingPoint.Evaluation.ModelFiles;
 
 /// <summary>An LLM to run: the GGUF file, what to call it, and the model as the analytic model sees it.</summary>
-public sealed record LlmModelFile(string Path, string DisplayName, GgufModel Model, bool Synthesized);
+/// <param name="CatalogId">The catalog LLM it was synthesized from; null for a user's file.</param>
+public sealed record LlmModelFile(string Path, string DisplayName, GgufModel Model, bool Synthesized, string? CatalogId = null);
 
 /// <summary>
 /// GGUF files for the LLM commands: a user's file as given, or a catalog architecture synthesized with random weights into a
@@ -45,7 +46,7 @@ public static class LlmModelFiles
 
         var format = weights is null ? WeightFormat.Q4_0 : WeightFormat.Parse(weights);
         var path = Synthesize(show, isConfig ? ConfigCacheKey(llm.Architecture) : llm.Architecture, format, contextTokens);
-        return new LlmModelFile(path, $"{llm.Id} {format.Id} (synthetic, random weights)", GgufModels.Load(path), Synthesized: true);
+        return new LlmModelFile(path, $"{llm.Id} {format.Id} (synthetic, random weights)", GgufModels.Load(path), Synthesized: true, isConfig ? null : llm.Id);
     }
 
     /// <summary>

@@ -5,7 +5,8 @@ using WorkingPoint.Core.Workloads;
 namespace WorkingPoint.Evaluation.ModelFiles;
 
 /// <summary>A model to run: the file, what to call it, and the input shapes to run it at.</summary>
-public sealed record ModelFile(string Path, string DisplayName, InputShapes Shapes);
+/// <param name="CatalogId">The catalog network it was exported from; null for a user's file.</param>
+public sealed record ModelFile(string Path, string DisplayName, InputShapes Shapes, string? CatalogId = null);
 
 public static class ModelFiles
 {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core;
+using WorkingPoint.Core.Hardware;
 using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Evaluation;
@@ -21,9 +22,16 @@ internal sealed record PredictedFigure(double? Value, string Unit, string? Why);
 /// cached by platform, model and weights: the catalog does not change while the server runs, and the matrix asks for the same
 /// cells on every visit.
 /// </summary>
-internal sealed class LabFigures(Catalog.Catalog catalog)
+internal sealed partial class LabFigures(Catalog.Catalog catalog)
 {
     private readonly ConcurrentDictionary<(string Platform, string Model, string? Weights, MeasurementKind Kind), PredictedFigure> _predictions = new();
+    private readonly ConcurrentDictionary<(long Roofline, string Model, string? Weights, MeasurementKind Kind), PredictedFigure> _onMeasuredDevices = new();
+
+    /// <summary>
+    /// Whether a result's subject names a catalog platform the server can predict for: not when it names none, nor when it names
+    /// <c>host</c>, which means the machine that measured (a lab agent on unknown hardware), not the server's own host.
+    /// </summary>
+    public static bool NamesCatalogPlatform(ResultSubject subject) => subject.Platform is { } platform && platform != HostPlatform.Id;
 
     /// <summary>The one figure a list shows for a result: its scenario's headline, a decode rate, or the DRAM bandwidth.</summary>
     public static Metric? Headline(MeasurementRecord record)
@@ -71,6 +79,85 @@ internal sealed class LabFigures(Catalog.Catalog catalog)
     public PredictedFigure Predicted(string platformId, string modelId, string? weights, MeasurementKind kind) =>
         _predictions.GetOrAdd((platformId, modelId, weights, kind), key => Predict(key.Platform, key.Model, key.Weights, key.Kind));
 
+    /// <summary>
+    /// The prediction for a result of a device that names no catalog platform, on the device as its own roofline result measured it
+    /// (the <c>host</c> description <c>wpt measure roofline</c> writes on that machine, rebuilt from the uploaded figures), or why there is none.
+    /// </summary>
+    public PredictedFigure PredictedOnMeasured(MeasurementRecord record, StoredMeasurement roofline)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        ArgumentNullException.ThrowIfNull(roofline);
+        if (record.Kind is not (MeasurementKind.Llm or MeasurementKind.Onnx) || record.Subject.Model is null)
+        {
+            return Predicted(record);
+        }
+
+        return _onMeasuredDevices.GetOrAdd((roofline.Id, record.Subject.Model, record.Subject.Weights, record.Kind), key =>
+            MeasuredPlatform(roofline) is { } platform
+                ? Predict(platform, key.Model, key.Weights, key.Kind)
+                : new PredictedFigure(null, string.Empty, $"roofline result #{roofline.Id} lacks a figure a platform needs (DRAM triad, fp32 and int8 peaks, last-level cache)"));
+    }
+
+    /// <summary>The device as its roofline result measured it, as the host platform description that run wrote on the device; null when a figure is missing.</summary>
+    internal Platform? MeasuredPlatform(StoredMeasurement roofline)
+    {
+        var record = roofline.Record;
+        double? Metric(string name) => record.Metrics.FirstOrDefault(m => m.Name == name)?.Value;
+
+        // The last-level cache: the deepest "lN.triad" figure, its size from the caches parameter ("L1d 48 KiB ×8, L2 1.25 MiB ×4, L3 12 MiB ×1").
+        var lastLevel = record.Metrics.Select(m => CacheTriad().Match(m.Name)).Where(m => m.Success).MaxBy(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        var cacheMiB = lastLevel is null ? null : CacheMiB(record.Parameters.GetValueOrDefault("caches"), "L" + lastLevel.Groups[1].Value);
+        if (Metric("dram.triad") is not { } dram || Metric("peak.fp32") is not { } fp32Gflops || Metric("peak.int8") is not { } int8Gops
+            || lastLevel is null || Metric(lastLevel.Value) is not { } cacheTriad || cacheMiB is not { } mib)
+        {
+            return null;
+        }
+
+        var figures = new HostFigures(
+            record.Platform.CpuModel,
+            record.Platform.LogicalCores,
+            fp32Gflops / 1000,
+            record.Parameters.GetValueOrDefault("fp32-path") ?? "measured",
+            int8Gops / 1000,
+            record.Parameters.GetValueOrDefault("int8-path") ?? "measured",
+            mib,
+            cacheTriad,
+            dram,
+            record.Platform.MemoryBytes > 0 ? record.Platform.MemoryBytes / (1024.0 * 1024 * 1024) : null,
+            record.StartedAt);
+        try
+        {
+            return catalog.WithRuntimes(PlatformYaml.Parse($"roofline result #{roofline.Id}", HostPlatform.Yaml(figures)));
+        }
+        catch (WorkingPointException)
+        {
+            return null; // a figure out of range (a damaged upload): no prediction rather than a broken page
+        }
+    }
+
+    /// <summary>The size of one cache level, all instances, from the roofline's caches parameter; null when it does not say.</summary>
+    private static double? CacheMiB(string? caches, string level)
+    {
+        foreach (var entry in (caches ?? string.Empty).Split(',', StringSplitOptions.TrimEntries))
+        {
+            var match = CacheEntry().Match(entry);
+            if (match.Success && match.Groups[1].Value.StartsWith(level, StringComparison.Ordinal)
+                && double.TryParse(match.Groups[2].Value.Replace(',', '.'), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var size))
+            {
+                var mib = match.Groups[3].Value switch { "KiB" => size / 1024, "MiB" => size, _ => size * 1024 };
+                return mib * int.Parse(match.Groups[4].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        return null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^l(\d+)\.triad$")]
+    private static partial System.Text.RegularExpressions.Regex CacheTriad();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(L\d+\w*) ([\d.,]+) (KiB|MiB|GiB) ×(\d+)")]
+    private static partial System.Text.RegularExpressions.Regex CacheEntry();
+
     /// <summary>Measured ÷ predicted − 1, in percent: positive is faster than predicted for a rate, slower for a latency.</summary>
     public static double? ErrorPercent(ComparableFigure? measured, PredictedFigure predicted) =>
         measured is not null && predicted.Value is { } p && p > 0 ? ((measured.Value / p) - 1) * 100 : null;
@@ -84,13 +171,17 @@ internal sealed class LabFigures(Catalog.Catalog catalog)
         _ => "err-poor",
     };
 
-    private PredictedFigure Predict(string platformId, string modelId, string? weights, MeasurementKind kind)
+    private PredictedFigure Predict(string platformId, string modelId, string? weights, MeasurementKind kind) =>
+        catalog.Platforms.FirstOrDefault(p => p.Id == platformId) is { } platform
+            ? Predict(platform, modelId, weights, kind)
+            : new PredictedFigure(null, string.Empty, $"'{platformId}' is not a catalog platform");
+
+    private PredictedFigure Predict(Platform platform, string modelId, string? weights, MeasurementKind kind)
     {
-        var platform = catalog.Platforms.FirstOrDefault(p => p.Id == platformId);
         var model = catalog.Models.FirstOrDefault(m => m.Id == modelId);
-        if (platform is null || model is null)
+        if (model is null)
         {
-            return new PredictedFigure(null, string.Empty, platform is null ? $"'{platformId}' is not a catalog platform" : $"'{modelId}' is not a catalog model");
+            return new PredictedFigure(null, string.Empty, $"'{modelId}' is not a catalog model");
         }
 
         if ((kind == MeasurementKind.Llm) != (model is LlmCatalogModel))

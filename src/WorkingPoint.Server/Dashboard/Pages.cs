@@ -61,7 +61,7 @@ internal sealed partial class Pages(ILabStore store, DashboardOptions options)
         var rows = new List<IReadOnlyList<string>>();
         foreach (var d in devices)
         {
-            var found = await store.Results.QueryAsync(new ResultQuery(Kind: MeasurementKind.Roofline, Device: d.Id, Limit: 1), cancellationToken).ConfigureAwait(false);
+            var found = await store.Results.QueryAsync(new ResultQuery(Kind: MeasurementKind.Roofline, Device: d.Id, Limit: 1, WithSamples: false), cancellationToken).ConfigureAwait(false);
             var roofline = found.Count > 0 ? found[0] : null;
             if (roofline is not null)
             {
@@ -169,8 +169,8 @@ internal sealed partial class Pages(ILabStore store, DashboardOptions options)
             before = id;
         }
 
-        // One more than a page: whether there is an older page, without counting.
-        var filter = new ResultQuery(Kind: kind, Device: Text("device"), Platform: Text("platform"), Model: Text("model"), Runtime: Text("runtime"), Limit: options.ResultsPageSize + 1, BeforeId: before);
+        // One more than a page: whether there is an older page, without counting. The list shows metrics only, so no samples are read.
+        var filter = new ResultQuery(Kind: kind, Device: Text("device"), Platform: Text("platform"), Model: Text("model"), Runtime: Text("runtime"), Limit: options.ResultsPageSize + 1, BeforeId: before, WithSamples: false);
         var fetched = await store.Results.QueryAsync(filter, cancellationToken).ConfigureAwait(false);
         var page = fetched.Take(options.ResultsPageSize).ToArray();
         var total = await store.Results.CountAsync(filter, cancellationToken).ConfigureAwait(false);
@@ -385,7 +385,7 @@ internal sealed partial class Pages(ILabStore store, DashboardOptions options)
         var latest = await LatestMeasuredAsync(cancellationToken).ConfigureAwait(false);
         var h = new Html();
         h.Heading("Predicted against measured");
-        h.Paragraph("Each cell: the newest complete result for the platform and model (LLMs: decode tok/s; networks: latency p50 ms), the catalog's analytic prediction for the same weights, and the error (measured ÷ predicted − 1). — where there is no prediction; hover for why.", "note");
+        h.Paragraph("Each cell: the newest complete result for the platform and model (LLMs: decode tok/s; networks: latency p50 ms), the catalog's analytic prediction for the same weights, and the error (measured ÷ predicted − 1). A device that names no catalog platform (an agent on unknown hardware) gets a row of its own, predicted on its newest measured roofline. — where there is no prediction; hover for why.", "note");
         h.Raw("<p class=\"legend\"><span class=\"err-good\">within 15 %</span> <span class=\"err-fair\">within 35 %</span> <span class=\"err-poor\">beyond 35 %</span> <span class=\"err-none\">no prediction</span></p>\n");
         if (latest.Count == 0)
         {
@@ -407,14 +407,17 @@ internal sealed partial class Pages(ILabStore store, DashboardOptions options)
             h.Raw("<tr><th>").Text(p).Raw("</th>");
             foreach (var m in models)
             {
-                if (!latest.TryGetValue((p, m), out var result))
+                if (!latest.TryGetValue((p, m), out var cell))
                 {
                     h.Raw("<td class=\"empty\"></td>");
                     continue;
                 }
 
+                var (result, deviceRoofline) = cell;
                 var measured = LabFigures.Comparable(result.Record)!;
-                var predicted = _figures.Predicted(result.Record);
+                var predicted = LabFigures.NamesCatalogPlatform(result.Record.Subject) ? _figures.Predicted(result.Record)
+                    : deviceRoofline is not null ? _figures.PredictedOnMeasured(result.Record, deviceRoofline)
+                    : new PredictedFigure(null, string.Empty, "the device names no catalog platform and has no roofline result to predict on; queue one (wpt jobs submit roofline --device ID --param quick=true)");
                 var error = LabFigures.ErrorPercent(measured, predicted);
                 var why = predicted.Why is null ? string.Empty : $" title=\"{E(predicted.Why)}\"";
                 h.Raw($"<td class=\"cell {LabFigures.ErrorClass(error)}\"{why}>")
@@ -489,7 +492,7 @@ internal sealed partial class Pages(ILabStore store, DashboardOptions options)
                 var outcome = e.Workloads.FirstOrDefault(o => o.Id == w.Id);
                 var frames = w.Arrival == ArrivalKind.Frames;
                 cells.Add(outcome is null ? "—" : frames ? E($"{N(outcome.LatencyAloneMs)} ms") : E($"{N(outcome.RateAlone)} {outcome.RateUnit}"));
-                if (latest.TryGetValue((e.Platform.Id, w.Model.Id), out var measured) && LabFigures.Comparable(measured.Record) is { } figure)
+                if (latest.TryGetValue((e.Platform.Id, w.Model.Id), out var cell) && cell.Result is var measured && LabFigures.Comparable(measured.Record) is { } figure)
                 {
                     var predictedValue = outcome is null ? (double?)null : frames ? outcome.LatencyAloneMs : outcome.RateAlone;
                     var error = predictedValue is { } pv && pv > 0 ? ((figure.Value / pv) - 1) * 100 : (double?)null;
@@ -514,18 +517,37 @@ internal sealed partial class Pages(ILabStore store, DashboardOptions options)
 
     /// <summary>
     /// The newest complete LLM or network result per catalog platform and model, from one grouped query: what the matrix and the
-    /// use cases compare with their predictions. A result whose device names no platform cannot be placed and is left out.
+    /// use cases compare with their predictions. A result whose device names no catalog platform (an agent on unknown hardware)
+    /// gets a row of its own device, with that device's newest roofline result to predict on (null when it has none).
     /// </summary>
-    private async Task<IReadOnlyDictionary<(string Platform, string Model), StoredMeasurement>> LatestMeasuredAsync(CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<(string Platform, string Model), (StoredMeasurement Result, StoredMeasurement? DeviceRoofline)>> LatestMeasuredAsync(CancellationToken cancellationToken)
     {
-        var cells = new Dictionary<(string, string), StoredMeasurement>();
-        var latest = await store.Results.LatestPerSubjectAsync(new ResultQuery(Status: RunStatus.Complete), cancellationToken).ConfigureAwait(false);
+        var cells = new Dictionary<(string, string), (StoredMeasurement, StoredMeasurement?)>();
+        var latest = await store.Results.LatestPerSubjectAsync(new ResultQuery(Status: RunStatus.Complete, WithSamples: false), cancellationToken).ConfigureAwait(false);
+        var rooflines = new Dictionary<string, StoredMeasurement>(StringComparer.Ordinal);
+        foreach (var r in latest.Where(r => r.Record.Kind == MeasurementKind.Roofline))
+        {
+            rooflines.TryAdd(r.Record.Subject.Device, r); // newest first: the first is the device's newest
+        }
+
+        Dictionary<string, string>? deviceNames = null;
         foreach (var r in latest)
         {
-            if (r.Record.Subject is { Platform: { } platform, Model: { } model } && LabFigures.Comparable(r.Record) is not null
-                && (!cells.TryGetValue((platform, model), out var known) || (r.Record.StartedAt, r.Id).CompareTo((known.Record.StartedAt, known.Id)) > 0))
+            if (r.Record.Subject is not { Model: { } model } subject || LabFigures.Comparable(r.Record) is null)
             {
-                cells[(platform, model)] = r;
+                continue;
+            }
+
+            var placed = LabFigures.NamesCatalogPlatform(subject);
+            if (!placed)
+            {
+                deviceNames ??= (await store.ListDevicesAsync(cancellationToken).ConfigureAwait(false)).ToDictionary(d => d.Id, d => d.Name, StringComparer.Ordinal);
+            }
+
+            var row = placed ? subject.Platform! : $"{deviceNames!.GetValueOrDefault(subject.Device) ?? subject.Device} (device, measured)";
+            if (!cells.TryGetValue((row, model), out var known) || (r.Record.StartedAt, r.Id).CompareTo((known.Item1.Record.StartedAt, known.Item1.Id)) > 0)
+            {
+                cells[(row, model)] = (r, placed ? null : rooflines.GetValueOrDefault(subject.Device));
             }
         }
 
