@@ -18,7 +18,8 @@ public sealed record AgentIdentity(string Name, string? Platform, IReadOnlyList<
 /// <param name="RetryMax">The longest wait between tries.</param>
 /// <param name="HeartbeatInterval">Between heartbeats while a job runs; null: a third of the job's lease.</param>
 /// <param name="Once">Run at most one job, then stop (scripts, tests); with nothing queued, stop at once.</param>
-public sealed record AgentOptions(TimeSpan PollInterval, TimeSpan RetryInitial, TimeSpan RetryMax, TimeSpan? HeartbeatInterval = null, bool Once = false)
+/// <param name="UploadBatchSize">Records per upload request (the server takes up to 1,000); fewer make smaller retries, more make fewer requests.</param>
+public sealed record AgentOptions(TimeSpan PollInterval, TimeSpan RetryInitial, TimeSpan RetryMax, TimeSpan? HeartbeatInterval = null, bool Once = false, int UploadBatchSize = LabUploads.DefaultBatchSize)
 {
     public static readonly AgentOptions Default = new(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(1));
 }
@@ -319,7 +320,8 @@ public sealed class LabAgent(ILabClient client, IJobExecutor executor, AgentOutb
                 log($"{refused}; it stays in {outbox.Path}.");
                 refusedBecause(refused);
             },
-            cancellationToken: cancellation);
+            options.UploadBatchSize,
+            cancellation);
 
     /// <summary>An outbox record as uploaded: the lab's subject names this device; the key is the record's own (derived from its content, so every retry sends the same).</summary>
     private MeasurementRecord Outgoing(long localId)

@@ -30,8 +30,11 @@ internal sealed class ScriptedExecutor(Func<IJobRecordSink, IProgress<string>, C
 /// <summary>One board of the lab: a real <see cref="LabAgent"/> with its own outbox (a state directory), its token and its log.</summary>
 internal sealed class Board : IDisposable
 {
-    /// <summary>Fast enough for tests; the backoff is the agent's own (doubling up to the cap).</summary>
-    public static readonly AgentOptions FastOnce = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(100), Once: true);
+    /// <summary>
+    /// Fast enough for tests; the backoff is the agent's own (doubling up to the cap). One record per upload request, so the faults
+    /// can be aimed at the n-th upload and an outage meets many requests (batching itself is tested in WorkingPoint.Lab.Tests).
+    /// </summary>
+    public static readonly AgentOptions FastOnce = new(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(400), TimeSpan.FromMilliseconds(100), Once: true, UploadBatchSize: 1);
 
     public static readonly LabClientOptions QuickClient = new(TimeSpan.FromSeconds(30), 1, TimeSpan.FromMilliseconds(20));
 
