@@ -3,7 +3,7 @@
 # standing for two boards, a `bench onnx` and a `bench llm` job submitted to both, the results pulled back and the dashboard's
 # pages fetched. Each agent first measures its roofline (a quick `roofline` job), which the matrix predicts these unknown boards on.
 # Run from the repository root after `dotnet build`; WPT overrides the command (e.g. WPT=wpt for the installed tool).
-# SCREENSHOTS=DIR also writes the matrix and results pages as PNG in headless Chromium (the opt-in LabScreenshots test; needs
+# SCREENSHOTS=DIR also writes the matrix and results pages as PNG in headless Chromium (the LabScreenshots test, which CI runs on a seeded lab; needs
 # `dotnet build tests/WorkingPoint.Server.Dashboard.Tests` and chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
