@@ -93,7 +93,7 @@ public sealed class SqliteLabStore : ILabStore
             var store = new SqliteLabStore(path, results, connection);
             store.Guard(() =>
             {
-                store.Execute($"PRAGMA busy_timeout = {(long)wait.TotalMilliseconds}; PRAGMA foreign_keys = ON;");
+                connection.Execute($"PRAGMA busy_timeout = {(long)wait.TotalMilliseconds}; PRAGMA foreign_keys = ON;");
                 store.Migrate();
                 return 0;
             });
@@ -108,7 +108,7 @@ public sealed class SqliteLabStore : ILabStore
     }
 
     /// <summary>The lab tables' schema version in the open file.</summary>
-    public int OpenSchemaVersion => Guard(() => Convert.ToInt32(Scalar("SELECT coalesce(max(version), 0) FROM lab_schema_migrations;"), CultureInfo.InvariantCulture));
+    public int OpenSchemaVersion => Guard(() => Convert.ToInt32(_connection.Scalar("SELECT coalesce(max(version), 0) FROM lab_schema_migrations;"), CultureInfo.InvariantCulture));
 
     public ValueTask DisposeAsync()
     {
@@ -122,7 +122,7 @@ public sealed class SqliteLabStore : ILabStore
         ArgumentNullException.ThrowIfNull(device);
         return Task.FromResult(Guard(() =>
         {
-            using var upsert = Command(
+            using var upsert = _connection.Command(
                 $"""
                 INSERT INTO lab_devices (id, name, platform, labels_json, fingerprint_json, capabilities_json, registered_ticks, last_seen_ticks)
                 VALUES ($id, $name, $platform, $labels, $fingerprint, $capabilities, $registered, $seen)
@@ -144,20 +144,20 @@ public sealed class SqliteLabStore : ILabStore
 
     public Task<LabDevice?> FindDeviceAsync(string deviceId, CancellationToken cancellationToken = default) => Task.FromResult(Guard(() =>
     {
-        using var select = Command($"SELECT {DeviceColumns} FROM lab_devices WHERE id = $id;");
+        using var select = _connection.Command($"SELECT {DeviceColumns} FROM lab_devices WHERE id = $id;");
         select.Parameters.AddWithValue("$id", deviceId);
         return ReadDevices(select).SingleOrDefault();
     }));
 
     public Task<IReadOnlyList<LabDevice>> ListDevicesAsync(CancellationToken cancellationToken = default) => Task.FromResult<IReadOnlyList<LabDevice>>(Guard(() =>
     {
-        using var select = Command($"SELECT {DeviceColumns} FROM lab_devices ORDER BY name, id;");
+        using var select = _connection.Command($"SELECT {DeviceColumns} FROM lab_devices ORDER BY name, id;");
         return ReadDevices(select);
     }));
 
     public Task TouchDeviceAsync(string deviceId, DateTimeOffset now, CancellationToken cancellationToken = default) => Task.FromResult(Guard(() =>
     {
-        using var update = Command("UPDATE lab_devices SET last_seen_ticks = $now WHERE id = $id;");
+        using var update = _connection.Command("UPDATE lab_devices SET last_seen_ticks = $now WHERE id = $id;");
         update.Parameters.AddWithValue("$id", deviceId);
         update.Parameters.AddWithValue("$now", now.UtcTicks);
         return update.ExecuteNonQuery();
@@ -169,7 +169,7 @@ public sealed class SqliteLabStore : ILabStore
         ArgumentNullException.ThrowIfNull(target);
         return Task.FromResult<IReadOnlyList<LabJob>>(Guard(() =>
         {
-            using var insert = Command(
+            using var insert = _connection.Command(
                 $"""
                 INSERT INTO lab_jobs (spec_json, device_id, state, submitted_by, submitted_ticks)
                 SELECT $spec, d.id, 'queued', $by, $now FROM lab_devices d
@@ -189,7 +189,7 @@ public sealed class SqliteLabStore : ILabStore
 
     public Task<LabJob?> FindJobAsync(long jobId, CancellationToken cancellationToken = default) => Task.FromResult(Guard(() =>
     {
-        using var select = Command($"SELECT {JobColumns} FROM lab_jobs WHERE id = $id;");
+        using var select = _connection.Command($"SELECT {JobColumns} FROM lab_jobs WHERE id = $id;");
         select.Parameters.AddWithValue("$id", jobId);
         return ReadJobs(select).SingleOrDefault();
     }));
@@ -197,7 +197,7 @@ public sealed class SqliteLabStore : ILabStore
     public Task<IReadOnlyList<LabJob>> ListJobsAsync(string? deviceId = null, JobState? state = null, int limit = 100, CancellationToken cancellationToken = default) =>
         Task.FromResult<IReadOnlyList<LabJob>>(Guard(() =>
         {
-            using var select = Command($"SELECT {JobColumns} FROM lab_jobs WHERE ($device IS NULL OR device_id = $device) AND ($state IS NULL OR state = $state) ORDER BY id DESC LIMIT $limit;");
+            using var select = _connection.Command($"SELECT {JobColumns} FROM lab_jobs WHERE ($device IS NULL OR device_id = $device) AND ($state IS NULL OR state = $state) ORDER BY id DESC LIMIT $limit;");
             select.Parameters.AddWithValue("$device", (object?)deviceId ?? DBNull.Value);
             select.Parameters.AddWithValue("$state", state is { } s ? LabTokens.NameOf(s) : DBNull.Value);
             select.Parameters.AddWithValue("$limit", Math.Max(0, limit));
@@ -206,7 +206,7 @@ public sealed class SqliteLabStore : ILabStore
 
     public Task<bool> CancelAsync(long jobId, string reason, CancellationToken cancellationToken = default) => Task.FromResult(Guard(() =>
     {
-        using var update = Command("UPDATE lab_jobs SET state = 'cancelled', lease_expires_ticks = NULL, message = $reason WHERE id = $id AND state IN ('queued', 'running');");
+        using var update = _connection.Command("UPDATE lab_jobs SET state = 'cancelled', lease_expires_ticks = NULL, message = $reason WHERE id = $id AND state IN ('queued', 'running');");
         update.Parameters.AddWithValue("$id", jobId);
         update.Parameters.AddWithValue("$reason", reason);
         return update.ExecuteNonQuery() == 1;
@@ -217,7 +217,7 @@ public sealed class SqliteLabStore : ILabStore
         // BEGIN IMMEDIATE takes the file's write lock before reading, so another process's claim waits for this one to commit.
         using var transaction = _connection.BeginTransaction(deferred: false);
         RequeueLapsed(now, deviceId);
-        using var claim = Command(
+        using var claim = _connection.Command(
             $"""
             UPDATE lab_jobs SET state = 'running', lease_expires_ticks = $expires, attempts = attempts + 1
             WHERE id = (SELECT id FROM lab_jobs WHERE device_id = $device AND state = 'queued' ORDER BY id LIMIT 1)
@@ -233,7 +233,7 @@ public sealed class SqliteLabStore : ILabStore
     public Task<bool> RenewLeaseAsync(long jobId, string deviceId, TimeSpan lease, DateTimeOffset now, string? progress, CancellationToken cancellationToken = default) =>
         Task.FromResult(Guard(() =>
         {
-            using var update = Command("UPDATE lab_jobs SET lease_expires_ticks = $expires, message = $progress WHERE id = $id AND device_id = $device AND state = 'running';");
+            using var update = _connection.Command("UPDATE lab_jobs SET lease_expires_ticks = $expires, message = $progress WHERE id = $id AND device_id = $device AND state = 'running';");
             update.Parameters.AddWithValue("$id", jobId);
             update.Parameters.AddWithValue("$device", deviceId);
             update.Parameters.AddWithValue("$expires", (now + lease).UtcTicks);
@@ -251,7 +251,7 @@ public sealed class SqliteLabStore : ILabStore
 
         return Task.FromResult(Guard(() =>
         {
-            using var update = Command("UPDATE lab_jobs SET state = $outcome, lease_expires_ticks = NULL, result_ids_json = $results, message = $message WHERE id = $id AND device_id = $device AND state = 'running';");
+            using var update = _connection.Command("UPDATE lab_jobs SET state = $outcome, lease_expires_ticks = NULL, result_ids_json = $results, message = $message WHERE id = $id AND device_id = $device AND state = 'running';");
             update.Parameters.AddWithValue("$id", jobId);
             update.Parameters.AddWithValue("$device", deviceId);
             update.Parameters.AddWithValue("$outcome", LabTokens.NameOf(outcome));
@@ -269,7 +269,7 @@ public sealed class SqliteLabStore : ILabStore
         var secret = LabTokens.NewSecret();
         return Task.FromResult(Guard(() =>
         {
-            using var insert = Command("INSERT INTO lab_tokens (name, role, secret_sha256, created_ticks) VALUES ($name, $role, $hash, $now) RETURNING id;");
+            using var insert = _connection.Command("INSERT INTO lab_tokens (name, role, secret_sha256, created_ticks) VALUES ($name, $role, $hash, $now) RETURNING id;");
             insert.Parameters.AddWithValue("$name", name);
             insert.Parameters.AddWithValue("$role", LabTokens.NameOf(role));
             insert.Parameters.AddWithValue("$hash", LabTokens.HashOf(secret));
@@ -284,7 +284,7 @@ public sealed class SqliteLabStore : ILabStore
         ArgumentNullException.ThrowIfNull(secret);
         return Task.FromResult(Guard(() =>
         {
-            using var select = Command("SELECT id, name, role, device_id FROM lab_tokens WHERE secret_sha256 = $hash AND revoked_ticks IS NULL;");
+            using var select = _connection.Command("SELECT id, name, role, device_id FROM lab_tokens WHERE secret_sha256 = $hash AND revoked_ticks IS NULL;");
             select.Parameters.AddWithValue("$hash", LabTokens.HashOf(secret));
             using var reader = select.ExecuteReader();
             return reader.Read()
@@ -296,7 +296,7 @@ public sealed class SqliteLabStore : ILabStore
     public Task BindAgentTokenAsync(long tokenId, string deviceId, CancellationToken cancellationToken = default) => Task.FromResult(Guard(() =>
     {
         // Only an unbound agent token binds: once bound, it speaks for that device and no other.
-        using var update = Command("UPDATE lab_tokens SET device_id = $device WHERE id = $id AND role = 'agent' AND device_id IS NULL;");
+        using var update = _connection.Command("UPDATE lab_tokens SET device_id = $device WHERE id = $id AND role = 'agent' AND device_id IS NULL;");
         update.Parameters.AddWithValue("$id", tokenId);
         update.Parameters.AddWithValue("$device", deviceId);
         return update.ExecuteNonQuery();
@@ -304,7 +304,7 @@ public sealed class SqliteLabStore : ILabStore
 
     public Task<bool> RevokeTokenAsync(long tokenId, CancellationToken cancellationToken = default) => Task.FromResult(Guard(() =>
     {
-        using var update = Command("UPDATE lab_tokens SET revoked_ticks = $now WHERE id = $id AND revoked_ticks IS NULL;");
+        using var update = _connection.Command("UPDATE lab_tokens SET revoked_ticks = $now WHERE id = $id AND revoked_ticks IS NULL;");
         update.Parameters.AddWithValue("$id", tokenId);
         update.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.UtcTicks);
         return update.ExecuteNonQuery() == 1;
@@ -312,7 +312,7 @@ public sealed class SqliteLabStore : ILabStore
 
     private int RequeueLapsed(DateTimeOffset now, string? deviceId)
     {
-        using var requeue = Command("UPDATE lab_jobs SET state = 'queued', lease_expires_ticks = NULL, message = $message WHERE state = 'running' AND lease_expires_ticks < $now AND ($device IS NULL OR device_id = $device);");
+        using var requeue = _connection.Command("UPDATE lab_jobs SET state = 'queued', lease_expires_ticks = NULL, message = $message WHERE state = 'running' AND lease_expires_ticks < $now AND ($device IS NULL OR device_id = $device);");
         requeue.Parameters.AddWithValue("$now", now.UtcTicks);
         requeue.Parameters.AddWithValue("$device", (object?)deviceId ?? DBNull.Value);
         requeue.Parameters.AddWithValue("$message", LapsedMessage);
@@ -322,11 +322,11 @@ public sealed class SqliteLabStore : ILabStore
     /// <summary>The lab tables' steps, each in its own BEGIN IMMEDIATE transaction that re-reads the version: two servers opening the file at once apply each step once.</summary>
     private void Migrate()
     {
-        Execute("CREATE TABLE IF NOT EXISTS lab_schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_ticks INTEGER NOT NULL);");
+        _connection.Execute("CREATE TABLE IF NOT EXISTS lab_schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_ticks INTEGER NOT NULL);");
         while (true)
         {
             using var transaction = _connection.BeginTransaction(deferred: false);
-            var version = Convert.ToInt32(Scalar("SELECT coalesce(max(version), 0) FROM lab_schema_migrations;"), CultureInfo.InvariantCulture);
+            var version = Convert.ToInt32(_connection.Scalar("SELECT coalesce(max(version), 0) FROM lab_schema_migrations;"), CultureInfo.InvariantCulture);
             if (version > SchemaVersion)
             {
                 throw new ResultStoreException($"{Path}: lab database has lab schema version {version}, newer than this wpt understands ({SchemaVersion}); upgrade wpt, or serve another database file.");
@@ -338,8 +338,8 @@ public sealed class SqliteLabStore : ILabStore
             }
 
             var (description, sql) = Migrations[version];
-            Execute(sql);
-            using var record = Command("INSERT INTO lab_schema_migrations (version, description, applied_ticks) VALUES ($version, $description, $now);");
+            _connection.Execute(sql);
+            using var record = _connection.Command("INSERT INTO lab_schema_migrations (version, description, applied_ticks) VALUES ($version, $description, $now);");
             record.Parameters.AddWithValue("$version", version + 1);
             record.Parameters.AddWithValue("$description", description);
             record.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.UtcTicks);
@@ -412,24 +412,5 @@ public sealed class SqliteLabStore : ILabStore
         }
 
         return jobs;
-    }
-
-    private SqliteCommand Command(string sql)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        return command;
-    }
-
-    private void Execute(string sql)
-    {
-        using var command = Command(sql);
-        command.ExecuteNonQuery();
-    }
-
-    private object? Scalar(string sql)
-    {
-        using var command = Command(sql);
-        return command.ExecuteScalar();
     }
 }

@@ -140,7 +140,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         try
         {
             _connection.Open();
-            Execute($"PRAGMA busy_timeout = {(long)_lockWait.TotalMilliseconds};");
+            _connection.Execute($"PRAGMA busy_timeout = {(long)_lockWait.TotalMilliseconds};");
 
             // Both refusals come before anything that writes (journal mode, migrations): a file we do not own is left as it was.
             var version = UserVersion();
@@ -154,7 +154,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
                 throw new ResultStoreException($"{path}: results database has schema version {version}, newer than this wpt understands ({SchemaVersion}); upgrade wpt, or pass --db PATH to use another database.");
             }
 
-            if (version == 0 && Convert.ToInt64(Scalar("SELECT COUNT(*) FROM sqlite_master;"), CultureInfo.InvariantCulture) > 0)
+            if (version == 0 && Convert.ToInt64(_connection.Scalar("SELECT COUNT(*) FROM sqlite_master;"), CultureInfo.InvariantCulture) > 0)
             {
                 throw new ResultStoreException($"{path}: is a SQLite database but not a wpt results database (it has tables and no wpt schema version); pass --db PATH to a results database or to a new file.");
             }
@@ -162,10 +162,10 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             if (version < SchemaVersion || !string.Equals(JournalMode, "wal", StringComparison.OrdinalIgnoreCase))
             {
                 // Only a database that needs it is written on open, so reading a current one needs neither write access nor the write lock.
-                Execute("PRAGMA journal_mode = WAL;");
+                _connection.Execute("PRAGMA journal_mode = WAL;");
             }
 
-            Execute("PRAGMA foreign_keys = ON;");
+            _connection.Execute("PRAGMA foreign_keys = ON;");
             if (version < SchemaVersion)
             {
                 Migrate();
@@ -207,7 +207,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         return WithRetries(() =>
         {
             using var transaction = _connection.BeginTransaction(deferred: false);
-            using var update = Command("UPDATE measurements SET status = $status WHERE run_group = $group;");
+            using var update = _connection.Command("UPDATE measurements SET status = $status WHERE run_group = $group;");
             update.Parameters.AddWithValue("$status", StatusText(status));
             update.Parameters.AddWithValue("$group", runGroup);
             var changed = update.ExecuteNonQuery();
@@ -225,7 +225,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         ArgumentNullException.ThrowIfNull(record);
         return Guard(() =>
         {
-            using var select = Command("SELECT COUNT(*) FROM measurements WHERE idempotency_key = $key OR (kind = $kind AND started_at = $startedAt AND fingerprint_json = $fingerprint);");
+            using var select = _connection.Command("SELECT COUNT(*) FROM measurements WHERE idempotency_key = $key OR (kind = $kind AND started_at = $startedAt AND fingerprint_json = $fingerprint);");
             select.Parameters.AddWithValue("$key", record.IdempotencyKey);
             select.Parameters.AddWithValue("$kind", record.Kind.ToString());
             select.Parameters.AddWithValue("$startedAt", record.StartedAt.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture));
@@ -253,7 +253,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             lock (_gate)
             {
                 using var transaction = _connection.BeginTransaction(deferred: false);
-                Execute($"PRAGMA user_version = {UserVersion()};");
+                _connection.Execute($"PRAGMA user_version = {UserVersion()};");
                 transaction.Rollback();
             }
         }
@@ -301,7 +301,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     private SaveOutcome[] SaveAllInTransaction(IReadOnlyList<MeasurementRecord> records)
     {
         using var transaction = _connection.BeginTransaction();
-        using var insert = Command(
+        using var insert = _connection.Command(
             """
             INSERT INTO measurements (kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256, verdict_json, manifest_json,
                 device, platform, model, weights, runtime, unit, idempotency_key)
@@ -310,9 +310,9 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             ON CONFLICT (idempotency_key) DO NOTHING
             RETURNING id;
             """);
-        using var existing = Command("SELECT id FROM measurements WHERE idempotency_key = $key;");
-        using var insertMetric = Command("INSERT INTO metrics (measurement_id, ordinal, name, value, unit) VALUES ($id, $ordinal, $name, $value, $unit);");
-        using var insertSeries = Command("INSERT INTO samples (measurement_id, ordinal, name, unit, count, values_le_f64, seconds_le_f64) VALUES ($id, $ordinal, $name, $unit, $count, $values, $seconds);");
+        using var existing = _connection.Command("SELECT id FROM measurements WHERE idempotency_key = $key;");
+        using var insertMetric = _connection.Command("INSERT INTO metrics (measurement_id, ordinal, name, value, unit) VALUES ($id, $ordinal, $name, $value, $unit);");
+        using var insertSeries = _connection.Command("INSERT INTO samples (measurement_id, ordinal, name, unit, count, values_le_f64, seconds_le_f64) VALUES ($id, $ordinal, $name, $unit, $count, $values, $seconds);");
         var rows = 0;
         var outcomes = new SaveOutcome[records.Count];
         for (var r = 0; r < records.Count; r++)
@@ -432,7 +432,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         var (where, parameters) = Filter(query, withCursor: false);
         return Guard(() =>
         {
-            using var count = Command($"SELECT COUNT(*) FROM measurements {where};");
+            using var count = _connection.Command($"SELECT COUNT(*) FROM measurements {where};");
             foreach (var (name, value) in parameters)
             {
                 count.Parameters.AddWithValue(name, value);
@@ -471,7 +471,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
 
     public long Count(MeasurementKind? kind = null) => Guard(() =>
     {
-        using var count = Command($"SELECT COUNT(*) FROM measurements{(kind is null ? string.Empty : " WHERE kind = $kind")};");
+        using var count = _connection.Command($"SELECT COUNT(*) FROM measurements{(kind is null ? string.Empty : " WHERE kind = $kind")};");
         if (kind is { } k)
         {
             count.Parameters.AddWithValue("$kind", k.ToString());
@@ -518,7 +518,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     /// <summary>The schema version of the open database (always <see cref="SchemaVersion"/> once opened).</summary>
     public int OpenSchemaVersion => UserVersion();
 
-    public string JournalMode => (string)Scalar("PRAGMA journal_mode;")!;
+    public string JournalMode => (string)_connection.Scalar("PRAGMA journal_mode;")!;
 
     public void Dispose() => _connection.Dispose();
 
@@ -599,13 +599,13 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
                 return;
             }
 
-            Execute(Migrations[version]);
+            _connection.Execute(Migrations[version]);
             if (AfterMigration.TryGetValue(version + 1, out var after))
             {
                 after(this);
             }
 
-            Execute($"PRAGMA user_version = {version + 1};");
+            _connection.Execute($"PRAGMA user_version = {version + 1};");
             transaction.Commit();
         }
     }
@@ -626,7 +626,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
                 key = string.Create(CultureInfo.InvariantCulture, $"{key}#{stored.Id}");
             }
 
-            using var update = Command("UPDATE measurements SET device = $device, platform = $platform, model = $model, weights = $weights, runtime = $runtime, unit = $unit, idempotency_key = $key WHERE id = $id;");
+            using var update = _connection.Command("UPDATE measurements SET device = $device, platform = $platform, model = $model, weights = $weights, runtime = $runtime, unit = $unit, idempotency_key = $key WHERE id = $id;");
             update.Parameters.AddWithValue("$device", subject.Device);
             update.Parameters.AddWithValue("$platform", (object?)subject.Platform ?? DBNull.Value);
             update.Parameters.AddWithValue("$model", (object?)subject.Model ?? DBNull.Value);
@@ -638,7 +638,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             update.ExecuteNonQuery();
         }
 
-        Execute(
+        _connection.Execute(
             """
             CREATE UNIQUE INDEX measurements_by_idempotency_key ON measurements(idempotency_key);
             CREATE INDEX measurements_by_time ON measurements(started_at DESC, id DESC);
@@ -648,7 +648,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
             """);
     }
 
-    private int UserVersion() => Convert.ToInt32(Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture);
+    private int UserVersion() => Convert.ToInt32(_connection.Scalar("PRAGMA user_version;"), CultureInfo.InvariantCulture);
 
     private const string RowColumns = "id, kind, started_at, duration_seconds, fingerprint_json, model_name, model_sha256, parameters_json, notes, wpt_version, status, run_group, wpt_commit, catalog_sha256, verdict_json, manifest_json, device, platform, model, weights, runtime, unit, idempotency_key";
 
@@ -659,7 +659,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     private List<StoredMeasurement> Read(string sql, IReadOnlyList<(string Name, object Value)> parameters, bool withSamples)
     {
         var rows = new List<(long Id, MeasurementRecord Record, string? WptVersion, string? WptCommit, string? CatalogSha256)>();
-        using (var select = Command(sql))
+        using (var select = _connection.Command(sql))
         {
             foreach (var (name, value) in parameters)
             {
@@ -727,7 +727,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
     // The ids as one JSON array parameter (json_each): one query for any number of records, never one per record.
     private Dictionary<long, List<Metric>> MetricsOf(string idsJson)
     {
-        using var select = Command("SELECT measurement_id, name, value, unit FROM metrics WHERE measurement_id IN (SELECT value FROM json_each($ids)) ORDER BY measurement_id, ordinal;");
+        using var select = _connection.Command("SELECT measurement_id, name, value, unit FROM metrics WHERE measurement_id IN (SELECT value FROM json_each($ids)) ORDER BY measurement_id, ordinal;");
         select.Parameters.AddWithValue("$ids", idsJson);
         using var reader = select.ExecuteReader();
         var metrics = new Dictionary<long, List<Metric>>();
@@ -741,7 +741,7 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
 
     private Dictionary<long, List<SampleSeries>> SamplesOf(string idsJson)
     {
-        using var select = Command("SELECT measurement_id, name, unit, values_le_f64, seconds_le_f64 FROM samples WHERE measurement_id IN (SELECT value FROM json_each($ids)) ORDER BY measurement_id, ordinal;");
+        using var select = _connection.Command("SELECT measurement_id, name, unit, values_le_f64, seconds_le_f64 FROM samples WHERE measurement_id IN (SELECT value FROM json_each($ids)) ORDER BY measurement_id, ordinal;");
         select.Parameters.AddWithValue("$ids", idsJson);
         using var reader = select.ExecuteReader();
         var series = new Dictionary<long, List<SampleSeries>>();
@@ -762,24 +762,5 @@ public sealed class SqliteResultStore : IResultStore, IDisposable
         }
 
         return list;
-    }
-
-    private SqliteCommand Command(string sql)
-    {
-        var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        return command;
-    }
-
-    private void Execute(string sql)
-    {
-        using var command = Command(sql);
-        command.ExecuteNonQuery();
-    }
-
-    private object? Scalar(string sql)
-    {
-        using var command = Command(sql);
-        return command.ExecuteScalar();
     }
 }
