@@ -71,7 +71,7 @@ public sealed class Catalog
     /// </summary>
     private Platform WithRuntimesMeasuredHere(Platform host) =>
         WithRuntimes(host, HostRuntimeProfilesFile.ReadDefault() is { } profiles
-            ? Runtimes.Select(r => MeasuredOnHost(r, profiles)).OfType<Runtime>().ToDictionary(r => r.Id)
+            ? Runtimes.Select(r => MeasuredOnHost(r, profiles, host.Achievable)).OfType<Runtime>().ToDictionary(r => r.Id)
             : new Dictionary<string, Runtime>());
 
     private Platform WithRuntimes(Platform platform, Dictionary<string, Runtime> measuredHere)
@@ -118,9 +118,11 @@ public sealed class Catalog
 
     /// <summary>
     /// A runtime with the profile <c>wpt measure runtimes</c> fitted on this machine (host-runtimes.yaml beside host.yaml), for
-    /// llama.cpp-cpu and onnxruntime-cpu; null for a runtime the file does not cover.
+    /// llama.cpp-cpu and onnxruntime-cpu; null for a runtime the file does not cover. The network probes fit the compute share and
+    /// the fixed costs at this machine's own DRAM fraction (<paramref name="hostFractions"/>), so that fraction is the profile's:
+    /// the published fit's DRAM share (from other machines' rows) would make the same fit mean something else here.
     /// </summary>
-    private static Runtime? MeasuredOnHost(Runtime runtime, HostRuntimeProfiles host)
+    private static Runtime? MeasuredOnHost(Runtime runtime, HostRuntimeProfiles host, AchievableFractions hostFractions)
     {
         var measured = $"wpt measure runtimes {host.Measured:yyyy-MM-dd HH:mm}";
         if (runtime.Id == "llama.cpp-cpu" && host.LlamaCppCpu is { } llama)
@@ -146,6 +148,8 @@ public sealed class Catalog
             {
                 Profile = runtime.Profile with
                 {
+                    DecodeDramShare = hostFractions.Dram,
+                    ByWeights = new Dictionary<string, WeightFormatShares>(),
                     NetworkComputeShare = onnx.NetworkComputeShare.Value,
                     LayerOverhead = new Core.Units.Seconds(onnx.LayerOverheadMicroseconds.Value * 1e-6),
                     InferenceOverhead = new Core.Units.Seconds(onnx.InferenceOverheadMicroseconds.Value * 1e-6),

@@ -115,6 +115,38 @@ public sealed class HostRuntimesCliTests : IDisposable
         Assert.True(double.IsFinite(fit.MedianAbsoluteErrorPercent));
     }
 
+    [Fact]
+    public void Predict_on_the_measured_host_uses_its_fitted_profile_and_validate_judges_that_same_prediction()
+    {
+        HostPlatform.Write(Path.Combine(_directory, "host.yaml"), new HostFigures("Test CPU", 2, 0.2, "Vector256 FMA", 0.4, "Avx2", 32, 150, 20, 16, new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero)));
+        File.WriteAllText(Path.Combine(_directory, "host-runtimes.yaml"), """
+            platform: host
+            measured: 2026-12-01T23:10:00Z
+            runtimes:
+              onnxruntime-cpu:
+                networkComputeShare: { value: 0.4, fit: test }
+                layerOverheadUs: { value: 20, fit: test }
+                inferenceOverheadUs: { value: 300, fit: test }
+            """);
+
+        var (predictCode, predicted, predictErrors) = RunIsolated("predict", "-p", "host", "-m", "mobilenet-v2", "-w", "fp32", "--input", "64x64", "--json");
+        var (validateCode, validated, validateErrors) = RunIsolated("validate", "--models", "mobilenet-v2@64x64", "--duration", "0", "--min-queries", "3", "--threads", "1", "--json", "--no-save");
+
+        Assert.True(predictCode == 0, predictErrors);
+        Assert.True(validateCode == 0, validateErrors);
+        using var prediction = System.Text.Json.JsonDocument.Parse(predicted);
+        using var validation = System.Text.Json.JsonDocument.Parse(validated);
+        var latencyMs = prediction.RootElement.GetProperty("graph").GetProperty("latencyMs").GetDouble();
+        Assert.Equal(latencyMs, Assert.Single(validation.RootElement.GetProperty("rows").EnumerateArray()).GetProperty("predictedMs").GetDouble(), 9);
+        Assert.Contains("host profiles measured 2026-12-01 23:10", validation.RootElement.GetProperty("profile").GetString(), StringComparison.Ordinal);
+
+        // The probes fitted the share at the host's own DRAM fraction, so the prediction uses that fraction, not the published fit's.
+        var fractions = validation.RootElement.GetProperty("fractions");
+        Assert.Equal(0.4, fractions.GetProperty("compute").GetDouble(), 9);
+        Assert.Equal(WorkingPoint.Catalog.Catalog.BuiltIn.ResolvePlatform(Path.Combine(_directory, "host.yaml")).Achievable.Dram, fractions.GetProperty("dram").GetDouble(), 9);
+        Assert.True(latencyMs > 0.3, "the 300 µs per inference is part of the prediction");
+    }
+
     private (int ExitCode, string Output, string Errors) RunIsolated(params string[] args) =>
         ProcessRunner.Run("dotnet", [ProcessRunner.WptDll, .. args], _directory, new Dictionary<string, string> { ["WPT_DATA_DIR"] = _directory, ["COLUMNS"] = "120" });
 }

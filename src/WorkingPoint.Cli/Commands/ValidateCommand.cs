@@ -6,6 +6,7 @@ using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.OnnxRuntime;
@@ -70,9 +71,9 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         using var saver = ResultsText.Prepare(console, settings, settings.Json);
         MeasurementHooks.Start();
         var host = PlatformOrMeasuredHost(console, catalog, settings.Platform, cancellationToken);
-        // The host's ONNX Runtime profile: its compute share as the fraction, and its fixed costs added per layer and per inference
-        // here (the core model has no such term yet).
-        var request = new PredictionRequest(Weights: WeightFormat.Parse("fp32"), Fractions: onnxProfile is { } measuredProfile ? new Ceilings(host).Fractions with { Compute = measuredProfile.NetworkComputeShare.Value } : null);
+        // Predicted as 'wpt predict' predicts: on the platform's usual network runtime, which for a measured host with its own
+        // profiles is onnxruntime-cpu with the share and fixed costs 'wpt measure runtimes' fitted here.
+        var request = new PredictionRequest(Weights: WeightFormat.Parse("fp32"));
         var profileLabel = HostProfileChoice.Label(hostProfiles, onnxProfile is not null, settings.Platform);
         var rows = new List<ValidationRow>();
         var started = DateTimeOffset.UtcNow;
@@ -91,7 +92,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
                 using var target = OnnxRuntimeTarget.Load(file.Path, file.Shapes, new OnnxRuntimeOptions(IntraOpThreads: settings.Threads));
                 var scenario = new ScenarioSettings { MinDuration = TimeSpan.FromSeconds(settings.Duration), MinQueryCount = settings.MinQueries, WarmupQueries = 3 };
                 var result = Output.WithStatus(console, $"Running {model.Id} at {width}x{height}…", () => new LoadGenerator(target).Run(scenario, null, cancellationToken));
-                var predicted = prediction.Latency.Milliseconds + (onnxProfile is { } fixedCosts ? NetworkProbeFit.OverheadSeconds(fixedCosts, NetworkProbeFit.KernelLayers(model.Build(width, height))) * 1e3 : 0);
+                var predicted = prediction.Latency.Milliseconds;
                 var measured = result.Latency.P50.Milliseconds;
                 var (w, h) = model.AlignedSize(width, height);
                 rows.Add(new ValidationRow(model.Id, w, h, ((GraphModelPrediction)prediction).Result.OpsPerInference.Giga, predicted, prediction.Bottleneck.ToString(), measured, result.Latency.P90.Milliseconds, (predicted - measured) / measured * 100));
@@ -132,7 +133,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             Output.Json(console, new
             {
                 platform = host.Name,
-                fractions = request.Fractions ?? new Ceilings(host).Fractions,
+                fractions = Predictions.CeilingsFor(WorkloadKind.Network, "fp32", host, request).Fractions,
                 profile = profileLabel,
                 layerOverheadUs = onnxProfile?.LayerOverheadMicroseconds.Value,
                 inferenceOverheadUs = onnxProfile?.InferenceOverheadMicroseconds.Value,
@@ -146,7 +147,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         }
         else
         {
-            Render(host, request.Fractions ?? new Ceilings(host).Fractions, profileLabel, onnxProfile, rows, medianAbsoluteError, gemm, fit);
+            Render(host, Predictions.CeilingsFor(WorkloadKind.Network, "fp32", host, request).Fractions, profileLabel, onnxProfile, rows, medianAbsoluteError, gemm, fit);
         }
 
         saver.ThrowIfUnsaved();
@@ -217,7 +218,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
 
         console.Write(table);
         console.MarkupLine($"Median absolute error: [bold]{Output.Number(medianAbsoluteError, 2)} %[/] (fp32 weights, achievable fractions compute {fractions.Compute:0.##}, DRAM {fractions.Dram:0.##}, on-chip {fractions.OnChip:0.##}; measured = ONNX Runtime CPU, median of SingleStream).");
-        var fixedCosts = onnxProfile is { } p ? $", plus {Output.Number(p.LayerOverheadMicroseconds.Value)} µs per layer and {Output.Number(p.InferenceOverheadMicroseconds.Value)} µs per inference (added by validate; the core model has no fixed-cost term yet)" : string.Empty;
+        var fixedCosts = onnxProfile is { } p ? $", plus {Output.Number(p.LayerOverheadMicroseconds.Value)} µs per layer and {Output.Number(p.InferenceOverheadMicroseconds.Value)} µs per inference (onnxruntime-cpu's profile here, as wpt predict --platform host uses it)" : string.Empty;
         console.MarkupLine($"Profile: [bold]{Markup.Escape(profileLabel)}[/]{fixedCosts}.");
         console.MarkupLine($"With the compute fraction ONNX Runtime reaches on a 1024³ GEMM here ({gemm.Fraction:0.00}, measured on none of these networks): median absolute error {Output.Number(gemm.Error, 2)} %.");
         console.MarkupLine($"[grey]The fraction that would fit these runs best is {fit.Fraction:0.00} (median absolute error {Output.Number(fit.Error, 2)} %). Both are pure-roofline fractions without fixed costs, reported only; the profile is not changed.[/]");

@@ -6,6 +6,8 @@ using Spectre.Console.Cli;
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
 using WorkingPoint.Core.Hardware;
+using WorkingPoint.Core.Runtimes;
+using WorkingPoint.Evaluation;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Measurement;
 using WorkingPoint.Measurement.LlamaCpp;
@@ -108,7 +110,9 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
         MeasurementHooks.Start();
         var host = ValidateCommand.PlatformOrMeasuredHost(console, catalog, settings.Platform, cancellationToken);
         var ceilings = new Ceilings(host);
-        AchievableFractions FractionsOf(string weights) => llamaProfile is { } profile ? LlmProbeFit.FractionsFor(profile, ceilings.Fractions, weights) : ceilings.Fractions;
+        // The fractions 'wpt predict' uses for a weight format: the platform's usual LLM runtime's, which on a measured host with
+        // its own profiles is llama.cpp-cpu with the decode and prefill shares 'wpt measure runtimes' fitted here.
+        AchievableFractions FractionsOf(string weights) => Predictions.CeilingsFor(WorkloadKind.Llm, weights, host, new PredictionRequest()).Fractions;
         var profileLabel = HostProfileChoice.Label(hostProfiles, llamaProfile is not null, settings.Platform);
         var options = new LlamaCppOptions(settings.Threads).Validate();
         var rows = new List<LlmValidationRow>();

@@ -90,10 +90,6 @@ public static class LlmProbeFit
 
         return new LlmProbeShares(decode, prefill, roofline.Decode, roofline.Prefill);
     }
-
-    /// <summary>The fractions the host's llama.cpp profile gives a weight format: Dram = decode share, Compute = prefill share.</summary>
-    public static AchievableFractions FractionsFor(HostLlamaCppProfile profile, AchievableFractions baseline, string weights) =>
-        baseline with { Dram = profile.DecodeDramShareFor(weights).Value, Compute = profile.PrefillComputeShareFor(weights).Value };
 }
 
 /// <summary>
@@ -116,10 +112,6 @@ public static class NetworkProbeFit
 
     /// <summary>Layers that run a kernel: views (reshape, split) cost nothing in the model and are not counted.</summary>
     public static int KernelLayers(Graph graph) => graph.Layers.Count(l => !l.Kind.IsView());
-
-    /// <summary>The fixed seconds a profile adds to one inference of a network with <paramref name="kernelLayers"/> layers.</summary>
-    public static double OverheadSeconds(HostOnnxRuntimeProfile profile, int kernelLayers) =>
-        ((profile.LayerOverheadMicroseconds.Value * kernelLayers) + profile.InferenceOverheadMicroseconds.Value) * 1e-6;
 
     public static NetworkProbeFitResult Fit(IReadOnlyList<NetworkProbe> probes)
     {

@@ -1,5 +1,6 @@
 using WorkingPoint.Catalog;
 using WorkingPoint.Core.Analysis;
+using WorkingPoint.Core.Runtimes;
 using WorkingPoint.Core.Workloads;
 using WorkingPoint.Core.Workloads.Graphs;
 using WorkingPoint.Evaluation.Validation;
@@ -73,20 +74,6 @@ public sealed class HostRuntimeFitTests
     }
 
     [Fact]
-    public void A_weight_format_without_its_own_share_takes_the_runtime_wide_one()
-    {
-        var wide = new FittedFigure(0.5, "mean");
-        var profile = new HostLlamaCppProfile(wide, new FittedFigure(0.2, "mean"), new Dictionary<string, HostLlamaCppWeightsProfile>
-        {
-            ["q4_0"] = new(new FittedFigure(0.6, "probe"), null),
-        });
-        var baseline = new Core.Hardware.AchievableFractions(0.5, 0.75, 0.8, 0.8, 0.85);
-
-        Assert.Equal(baseline with { Dram = 0.6, Compute = 0.2 }, LlmProbeFit.FractionsFor(profile, baseline, "q4_0"));
-        Assert.Equal(baseline with { Dram = 0.5, Compute = 0.2 }, LlmProbeFit.FractionsFor(profile, baseline, "q4_k_m"));
-    }
-
-    [Fact]
     public void Network_probes_made_of_a_share_a_per_layer_cost_and_a_per_inference_cost_give_all_three_back()
     {
         // Made-up probes: roofline seconds at share 1, and their layer counts; the truth is share 0.7, 20 µs per layer, 80 µs per inference.
@@ -121,14 +108,20 @@ public sealed class HostRuntimeFitTests
     }
 
     [Fact]
-    public void A_profile_adds_its_fixed_costs_per_kernel_layer_and_per_inference_and_views_cost_nothing()
+    public void The_core_model_adds_a_profiles_fixed_costs_per_kernel_layer_and_per_inference_as_the_probe_fit_assumes()
     {
         var builder = new GraphBuilder("probe", 8, 4, 4);
         builder.ToTokens(builder.Conv(builder.Conv(builder.Input, 8, 1), 8, 1));
         var graph = builder.Build();
-        var profile = new HostOnnxRuntimeProfile(new FittedFigure(0.7, "fit"), new FittedFigure(20, "fit"), new FittedFigure(80, "fit"));
+        var host = Catalog.ResolvePlatform("raspberry-pi-5");
+        var free = Catalog.ResolveRuntime("onnxruntime-cpu") with { Profile = Catalog.ResolveRuntime("onnxruntime-cpu").Profile with { LayerOverhead = Core.Units.Seconds.Zero, InferenceOverhead = Core.Units.Seconds.Zero } };
+        var costly = free with { Profile = free.Profile with { LayerOverhead = new Core.Units.Seconds(20e-6), InferenceOverhead = new Core.Units.Seconds(80e-6) } };
+        var fp32 = WeightFormat.Parse("fp32");
+
+        var added = GraphPredictor.Predict(graph, Ceilings.For(host, costly, WorkloadKind.Network), fp32).Latency.Value
+            - GraphPredictor.Predict(graph, Ceilings.For(host, free, WorkloadKind.Network), fp32).Latency.Value;
 
         Assert.Equal(graph.Layers.Count - 1, NetworkProbeFit.KernelLayers(graph));
-        Assert.Equal(((20 * NetworkProbeFit.KernelLayers(graph)) + 80) * 1e-6, NetworkProbeFit.OverheadSeconds(profile, NetworkProbeFit.KernelLayers(graph)), 12);
+        Assert.Equal(((20 * NetworkProbeFit.KernelLayers(graph)) + 80) * 1e-6, added, 12);
     }
 }
