@@ -118,9 +118,10 @@ public sealed class Catalog
 
     /// <summary>
     /// A runtime with the profile <c>wpt measure runtimes</c> fitted on this machine (host-runtimes.yaml beside host.yaml), for
-    /// llama.cpp-cpu and onnxruntime-cpu; null for a runtime the file does not cover. The network probes fit the compute share and
-    /// the fixed costs at this machine's own DRAM fraction (<paramref name="hostFractions"/>), so that fraction is the profile's:
-    /// the published fit's DRAM share (from other machines' rows) would make the same fit mean something else here.
+    /// llama.cpp-cpu and onnxruntime-cpu; null for a runtime the file does not cover. Every figure the probes' fit assumed is the
+    /// profile's too, not the published fit's (from other machines' rows), which would make the same fit mean something else
+    /// here: the network probes fit the compute share and the fixed costs at this machine's own DRAM fraction
+    /// (<paramref name="hostFractions"/>); the LLM probes fit the shares with no fixed cost.
     /// </summary>
     private static Runtime? MeasuredOnHost(Runtime runtime, HostRuntimeProfiles host, AchievableFractions hostFractions)
     {
@@ -134,6 +135,10 @@ public sealed class Catalog
                     DecodeDramShare = llama.DecodeDramShare.Value,
                     PrefillComputeShare = llama.PrefillComputeShare.Value,
                     ByWeights = llama.ByWeights.ToDictionary(kv => kv.Key, kv => new WeightFormatShares(kv.Value.DecodeDramShare?.Value, kv.Value.PrefillComputeShare?.Value)),
+
+                    // The probes solved the shares with no fixed cost: the published fit's (100 ms per inference) is not this machine's.
+                    LayerOverhead = Core.Units.Seconds.Zero,
+                    InferenceOverhead = Core.Units.Seconds.Zero,
                     Origin = measured,
                 },
 

@@ -19,11 +19,16 @@ public enum GraphOptimization
 /// <param name="ExecutionProvider">cpu, cuda, tensorrt, qnn, … (see <see cref="OnnxRuntimeTarget.AvailableProviders"/>).</param>
 /// <param name="IntraOpThreads">Threads inside one operator; null lets ONNX Runtime use one per physical core.</param>
 /// <param name="Seed">Seed of the generated input data, so runs are repeatable.</param>
+/// <param name="SpinWhenIdle">
+/// Whether the intra-op threads spin between runs (ONNX Runtime's default, the fastest for back-to-back runs). Off where other
+/// workloads share the cores: a session spinning between paced frames takes their cycles.
+/// </param>
 public sealed record OnnxRuntimeOptions(
     string ExecutionProvider = "cpu",
     int? IntraOpThreads = null,
     GraphOptimization Optimization = GraphOptimization.All,
-    int Seed = 1234);
+    int Seed = 1234,
+    bool SpinWhenIdle = true);
 
 /// <summary>One model input as run: its name, element type and concrete shape.</summary>
 public sealed record ResolvedInput(string Name, string ElementType, IReadOnlyList<long> Shape);
@@ -191,6 +196,11 @@ public sealed class OnnxRuntimeTarget : IInferenceTarget, IDisposable
             }
 
             sessionOptions.IntraOpNumThreads = threads;
+        }
+
+        if (!options.SpinWhenIdle)
+        {
+            sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         }
 
         switch (provider)

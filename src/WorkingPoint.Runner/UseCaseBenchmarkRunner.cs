@@ -108,7 +108,7 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
                     var sessions = w.Inputs.Select(size =>
                     {
                         var file = ModelFiles.Resolve(catalog, source, [$"{size.Width}x{size.Height}"]);
-                        return OnnxRuntimeTarget.Load(file.Path, file.Shapes, new OnnxRuntimeOptions(IntraOpThreads: threads));
+                        return OnnxRuntimeTarget.Load(file.Path, file.Shapes, new OnnxRuntimeOptions(IntraOpThreads: threads, SpinWhenIdle: false));
                     }).ToList();
                     var deadline = w.Targets.LatencyMs is { } ms ? ms / 1000 : 1 / w.FramesPerSecond;
                     frames.Add(new FrameWorkload(w, $"{w.Model.Id} fp32", w.FramesPerSecond, deadline, w.Targets.LatencyMs is not null, sessions));
@@ -438,6 +438,13 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
             metrics.Add(new($"overhead.{o.Id}.harness-p50", o.HarnessMedianSeconds * 1000, "ms"));
             metrics.Add(new($"overhead.{o.Id}.bare-p50", o.BareMedianSeconds * 1000, "ms"));
             metrics.Add(new($"overhead.{o.Id}.percent", o.OverheadPercent, "%"));
+            if (o.PacedBareMedianSeconds is { } paced)
+            {
+                metrics.Add(new($"overhead.{o.Id}.paced-bare-p50", paced * 1000, "ms"));
+                metrics.Add(new($"overhead.{o.Id}.pacing-percent", o.PacingPercent!.Value, "%"));
+                metrics.Add(new($"overhead.{o.Id}.harness-over-paced-percent", o.HarnessOverPacedPercent!.Value, "%"));
+            }
+
             if (o.StartLatenessSeconds.Count > 0)
             {
                 metrics.Add(new($"overhead.{o.Id}.start-lateness-p50", o.StartLatenessMedianSeconds * 1000, "ms"));

@@ -116,13 +116,16 @@ public sealed class HostRuntimesCliTests : IDisposable
     }
 
     [Fact]
-    public void Predict_on_the_measured_host_uses_its_fitted_profile_and_validate_judges_that_same_prediction()
+    public void Predict_on_the_measured_host_uses_its_fitted_profiles_and_validate_judges_that_same_prediction()
     {
         HostPlatform.Write(Path.Combine(_directory, "host.yaml"), new HostFigures("Test CPU", 2, 0.2, "Vector256 FMA", 0.4, "Avx2", 32, 150, 20, 16, new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero)));
         File.WriteAllText(Path.Combine(_directory, "host-runtimes.yaml"), """
             platform: host
             measured: 2026-12-01T23:10:00Z
             runtimes:
+              llama.cpp-cpu:
+                decodeDramShare: { value: 0.5, fit: test }
+                prefillComputeShare: { value: 0.5, fit: test }
               onnxruntime-cpu:
                 networkComputeShare: { value: 0.4, fit: test }
                 layerOverheadUs: { value: 20, fit: test }
@@ -145,6 +148,13 @@ public sealed class HostRuntimesCliTests : IDisposable
         Assert.Equal(0.4, fractions.GetProperty("compute").GetDouble(), 9);
         Assert.Equal(WorkingPoint.Catalog.Catalog.BuiltIn.ResolvePlatform(Path.Combine(_directory, "host.yaml")).Achievable.Dram, fractions.GetProperty("dram").GetDouble(), 9);
         Assert.True(latencyMs > 0.3, "the 300 µs per inference is part of the prediction");
+
+        // The LLM probes fit the shares with no fixed cost, so none is added: not the published fit's 100 ms per inference.
+        var (llmCode, llm, llmErrors) = RunIsolated("predict", "-p", "host", "-m", "qwen2.5-0.5b", "-w", "q4_0", "--prompt", "1", "--json");
+        Assert.True(llmCode == 0, llmErrors);
+        using var llmPrediction = System.Text.Json.JsonDocument.Parse(llm);
+        Assert.Equal("llama.cpp-cpu", llmPrediction.RootElement.GetProperty("runtime").GetString());
+        Assert.InRange(llmPrediction.RootElement.GetProperty("llm").GetProperty("ttftMs").GetDouble(), 0, 100);
     }
 
     private (int ExitCode, string Output, string Errors) RunIsolated(params string[] args) =>

@@ -200,7 +200,7 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         if (outcome.Overhead.Count > 0)
         {
             var overhead = new Table().Border(TableBorder.Rounded).Title($"[bold]Harness overhead[/]: the same frames via the harness and bare, {UseCaseBenchmarkRunner.OverheadRounds} interleaved rounds of {UseCaseBenchmarkRunner.OverheadFramesPerRound} each way");
-            foreach (var column in new[] { "Workload", "Harness p50", "Bare p50", "Overhead", "Start lateness p50", $"Under {Output.Number(HarnessOverhead.TargetPercent)} %" })
+            foreach (var column in new[] { "Workload", "Harness p50", "Bare p50", "Overhead", "Paced bare p50", "Of it, pacing", "Of it, harness", "Start lateness p50", $"Under {Output.Number(HarnessOverhead.TargetPercent)} %" })
             {
                 overhead.AddColumn(new TableColumn(column) { Alignment = column is "Workload" ? Justify.Left : Justify.Right });
             }
@@ -208,6 +208,7 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
             foreach (var o in outcome.Overhead)
             {
                 overhead.AddRow(Markup.Escape(o.Id), Output.Ms(o.HarnessMedianSeconds), Output.Ms(o.BareMedianSeconds), $"{o.OverheadPercent:+0.00;-0.00} %",
+                    o.PacedBareMedianSeconds is { } paced ? Output.Ms(paced) : "–", o.PacingPercent is { } pacing ? $"{pacing:+0.00;-0.00} %" : "–", o.HarnessOverPacedPercent is { } own ? $"{own:+0.00;-0.00} %" : "–",
                     o.StartLatenessSeconds.Count > 0 ? Output.Ms(o.StartLatenessMedianSeconds) : "–", o.WithinTarget ? "[green]yes[/]" : "[red]no[/]");
             }
 
@@ -276,7 +277,7 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         figures = report.Figures.Select(f => new { workload = f.Workload, figure = f.Name, unit = f.Unit, measured = f.Measured, predicted = f.Predicted, errorPercent = f.ErrorPercent }),
         targets = report.Targets.Select(t => new { workload = t.Workload, target = t.Target, bound = t.Bound, unit = t.Unit, measured = t.Measured, measuredMet = t.MeasuredMet, predictedMet = t.PredictedMet }),
         score = new { reference = score.ReferencePlatform, measured = score.Measured, predicted = score.Predicted, errorPercent = score.ErrorPercent, unavailable = score.Unavailable },
-        overhead = overhead.Select(o => new { id = o.Id, rounds = o.Rounds, harnessP50Ms = o.HarnessMedianSeconds * 1000, bareP50Ms = o.BareMedianSeconds * 1000, overheadPercent = o.OverheadPercent, startLatenessP50Ms = o.StartLatenessSeconds.Count > 0 ? o.StartLatenessMedianSeconds * 1000 : (double?)null, withinTarget = o.WithinTarget }),
+        overhead = overhead.Select(o => new { id = o.Id, rounds = o.Rounds, harnessP50Ms = o.HarnessMedianSeconds * 1000, bareP50Ms = o.BareMedianSeconds * 1000, overheadPercent = o.OverheadPercent, pacedBareP50Ms = o.PacedBareMedianSeconds * 1000, pacingPercent = o.PacingPercent, harnessOverPacedPercent = o.HarnessOverPacedPercent, startLatenessP50Ms = o.StartLatenessSeconds.Count > 0 ? o.StartLatenessMedianSeconds * 1000 : (double?)null, withinTarget = o.WithinTarget }),
         cpuUtilisation = cpuShare,
         telemetry = TelemetryText.Lines(telemetry),
         notRun = skipped,

@@ -163,7 +163,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
                     var run = LlmRun.Measure(console, file, bench, options, TimeSpan.FromMilliseconds(250), cancellationToken);
                     var workload = new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16);
                     runs.Add((workload, run.Result));
-                    rows.Add(RowOf(arch.Id, format.Id, workload, new Ceilings(host, FractionsOf(format.Id)), bench, run.Result));
+                    rows.Add(RowOf(arch.Id, format.Id, workload, Predictions.CeilingsFor(WorkloadKind.Llm, format.Id, host, new PredictionRequest()), bench, run.Result));
                 }
             }
         }

@@ -20,6 +20,20 @@ public sealed record HarnessOverheadResult(string Id, int Rounds, IReadOnlyList<
 
     public double StartLatenessMedianSeconds => LatencyStatistics.Percentile(StartLatenessSeconds.Order().ToArray(), 50);
 
+    /// <summary>
+    /// Each call's time when the same calls are paced as the harness paces them (a wait until each is due, then a stopwatch around
+    /// the call) but without the harness: what pacing alone does to a call, apart from the harness's scheduling and bookkeeping.
+    /// </summary>
+    public IReadOnlyList<double> PacedBareSeconds { get; init; } = [];
+
+    public double? PacedBareMedianSeconds => PacedBareSeconds.Count > 0 ? LatencyStatistics.Percentile(PacedBareSeconds.Order().ToArray(), 50) : null;
+
+    /// <summary>What pacing alone costs: the paced bare median over the back-to-back bare median, − 1, in %.</summary>
+    public double? PacingPercent => PacedBareMedianSeconds is { } paced ? (paced / BareMedianSeconds - 1) * 100 : null;
+
+    /// <summary>The harness against the same calls paced without it: its scheduling and bookkeeping alone, in %.</summary>
+    public double? HarnessOverPacedPercent => PacedBareMedianSeconds is { } paced ? (HarnessMedianSeconds / paced - 1) * 100 : null;
+
     /// <summary>The harness's overhead on the latencies it reports: its median over the bare median, − 1, in %.</summary>
     public double OverheadPercent => (HarnessMedianSeconds / BareMedianSeconds - 1) * 100;
 
@@ -29,7 +43,9 @@ public sealed record HarnessOverheadResult(string Id, int Rounds, IReadOnlyList<
 
 /// <summary>
 /// Measures the use-case harness's own overhead (scheduling, timing, bookkeeping) against the same model run back to back without
-/// it, in one run: rounds alternate which goes first, so a drift of the machine (a clock, another process) falls on both alike.
+/// it, in one run: rounds alternate which goes first, so a drift of the machine (a clock, another process) falls on both alike. A
+/// third way, the same calls paced as the harness paces them but without it, splits the difference into what pacing does to a
+/// call (a core that idles between frames) and what the harness itself adds.
 /// </summary>
 public static class HarnessOverhead
 {
@@ -37,9 +53,9 @@ public static class HarnessOverhead
     public const double TargetPercent = 2;
 
     /// <summary>
-    /// Runs <paramref name="rounds"/> rounds of <paramref name="framesPerRound"/> frames each way. The harness paces its frames at
+    /// Runs <paramref name="rounds"/> rounds of <paramref name="framesPerRound"/> frames each way (harness, back to back, paced bare). The harness paces its frames at
     /// 1.5 × the bare median of a short probe (a frame busy two thirds of its period, so none is dropped for the pace alone),
-    /// each frame with that period as its deadline; the sizes cycle through <paramref name="sizes"/> in the same order both ways.
+    /// each frame with that period as its deadline; the sizes cycle through <paramref name="sizes"/> in the same order all three ways.
     /// </summary>
     public static HarnessOverheadResult Measure(string id, Action<int> runFrame, IReadOnlyList<int> sizes, int rounds, int framesPerRound, CancellationToken cancellation = default)
     {
@@ -54,6 +70,7 @@ public static class HarnessOverhead
         var period = Math.Max(1.5 * LatencyStatistics.Percentile(probe.Order().ToArray(), 50), 1e-4);
         var harness = new List<double>();
         var bare = new List<double>();
+        var paced = new List<double>();
         var lateness = new List<double>();
         for (var round = 0; round < rounds && !cancellation.IsCancellationRequested; round++)
         {
@@ -70,15 +87,11 @@ public static class HarnessOverhead
                 }
             }
 
-            if (round % 2 == 0)
+            // The three ways take turns going first, so a drift of the machine falls on each alike.
+            Action[] ways = [RunHarness, () => bare.AddRange(Bare(runFrame, sizes, offset, framesPerRound)), () => paced.AddRange(PacedBare(runFrame, sizes, offset, framesPerRound, period, cancellation))];
+            for (var turn = 0; turn < ways.Length && !cancellation.IsCancellationRequested; turn++)
             {
-                RunHarness();
-                bare.AddRange(Bare(runFrame, sizes, offset, framesPerRound));
-            }
-            else
-            {
-                bare.AddRange(Bare(runFrame, sizes, offset, framesPerRound));
-                RunHarness();
+                ways[(round + turn) % ways.Length]();
             }
         }
 
@@ -87,7 +100,23 @@ public static class HarnessOverhead
             throw new OperationCanceledException("The harness overhead check was stopped before its first round.", cancellation);
         }
 
-        return new HarnessOverheadResult(id, rounds, harness, bare, lateness);
+        return new HarnessOverheadResult(id, rounds, harness, bare, lateness) { PacedBareSeconds = paced };
+    }
+
+    /// <summary>The same frames, each due one period after the previous was due, waited for on the harness's clock and timed by a stopwatch.</summary>
+    private static List<double> PacedBare(Action<int> runFrame, IReadOnlyList<int> sizes, int offset, int count, double period, CancellationToken cancellation)
+    {
+        var clock = new StopwatchBenchClock();
+        var seconds = new List<double>(count);
+        for (var k = 0; k < count && !cancellation.IsCancellationRequested; k++)
+        {
+            clock.WaitUntil((k + 1) * period, cancellation);
+            var start = Stopwatch.GetTimestamp();
+            runFrame(sizes[(offset + k) % sizes.Count]);
+            seconds.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+
+        return seconds;
     }
 
     /// <summary>The same frames called back to back, each timed by a stopwatch and nothing else.</summary>

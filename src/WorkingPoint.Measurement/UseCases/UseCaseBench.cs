@@ -21,14 +21,24 @@ public sealed class StopwatchBenchClock : IBenchClock
 
     public double NowSeconds => _clock.Elapsed.TotalSeconds;
 
+    /// <summary>The last stretch before a due time that is spun rather than slept (see <see cref="WaitUntil"/>).</summary>
+    public const double SpinSeconds = 1e-3;
+
     public void WaitUntil(double seconds, CancellationToken cancellation)
     {
-        // A wait handle rather than Thread.Sleep, so Ctrl-C ends a long idle phase at once. It waits whole milliseconds, rounded
-        // up, and is asked again until the time has come: a wait rounded down returned up to 1 ms early, starting frames before
-        // they were due (the harness overhead check found it).
-        for (var wait = seconds - NowSeconds; wait > 0 && !cancellation.IsCancellationRequested; wait = seconds - NowSeconds)
+        // A wait handle rather than Thread.Sleep, so Ctrl-C ends a long idle phase at once; it waits whole milliseconds and is
+        // asked again until only the last stretch (1-2 ms) is left. That stretch is spun: a sleeping thread wakes up to a millisecond late
+        // and on a core that went idle (on a VM a halted vCPU), which made paced frames start 0.6 ms late and run 3-5 % slower than
+        // the same frames back to back (the harness overhead check measured it). A spin never returns early.
+        for (var wait = seconds - NowSeconds; wait >= SpinSeconds + 1e-3 && !cancellation.IsCancellationRequested; wait = seconds - NowSeconds)
         {
-            cancellation.WaitHandle.WaitOne((int)Math.Min(int.MaxValue, Math.Ceiling(wait * 1000)));
+            cancellation.WaitHandle.WaitOne((int)Math.Min(int.MaxValue, Math.Floor((wait - SpinSeconds) * 1000)));
+        }
+
+        var spinner = default(SpinWait);
+        while (NowSeconds < seconds && !cancellation.IsCancellationRequested)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
 }
