@@ -121,7 +121,7 @@ public sealed class Catalog
     /// llama.cpp-cpu and onnxruntime-cpu; null for a runtime the file does not cover. Every figure the probes' fit assumed is the
     /// profile's too, not the published fit's (from other machines' rows), which would make the same fit mean something else
     /// here: the network probes fit the compute share and the fixed costs at this machine's own DRAM fraction
-    /// (<paramref name="hostFractions"/>); the LLM probes fit the shares with no fixed cost.
+    /// (<paramref name="hostFractions"/>); the LLM probes fit the shares and a fixed cost per prefill, no per-layer one.
     /// </summary>
     private static Runtime? MeasuredOnHost(Runtime runtime, HostRuntimeProfiles host, AchievableFractions hostFractions)
     {
@@ -136,9 +136,9 @@ public sealed class Catalog
                     PrefillComputeShare = llama.PrefillComputeShare.Value,
                     ByWeights = llama.ByWeights.ToDictionary(kv => kv.Key, kv => new WeightFormatShares(kv.Value.DecodeDramShare?.Value, kv.Value.PrefillComputeShare?.Value)),
 
-                    // The probes solved the shares with no fixed cost: the published fit's (100 ms per inference) is not this machine's.
+                    // The probes' own fixed cost per prefill (none in older files), never the published fit's (100 ms per inference).
                     LayerOverhead = Core.Units.Seconds.Zero,
-                    InferenceOverhead = Core.Units.Seconds.Zero,
+                    InferenceOverhead = new Core.Units.Seconds((llama.InferenceOverheadMicroseconds?.Value ?? 0) * 1e-6),
                     Origin = measured,
                 },
 

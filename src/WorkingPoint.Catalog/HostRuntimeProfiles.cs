@@ -24,6 +24,12 @@ public sealed record HostLlamaCppProfile(FittedFigure DecodeDramShare, FittedFig
     /// <summary>The prefill share for a weight format: its own where it was measured, else the runtime-wide one.</summary>
     public FittedFigure PrefillComputeShareFor(string weights) =>
         ByWeights.TryGetValue(weights, out var own) && own.PrefillComputeShare is { } share ? share : PrefillComputeShare;
+
+    /// <summary>
+    /// The fixed cost of one prefill in µs (graph set-up, thread start, the batch's synchronisation), fitted with the prefill share
+    /// from a short and a long prompt; null in a file written before the short probe existed (then no fixed cost).
+    /// </summary>
+    public FittedFigure? InferenceOverheadMicroseconds { get; init; }
 }
 
 /// <summary>
@@ -120,7 +126,7 @@ public static class HostRuntimeProfilesFile
         if (yaml.Mapping(runtimes, HostRuntimeProfiles.LlamaCppCpuId, "runtimes") is { } l)
         {
             var path = $"runtimes.{HostRuntimeProfiles.LlamaCppCpuId}";
-            yaml.RejectUnknownKeys(l, path, "decodeDramShare", "prefillComputeShare", "byWeights");
+            yaml.RejectUnknownKeys(l, path, "decodeDramShare", "prefillComputeShare", "inferenceOverheadUs", "byWeights");
             var byWeights = new Dictionary<string, HostLlamaCppWeightsProfile>(StringComparer.Ordinal);
             if (yaml.Mapping(l, "byWeights", path) is { } formats)
             {
@@ -143,7 +149,10 @@ public static class HostRuntimeProfilesFile
                 }
             }
 
-            llama = new HostLlamaCppProfile(Share(yaml, l, "decodeDramShare", path, required: true)!, Share(yaml, l, "prefillComputeShare", path, required: true)!, byWeights);
+            llama = new HostLlamaCppProfile(Share(yaml, l, "decodeDramShare", path, required: true)!, Share(yaml, l, "prefillComputeShare", path, required: true)!, byWeights)
+            {
+                InferenceOverheadMicroseconds = Figure(yaml, l, "inferenceOverheadUs", path, 0, MaxOverheadMicroseconds, "µs", required: false),
+            };
         }
 
         HostOnnxRuntimeProfile? onnx = null;
@@ -220,6 +229,11 @@ public static class HostRuntimeProfilesFile
             text.Append(CultureInfo.InvariantCulture, $"  {HostRuntimeProfiles.LlamaCppCpuId}:\n");
             text.Append(CultureInfo.InvariantCulture, $"    decodeDramShare: {Figure(llama.DecodeDramShare)}\n");
             text.Append(CultureInfo.InvariantCulture, $"    prefillComputeShare: {Figure(llama.PrefillComputeShare)}\n");
+            if (llama.InferenceOverheadMicroseconds is { } overhead)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"    inferenceOverheadUs: {Figure(overhead)}\n");
+            }
+
             if (llama.ByWeights.Count > 0)
             {
                 text.Append("    byWeights:\n");

@@ -34,6 +34,9 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
     public const int ProbePromptTokens = 128;
     public const int ProbeGenTokens = 32;
 
+    /// <summary>The short prompt beside the long one: the two prefill times give the compute share and the fixed cost per prefill.</summary>
+    public const int ProbeShortPromptTokens = 16;
+
     public sealed class Settings : JsonSettings
     {
         [CommandOption("-r|--reps <N>")]
@@ -104,29 +107,39 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
         var byWeights = new Dictionary<string, HostLlamaCppWeightsProfile>(StringComparer.Ordinal);
         var decodeShares = new List<double>();
         var prefillShares = new List<double>();
+        var fixedCosts = new List<(string Format, double Microseconds)>();
         foreach (var format in formats)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Step($"llama.cpp {ProbeLlm} {format.Id}, pp{bench.PromptTokens} and tg{bench.GenTokens} × {bench.Repetitions}");
+            Step($"llama.cpp {ProbeLlm} {format.Id}, pp{bench.PromptTokens}, pp{ProbeShortPromptTokens} and tg{bench.GenTokens} × {bench.Repetitions}");
             var modelPath = LlmModelFiles.Synthesize(Output.Progress(console), llm.Architecture, format, bench.ContextTokens);
             var file = new LlmModelFile(modelPath, $"{ProbeLlm} {format.Id}", GgufModels.Load(modelPath), Synthesized: true);
             var run = LlmRun.Measure(console, file, bench, llamaOptions, TimeSpan.FromMilliseconds(250), cancellationToken);
             var probe = new LlmProbe(ProbeLlm, new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16), bench.PromptTokens, bench.GenTokens, run.Result.Prompt!.MeanTokensPerSecond, run.Result.Generation!.MeanTokensPerSecond);
-            var shares = LlmProbeFit.Derive(host, baseline, probe);
+            var shortRun = LlmRun.Measure(console, file, bench with { PromptTokens = ProbeShortPromptTokens, GenTokens = 0 }, llamaOptions, TimeSpan.FromMilliseconds(250), cancellationToken);
+            var shortTokensPerSecond = shortRun.Result.Prompt!.MeanTokensPerSecond;
+            var derived = LlmProbeFit.Derive(host, baseline, probe);
+            var (prefillShare, prefillFixedSeconds) = LlmProbeFit.PrefillWithFixedCost(host, baseline, probe.Workload, derived.DecodeDramShare.Share, (ProbeShortPromptTokens, shortTokensPerSecond), (bench.PromptTokens, probe.MeasuredPrefillTokensPerSecond));
+            var shares = derived with { PrefillComputeShare = prefillShare };
+            fixedCosts.Add((format.Id, prefillFixedSeconds * 1e6));
             var decodeFit = $"probe tg{bench.GenTokens} {ProbeLlm} {format.Id}: {Output.Number(probe.MeasuredDecodeTokensPerSecond)} tok/s vs roofline {Output.Number(shares.RooflineDecodeTokensPerSecond)} tok/s{Clamped(shares.DecodeDramShare)}; {date}, wpt {version}";
-            var prefillFit = $"probe pp{bench.PromptTokens} {ProbeLlm} {format.Id}: {Output.Number(probe.MeasuredPrefillTokensPerSecond)} tok/s vs roofline {Output.Number(shares.RooflinePrefillTokensPerSecond)} tok/s{Clamped(shares.PrefillComputeShare)}; {date}, wpt {version}";
+            var prefillFit = $"probes pp{bench.PromptTokens} and pp{ProbeShortPromptTokens} {ProbeLlm} {format.Id}: {Output.Number(probe.MeasuredPrefillTokensPerSecond)} and {Output.Number(shortTokensPerSecond)} tok/s vs roofline {Output.Number(shares.RooflinePrefillTokensPerSecond)} tok/s at pp{bench.PromptTokens}, with {Output.Number(prefillFixedSeconds * 1e3)} ms per prefill{Clamped(shares.PrefillComputeShare)}; {date}, wpt {version}";
             byWeights[format.Id] = new HostLlamaCppWeightsProfile(new FittedFigure(Round(shares.DecodeDramShare.Share), decodeFit), new FittedFigure(Round(shares.PrefillComputeShare.Share), prefillFit));
             decodeShares.Add(shares.DecodeDramShare.Share);
             prefillShares.Add(shares.PrefillComputeShare.Share);
             rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"tg{bench.GenTokens}", $"{ProbeLlm} {format.Id}", probe.MeasuredDecodeTokensPerSecond, shares.RooflineDecodeTokensPerSecond, "tok/s"));
             rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"pp{bench.PromptTokens}", $"{ProbeLlm} {format.Id}", probe.MeasuredPrefillTokensPerSecond, shares.RooflinePrefillTokensPerSecond, "tok/s"));
+            rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"pp{ProbeShortPromptTokens}", $"{ProbeLlm} {format.Id}", shortTokensPerSecond, LlmValidation.Predict(probe.Workload, new Ceilings(host, baseline with { Compute = 1, Dram = 1 }), ProbeShortPromptTokens, 1).Prefill, "tok/s"));
         }
 
         var formatList = string.Join(" and ", formats.Select(f => f.Id));
         var llama = new HostLlamaCppProfile(
             new FittedFigure(Round(decodeShares.Average()), $"mean of the {formatList} decode probes ({ProbeLlm}); {date}, wpt {version}"),
             new FittedFigure(Round(prefillShares.Average()), $"mean of the {formatList} prefill probes ({ProbeLlm}); {date}, wpt {version}"),
-            byWeights);
+            byWeights)
+        {
+            InferenceOverheadMicroseconds = new FittedFigure(Math.Round(fixedCosts.Average(f => f.Microseconds), 1), $"mean of the {formatList} fixed costs per prefill ({string.Join(", ", fixedCosts.Select(f => $"{f.Format} {Output.Number(f.Microseconds / 1e3)} ms"))}), each from its pp{ProbeShortPromptTokens} and pp{ProbePromptTokens} probes ({ProbeLlm}); {date}, wpt {version}"),
+        };
 
         var onnxOptions = new OnnxRuntimeOptions(IntraOpThreads: settings.Threads);
         var fp32 = WeightFormat.Parse("fp32");
@@ -167,7 +180,7 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
                 probes = rows,
                 runtimes = new Dictionary<string, object>
                 {
-                    [HostRuntimeProfiles.LlamaCppCpuId] = new { decodeDramShare = llama.DecodeDramShare.Value, prefillComputeShare = llama.PrefillComputeShare.Value, byWeights = byWeights.ToDictionary(w => w.Key, w => new { decodeDramShare = w.Value.DecodeDramShare!.Value, prefillComputeShare = w.Value.PrefillComputeShare!.Value }) },
+                    [HostRuntimeProfiles.LlamaCppCpuId] = new { decodeDramShare = llama.DecodeDramShare.Value, prefillComputeShare = llama.PrefillComputeShare.Value, inferenceOverheadUs = llama.InferenceOverheadMicroseconds?.Value, byWeights = byWeights.ToDictionary(w => w.Key, w => new { decodeDramShare = w.Value.DecodeDramShare!.Value, prefillComputeShare = w.Value.PrefillComputeShare!.Value }) },
                     [HostRuntimeProfiles.OnnxRuntimeCpuId] = new { networkComputeShare = onnx.NetworkComputeShare.Value, layerOverheadUs = onnx.LayerOverheadMicroseconds.Value, inferenceOverheadUs = onnx.InferenceOverheadMicroseconds.Value, probeMedianAbsoluteErrorPercent = fit.MedianAbsoluteErrorPercent },
                 },
             });
@@ -237,10 +250,10 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
         console.Write(table);
         var llama = profiles.LlamaCppCpu!;
         var onnx = profiles.OnnxRuntimeCpu!;
-        console.MarkupLine($"llama.cpp-cpu: decode DRAM share {string.Join(", ", llama.ByWeights.Select(w => $"{w.Key} {w.Value.DecodeDramShare!.Value:0.00}"))}; prefill compute share {string.Join(", ", llama.ByWeights.Select(w => $"{w.Key} {w.Value.PrefillComputeShare!.Value:0.00}"))}.");
+        console.MarkupLine($"llama.cpp-cpu: decode DRAM share {string.Join(", ", llama.ByWeights.Select(w => $"{w.Key} {w.Value.DecodeDramShare!.Value:0.00}"))}; prefill compute share {string.Join(", ", llama.ByWeights.Select(w => $"{w.Key} {w.Value.PrefillComputeShare!.Value:0.00}"))}, {Output.Number((llama.InferenceOverheadMicroseconds?.Value ?? 0) / 1e3)} ms per prefill.");
         console.MarkupLine($"onnxruntime-cpu: compute share {onnx.NetworkComputeShare.Value:0.00}, {Output.Number(onnx.LayerOverheadMicroseconds.Value)} µs per layer, {Output.Number(onnx.InferenceOverheadMicroseconds.Value)} µs per inference (probes reproduced within {Output.Number(fit.MedianAbsoluteErrorPercent, 2)} % median).");
         var used = Path.GetFullPath(path) == Path.GetFullPath(HostRuntimeProfilesFile.DefaultPath)
-            ? "'wpt validate' and 'wpt validate llm' now predict with them"
+            ? "'wpt predict --platform host', 'wpt validate' and 'wpt validate llm' now predict with them"
             : $"the validate commands read only {HostRuntimeProfilesFile.DefaultPath}";
         console.MarkupLine($"Wrote the host's runtime profiles to [bold]{Markup.Escape(Path.GetFullPath(path))}[/]; {Markup.Escape(used)}.");
     }

@@ -90,6 +90,39 @@ public static class LlmProbeFit
 
         return new LlmProbeShares(decode, prefill, roofline.Decode, roofline.Prefill);
     }
+
+    /// <summary>
+    /// Prefill's compute share and its fixed cost per prefill from two prompts of one model in one format: time(P) = P ÷ the
+    /// modelled rate at the share + the fixed cost. The difference of the two times does not depend on the fixed cost, so it gives
+    /// the share; the fixed cost is what the short prompt's time leaves. When the short prompt ran faster per token than the long
+    /// one allows (noise) or the share cannot explain the difference, the fixed cost is 0 and the share the long prompt's alone.
+    /// </summary>
+    /// <param name="dramShare">The decode share already solved for the format (prefill reads the same weights).</param>
+    public static (SolvedShare Share, double FixedSeconds) PrefillWithFixedCost(Platform host, AchievableFractions baseline, LlmWorkload workload, double dramShare, (int Tokens, double TokensPerSecond) shortPrompt, (int Tokens, double TokensPerSecond) longPrompt)
+    {
+        if (!(shortPrompt.TokensPerSecond > 0) || !(longPrompt.TokensPerSecond > 0) || shortPrompt.Tokens >= longPrompt.Tokens || shortPrompt.Tokens < 1)
+        {
+            throw new Measurement.MeasurementException($"prefill probes of {shortPrompt.Tokens} and {longPrompt.Tokens} tokens measured {shortPrompt.TokensPerSecond} and {longPrompt.TokensPerSecond} tok/s; a short and a longer prompt with positive rates are needed. Run 'wpt measure runtimes' again on a less busy machine.");
+        }
+
+        double ModelSeconds(int tokens, double share) =>
+            tokens / LlmValidation.Predict(workload, new Ceilings(host, baseline with { Compute = share, Dram = dramShare }), tokens, 1).Prefill;
+
+        var shortSeconds = shortPrompt.Tokens / shortPrompt.TokensPerSecond;
+        var longSeconds = longPrompt.Tokens / longPrompt.TokensPerSecond;
+        if (longSeconds > shortSeconds)
+        {
+            // The extra tokens' time, as a rate that grows with the share, so the same bisection solves it.
+            var share = ShareFit.Solve(s => 1 / (ModelSeconds(longPrompt.Tokens, s) - ModelSeconds(shortPrompt.Tokens, s)), 1 / (longSeconds - shortSeconds));
+            var fixedSeconds = shortSeconds - ModelSeconds(shortPrompt.Tokens, share.Share);
+            if (!share.Clamped && fixedSeconds >= 0)
+            {
+                return (share, Math.Min(fixedSeconds, NetworkProbeFit.MaxOverheadSeconds));
+            }
+        }
+
+        return (ShareFit.Solve(s => longPrompt.Tokens / ModelSeconds(longPrompt.Tokens, s), longPrompt.TokensPerSecond), 0);
+    }
 }
 
 /// <summary>

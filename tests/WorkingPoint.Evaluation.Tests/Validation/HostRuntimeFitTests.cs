@@ -73,6 +73,38 @@ public sealed class HostRuntimeFitTests
         Assert.True(shares.RooflinePrefillTokensPerSecond > truth.Prefill);
     }
 
+    [Theory]
+    [InlineData("q4_0", 0.3, 0.05)]
+    [InlineData("q8_0", 0.2, 0.004)]
+    public void Two_prompts_measured_as_predicted_with_a_known_share_and_fixed_cost_give_both_back(string weights, double compute, double fixedSeconds)
+    {
+        var host = Catalog.ResolvePlatform("raspberry-pi-5");
+        var baseline = new Ceilings(host).Fractions;
+        var workload = new LlmWorkload(((LlmCatalogModel)Catalog.ResolveModel("tinyllama-1.1b")).Architecture, WeightFormat.Parse(weights), KvCacheFormat.F16);
+        double Measured(int tokens) => tokens / ((tokens / LlmValidation.Predict(workload, new Ceilings(host, baseline with { Dram = 0.5, Compute = compute }), tokens, 1).Prefill) + fixedSeconds);
+
+        var (share, fitted) = LlmProbeFit.PrefillWithFixedCost(host, baseline, workload, 0.5, (16, Measured(16)), (128, Measured(128)));
+
+        Assert.Equal(compute, share.Share, 3);
+        Assert.False(share.Clamped);
+        Assert.Equal(fixedSeconds, fitted, 5);
+    }
+
+    [Fact]
+    public void A_short_prompt_faster_per_token_than_the_long_one_allows_gives_no_fixed_cost_and_the_long_prompts_share()
+    {
+        var host = Catalog.ResolvePlatform("raspberry-pi-5");
+        var baseline = new Ceilings(host).Fractions;
+        var workload = new LlmWorkload(((LlmCatalogModel)Catalog.ResolveModel("tinyllama-1.1b")).Architecture, WeightFormat.Parse("q4_0"), KvCacheFormat.F16);
+        var longRate = LlmValidation.Predict(workload, new Ceilings(host, baseline with { Dram = 0.5, Compute = 0.3 }), 128, 1).Prefill;
+
+        // Noise: the short prompt ran at twice the long one's rate, which no fixed cost of 0 or more explains.
+        var (share, fitted) = LlmProbeFit.PrefillWithFixedCost(host, baseline, workload, 0.5, (16, 2 * longRate), (128, longRate));
+
+        Assert.Equal(0, fitted);
+        Assert.Equal(0.3, share.Share, 3);
+    }
+
     [Fact]
     public void Network_probes_made_of_a_share_a_per_layer_cost_and_a_per_inference_cost_give_all_three_back()
     {
