@@ -60,9 +60,7 @@ public sealed class HostRuntimeFitTests
     [InlineData("q8_0", 0.64, 0.35)]
     public void An_llm_probe_measured_as_predicted_at_known_shares_gives_those_shares_back(string weights, double dram, double compute)
     {
-        var host = Catalog.ResolvePlatform("raspberry-pi-5");
-        var baseline = new Ceilings(host).Fractions;
-        var workload = new LlmWorkload(((LlmCatalogModel)Catalog.ResolveModel("tinyllama-1.1b")).Architecture, WeightFormat.Parse(weights), KvCacheFormat.F16);
+        var (host, baseline, workload) = TinyLlamaOnAPi5(weights);
         var truth = LlmValidation.Predict(workload, new Ceilings(host, baseline with { Dram = dram, Compute = compute }), 128, 32);
 
         var shares = LlmProbeFit.Derive(host, baseline, new LlmProbe("tinyllama-1.1b", workload, 128, 32, truth.Prefill, truth.Decode));
@@ -78,9 +76,7 @@ public sealed class HostRuntimeFitTests
     [InlineData("q8_0", 0.2, 0.004)]
     public void Two_prompts_measured_as_predicted_with_a_known_share_and_fixed_cost_give_both_back(string weights, double compute, double fixedSeconds)
     {
-        var host = Catalog.ResolvePlatform("raspberry-pi-5");
-        var baseline = new Ceilings(host).Fractions;
-        var workload = new LlmWorkload(((LlmCatalogModel)Catalog.ResolveModel("tinyllama-1.1b")).Architecture, WeightFormat.Parse(weights), KvCacheFormat.F16);
+        var (host, baseline, workload) = TinyLlamaOnAPi5(weights);
         double Measured(int tokens) => tokens / ((tokens / LlmValidation.Predict(workload, new Ceilings(host, baseline with { Dram = 0.5, Compute = compute }), tokens, 1).Prefill) + fixedSeconds);
 
         var (share, fitted) = LlmProbeFit.PrefillWithFixedCost(host, baseline, workload, 0.5, (16, Measured(16)), (128, Measured(128)));
@@ -93,9 +89,7 @@ public sealed class HostRuntimeFitTests
     [Fact]
     public void A_short_prompt_faster_per_token_than_the_long_one_allows_gives_no_fixed_cost_and_the_long_prompts_share()
     {
-        var host = Catalog.ResolvePlatform("raspberry-pi-5");
-        var baseline = new Ceilings(host).Fractions;
-        var workload = new LlmWorkload(((LlmCatalogModel)Catalog.ResolveModel("tinyllama-1.1b")).Architecture, WeightFormat.Parse("q4_0"), KvCacheFormat.F16);
+        var (host, baseline, workload) = TinyLlamaOnAPi5("q4_0");
         var longRate = LlmValidation.Predict(workload, new Ceilings(host, baseline with { Dram = 0.5, Compute = 0.3 }), 128, 1).Prefill;
 
         // Noise: the short prompt ran at twice the long one's rate, which no fixed cost of 0 or more explains.
@@ -103,6 +97,13 @@ public sealed class HostRuntimeFitTests
 
         Assert.Equal(0, fitted);
         Assert.Equal(0.3, share.Share, 3);
+    }
+
+    /// <summary>The probe model in <paramref name="weights"/> on a Raspberry Pi 5 at its default fractions: the probes' made-up host.</summary>
+    private static (Core.Hardware.Platform Host, Core.Hardware.AchievableFractions Baseline, LlmWorkload Workload) TinyLlamaOnAPi5(string weights)
+    {
+        var host = Catalog.ResolvePlatform("raspberry-pi-5");
+        return (host, new Ceilings(host).Fractions, new LlmWorkload(((LlmCatalogModel)Catalog.ResolveModel("tinyllama-1.1b")).Architecture, WeightFormat.Parse(weights), KvCacheFormat.F16));
     }
 
     [Fact]
