@@ -85,6 +85,9 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
         }
 
         MeasurementHooks.Start();
+
+        // Probes on a busy machine fit the load, not the runtimes (a build beside them gave q8_0 a decode share of 0.005): say so.
+        using var contention = new ContentionSampler(TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(250));
         var host = ValidateCommand.PlatformOrMeasuredHost(console, catalog, HostPlatform.Id, cancellationToken);
         var baseline = new Ceilings(host).Fractions;
         var version = WptBuild.Current.Version;
@@ -169,6 +172,7 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
             new FittedFigure(Math.Round(fit.LayerOverheadSeconds * 1e6, 2), fitText),
             new FittedFigure(Math.Round(fit.InferenceOverheadSeconds * 1e6, 2), fitText));
 
+        var load = contention.Stop();
         var profiles = new HostRuntimeProfiles(HostPlatform.Id, measuredAt, llama, onnx);
         HostRuntimeProfilesFile.Write(path, profiles, version);
         if (settings.Json)
@@ -177,6 +181,8 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
             {
                 file = path,
                 measured = measuredAt,
+                contended = load?.Contended,
+                contention = load?.ToString(),
                 probes = rows,
                 runtimes = new Dictionary<string, object>
                 {
@@ -188,6 +194,11 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
         }
 
         Render(rows, profiles, fit, path);
+        if (load is { Contended: true })
+        {
+            console.MarkupLine($"[yellow]Warning:[/] {Markup.Escape(load.Warning)}: these profiles describe a busy machine; run 'wpt measure runtimes' again when it is quiet.");
+        }
+
         return 0;
     }
 
