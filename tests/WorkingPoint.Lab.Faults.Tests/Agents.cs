@@ -113,7 +113,8 @@ internal static class HangGuard
         return await task;
     }
 
-    public static async Task Within(Task task, string what) => await Within(task.ContinueWith(t => { t.GetAwaiter().GetResult(); return 0; }, TaskScheduler.Default), what);
+    public static async Task Within(Task task, string what, Func<string>? context = null) =>
+        await Within(task.ContinueWith(t => { t.GetAwaiter().GetResult(); return 0; }, TaskScheduler.Default), what, context);
 
     public static async Task UntilAsync(Func<Task<bool>> condition, string what)
     {

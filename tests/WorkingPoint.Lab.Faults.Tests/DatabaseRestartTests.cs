@@ -4,6 +4,7 @@ using WorkingPoint.Lab.Agent;
 using WorkingPoint.Lab.Client;
 using WorkingPoint.Lab.Postgres;
 using WorkingPoint.Results;
+using WorkingPoint.Server.DashboardPages;
 
 namespace WorkingPoint.Lab.Faults.Tests;
 
@@ -94,6 +95,69 @@ public sealed class DatabaseRestartTests
         Assert.True(first.Created);
         Assert.Equal((first.Id, false), (second.Id, second.Created));
         Assert.Equal((1, 1), await cluster.CountResultsAsync());
+    }
+
+    [SkippableFact]
+    public async Task While_the_database_is_down_the_dashboard_pages_answer_503_with_Retry_After_and_one_line_and_load_again_when_it_is_back()
+    {
+        await using var cluster = await RestartablePostgres.CreateAsync();
+        await using var server = await RunningLabServer.StartAsync(await PostgresLabStore.OpenAsync(cluster.ConnectionString, Writer));
+        var (_, reader) = await server.Store.CreateTokenAsync("rita", TokenRole.Reader);
+        var stored = await server.Store.Results.SaveAsync(Board.Record("board-a", 1));
+        using var browser = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = server.Address };
+        string[] pages =
+        [
+            DashboardRoutes.Devices, DashboardRoutes.Jobs, DashboardRoutes.Results, DashboardRoutes.Result(stored.Id), $"{DashboardRoutes.Compare}?id={stored.Id}&id={stored.Id}",
+            DashboardRoutes.Matrix, DashboardRoutes.UseCases, DashboardRoutes.Plot(stored.Id, "latency"),
+        ];
+
+        await cluster.StopAsync();
+        var refusals = new List<(string Page, string Via, HttpResponseMessage Response, string Body)>();
+        foreach (var page in pages)
+        {
+            // A script's bearer header and a browser's session cookie: both are verified against the store, which is down.
+            foreach (var via in new[] { "bearer", "cookie" })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, page);
+                if (via == "bearer")
+                {
+                    request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", reader);
+                }
+                else
+                {
+                    request.Headers.Add("Cookie", "wpt_dashboard=" + reader);
+                }
+
+                var response = await browser.SendAsync(request);
+                refusals.Add((page, via, response, await response.Content.ReadAsStringAsync()));
+            }
+        }
+
+        using var login = await browser.PostAsync(DashboardRoutes.Login, new FormUrlEncodedContent(new Dictionary<string, string> { ["token"] = reader, ["return"] = DashboardRoutes.Matrix }));
+        refusals.Add((DashboardRoutes.Login, "form", login, await login.Content.ReadAsStringAsync()));
+        await cluster.StartAsync();
+
+        Assert.All(refusals, refusal =>
+        {
+            var (page, via, response, body) = refusal;
+            Assert.True((int)response.StatusCode == 503, $"{page} ({via}) answered {(int)response.StatusCode} while the database was down: {body}");
+            Assert.Equal("2", response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+            Assert.Single(body.TrimEnd('\n').Split('\n'));
+            Assert.StartsWith("The lab's database is unavailable (", body, StringComparison.Ordinal);
+            Assert.Contains("reload", body, StringComparison.Ordinal);
+        });
+        refusals.ForEach(refusal => refusal.Response.Dispose());
+
+        // Back: the pages load (the first request may meet a pooled connection the restart broke, a 503 too, as a reload would).
+        await HangGuard.UntilAsync(async () =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, DashboardRoutes.Matrix);
+            request.Headers.Add("Cookie", "wpt_dashboard=" + reader);
+            using var response = await browser.SendAsync(request);
+            Assert.True(response.StatusCode is System.Net.HttpStatusCode.OK or System.Net.HttpStatusCode.ServiceUnavailable, $"the matrix answered {(int)response.StatusCode} after the restart");
+            return response.StatusCode == System.Net.HttpStatusCode.OK;
+        }, "the matrix loading after the restart");
     }
 
     /// <summary>The first upload after a restart may meet a pooled connection the restart broke (a 503 too); it is retried, as an agent does.</summary>

@@ -48,7 +48,7 @@ public sealed class SqliteLabStoreTests : LabStoreConformanceTests
         await using (var lab = SqliteLabStore.Open(DbPath, Writer))
         {
             id = (await lab.Results.SaveAsync(Record())).Id;
-            Assert.Equal(1, lab.OpenSchemaVersion);
+            Assert.Equal(SqliteLabStore.SchemaVersion, lab.OpenSchemaVersion);
         }
 
         using var results = new SqliteResultStore(DbPath);
@@ -72,6 +72,40 @@ public sealed class SqliteLabStoreTests : LabStoreConformanceTests
     }
 
     [Fact]
+    public async Task A_version_1_lab_file_gains_the_latest_per_subject_index_and_keeps_its_results()
+    {
+        await using (var first = SqliteLabStore.Open(DbPath, Writer))
+        {
+            // Three subjects, two of them with older results, one whose newest result is interrupted (not complete).
+            foreach (var record in new[] { Record(0), Record(5), Record(1, device: "orin-2"), Record(2, model: "yolov8s"), Record(7, model: "yolov8s") with { Status = RunStatus.Interrupted } })
+            {
+                await first.Results.SaveAsync(record);
+            }
+        }
+
+        // Take it back to what a version 1 wpt left: no index, version 1 recorded.
+        Execute($"DROP INDEX {SqliteResultStore.LatestPerSubjectIndex};");
+        Execute("DELETE FROM lab_schema_migrations WHERE version > 1;");
+        Assert.Equal(0L, Execute(IndexCount));
+        var complete = new ResultQuery(Status: RunStatus.Complete, WithSamples: false);
+        List<long> withoutIndex;
+        using (var results = new SqliteResultStore(DbPath))
+        {
+            withoutIndex = [.. results.LatestPerSubject(complete).Select(r => r.Id)];
+        }
+
+        await using var store = SqliteLabStore.Open(DbPath, Writer);
+        Assert.Equal(2, store.OpenSchemaVersion);
+        Assert.Equal(1L, Execute(IndexCount));
+        Assert.Equal(2L, Execute("SELECT count(*) FROM lab_schema_migrations;"));
+        Assert.Equal(5, await store.Results.CountAsync(ResultQuery.All));
+        var latest = await store.Results.LatestPerSubjectAsync(complete);
+        // Newest first: yolov8s's complete result (minute 2) behind orin-1's newest (minute 5) and orin-2's (minute 1).
+        Assert.Equal([5, 2, 1], latest.Select(r => (int)(r.Record.StartedAt - Now).TotalMinutes));
+        Assert.Equal(withoutIndex, latest.Select(r => r.Id));
+    }
+
+    [Fact]
     public async Task A_file_with_a_newer_lab_schema_is_refused_with_one_line()
     {
         await using (SqliteLabStore.Open(DbPath, Writer))
@@ -87,8 +121,20 @@ public sealed class SqliteLabStoreTests : LabStoreConformanceTests
         }
 
         var error = Assert.Throws<ResultStoreException>(() => SqliteLabStore.Open(DbPath, Writer));
-        Assert.Contains("lab schema version 99, newer than this wpt understands (1); upgrade wpt", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"lab schema version 99, newer than this wpt understands ({SqliteLabStore.SchemaVersion}); upgrade wpt", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', error.Message);
+    }
+
+    private const string IndexCount = $"SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = '{SqliteResultStore.LatestPerSubjectIndex}';";
+
+    /// <summary>Runs SQL on the file outside the store, as another program (or an older wpt) would; returns the first value.</summary>
+    private object? Execute(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
     }
 
     [Fact]

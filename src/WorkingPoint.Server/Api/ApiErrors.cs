@@ -37,6 +37,14 @@ internal static partial class ApiErrors
         return JsonSerializer.SerializeAsync(context.Response.Body, new ApiError(OneLine(message)), ResultJson.Options, context.RequestAborted);
     }
 
+    /// <summary>The one line as plain text, for a dashboard page's visitor.</summary>
+    public static Task WriteTextAsync(HttpContext context, int statusCode, string message)
+    {
+        context.Response.StatusCode = statusCode;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return context.Response.WriteAsync(OneLine(message) + "\n", context.RequestAborted);
+    }
+
     public static IApplicationBuilder UseApiErrors(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         try
@@ -60,8 +68,17 @@ internal static partial class ApiErrors
             // The database restarting or out of reach is no bug and no refusal: the caller tries again (uploads are idempotent by key).
             LogDatabaseUnavailable(context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("WorkingPoint.Server"), context.Request.Method, context.Request.Path, reason);
             context.Response.Headers.RetryAfter = RetryAfterSeconds;
-            await WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
-                $"The lab's database is unavailable ({reason}); try again in a few seconds: an upload retried with the same records is stored once.");
+            if (IsApi(context.Request.Path))
+            {
+                await WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                    $"The lab's database is unavailable ({reason}); try again in a few seconds: an upload retried with the same records is stored once.");
+            }
+            else
+            {
+                // A page's visitor is a person in a browser: the line as text, which a browser shows as it is.
+                await WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable,
+                    $"The lab's database is unavailable ({reason}); the dashboard works again once it is back: reload the page in a few seconds.");
+            }
         }
         catch (Exception ex) when (!context.Response.HasStarted && ex is not OperationCanceledException)
         {
