@@ -245,7 +245,7 @@ internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry,
         var result = run.Result;
         var arch = model.Model.Architecture;
         var table = new Table().Border(TableBorder.Markdown)
-            .Title($"[bold]llama.cpp[/] (LLamaSharp {Markup.Escape(LlamaCppModel.RuntimeVersion)}, CPU, n_batch {result.BatchSize}, n_ubatch {result.MicroBatchSize}, {result.Settings.Repetitions} reps)");
+            .Title($"[bold]llama.cpp[/] (LLamaSharp {Markup.Escape(LlamaCppModel.RuntimeVersion)}, CPU, n_batch {result.BatchSize}, n_ubatch {result.MicroBatchSize}, {(result.Settings.Sustained is { } sustained ? $"sustained {Output.Number(sustained.TotalMinutes)} min: {result.Tests.Sum(t => t.Seconds.Count)} reps" : $"{result.Settings.Repetitions} reps")})");
         foreach (var column in new[] { "model", "size", "params", "threads", "test", "t/s" })
         {
             table.AddColumn(new TableColumn(column) { Alignment = column is "model" or "test" ? Justify.Left : Justify.Right, NoWrap = true });
