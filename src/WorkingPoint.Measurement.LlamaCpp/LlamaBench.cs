@@ -1,10 +1,15 @@
 using WorkingPoint.Core;
+using WorkingPoint.Measurement.Scenarios;
 namespace WorkingPoint.Measurement.LlamaCpp;
 
 /// <summary>What to run, in llama-bench's terms: -p prompt tokens, -n generated tokens, -r repetitions, -d depths.</summary>
 /// <param name="Combined">Whether to run the ppP+tgN test (which also gives time to first token).</param>
 /// <param name="Depths">Context depths at which to measure generation separately (llama-bench's -d): the KV cache is filled to each depth first.</param>
-public sealed record LlmBenchSettings(int PromptTokens = 512, int GenTokens = 128, int Repetitions = 5, IReadOnlyList<int>? Depths = null, bool Warmup = true, bool Combined = true)
+/// <param name="Sustained">
+/// A sustained run: the tgN test alone, repeated back to back for this long (instead of --reps times), each token's completion
+/// kept so decode throughput can be read over time (<see cref="LlmBenchResult.SustainedDecode"/>).
+/// </param>
+public sealed record LlmBenchSettings(int PromptTokens = 512, int GenTokens = 128, int Repetitions = 5, IReadOnlyList<int>? Depths = null, bool Warmup = true, bool Combined = true, TimeSpan? Sustained = null)
 {
     public IReadOnlyList<int> DepthList => Depths ?? [];
 
@@ -16,6 +21,24 @@ public sealed record LlmBenchSettings(int PromptTokens = 512, int GenTokens = 12
         if (PromptTokens < 0 || GenTokens < 0 || PromptTokens + GenTokens == 0 || Repetitions < 1 || DepthList.Any(d => d < 0))
         {
             throw new InvalidInputException($"--prompt {PromptTokens} --gen {GenTokens} --reps {Repetitions}: prompt and gen must be ≥ 0 and not both 0, reps ≥ 1, depths ≥ 0.");
+        }
+
+        if (Sustained is { } length)
+        {
+            if (length <= TimeSpan.Zero)
+            {
+                throw new InvalidInputException("--sustained takes a positive number of minutes.");
+            }
+
+            if (GenTokens == 0)
+            {
+                throw new InvalidInputException("--sustained measures decode (the tgN test) over time; give -n/--gen above 0.");
+            }
+
+            if (DepthList.Count > 0)
+            {
+                throw new InvalidInputException("--sustained runs the tgN test alone; drop --depths.");
+            }
         }
 
         return this;
@@ -49,6 +72,17 @@ public sealed record LlmTestResult(string Name, int PromptTokens, int GenTokens,
 /// <summary>Decode speed at one context length: the KV cache's growth shows as a falling rate.</summary>
 public sealed record DecodeAtContext(int ContextTokens, double TokensPerSecond);
 
+/// <summary>
+/// The decode of a sustained run: when each generated token finished, in seconds from the start of the timed loop, and how long
+/// the loop ran.
+/// </summary>
+public sealed record SustainedDecode(IReadOnlyList<double> TokenCompletedAtSeconds, double RunSeconds)
+{
+    /// <summary>Tokens decoded per second in each window of the run (the clearing of the cache between repetitions included).</summary>
+    public IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> TokensPerSecond(TimeSpan window) =>
+        ThroughputWindows.Rate(TokenCompletedAtSeconds.Select(t => (t, 1.0)), RunSeconds, window);
+}
+
 /// <summary>All tests of one benchmark run.</summary>
 public sealed record LlmBenchResult(
     LlmBenchSettings Settings,
@@ -64,6 +98,9 @@ public sealed record LlmBenchResult(
     public LlmTestResult? Generation => Tests.FirstOrDefault(t => t.PromptTokens == 0 && t.Depth == 0);
 
     public double? MeanTimeToFirstTokenSeconds => TimeToFirstTokenSeconds.Count > 0 ? TimeToFirstTokenSeconds.Average() : null;
+
+    /// <summary>A sustained run's token timeline; null for llama-bench's repeated tests.</summary>
+    public SustainedDecode? SustainedDecode { get; init; }
 }
 
 /// <summary>
@@ -74,10 +111,15 @@ public sealed record LlmBenchResult(
 /// </summary>
 public static class LlamaBench
 {
-    /// <summary>Runs the tests; <paramref name="progress"/> gets a description and the fraction done.</summary>
+    /// <summary>Runs the tests (or, with <see cref="LlmBenchSettings.Sustained"/>, the sustained tgN loop); <paramref name="progress"/> gets a description and the fraction done.</summary>
     public static LlmBenchResult Run(LlamaCppModel model, LlmBenchSettings settings, Action<string, double>? progress = null, CancellationToken cancellation = default)
     {
         settings.Validate();
+        if (settings.Sustained is { } length)
+        {
+            return RunSustained(model, settings, length, progress, cancellation);
+        }
+
         var (p, n, r) = (settings.PromptTokens, settings.GenTokens, settings.Repetitions);
         var tests = new List<LlmTestResult>();
         var ttft = new List<double>();
@@ -190,6 +232,62 @@ public static class LlamaBench
 
                 list.Add(perToken[i]);
             }
+        }
+    }
+
+    /// <summary>
+    /// A sustained run: after the warm-up, the tgN test (N decodes from an empty cache) repeated back to back until
+    /// <paramref name="length"/> has passed, each token's completion time kept; stopped (the token) between repetitions, it throws
+    /// <see cref="LlmBenchInterruptedException"/> with the repetitions that finished.
+    /// </summary>
+    private static LlmBenchResult RunSustained(LlamaCppModel model, LlmBenchSettings settings, TimeSpan length, Action<string, double>? progress, CancellationToken cancellation)
+    {
+        var n = settings.GenTokens;
+        var name = $"tg{n}";
+        if (settings.Warmup)
+        {
+            progress?.Invoke("warm-up", 0);
+            model.ClearCache();
+            model.Generate(1, 0);
+        }
+
+        var seconds = new List<double>();
+        var completed = new List<double>();
+        var decodeByPosition = new double[n];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < length)
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                throw new LlmBenchInterruptedException(seconds.Count == 0 ? null : Result(), new OperationCanceledException(cancellation));
+            }
+
+            progress?.Invoke($"{name} ({seconds.Count + 1}, sustained)", Math.Min(1, clock.Elapsed / length));
+            model.ClearCache();
+            var at = clock.Elapsed.TotalSeconds;
+            var perToken = model.Generate(n, 0);
+            for (var i = 0; i < perToken.Length; i++)
+            {
+                // Each token's end: the repetition's start plus the decodes before it and its own.
+                at += perToken[i];
+                completed.Add(at);
+                decodeByPosition[i] += perToken[i];
+            }
+
+            seconds.Add(perToken.Sum());
+        }
+
+        progress?.Invoke("done", 1);
+        return Result();
+
+        LlmBenchResult Result()
+        {
+            var byContext = Enumerable.Range(0, n).GroupBy(i => i / 64 * 64)
+                .Select(g => new DecodeAtContext(g.Key, seconds.Count * g.Count() / g.Sum(i => decodeByPosition[i]))).ToArray();
+            return new LlmBenchResult(settings, model.Options.ThreadCount, model.Options.BatchSize, model.Options.MicroBatchSize, [new LlmTestResult(name, 0, n, 0, seconds.ToArray())], [], byContext)
+            {
+                SustainedDecode = new SustainedDecode(completed.ToArray(), clock.Elapsed.TotalSeconds),
+            };
         }
     }
 }

@@ -63,22 +63,25 @@ public sealed class MeasurementPlotter
         return plot;
     }
 
-    /// <summary>Throughput per window over a run, with any sensor series on a second axis (one plot per unit would crowd; the first is drawn).</summary>
-    public void SaveThroughputOverTime(string title, IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> throughput, IReadOnlyList<TimeSeries> sensors, string path)
+    /// <summary>
+    /// Throughput per window over a run, with any sensor series on a second axis (one plot per unit would crowd; the first is
+    /// drawn); <paramref name="units"/> names what is counted (inferences, tokens).
+    /// </summary>
+    public void SaveThroughputOverTime(string title, IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> throughput, IReadOnlyList<TimeSeries> sensors, string path, string units = "inferences")
     {
         var format = RooflinePlotter.FormatOf(path);
-        using var plot = ThroughputOverTime(title, throughput, sensors);
+        using var plot = ThroughputOverTime(title, throughput, sensors, units);
         Save(plot, path, format);
     }
 
     /// <summary>Throughput over a run as SVG markup that scales to its container.</summary>
     public string ThroughputOverTimeSvg(string title, IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> throughput, IReadOnlyList<TimeSeries> sensors)
     {
-        using var plot = ThroughputOverTime(title, throughput, sensors);
+        using var plot = ThroughputOverTime(title, throughput, sensors, "inferences");
         return PlotStyle.ScalableSvg(plot, Width, Height);
     }
 
-    private static Plot ThroughputOverTime(string title, IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> throughput, IReadOnlyList<TimeSeries> sensors)
+    private static Plot ThroughputOverTime(string title, IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> throughput, IReadOnlyList<TimeSeries> sensors, string units)
     {
         ArgumentNullException.ThrowIfNull(throughput);
         ArgumentNullException.ThrowIfNull(sensors);
@@ -89,7 +92,7 @@ public sealed class MeasurementPlotter
 
         var plot = new Plot();
         var line = plot.Add.Scatter(throughput.Select(t => t.WindowEndSeconds).ToArray(), throughput.Select(t => t.SamplesPerSecond).ToArray());
-        line.LegendText = "throughput (inferences/s)";
+        line.LegendText = $"throughput ({units}/s)";
         line.LineWidth = 2;
         var palette = new global::ScottPlot.Palettes.Category10();
         var next = 1;
@@ -116,7 +119,7 @@ public sealed class MeasurementPlotter
 
         plot.Title(title);
         plot.XLabel("Time (s)");
-        plot.YLabel("Inferences per second");
+        plot.YLabel($"{char.ToUpperInvariant(units[0])}{units[1..]} per second");
         plot.ShowLegend(Alignment.LowerLeft);
         return plot;
     }

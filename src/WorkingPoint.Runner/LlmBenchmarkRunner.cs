@@ -12,12 +12,16 @@ namespace WorkingPoint.Runner;
 /// <summary>One llama.cpp benchmark run with its telemetry and the record it saves; what llm jobs, validate llm and measure runtimes measure.</summary>
 public sealed record LlmMeasurement(LlmBenchResult Result, TelemetryCapture Telemetry, MeasurementRecord Record, LlmColdStart ColdStart)
 {
+    /// <summary>A sustained run's decode throughput over time and its throttle onset; null for llama-bench's repeated tests.</summary>
+    public SustainedSeries? Sustained { get; init; }
+
     /// <summary>
     /// Loads <paramref name="model"/>, runs llama-bench's tests with the sensors and the other processes' load sampled, and judges
     /// the run; stopped through <paramref name="cancellation"/>, throws <see cref="LlmMeasurementInterruptedException"/> with
-    /// the record of the tests that finished.
+    /// the record of the tests that finished. A sustained run (<see cref="LlmBenchSettings.Sustained"/>) reads its decode
+    /// throughput in windows of <paramref name="sustainedWindow"/> (default: the run split in 30).
     /// </summary>
-    public static LlmMeasurement Measure(IBenchmarkProgress progress, LlmModelFile model, LlmBenchSettings bench, LlamaCppOptions options, TimeSpan telemetryInterval, CancellationToken cancellation, IReadOnlyDictionary<string, string>? extraParameters = null, IReadOnlyList<string>? commandLine = null)
+    public static LlmMeasurement Measure(IBenchmarkProgress progress, LlmModelFile model, LlmBenchSettings bench, LlamaCppOptions options, TimeSpan telemetryInterval, CancellationToken cancellation, IReadOnlyDictionary<string, string>? extraParameters = null, IReadOnlyList<string>? commandLine = null, TimeSpan? sustainedWindow = null)
     {
         var sha = ModelHash.Sha256Of(model.Path);
         var fingerprint = PlatformFingerprint.OfThisMachine().WithRuntime("LLamaSharp (llama.cpp)", LlamaCppModel.RuntimeVersion);
@@ -57,7 +61,10 @@ public sealed record LlmMeasurement(LlmBenchResult Result, TelemetryCapture Tele
             var elapsed = clock.Elapsed;
 
             // llama-bench's rules: every test repeated --reps times (no minimum duration, no percentile); the variation across repetitions is checked.
-            var rules = new RunRules { MinDuration = TimeSpan.Zero, MinQueryCount = bench.Repetitions, TargetPercentile = null };
+            // A sustained run is judged by its length, as bench onnx judges one.
+            var rules = bench.Sustained is { } length
+                ? new RunRules { MinDuration = length, MinQueryCount = 1, TargetPercentile = null }
+                : new RunRules { MinDuration = TimeSpan.Zero, MinQueryCount = bench.Repetitions, TargetPercentile = null };
             var load = contention.Stop();
             var verdict = RunJudge.JudgeRepetitions(measured.Tests.Select(t => (t.Name, t.Seconds)).ToArray(), elapsed.TotalSeconds, rules, quick: false, interrupted).WithContention(load);
             var parameters = new Dictionary<string, string>
@@ -83,6 +90,17 @@ public sealed record LlmMeasurement(LlmBenchResult Result, TelemetryCapture Tele
                 parameters[ResultSubject.CatalogModelParameter] = catalogId;
             }
 
+            var sustained = measured.SustainedDecode is { RunSeconds: > 0 } decode ? SustainedOf(decode, sustainedWindow) : null;
+            if (bench.Sustained is { } sustainedLength)
+            {
+                parameters["sustained-minutes"] = sustainedLength.TotalMinutes.ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (sustained is not null)
+            {
+                parameters["window"] = sustained.Window.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+            }
+
             foreach (var (key, value) in extraParameters ?? new Dictionary<string, string>())
             {
                 parameters[key] = value;
@@ -95,14 +113,28 @@ public sealed record LlmMeasurement(LlmBenchResult Result, TelemetryCapture Tele
             }
 
             metrics.AddRange(RunnerSupport.ContentionMetrics(load));
+            var samples = Samples(measured, telemetry).ToList();
+            if (sustained is not null)
+            {
+                metrics.AddRange(sustained.Metrics(telemetry));
+                samples.Add(sustained.Samples("throughput"));
+            }
 
-            var record = new MeasurementRecord(MeasurementKind.Llm, startedAt, elapsed, fingerprint, model.DisplayName, sha, parameters, metrics, Samples(measured, telemetry).ToArray(), TelemetryNotes.Of(telemetry))
+            var record = new MeasurementRecord(MeasurementKind.Llm, startedAt, elapsed, fingerprint, model.DisplayName, sha, parameters, metrics, samples.ToArray(), TelemetryNotes.Of(telemetry))
             {
                 Verdict = verdict,
                 Manifest = RunManifest.Collect(commandLine, measured.Threads, new Dictionary<string, string> { [model.DisplayName] = sha }),
             };
-            return new LlmMeasurement(measured, telemetry, record, coldStart);
+            return new LlmMeasurement(measured, telemetry, record, coldStart) { Sustained = sustained };
         }
+    }
+
+    /// <summary>A sustained run's decode tokens per second in windows (the one asked for, else the run split in 30) and the throttle onset in them.</summary>
+    public static SustainedSeries SustainedOf(SustainedDecode decode, TimeSpan? window)
+    {
+        ArgumentNullException.ThrowIfNull(decode);
+        var width = window ?? ThroughputWindows.DefaultFor(decode.RunSeconds);
+        return SustainedSeries.Of("tok/s", width, decode.TokensPerSecond(width), decode.RunSeconds);
     }
 
     /// <summary>The steady-state time to first token a cold start compares with: the ppP+tgN test's mean TTFT, else the ppP test's mean prefill; null without a prompt.</summary>
@@ -220,7 +252,8 @@ public sealed class LlmBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog, Mod
     public LlmBenchmarkOutcome Run(BenchmarkJob job, IBenchmarkProgress progress, IBenchmarkResultSink sink, CancellationToken cancellation)
     {
         var values = RunnerSupport.Validate(job, Kind);
-        var bench = new LlmBenchSettings(values.Integer("prompt", 512), values.Integer("gen", 128), values.Integer("reps", 5), values.IntegerList("depths")).Validate();
+        var bench = new LlmBenchSettings(values.Integer("prompt", 512), values.Integer("gen", 128), values.Integer("reps", 5), values.IntegerList("depths"),
+            Sustained: values.Number("sustained") is { } minutes ? TimeSpan.FromMinutes(minutes) : null).Validate();
         var options = new LlamaCppOptions(values.Integer("threads"), values.Integer("batch-size", 2048), values.Integer("ubatch-size", 512), values.Integer("gpu-layers", 0)).Validate();
 
         // A user's file is checked before this process loads it (the CLI trial-loads it in a child process).
@@ -231,7 +264,8 @@ public sealed class LlmBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog, Mod
         LlmMeasurement run;
         try
         {
-            run = LlmMeasurement.Measure(progress, model, bench, options, TimeSpan.FromMilliseconds(values.Integer("telemetry-interval-ms", 250)), cancellation, commandLine: job.Provenance);
+            run = LlmMeasurement.Measure(progress, model, bench, options, TimeSpan.FromMilliseconds(values.Integer("telemetry-interval-ms", 250)), cancellation, commandLine: job.Provenance,
+                sustainedWindow: values.Number("window") is { } window ? TimeSpan.FromSeconds(window) : null);
         }
         catch (OperationCanceledException ex) when (cancellation.IsCancellationRequested)
         {

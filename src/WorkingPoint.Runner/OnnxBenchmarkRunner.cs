@@ -250,10 +250,9 @@ public sealed class OnnxBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog) : 
         };
         if (options.SustainedMinutes is not null)
         {
-            var window = options.Window is { } w ? TimeSpan.FromSeconds(w) : (TimeSpan?)null;
-            var windows = result.ThroughputOverTime(WindowOf(window, result));
-            samples.Add(new SampleSeries("throughput", "samples/s", windows.Select(w => w.SamplesPerSecond).ToArray(), windows.Select(w => w.WindowEndSeconds).ToArray()));
-            metrics.AddRange(ThrottleMetrics(ThrottleOf(result, window), telemetry));
+            var sustained = SustainedOf(result, options.Window is { } w ? TimeSpan.FromSeconds(w) : null);
+            samples.Add(sustained.Samples("throughput"));
+            metrics.AddRange(sustained.Metrics(telemetry));
         }
 
         samples.AddRange(telemetry.ToSampleSeries());
@@ -344,32 +343,14 @@ public sealed class OnnxBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog) : 
     public static double SteadySeconds(ScenarioResult result) =>
         LatencyStatistics.Percentile(result.Queries.Select(q => (q.CompletedAtSeconds - q.StartedAtSeconds) / q.Samples).Order().ToArray(), 50);
 
-    /// <summary>The throttle onset of a sustained run, from its throughput windows.</summary>
-    public static ThrottleOnset ThrottleOf(ScenarioResult result, TimeSpan? window) =>
-        ThrottleOnset.Detect(result.ThroughputOverTime(WindowOf(window, result)), result.Duration.Value);
-
-    private static IEnumerable<Metric> ThrottleMetrics(ThrottleOnset throttle, TelemetryCapture telemetry)
+    /// <summary>A sustained run's throughput windows and the throttle onset in them.</summary>
+    public static SustainedSeries SustainedOf(ScenarioResult result, TimeSpan? window)
     {
-        yield return new Metric("sustained.reference-period", throttle.ReferenceSeconds, "s");
-        yield return new Metric("sustained.reference-throughput", throttle.ReferenceThroughput, "samples/s");
-        yield return new Metric("sustained.last-throughput", throttle.LastThroughput, "samples/s");
-        if (throttle.OnsetSeconds is { } onset)
-        {
-            yield return new Metric("sustained.throttle-onset", onset, "s");
-            yield return new Metric("sustained.throttle-onset-throughput", throttle.OnsetThroughput!.Value, "samples/s");
-            if (ThrottleOnset.SensorAt(telemetry, TelemetryQuantity.Temperature, onset) is { } temperature)
-            {
-                yield return new Metric("sustained.temperature-at-onset", temperature, "°C");
-            }
-
-            if (ThrottleOnset.SensorAt(telemetry, TelemetryQuantity.ClockFrequency, onset) is { } clock)
-            {
-                yield return new Metric("sustained.clock-at-onset", clock, "MHz");
-            }
-        }
+        var width = WindowOf(window, result);
+        return SustainedSeries.Of("samples/s", width, result.ThroughputOverTime(width), result.Duration.Value);
     }
 
     /// <summary>The throughput window of a sustained run: the one asked for, else the run split in 30 (at least 0.5 s).</summary>
     public static TimeSpan WindowOf(TimeSpan? window, ScenarioResult result) =>
-        window ?? TimeSpan.FromSeconds(Math.Max(result.Duration.Value / 30, 0.5));
+        window ?? ThroughputWindows.DefaultFor(result.Duration.Value);
 }

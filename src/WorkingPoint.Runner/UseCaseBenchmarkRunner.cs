@@ -35,7 +35,11 @@ public sealed record UseCaseBenchmarkOutcome(
     IReadOnlyList<string> Skipped,
     RunVerdict Verdict,
     UseCaseScore Score,
-    IReadOnlyList<HarnessOverheadResult> Overhead) : BenchmarkOutcome(Records);
+    IReadOnlyList<HarnessOverheadResult> Overhead) : BenchmarkOutcome(Records)
+{
+    /// <summary>A sustained run's workloads over time with their throttle onsets; empty without --sustained.</summary>
+    public IReadOnlyList<WorkloadSustained> Sustained { get; init; } = [];
+}
 
 /// <summary>
 /// The use case's working-point composite score (the one <c>wpt evaluate</c> reports; its reference platform scores 100) from the
@@ -69,8 +73,8 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
 
     private sealed record RequestWorkload(UseCaseWorkload Workload, LlmModelFile File, double RequestsPerSecond, LlamaCppModel Model, string? Skipped);
 
-    /// <summary>The job's parameters, read with the CLI's defaults.</summary>
-    private sealed record Options(double Duration, double Scale, double? TimeCompression, int Seed, int? Threads, bool Overhead);
+    /// <summary>The job's parameters, read with the CLI's defaults; a sustained run's length is its duration.</summary>
+    private sealed record Options(double Duration, double Scale, double? TimeCompression, int Seed, int? Threads, bool Overhead, double? SustainedMinutes = null, double? WindowSeconds = null);
 
     /// <summary>Rounds and frames per round (each way) of the harness overhead check: enough for stable medians, seconds per workload.</summary>
     public const int OverheadRounds = 8;
@@ -82,7 +86,8 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
     public UseCaseBenchmarkOutcome Run(BenchmarkJob job, IBenchmarkProgress progress, IBenchmarkResultSink sink, CancellationToken cancellation)
     {
         var values = RunnerSupport.Validate(job, Kind);
-        var options = new Options(values.Number("duration", 30), values.Number("scale", 1), values.Number("time-compression"), values.Integer("seed", 1), values.Integer("threads"), values.Flag("overhead"));
+        var sustainedMinutes = values.Number("sustained");
+        var options = new Options(sustainedMinutes is { } minutes ? minutes * 60 : values.Number("duration", 30), values.Number("scale", 1), values.Number("time-compression"), values.Integer("seed", 1), values.Integer("threads"), values.Flag("overhead"), sustainedMinutes, values.Number("window"));
         var threads = options.Threads;
         var useCase = UseCaseYaml.Load(job.Scenario!, catalog);
         var scaled = Scaled(useCase, options.Scale);
@@ -92,7 +97,9 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         }
 
         var requestRates = scaled.Workloads.Where(w => w.Arrival == ArrivalKind.Requests && w.Category != WorkloadCategory.Speech).Select(w => w.RequestsPerHour / 3600).ToArray();
-        var compression = options.TimeCompression ?? (requestRates.Length == 0 ? 1 : Math.Max(1, ExpectedRequests / (requestRates.Min() * options.Duration)));
+        // A sustained run expects its requests in its reference period (first minute or tenth), so the onset has requests before and after.
+        var expectedOver = options.SustainedMinutes is null ? options.Duration : ThrottleOnset.ReferencePeriodFor(options.Duration);
+        var compression = options.TimeCompression ?? (requestRates.Length == 0 ? 1 : Math.Max(1, ExpectedRequests / (requestRates.Min() * expectedOver)));
         sink.Open();
 
         var skipped = new List<string>();
@@ -256,6 +263,11 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
             Manifest = RunManifest.Collect(job.Provenance, settings.Threads, hashes),
         };
         record = record with { Metrics = [.. record.Metrics, .. RunnerSupport.ContentionMetrics(load)] };
+        IReadOnlyList<WorkloadSustained> sustained = settings.SustainedMinutes is null ? [] : WorkloadSustained.Of(result, settings.WindowSeconds is { } window ? TimeSpan.FromSeconds(window) : null);
+        if (settings.SustainedMinutes is { } sustainedMinutes)
+        {
+            record = WithSustained(record, sustainedMinutes, sustained, telemetry);
+        }
 
         if (result.Interrupted)
         {
@@ -265,7 +277,27 @@ public sealed class UseCaseBenchmarkRunner(WorkingPoint.Catalog.Catalog catalog,
         }
 
         saver.Save(record);
-        return new UseCaseBenchmarkOutcome([record], useCase, scaled, settings.Scale, settings.Seed, compression, cycleSeconds, result, report, host, cpuShare, telemetry, skipped, verdict, score, overhead);
+        return new UseCaseBenchmarkOutcome([record], useCase, scaled, settings.Scale, settings.Seed, compression, cycleSeconds, result, report, host, cpuShare, telemetry, skipped, verdict, score, overhead) { Sustained = sustained };
+    }
+
+    /// <summary>
+    /// A sustained run's figures added to its record, per workload as bench onnx --sustained saves its one: ID.sustained.*
+    /// metrics (reference, last window, onset with temperature and clock) and the windows as ID.sustained.throughput (with a
+    /// frame workload's achieved frames/s as ID.sustained.achieved-fps).
+    /// </summary>
+    private static MeasurementRecord WithSustained(MeasurementRecord record, double minutes, IReadOnlyList<WorkloadSustained> sustained, TelemetryCapture telemetry)
+    {
+        var parameters = new Dictionary<string, string>(record.Parameters) { ["sustained-minutes"] = minutes.ToString(CultureInfo.InvariantCulture) };
+        if (sustained.Count > 0)
+        {
+            parameters["window"] = sustained[0].Series.Window.TotalSeconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        var metrics = record.Metrics.Concat(sustained.SelectMany(w => w.Series.Metrics(telemetry, $"{w.Id}.sustained"))).ToArray();
+        var samples = record.Samples.Concat(sustained.SelectMany(w => w.AchievedFramesPerSecond is { } achieved
+            ? new[] { w.Series.Samples($"{w.Id}.sustained.throughput"), new SampleSeries($"{w.Id}.sustained.achieved-fps", "frames/s", achieved.Select(a => a.SamplesPerSecond).ToArray(), achieved.Select(a => a.WindowEndSeconds).ToArray()) }
+            : [w.Series.Samples($"{w.Id}.sustained.throughput")])).ToArray();
+        return record with { Parameters = parameters, Metrics = metrics, Samples = samples };
     }
 
     /// <summary>

@@ -133,6 +133,54 @@ public sealed class BenchUseCaseCliTests : IDisposable
         Assert.Equal(rounds, Assert.Single(record.Samples, s => s.Name == "overhead.detector.bare").Values.Count);
     }
 
+    [Fact]
+    public void Bench_usecase_sustained_reports_each_workload_over_time_with_its_throttle_onset_and_saves_them()
+    {
+        // 3 s in the default windows (0.5 s): the reference is the first window, the other five come after it.
+        var (code, output, errors) = Wpt.Run("bench", "usecase", UseCaseFile(), "--sustained", "0.05", "--threads", "1", "--db", Db);
+        Assert.True(code == 0, errors + output);
+        Assert.Contains("Sustained throughput (detector, ", output, StringComparison.Ordinal);
+        Assert.Contains("Sustained throughput (questions, ", output, StringComparison.Ordinal);
+        Assert.Contains("Throttle onset (detector): ", output, StringComparison.Ordinal);
+        Assert.Contains("Throttle onset (questions): ", output, StringComparison.Ordinal);
+        Assert.Contains("on this machine for 3", output, StringComparison.Ordinal);
+
+        using var store = new SqliteResultStore(Db, "test");
+        var record = Assert.Single(store.List(MeasurementKind.UseCase)).Record;
+        Assert.Equal("0.05", record.Parameters["sustained-minutes"]);
+        Assert.Equal("3", record.Parameters["duration"]);
+        Assert.Equal("0.5", record.Parameters["window"]);
+        Assert.Contains(record.Metrics, m => m.Name == "detector.sustained.reference-throughput" && m.Unit == "frames/s" && m.Value > 0);
+        Assert.Contains(record.Metrics, m => m.Name == "questions.sustained.reference-throughput" && m.Unit == "tok/s" && m.Value > 0);
+        Assert.Contains(record.Metrics, m => m.Name == "detector.sustained.throttle-onset-measured");
+        Assert.NotEmpty(Assert.Single(record.Samples, s => s.Name == "detector.sustained.throughput").Values);
+        Assert.Equal(6, Assert.Single(record.Samples, s => s.Name == "detector.sustained.achieved-fps").Values.Count);
+        Assert.NotEmpty(Assert.Single(record.Samples, s => s.Name == "questions.sustained.throughput").Values);
+    }
+
+    [Fact]
+    public void Bench_usecase_sustained_json_has_each_workload_over_time_and_says_when_an_onset_was_not_measured()
+    {
+        // One window over the whole 3-s run: there is no window after the reference, so no onset can be measured.
+        var (code, output, errors) = Wpt.Run("bench", "usecase", UseCaseFile(), "--sustained", "0.05", "--window", "10", "--threads", "1", "--json", "--no-save");
+        Assert.True(code == 0, errors + output);
+        using var json = JsonDocument.Parse(output);
+        var workloads = json.RootElement.GetProperty("sustained").EnumerateArray().ToArray();
+        Assert.Equal(["detector", "questions"], workloads.Select(w => w.GetProperty("id").GetString()));
+        foreach (var workload in workloads)
+        {
+            var series = workload.GetProperty("series");
+            Assert.Equal(10, series.GetProperty("windowSeconds").GetDouble());
+            Assert.Single(series.GetProperty("windows").EnumerateArray());
+            Assert.False(series.GetProperty("throttleOnsetMeasured").GetBoolean());
+            Assert.StartsWith("not measured: ", series.GetProperty("description").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal("frames/s", workloads[0].GetProperty("series").GetProperty("unit").GetString());
+        Assert.Single(workloads[0].GetProperty("achievedFps").EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, workloads[1].GetProperty("achievedFps").ValueKind);
+    }
+
     /// <summary>A saved bench usecase result of the tiny use case, with fixed figures, as 'wpt report' reads it back.</summary>
     private void SaveMeasuredResult() => SaveMeasuredResult(Db);
 
@@ -202,6 +250,9 @@ public sealed class BenchUseCaseCliTests : IDisposable
     [InlineData("--duration", "0")]
     [InlineData("--duration", "100000")]
     [InlineData("--time-compression", "0.5")]
+    [InlineData("--sustained", "0")]
+    [InlineData("--sustained", "2000")]
+    [InlineData("--window", "0")]
     public void Bench_usecase_refuses_options_out_of_range(string option, string value)
     {
         var (code, _, errors) = Wpt.Run("bench", "usecase", UseCaseFile(), option, value, "--no-save");

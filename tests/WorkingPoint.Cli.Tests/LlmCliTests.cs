@@ -71,6 +71,11 @@ public sealed class LlmCliTests : IDisposable
     [InlineData("bench llm /nonexistent/model.gguf", "no such GGUF file")]
     [InlineData("bench llm llama-2-70b --weights fp32 --no-save", "and this machine has")]
     [InlineData("bench llm qwen2.5-0.5b --prompt 0 --gen 0", "not both 0")]
+    [InlineData("bench llm qwen2.5-0.5b --sustained 1 --gen 0", "--sustained measures decode (the tgN test) over time; give -n/--gen above 0")]
+    [InlineData("bench llm qwen2.5-0.5b --sustained 1 --depths 64", "--sustained runs the tgN test alone; drop --depths")]
+    [InlineData("bench llm qwen2.5-0.5b --sustained 0", "--sustained takes a positive number of minutes")]
+    [InlineData("bench llm qwen2.5-0.5b --sustained 2000", "--sustained 2000 is out of range")]
+    [InlineData("bench llm qwen2.5-0.5b --sustained 1 --window 0", "--window takes a positive number of seconds")]
     [InlineData("validate llm --models yolov8n", "is a network")]
     [InlineData("validate llm --models llama-2-70b --weights fp32", "and this machine has")]
     public void Bad_llm_input_is_one_clear_line_and_exit_code_2(string args, string expected)
@@ -156,6 +161,58 @@ public sealed class LlmCliTests : IDisposable
         {
             Assert.Contains(saved.Metrics, m => m.Name == metric && m.Unit == unit);
         }
+    }
+
+    [Fact]
+    public void Bench_llm_sustained_reports_decode_throughput_over_time_with_the_throttle_onset_and_saves_the_windows()
+    {
+        var plot = Path.Combine(_directory, "sustained.svg");
+        var (code, output, errors) = Wpt.Run("bench", "llm", TinyLlm.File(), "--prompt", "16", "-n", "4", "-t", "1", "--sustained", "0.02", "--window", "0.1", "--plot", plot, "--db", Db);
+        Assert.True(code == 0, errors + output);
+        Assert.Contains("| tg4 ", output, StringComparison.Ordinal);
+        Assert.Contains("Sustained throughput: ", output, StringComparison.Ordinal);
+        Assert.Contains(" tok/s in the first window", output, StringComparison.Ordinal);
+        Assert.Contains("Throttle onset: ", output, StringComparison.Ordinal);
+        Assert.Contains("Tokens per second", File.ReadAllText(plot), StringComparison.Ordinal);
+
+        using var store = new SqliteResultStore(Db, "test");
+        var saved = Assert.Single(store.List(MeasurementKind.Llm)).Record;
+        Assert.Equal("0.02", saved.Parameters["sustained-minutes"]);
+        Assert.Equal("0.1", saved.Parameters["window"]);
+        Assert.Contains(saved.Metrics, m => m.Name == "sustained.reference-throughput" && m.Unit == "tok/s" && m.Value > 0);
+        Assert.Contains(saved.Metrics, m => m.Name == "sustained.throttle-onset-measured" && m.Value == 1);
+        Assert.True(Assert.Single(saved.Samples, s => s.Name == "throughput").Values.Count >= 10);
+        // Judged by its length, as bench onnx judges a sustained run: 1.2 s and at least one repetition.
+        Assert.Equal("≥ 1.2 s, ≥ 1 repetitions, variation ≤ 5 %", saved.Verdict!.Rules);
+    }
+
+    [Fact]
+    public void Bench_llm_sustained_json_has_the_windows_and_a_run_too_short_for_an_onset_says_it_was_not_measured()
+    {
+        // One window of 60 s over a 0.3-s run: it is the reference, and nothing comes after it.
+        var (code, output, errors) = Wpt.Run("bench", "llm", TinyLlm.File(), "--prompt", "16", "-n", "4", "-t", "1", "--sustained", "0.005", "--window", "60", "--json", "--db", Db);
+        Assert.True(code == 0, errors + output);
+        using var json = JsonDocument.Parse(output);
+        var sustained = json.RootElement.GetProperty("sustained");
+        Assert.Equal("tok/s", sustained.GetProperty("unit").GetString());
+        Assert.True(Assert.Single(sustained.GetProperty("windows").EnumerateArray()).GetProperty("tokensPerSecond").GetDouble() > 0);
+        Assert.False(sustained.GetProperty("throttleOnsetMeasured").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, sustained.GetProperty("throttleOnsetSeconds").ValueKind);
+        Assert.Contains("run longer or pass a shorter --window", sustained.GetProperty("notMeasured").GetString(), StringComparison.Ordinal);
+        Assert.StartsWith("not measured: ", sustained.GetProperty("description").GetString(), StringComparison.Ordinal);
+
+        using var store = new SqliteResultStore(Db, "test");
+        var saved = Assert.Single(store.List(MeasurementKind.Llm)).Record;
+        Assert.Contains(saved.Metrics, m => m.Name == "sustained.throttle-onset-measured" && m.Value == 0);
+        Assert.DoesNotContain(saved.Metrics, m => m.Name == "sustained.throttle-onset");
+    }
+
+    [Fact]
+    public void Bench_llm_sustained_says_in_its_output_when_the_onset_was_not_measured()
+    {
+        var (code, output, errors) = Wpt.Run("bench", "llm", TinyLlm.File(), "--prompt", "16", "-n", "4", "-t", "1", "--sustained", "0.005", "--window", "60", "--no-save");
+        Assert.True(code == 0, errors + output);
+        Assert.Contains("Throttle onset: not measured: ", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -95,6 +95,35 @@ public sealed class LlamaCppTests
     }
 
     [Fact]
+    public void A_sustained_run_repeats_the_tg_test_until_its_length_and_keeps_when_each_token_finished()
+    {
+        using var model = LlamaCppModel.Load(TinyLlm.File(), 128, new LlamaCppOptions(Threads: 1));
+        var length = TimeSpan.FromSeconds(0.3);
+        var result = LlamaBench.Run(model, new LlmBenchSettings(PromptTokens: 16, GenTokens: 4, Sustained: length));
+
+        var test = Assert.Single(result.Tests);
+        Assert.Equal("tg4", test.Name);
+        var decode = Assert.IsType<SustainedDecode>(result.SustainedDecode);
+        Assert.True(decode.RunSeconds >= length.TotalSeconds);
+        Assert.Equal(4 * test.Seconds.Count, decode.TokenCompletedAtSeconds.Count);
+        Assert.True(decode.TokenCompletedAtSeconds.Zip(decode.TokenCompletedAtSeconds.Skip(1)).All(p => p.Second > p.First));
+        // The windows' rates, each over its own width (the last one partial), count every token once.
+        var windows = decode.TokensPerSecond(TimeSpan.FromSeconds(0.1));
+        Assert.Equal(decode.TokenCompletedAtSeconds.Count, windows.Select((w, i) => w.SamplesPerSecond * (w.WindowEndSeconds - (i == 0 ? 0 : windows[i - 1].WindowEndSeconds))).Sum(), 6);
+        Assert.Empty(result.TimeToFirstTokenSeconds);
+    }
+
+    [Theory]
+    [InlineData(4, false, 0.0, "--sustained takes a positive number of minutes")]
+    [InlineData(0, false, 1.0, "--sustained measures decode (the tgN test) over time; give -n/--gen above 0.")]
+    [InlineData(4, true, 1.0, "--sustained runs the tgN test alone; drop --depths.")]
+    public void A_sustained_run_without_decode_to_time_is_refused_in_one_line(int gen, bool withDepth, double minutes, string expected)
+    {
+        var error = Assert.Throws<InvalidInputException>(() => new LlmBenchSettings(16, gen, Depths: withDepth ? [64] : null, Sustained: TimeSpan.FromMinutes(minutes)).Validate());
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_missing_file_is_a_measurement_error_that_names_it()
     {
         var error = Assert.Throws<MeasurementException>(() => LlamaCppModel.Load("/nonexistent/model.gguf", 64, new LlamaCppOptions()));

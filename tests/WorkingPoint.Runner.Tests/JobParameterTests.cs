@@ -70,6 +70,21 @@ public sealed class JobParameterTests
     public void A_sustained_job_takes_one_scenario() =>
         Assert.Contains("--sustained runs one scenario", Refusal(Onnx(("sustained", "1")) with { Scenario = "all" }));
 
+    [Theory]
+    [InlineData(BenchmarkJobKind.Llm, "m.gguf", null)]
+    [InlineData(BenchmarkJobKind.UseCase, null, "u.yaml")]
+    public void Llm_and_usecase_jobs_take_the_sustained_parameters_of_onnx_jobs_with_their_ranges(BenchmarkJobKind kind, string? model, string? scenario)
+    {
+        static IEnumerable<JobParameter> Sustained(BenchmarkJobKind kind) => BenchmarkJobParameters.Of(kind).Where(p => p.Name is "sustained" or "window");
+        Assert.Equal(2, Sustained(kind).Count());
+        Assert.Equal(Sustained(BenchmarkJobKind.Onnx), Sustained(kind));
+
+        var job = new BenchmarkJob(kind, model, null, scenario, new Dictionary<string, string> { ["sustained"] = "10", ["window"] = "20" });
+        Assert.Equal(10, BenchmarkJobParameters.Validate(job).Number("sustained"));
+        Assert.Contains("--sustained 0 is out of range", Refusal(job with { Parameters = new Dictionary<string, string> { ["sustained"] = "0" } }));
+        Assert.Contains("--window -1 is out of range", Refusal(job with { Parameters = new Dictionary<string, string> { ["window"] = "-1" } }));
+    }
+
     [Fact]
     public void A_job_without_the_model_its_kind_needs_is_refused()
     {

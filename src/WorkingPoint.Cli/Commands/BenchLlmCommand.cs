@@ -83,13 +83,27 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         [Limit(10, 60_000)]
         public int TelemetryIntervalMs { get; init; } = 250;
 
+        [CommandOption("--sustained <MINUTES>")]
+        [Description("Run the tgN test back to back for this long (instead of --reps times) and report decode throughput over time (shows thermal throttling).")]
+        [Limit(0, 1440, MinimumExclusive = true)]
+        public double? SustainedMinutes { get; init; }
+
+        [CommandOption("--window <SECONDS>")]
+        [Description("Throughput window of a sustained run. Default: the run split in 30.")]
+        [Limit(0, 86_400, MinimumExclusive = true)]
+        public double? Window { get; init; }
+
         [CommandOption("--plot <FILE>")]
-        [Description("Decode speed against context length as .png or .svg (with the host prediction once 'wpt measure roofline' has run).")]
+        [Description("Decode speed against context length (or, sustained, decode throughput over time) as .png or .svg (with the host prediction once 'wpt measure roofline' has run).")]
         public string? Plot { get; init; }
 
         public override ValidationResult Validate() =>
             string.IsNullOrWhiteSpace(Model) ? ValidationResult.Error("Give a model: a .gguf file or a catalog LLM id.")
             : Prompt < 0 || Gen < 0 || Prompt + Gen == 0 ? ValidationResult.Error("--prompt and --gen must be ≥ 0 and not both 0.")
+            : SustainedMinutes is <= 0 ? ValidationResult.Error("--sustained takes a positive number of minutes.")
+            : SustainedMinutes is not null && Gen == 0 ? ValidationResult.Error("--sustained measures decode (the tgN test) over time; give -n/--gen above 0.")
+            : SustainedMinutes is not null && !string.IsNullOrWhiteSpace(Depths) ? ValidationResult.Error("--sustained runs the tgN test alone; drop --depths.")
+            : Window is <= 0 ? ValidationResult.Error("--window takes a positive number of seconds.")
             : Reps < 1 || BatchSize < 1 || MicroBatchSize < 1 || Threads is < 1 || GpuLayers < 0 || TelemetryIntervalMs < 10 ? ValidationResult.Error("--reps, --batch-size, --ubatch-size and --threads must be ≥ 1, --gpu-layers ≥ 0, --telemetry-interval-ms ≥ 10.")
             : Plot is not null && !RooflinePlotter.SupportedExtensions.Contains(Path.GetExtension(Plot).ToLowerInvariant()) ? ValidationResult.Error($"--plot must end in .png or .svg, got '{Plot}'.")
             : ValidationResult.Success();
@@ -111,7 +125,10 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         var cold = outcome.Measurement.ColdStart;
         var (steadyFirstToken, steadyDecode) = (LlmMeasurement.SteadyFirstTokenSeconds(run.Result), LlmMeasurement.SteadyDecodeSeconds(run.Result));
         var prediction = LlmRun.HostPrediction(catalog, model, bench);
-        var plot = settings.Plot is null ? null : LlmRun.SavePlot(catalog, settings.Plot, model, run);
+        var sustained = outcome.Measurement.Sustained;
+        var plot = settings.Plot is null ? null
+            : sustained is not null ? SaveSustainedPlot(settings.Plot, model, run, sustained)
+            : LlmRun.SavePlot(catalog, settings.Plot, model, run);
         if (settings.Json)
         {
             Output.Json(console, new
@@ -139,6 +156,7 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
                     firstDecodeMs = cold.FirstDecodeSeconds * 1000,
                     firstDecodeVersusSteady = Finite(cold.FirstDecodeVersusSteady(steadyDecode)),
                 },
+                sustained = sustained is null ? null : SustainedText.Json(sustained, run.Telemetry, (end, rate) => new { endSeconds = end, tokensPerSecond = rate }),
                 telemetry = TelemetryText.Lines(run.Telemetry),
                 plot,
             });
@@ -146,6 +164,11 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         else
         {
             LlmRun.Render(console, model, run, prediction);
+            if (sustained is not null)
+            {
+                SustainedText.Write(console, sustained, run.Telemetry, " tok/s");
+            }
+
             console.MarkupLine($"Cold start: {Markup.Escape(cold.Describe(steadyFirstToken, steadyDecode))}.");
             if (plot is not null)
             {
@@ -159,6 +182,15 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         static double? Finite(double ratio) => double.IsFinite(ratio) ? ratio : null;
     }
 
+    /// <summary>A sustained run's decode throughput over time with the temperature sensors, as bench onnx --sustained plots its throughput.</summary>
+    private static string SaveSustainedPlot(string path, LlmModelFile model, LlmRun run, SustainedSeries sustained)
+    {
+        var sensors = run.Telemetry.Series.Where(s => s.Quantity == TelemetryQuantity.Temperature && s.Values.Count > 0)
+            .Select(s => new TimeSeries(s.Name, TelemetryQuantity.Temperature.Unit(), s.SecondsFromStart, s.Values)).ToArray();
+        new MeasurementPlotter().SaveThroughputOverTime($"{model.DisplayName}: decode tok/s over time (llama.cpp, {run.Result.Threads} threads)", sustained.WithFigure, sensors, path, "tokens");
+        return path;
+    }
+
     /// <summary>The options as the job's parameters (the model travels in the job's own slot).</summary>
     internal static IReadOnlyDictionary<string, string> Parameters(Settings settings) => new JobParametersBuilder()
         .Add("weights", settings.Weights)
@@ -170,6 +202,8 @@ public sealed class BenchLlmCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         .Add("ubatch-size", settings.MicroBatchSize)
         .Add("depths", settings.Depths)
         .Add("gpu-layers", settings.GpuLayers)
+        .Add("sustained", settings.SustainedMinutes)
+        .Add("window", settings.Window)
         .Add("telemetry-interval-ms", settings.TelemetryIntervalMs)
         .Build();
 }
@@ -211,7 +245,7 @@ internal sealed record LlmRun(LlmBenchResult Result, TelemetryCapture Telemetry,
         var result = run.Result;
         var arch = model.Model.Architecture;
         var table = new Table().Border(TableBorder.Markdown)
-            .Title($"[bold]llama.cpp[/] (LLamaSharp {Markup.Escape(LlamaCppModel.RuntimeVersion)}, CPU, n_batch {result.BatchSize}, n_ubatch {result.MicroBatchSize}, {result.Settings.Repetitions} reps)");
+            .Title($"[bold]llama.cpp[/] (LLamaSharp {Markup.Escape(LlamaCppModel.RuntimeVersion)}, CPU, n_batch {result.BatchSize}, n_ubatch {result.MicroBatchSize}, {(result.Settings.Sustained is { } sustained ? $"sustained {Output.Number(sustained.TotalMinutes)} min: {result.Tests.Sum(t => t.Seconds.Count)} reps" : $"{result.Settings.Repetitions} reps")})");
         foreach (var column in new[] { "model", "size", "params", "threads", "test", "t/s" })
         {
             table.AddColumn(new TableColumn(column) { Alignment = column is "model" or "test" ? Justify.Left : Justify.Right, NoWrap = true });

@@ -198,25 +198,8 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
     private static string Name(Scenario scenario) => OnnxScenarios.Name(scenario);
 
     /// <summary>A sustained run's windows and throttle onset, as --json gives them.</summary>
-    private static object Sustained(OnnxBenchmarkOutcome outcome)
-    {
-        var run = outcome.Runs[0];
-        var window = OnnxBenchmarkRunner.WindowOf(outcome.Window, run.Result);
-        var throttle = OnnxBenchmarkRunner.ThrottleOf(run.Result, outcome.Window);
-        return new
-        {
-            windowSeconds = window.TotalSeconds,
-            windows = run.Result.ThroughputOverTime(window).Select(w => new { endSeconds = w.WindowEndSeconds, samplesPerSecond = w.SamplesPerSecond }),
-            referenceSeconds = throttle.ReferenceSeconds,
-            referenceScaled = throttle.ReferenceScaled,
-            referenceThroughput = throttle.ReferenceThroughput,
-            throttleOnsetSeconds = throttle.OnsetSeconds,
-            throttleOnsetThroughput = throttle.OnsetThroughput,
-            temperatureAtOnset = throttle.OnsetSeconds is { } onset ? ThrottleOnset.SensorAt(run.Telemetry, TelemetryQuantity.Temperature, onset) : null,
-            clockAtOnsetMHz = throttle.OnsetSeconds is { } at ? ThrottleOnset.SensorAt(run.Telemetry, TelemetryQuantity.ClockFrequency, at) : null,
-            description = throttle.Describe(run.Telemetry, "samples/s"),
-        };
-    }
+    private static object Sustained(OnnxBenchmarkOutcome outcome) =>
+        SustainedText.Json(OnnxBenchmarkRunner.SustainedOf(outcome.Runs[0].Result, outcome.Window), outcome.Runs[0].Telemetry, (end, rate) => new { endSeconds = end, samplesPerSecond = rate });
 
     private static double SteadySeconds(ScenarioResult result) => OnnxBenchmarkRunner.SteadySeconds(result);
 
@@ -293,13 +276,7 @@ public sealed class BenchOnnxCommand(IAnsiConsole console, WorkingPoint.Catalog.
         console.Write(telemetry);
         if (settings.SustainedMinutes is not null)
         {
-            var window = OnnxBenchmarkRunner.WindowOf(outcome.Window, runs[0].Result);
-            var windows = runs[0].Result.ThroughputOverTime(window);
-            var first = windows[0].SamplesPerSecond;
-            var last = windows[^1].SamplesPerSecond;
-            console.MarkupLine($"Sustained throughput: {Output.Number(first)}/s in the first window, {Output.Number(last)}/s in the last ({(last >= first ? "+" : string.Empty)}{Output.Number(((last / first) - 1) * 100, 2)} %); {windows.Count} windows of {Output.Number(window.TotalSeconds)} s.");
-            var throttle = OnnxBenchmarkRunner.ThrottleOf(runs[0].Result, outcome.Window);
-            console.MarkupLine($"Throttle onset: {Markup.Escape(throttle.Describe(runs[0].Telemetry, "samples/s"))}.");
+            SustainedText.Write(console, OnnxBenchmarkRunner.SustainedOf(runs[0].Result, outcome.Window), runs[0].Telemetry, "/s");
         }
 
         foreach (var plot in plots)

@@ -66,6 +66,21 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         [CommandOption("--overhead")]
         [Description("After the run, measure the harness's own overhead: each frame workload through the harness and bare, back to back, in interleaved rounds.")]
         public bool Overhead { get; init; }
+
+        [CommandOption("--sustained <MINUTES>")]
+        [Description("Run the use case for this long (instead of --duration) and report each workload's throughput over time (shows thermal throttling).")]
+        [Limit(0, 1440, MinimumExclusive = true)]
+        public double? SustainedMinutes { get; init; }
+
+        [CommandOption("--window <SECONDS>")]
+        [Description("Throughput window of a sustained run. Default: the run split in 30.")]
+        [Limit(0, 86_400, MinimumExclusive = true)]
+        public double? Window { get; init; }
+
+        public override ValidationResult Validate() =>
+            SustainedMinutes is <= 0 ? ValidationResult.Error("--sustained takes a positive number of minutes.")
+            : Window is <= 0 ? ValidationResult.Error("--window takes a positive number of seconds.")
+            : ValidationResult.Success();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -80,6 +95,11 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         else
         {
             Render(outcome);
+            foreach (var workload in outcome.Sustained)
+            {
+                SustainedText.Write(console, workload.Series, outcome.Telemetry, $" {workload.Series.Unit}", $"{workload.Id}, {workload.Figure}", workload.Id);
+            }
+
             RunVerdictText.Write(console, [(outcome.UseCase.Name, outcome.Verdict)]);
         }
 
@@ -95,6 +115,8 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         .Add("seed", settings.Seed)
         .Add("threads", settings.Threads)
         .Flag("overhead", settings.Overhead)
+        .Add("sustained", settings.SustainedMinutes)
+        .Add("window", settings.Window)
         .Build();
 
     /// <summary>
@@ -243,10 +265,10 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
     private static object Json(UseCaseBenchmarkOutcome outcome)
     {
         var (useCase, compression, result, report, host, cpuShare, telemetry, skipped, record) = (outcome.UseCase, outcome.TimeCompression, outcome.Result, outcome.Report, outcome.Host, outcome.CpuShare, outcome.Telemetry, outcome.Skipped, outcome.Records[0]);
-        return Json(useCase, compression, result, report, host, cpuShare, telemetry, skipped, record, outcome.Scale, outcome.Seed, outcome.Score, outcome.Overhead);
+        return Json(useCase, compression, result, report, host, cpuShare, telemetry, skipped, record, outcome.Scale, outcome.Seed, outcome.Score, outcome.Overhead, outcome.Sustained);
     }
 
-    private static object Json(UseCase useCase, double compression, UseCaseBenchResult result, UseCaseBenchmarkRunner.Comparison report, WorkingPoint.Core.Hardware.Platform? host, double cpuShare, TelemetryCapture telemetry, IReadOnlyList<string> skipped, MeasurementRecord record, double scale, int seed, UseCaseScore score, IReadOnlyList<HarnessOverheadResult> overhead) => new
+    private static object Json(UseCase useCase, double compression, UseCaseBenchResult result, UseCaseBenchmarkRunner.Comparison report, WorkingPoint.Core.Hardware.Platform? host, double cpuShare, TelemetryCapture telemetry, IReadOnlyList<string> skipped, MeasurementRecord record, double scale, int seed, UseCaseScore score, IReadOnlyList<HarnessOverheadResult> overhead, IReadOnlyList<WorkloadSustained> sustained) => new
     {
         useCase = useCase.Name,
         durationSeconds = result.DurationSeconds,
@@ -278,6 +300,14 @@ public sealed class BenchUseCaseCommand(IAnsiConsole console, WorkingPoint.Catal
         targets = report.Targets.Select(t => new { workload = t.Workload, target = t.Target, bound = t.Bound, unit = t.Unit, measured = t.Measured, measuredMet = t.MeasuredMet, predictedMet = t.PredictedMet }),
         score = new { reference = score.ReferencePlatform, measured = score.Measured, predicted = score.Predicted, errorPercent = score.ErrorPercent, unavailable = score.Unavailable },
         overhead = overhead.Select(o => new { id = o.Id, rounds = o.Rounds, harnessP50Ms = o.HarnessMedianSeconds * 1000, bareP50Ms = o.BareMedianSeconds * 1000, overheadPercent = o.OverheadPercent, pacedBareP50Ms = o.PacedBareMedianSeconds * 1000, pacingPercent = o.PacingPercent, harnessOverPacedPercent = o.HarnessOverPacedPercent, startLatenessP50Ms = o.StartLatenessSeconds.Count > 0 ? o.StartLatenessMedianSeconds * 1000 : (double?)null, withinTarget = o.WithinTarget }),
+        // A sustained run's workloads over time, each with its throttle onset (as bench onnx --sustained gives its one); null otherwise.
+        sustained = sustained.Count == 0 ? null : sustained.Select(w => new
+        {
+            id = w.Id,
+            figure = w.Figure,
+            series = SustainedText.Json(w.Series, telemetry, (end, value) => new { endSeconds = end, value }),
+            achievedFps = w.AchievedFramesPerSecond?.Select(a => new { endSeconds = a.WindowEndSeconds, framesPerSecond = a.SamplesPerSecond }).ToArray(),
+        }).ToArray(),
         cpuUtilisation = cpuShare,
         telemetry = TelemetryText.Lines(telemetry),
         notRun = skipped,

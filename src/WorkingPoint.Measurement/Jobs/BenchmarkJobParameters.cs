@@ -112,6 +112,11 @@ public static class BenchmarkJobParameters
 
     private static readonly JobParameter TelemetryInterval = Whole("telemetry-interval-ms", 10, 60_000, "how often sensors are read, in ms (default 250)");
 
+    // A sustained run, the same for bench onnx, bench llm and bench usecase (declared before the lists that share them).
+    private static readonly JobParameter Sustained = Real("sustained", 0, 1440, "run back to back for this many minutes and read throughput over time (throttle onset)", minimumExclusive: true);
+
+    private static readonly JobParameter Window = Real("window", 0, 86_400, "throughput window of a sustained run, in seconds", minimumExclusive: true);
+
     private static readonly JobParameter[] Onnx =
     [
         new("input", JobParameterType.Shapes, "shapes of dynamic inputs, comma-separated: name=1x3x960x960 or 960x960"),
@@ -127,8 +132,8 @@ public static class BenchmarkJobParameters
         Threads("threads", "intra-op threads"),
         new("opt", JobParameterType.Choice, "graph optimization") { Choices = ["disabled", "basic", "extended", "all"], ChoiceWhat = "an optimization level" },
         Whole("seed", null, null, "seed of the inputs and the Server arrivals (default 1234)"),
-        Real("sustained", 0, 1440, "run back to back for this many minutes", minimumExclusive: true),
-        Real("window", 0, 86_400, "throughput window of a sustained run, in seconds", minimumExclusive: true),
+        Sustained,
+        Window,
         TelemetryInterval,
     ];
 
@@ -143,6 +148,8 @@ public static class BenchmarkJobParameters
         Whole("ubatch-size", 1, 65536, "physical batch size (default 512)"),
         new("depths", JobParameterType.IntegerList, "context depths to measure generation after, e.g. 512,1024"),
         Whole("gpu-layers", 0, 10000, "layers offloaded to a GPU (default 0)"),
+        Sustained,
+        Window,
         TelemetryInterval,
     ];
 
@@ -177,6 +184,8 @@ public static class BenchmarkJobParameters
         Whole("seed", 0, int.MaxValue, "seed of the input-size draws and request arrivals (default 1)"),
         Threads("threads", "threads of each workload's runtime"),
         Flag("overhead", "after the run, measure the harness's own overhead against the same frames run bare"),
+        Sustained,
+        Window,
     ];
 }
 

@@ -40,29 +40,8 @@ public sealed record ScenarioResult(ScenarioSettings Settings, IReadOnlyList<Que
     public bool? LatencyBoundMet => Settings.Scenario == Scenario.Server && Settings.LatencyBound is { } bound ? Latency.P99 <= bound : null;
 
     /// <summary>Samples completed in each window of the run, as a rate: throttling shows as a falling curve.</summary>
-    public IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> ThroughputOverTime(TimeSpan window)
-    {
-        if (window <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(window), "A throughput window must be positive.");
-        }
-
-        var width = window.TotalSeconds;
-        // A last window under 0.1 % of a window (rounding, TimeSpan ticks) is merged into the one before, whose rate would otherwise spike.
-        var windows = Math.Max(1, (int)Math.Ceiling((Duration.Value / width) - 1e-3));
-        var samples = new double[windows];
-        foreach (var query in Queries)
-        {
-            samples[Math.Min(windows - 1, (int)(query.CompletedAtSeconds / width))] += query.Samples;
-        }
-
-        // The last window may be partial; its rate is over the time it actually covered.
-        return samples.Select((count, i) =>
-        {
-            var end = Math.Min(Duration.Value, (i + 1) * width);
-            return (end, count / Math.Max(end - (i * width), 1e-9));
-        }).ToArray();
-    }
+    public IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> ThroughputOverTime(TimeSpan window) =>
+        ThroughputWindows.Rate(Queries.Select(q => (q.CompletedAtSeconds, (double)q.Samples)), Duration.Value, window);
 }
 
 /// <summary>

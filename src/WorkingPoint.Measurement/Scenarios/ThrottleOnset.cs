@@ -16,8 +16,15 @@ namespace WorkingPoint.Measurement.Scenarios;
 /// <param name="OnsetSeconds">Start of the first window after the reference period below the threshold; null when none fell.</param>
 /// <param name="OnsetThroughput">That window's throughput.</param>
 /// <param name="LastThroughput">The last window's throughput, for the overall change.</param>
-public sealed record ThrottleOnset(double ReferenceSeconds, bool ReferenceScaled, double ReferenceThroughput, double? OnsetSeconds, double? OnsetThroughput, double LastThroughput)
+/// <param name="NotMeasuredBecause">
+/// Why the run cannot say whether throughput fell (nothing finished in the reference period, or no window with a figure after
+/// it), with the fix; null when it can. Then <see cref="OnsetSeconds"/> null means "none within the run", never a guess.
+/// </param>
+public sealed record ThrottleOnset(double ReferenceSeconds, bool ReferenceScaled, double ReferenceThroughput, double? OnsetSeconds, double? OnsetThroughput, double LastThroughput, string? NotMeasuredBecause = null)
 {
+    /// <summary>Whether the run had both a reference level and a window after it to compare with it.</summary>
+    public bool Measured => NotMeasuredBecause is null;
+
     /// <summary>The fall, in % of the reference level, that marks the onset (the "more than 5 % below its first-minute level").</summary>
     public const double FallPercent = 5;
 
@@ -36,7 +43,9 @@ public sealed record ThrottleOnset(double ReferenceSeconds, bool ReferenceScaled
 
     /// <summary>
     /// Finds the onset in <paramref name="windows"/> (consecutive throughput windows in run order, each with its end time, as
-    /// <see cref="ScenarioResult.ThroughputOverTime"/> gives them) of a run of <paramref name="runSeconds"/>.
+    /// <see cref="ThroughputWindows"/> gives them) of a run of <paramref name="runSeconds"/>. A window whose figure is NaN (nothing
+    /// finished in it: an idle phase of a duty cycle, a gap between requests) is skipped. A run with no figure in its reference
+    /// period, or none after it, is marked not measured (<see cref="NotMeasuredBecause"/>) rather than given an onset or "none".
     /// </summary>
     public static ThrottleOnset Detect(IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> windows, double runSeconds)
     {
@@ -47,30 +56,52 @@ public sealed record ThrottleOnset(double ReferenceSeconds, bool ReferenceScaled
         }
 
         var period = ReferencePeriodFor(runSeconds);
+        var scaled = runSeconds < FullRunForFirstMinute.TotalSeconds;
         // The windows that end inside the reference period, and always the first one (a window longer than the period is the reference itself).
         var inside = Math.Max(1, windows.TakeWhile(w => w.WindowEndSeconds <= period + 1e-9).Count());
+        var referenceEnd = windows[inside - 1].WindowEndSeconds;
         double weighted = 0, covered = 0;
         for (var i = 0; i < inside; i++)
         {
+            if (double.IsNaN(windows[i].SamplesPerSecond))
+            {
+                continue;
+            }
+
             var width = windows[i].WindowEndSeconds - (i == 0 ? 0 : windows[i - 1].WindowEndSeconds);
             weighted += windows[i].SamplesPerSecond * width;
             covered += width;
         }
 
-        var reference = covered > 0 ? weighted / covered : windows[0].SamplesPerSecond;
+        var withFigure = windows.Where(w => !double.IsNaN(w.SamplesPerSecond)).ToArray();
+        var last = withFigure.Length > 0 ? withFigure[^1].SamplesPerSecond : double.NaN;
+        if (!windows.Take(inside).Any(w => !double.IsNaN(w.SamplesPerSecond)))
+        {
+            return new ThrottleOnset(referenceEnd, scaled, double.NaN, null, null, last,
+                $"nothing finished in the reference period (the first {Seconds(referenceEnd)} of the {Seconds(runSeconds)} run), so there is no level to fall from; run longer or pass a longer --window");
+        }
+
+        var reference = covered > 0 ? weighted / covered : windows.Take(inside).First(w => !double.IsNaN(w.SamplesPerSecond)).SamplesPerSecond;
+        if (!windows.Skip(inside).Any(w => !double.IsNaN(w.SamplesPerSecond)))
+        {
+            return new ThrottleOnset(referenceEnd, scaled, reference, null, null, last,
+                $"the {Seconds(runSeconds)} run has no window with a figure after its reference period (the first {Seconds(referenceEnd)}) to compare with it; run longer or pass a shorter --window");
+        }
+
         var threshold = reference * (1 - (FallPercent / 100));
         double? onset = null, onsetThroughput = null;
         for (var i = inside; i < windows.Count; i++)
         {
             if (windows[i].SamplesPerSecond < threshold)
             {
+                // The window's start: the end of the one before it, whether or not that one had a figure.
                 onset = windows[i - 1].WindowEndSeconds;
                 onsetThroughput = windows[i].SamplesPerSecond;
                 break;
             }
         }
 
-        return new ThrottleOnset(windows[inside - 1].WindowEndSeconds, runSeconds < FullRunForFirstMinute.TotalSeconds, reference, onset, onsetThroughput, windows[^1].SamplesPerSecond);
+        return new ThrottleOnset(referenceEnd, scaled, reference, onset, onsetThroughput, last);
     }
 
     /// <summary>
@@ -104,11 +135,16 @@ public sealed record ThrottleOnset(double ReferenceSeconds, bool ReferenceScaled
 
     /// <summary>
     /// One line: the reference (and how it was scaled), then the onset with the temperature and clock at it (and at the start),
-    /// or "none within the run".
+    /// or "none within the run"; or "not measured" with the reason and the fix.
     /// </summary>
     public string Describe(TelemetryCapture telemetry, string unit)
     {
         ArgumentNullException.ThrowIfNull(telemetry);
+        if (NotMeasuredBecause is { } reason)
+        {
+            return $"not measured: {reason}";
+        }
+
         var reference = ReferenceScaled
             ? $"the first {Seconds(ReferenceSeconds)} (a tenth of the run, as it is shorter than {FullRunForFirstMinute.TotalMinutes:0} minutes; a longer run uses its first minute)"
             : $"the first {Seconds(ReferenceSeconds)}";

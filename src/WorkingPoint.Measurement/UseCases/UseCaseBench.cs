@@ -144,8 +144,8 @@ public sealed record FrameWorkloadResult(string Id, int FramesDue, IReadOnlyList
     public LatencyStatistics? Latency => LatencySeconds.Count > 0 ? LatencyStatistics.Of(LatencySeconds) : null;
 }
 
-/// <summary>A request-driven workload as run: each served request's arrival, time to first token (queueing included) and decode rate.</summary>
-public sealed record RequestWorkloadResult(string Id, IReadOnlyList<double> ArrivalSeconds, IReadOnlyList<double> TimeToFirstTokenSeconds, IReadOnlyList<double> DecodeTokensPerSecond, int Unserved)
+/// <summary>A request-driven workload as run: each served request's arrival, time to first token (queueing included), decode rate and end.</summary>
+public sealed record RequestWorkloadResult(string Id, IReadOnlyList<double> ArrivalSeconds, IReadOnlyList<double> TimeToFirstTokenSeconds, IReadOnlyList<double> DecodeTokensPerSecond, int Unserved, IReadOnlyList<double> CompletedSeconds)
 {
     public int Served => TimeToFirstTokenSeconds.Count;
 
@@ -285,6 +285,7 @@ public static class UseCaseBench
         var arrivals = new List<double>();
         var ttft = new List<double>();
         var rates = new List<double>();
+        var completed = new List<double>();
         var unserved = 0;
         foreach (var arrival in plan.ArrivalSeconds)
         {
@@ -306,8 +307,9 @@ public static class UseCaseBench
             arrivals.Add(arrival);
             ttft.Add(start - arrival + timing.PrefillSeconds);
             rates.Add(timing.DecodeSeconds > 0 ? timing.GeneratedTokens / timing.DecodeSeconds : 0);
+            completed.Add(clock.NowSeconds);
         }
 
-        return new RequestWorkloadResult(plan.Id, arrivals, ttft, rates, unserved);
+        return new RequestWorkloadResult(plan.Id, arrivals, ttft, rates, unserved, completed);
     }
 }
