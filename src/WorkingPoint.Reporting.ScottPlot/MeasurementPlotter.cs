@@ -75,9 +75,9 @@ public sealed class MeasurementPlotter
     }
 
     /// <summary>Throughput over a run as SVG markup that scales to its container.</summary>
-    public string ThroughputOverTimeSvg(string title, IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> throughput, IReadOnlyList<TimeSeries> sensors)
+    public string ThroughputOverTimeSvg(string title, IReadOnlyList<(double WindowEndSeconds, double SamplesPerSecond)> throughput, IReadOnlyList<TimeSeries> sensors, string units = "inferences")
     {
-        using var plot = ThroughputOverTime(title, throughput, sensors, "inferences");
+        using var plot = ThroughputOverTime(title, throughput, sensors, units);
         return PlotStyle.ScalableSvg(plot, Width, Height);
     }
 

@@ -66,7 +66,8 @@ internal sealed class ResultPlots
                     .Where(s => s.Name.StartsWith("telemetry.", StringComparison.Ordinal) && s.SecondsFromStart is not null && s.Values.Count == s.SecondsFromStart.Count)
                     .Select(s => new TimeSeries(s.Name["telemetry.".Length..], s.Unit, s.SecondsFromStart!, s.Values))
                     .ToArray();
-                return _plotter.ThroughputOverTimeSvg($"Throughput: {title}", throughput.SecondsFromStart!.Zip(throughput.Values).ToArray(), sensors);
+                // An LLM's series counts tokens (tok/s), a network's inferences.
+                return _plotter.ThroughputOverTimeSvg($"Throughput: {title}", throughput.SecondsFromStart!.Zip(throughput.Values).ToArray(), sensors, throughput.Unit.StartsWith("tok", StringComparison.Ordinal) ? "tokens" : "inferences");
             case DecodeByContext:
                 var decode = Series(record, DecodeByContext)!;
                 return _plotter.DecodeByContextSvg($"Decode by context: {title}", decode.SecondsFromStart!.Zip(decode.Values, (context, rate) => ((int)context, rate)).ToArray(), null);
