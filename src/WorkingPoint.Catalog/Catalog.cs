@@ -55,7 +55,9 @@ public sealed class Catalog
             return RuntimeYaml.Parse(idOrPath, ReadFile(idOrPath, "runtime"));
         }
 
+        // A harness id (ultralytics-tensorrt) names its runtime driven that way.
         return Runtimes.FirstOrDefault(r => r.Id == idOrPath || r.Aliases.Contains(idOrPath))
+            ?? Runtimes.Select(r => r.WithHarness(idOrPath)).FirstOrDefault(r => r is not null)
             ?? throw new CatalogException($"Unknown runtime '{idOrPath}'.{Suggest(idOrPath, Runtimes.Select(r => r.Id))} Run 'wpt runtimes' for the list, or pass a path to a runtime YAML file.");
     }
 

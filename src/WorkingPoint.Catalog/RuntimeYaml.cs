@@ -19,7 +19,7 @@ public static partial class RuntimeYaml
     {
         var y = YamlReader.Parse(file, text);
         var root = y.Root;
-        y.RejectUnknownKeys(root, string.Empty, "id", "name", "unit", "runs", "aliases", "executes", "offlineUnits", "fusesLayers", "notes", "sources", "profile", "errorBands");
+        y.RejectUnknownKeys(root, string.Empty, "id", "name", "unit", "runs", "aliases", "executes", "offlineUnits", "fusesLayers", "harnesses", "notes", "sources", "profile", "errorBands");
         var id = y.RequireString(root, "id", string.Empty);
         if (!IdPattern().IsMatch(id))
         {
@@ -90,6 +90,7 @@ public static partial class RuntimeYaml
         }
 
         var (profile, prior) = ReadProfile(y, root, references, id);
+        var harnesses = ReadHarnesses(y, root, references, id);
         return new Runtime(
             id,
             y.RequireString(root, "name", string.Empty),
@@ -105,7 +106,53 @@ public static partial class RuntimeYaml
             PriorProfile = prior,
             OfflineUnits = offlineUnits.Length > 0 ? offlineUnits : [unit],
             FusesLayers = fusesLayers,
+            Harnesses = harnesses,
         };
+    }
+
+    // harnesses: { ultralytics-tensorrt: { name: "…", cudaGraphs: false, paysHarnessOverhead: true, source: KEY } }: ways of
+    // driving the runtime that change its fixed costs (docs/runtime-schema.md); each documented by a source.
+    private static RuntimeHarness[] ReadHarnesses(YamlReader y, YamlMappingNode root, Dictionary<string, string> references, string runtimeId)
+    {
+        if (y.Mapping(root, "harnesses", string.Empty) is not { } map)
+        {
+            return [];
+        }
+
+        var harnesses = new List<RuntimeHarness>();
+        foreach (var (keyNode, valueNode) in map.Children)
+        {
+            var harnessId = ((YamlScalarNode)keyNode).Value ?? string.Empty;
+            var path = $"harnesses.{harnessId}";
+            if (!IdPattern().IsMatch(harnessId) || harnessId == runtimeId)
+            {
+                throw y.Error(keyNode, $"{path}: '{harnessId}' must be an id of its own (lower-case letters, digits, '-' and '.'), not the runtime's, e.g. ultralytics-{runtimeId}.");
+            }
+
+            if (valueNode is not YamlMappingNode harness)
+            {
+                throw y.Error(valueNode, $"{path} must be a mapping {{ name: \"…\", cudaGraphs: true|false, paysHarnessOverhead: true|false, source: KEY }}.");
+            }
+
+            y.RejectUnknownKeys(harness, path, "name", "cudaGraphs", "paysHarnessOverhead", "source");
+            var source = y.String(harness, "source", path)
+                ?? throw y.Error(harness, $"{path}.source is missing: name the source (a key under sources:) that documents how this harness drives {runtimeId}.");
+            if (!references.ContainsKey(source))
+            {
+                throw y.Error(y.Get(harness, "source"), $"{path}.source '{source}' is not a key under sources:; add it there with the reference.");
+            }
+
+            var cudaGraphs = y.Bool(harness, "cudaGraphs", path) ?? false;
+            var pays = y.Bool(harness, "paysHarnessOverhead", path) ?? false;
+            if (!cudaGraphs && !pays)
+            {
+                throw y.Error(harness, $"{path} changes nothing: set cudaGraphs: true (kernels launched as one CUDA graph) and/or paysHarnessOverhead: true (a per-inference cost of its own).");
+            }
+
+            harnesses.Add(new RuntimeHarness(harnessId, y.RequireString(harness, "name", path), cudaGraphs, pays, source));
+        }
+
+        return harnesses.ToArray();
     }
 
     // errorBands: { decode: { plusMinusPercent: 7.4, rows: 60, fit: "how" }, prefill: …, network: … }; written by wpt calibrate.
@@ -146,7 +193,7 @@ public static partial class RuntimeYaml
     {
         var profile = y.Mapping(root, "profile", string.Empty)
             ?? throw y.Error(root, "missing 'profile' (decodeDramShare, prefillComputeShare, networkComputeShare, layerOverheadUs, inferenceOverheadUs; each sourced, assumed with a note, or fitted).");
-        y.RejectUnknownKeys(profile, "profile", "decodeDramShare", "prefillComputeShare", "networkComputeShare", "layerOverheadUs", "inferenceOverheadUs", "channelAlignment", "byWeights", "origin");
+        y.RejectUnknownKeys(profile, "profile", "decodeDramShare", "prefillComputeShare", "networkComputeShare", "layerOverheadUs", "inferenceOverheadUs", "harnessOverheadUs", "channelAlignment", "byWeights", "origin");
         var byWeights = new Dictionary<string, WeightFormatShares>();
         if (y.Mapping(profile, "byWeights", "profile") is { } formats)
         {
@@ -179,6 +226,7 @@ public static partial class RuntimeYaml
                 Microseconds(y, profile, "inferenceOverheadUs", references))
             {
                 ByWeights = byWeights,
+                HarnessOverhead = Microseconds(y, profile, "harnessOverheadUs", references),
                 ChannelAlignment = y.Figure(profile, "channelAlignment", "profile", references) is { } alignment
                     ? y.CheckRange(y.Get(profile, "channelAlignment"), "profile.channelAlignment", alignment, 1, RuntimeProfile.MaxChannelAlignment, "channels (1: no padding)")
                     : 1,
@@ -192,6 +240,7 @@ public static partial class RuntimeYaml
                 NetworkComputeShare = Prior("networkComputeShare") ?? read.NetworkComputeShare,
                 LayerOverhead = Prior("layerOverheadUs") is { } layer ? new Seconds(layer * 1e-6) : read.LayerOverhead,
                 InferenceOverhead = Prior("inferenceOverheadUs") is { } inference ? new Seconds(inference * 1e-6) : read.InferenceOverhead,
+                HarnessOverhead = Prior("harnessOverheadUs") is { } harness ? new Seconds(harness * 1e-6) : read.HarnessOverhead,
                 ChannelAlignment = Prior("channelAlignment") ?? read.ChannelAlignment,
                 Origin = "prior",
             };

@@ -39,7 +39,7 @@ public sealed record PredictionJson(
             p is LlmModelPrediction ? "llm" : "graph",
             p is LlmModelPrediction l0 ? l0.Result.WeightFormat : ((GraphModelPrediction)p).Result.WeightFormat,
             (p is LlmModelPrediction l1 ? l1.Result.ExecutedPrecision : ((GraphModelPrediction)p).Result.ExecutedPrecision).ToId(),
-            p.Runtime?.Id,
+            p.Runtime?.DrivenAsId,
             p.Unit.Id,
             p.Throughput,
             p.ThroughputUnit,

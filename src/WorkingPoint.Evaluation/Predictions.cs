@@ -51,7 +51,7 @@ public abstract record ModelPrediction(Platform Platform, CatalogModel Model)
     public ComputeUnit Unit { get; init; } = Platform.PrimaryUnit;
 
     /// <summary>"llama.cpp-metal on gpu": what the prediction assumed.</summary>
-    public string RanOn => Runtime is null ? $"{Unit.Id} (no runtime profile)" : $"{Runtime.Id} on {Unit.Id}";
+    public string RanOn => Runtime is null ? $"{Unit.Id} (no runtime profile)" : $"{Runtime.DrivenAsId} on {Unit.Id}";
 
     /// <summary>Inferences (networks) or generated tokens (LLMs) per second.</summary>
     public abstract double Throughput { get; }

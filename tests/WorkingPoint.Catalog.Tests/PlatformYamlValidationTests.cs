@@ -252,6 +252,13 @@ public sealed class PlatformUnitsAndRuntimeYamlTests
     [InlineData("executes: { int4: fp16 }", "offlineUnits: [gpu, tpu]", "offlineUnits: 'tpu' is not a unit kind; use cpu, gpu, npu or dla")]
     [InlineData("executes: { int4: fp16 }", "offlineUnits: [dla]", "leaves out the runtime's own unit (gpu)")]
     [InlineData("executes: { int4: fp16 }", "fusesLayers: sometimes", "fusesLayers must be true or false")]
+    [InlineData("executes: { int4: fp16 }", "executes: { int4: fp16 }\nsources: { S9: \"a reference\" }\nharnesses:\n  py-rt: { name: \"Python\", paysHarnessOverhead: true, source: S8 }", "harnesses.py-rt.source 'S8' is not a key under sources:")]
+    [InlineData("executes: { int4: fp16 }", "executes: { int4: fp16 }\nsources: { S9: \"a reference\" }\nharnesses:\n  py-rt: { name: \"Python\", paysHarnessOverhead: true }", "harnesses.py-rt.source is missing")]
+    [InlineData("executes: { int4: fp16 }", "executes: { int4: fp16 }\nsources: { S9: \"a reference\" }\nharnesses:\n  py-rt: { name: \"Python\", cudaGraphs: sometimes, source: S9 }", "'harnesses.py-rt.cudaGraphs' must be true or false")]
+    [InlineData("executes: { int4: fp16 }", "executes: { int4: fp16 }\nsources: { S9: \"a reference\" }\nharnesses:\n  py-rt: { name: \"Python\", source: S9 }", "harnesses.py-rt changes nothing")]
+    [InlineData("executes: { int4: fp16 }", "executes: { int4: fp16 }\nsources: { S9: \"a reference\" }\nharnesses:\n  test-rt: { name: \"Python\", cudaGraphs: true, source: S9 }", "must be an id of its own")]
+    [InlineData("executes: { int4: fp16 }", "executes: { int4: fp16 }\nsources: { S9: \"a reference\" }\nharnesses:\n  py-rt: { name: \"Python\", cudaGraphs: true, launches: 3, source: S9 }", "unknown field 'harnesses.py-rt.launches'")]
+    [InlineData("  layerOverheadUs: { value: 12,", "  harnessOverheadUs: { value: -5, fit: \"wpt calibrate\" }\n  layerOverheadUs: { value: 12,", "profile.harnessOverheadUs")]
     [InlineData("  layerOverheadUs: { value: 12,", "  channelAlignment: { value: 0.5, fit: \"wpt calibrate\" }\n  layerOverheadUs: { value: 12,", "profile.channelAlignment")]
     public void A_bad_runtime_file_is_refused_in_one_line(string find, string replace, string expected)
     {
@@ -259,6 +266,31 @@ public sealed class PlatformUnitsAndRuntimeYamlTests
         var ex = Assert.Throws<CatalogException>(() => RuntimeYaml.Parse("rt.yaml", yaml));
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
         Assert.StartsWith("rt.yaml:", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_runtime_file_declares_its_harnesses_and_the_harness_overhead_with_its_prior()
+    {
+        var yaml = Runtime
+            .Replace("executes: { int4: fp16 }", "executes: { int4: fp16 }\nsources: { S9: \"a reference\" }\nharnesses:\n  py-rt: { name: \"Python\", paysHarnessOverhead: true, source: S9 }\n  graph-rt: { name: \"graphs\", cudaGraphs: true, source: S9 }", StringComparison.Ordinal)
+            .Replace("  layerOverheadUs:", "  harnessOverheadUs: { value: 1500, fit: \"wpt calibrate\", prior: 0 }\n  layerOverheadUs:", StringComparison.Ordinal);
+        var runtime = RuntimeYaml.Parse("rt.yaml", yaml);
+        Assert.Equal(["py-rt", "graph-rt"], runtime.Harnesses.Select(h => h.Id));
+        Assert.True(runtime.WithHarness("py-rt")!.Harness!.PaysHarnessOverhead);
+        Assert.True(runtime.WithHarness("graph-rt")!.Harness!.CudaGraphs);
+        Assert.Equal(1500e-6, runtime.Profile.HarnessOverhead.Value, 12);
+        Assert.Equal(0, runtime.PriorProfile!.HarnessOverhead.Value);
+        Assert.Equal(0, RuntimeYaml.Parse("rt.yaml", Runtime).Profile.HarnessOverhead.Value);
+    }
+
+    [Fact]
+    public void A_harness_id_resolves_to_the_runtime_it_drives()
+    {
+        var runtime = Catalog.BuiltIn.ResolveRuntime("ultralytics-tensorrt");
+        Assert.Equal("tensorrt", runtime.Id);
+        Assert.Equal("ultralytics-tensorrt", runtime.DrivenAsId);
+        Assert.True(Catalog.BuiltIn.ResolveRuntime("tensorrt-cuda-graphs").Harness!.CudaGraphs);
+        Assert.Null(Catalog.BuiltIn.ResolveRuntime("tensorrt").Harness);
     }
 
     [Fact]

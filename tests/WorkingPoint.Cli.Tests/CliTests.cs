@@ -61,6 +61,26 @@ public sealed class CliTests
     }
 
     [Fact]
+    public void Predict_with_a_harness_as_the_runtime_names_it_and_pays_its_cost()
+    {
+        double Latency(string runtime, out string named)
+        {
+            var (code, output, errors) = Wpt.Run("predict", "--platform", "jetson-orin-nx-16gb", "--model", "yolov8n", "--runtime", runtime, "--json");
+            Assert.True(code == 0, errors);
+            using var doc = JsonDocument.Parse(output);
+            named = doc.RootElement.GetProperty("runtime").GetString()!;
+            return doc.RootElement.GetProperty("graph").GetProperty("latencyMs").GetDouble();
+        }
+
+        var plain = Latency("tensorrt", out var plainName);
+        var python = Latency("ultralytics-tensorrt", out var pythonName);
+        var graphs = Latency("tensorrt-cuda-graphs", out var graphsName);
+
+        Assert.Equal(("tensorrt", "ultralytics-tensorrt", "tensorrt-cuda-graphs"), (plainName, pythonName, graphsName));
+        Assert.True(python > plain && plain > graphs, $"python {python}, plain {plain}, graphs {graphs} ms");
+    }
+
+    [Fact]
     public void Predict_json_names_every_quantity_with_its_unit()
     {
         var (code, output, _) = Wpt.Run("predict", "--platform", "jetson-orin-nano-8gb-super", "--model", "llama-3.2-1b", "--json");

@@ -113,7 +113,7 @@ internal static class PredictionView
 {
     /// <summary>"llama.cpp-cuda on the gpu (1024-core Ampere GPU), prior profile".</summary>
     public static string RuntimeText(ModelPrediction prediction) => Markup.Escape(prediction.Runtime is { } runtime
-        ? $"{runtime.Id} on the {prediction.Unit.Id}{(prediction.Unit.Name == "the whole platform" ? string.Empty : $" ({prediction.Unit.Name})")}, {(runtime.Profile.FollowsPlatform ? "the platform's achievable fractions" : $"{runtime.Profile.Origin} profile")}"
+        ? $"{runtime.DrivenAsId} on the {prediction.Unit.Id}{(prediction.Unit.Name == "the whole platform" ? string.Empty : $" ({prediction.Unit.Name})")}, {(runtime.Profile.FollowsPlatform ? "the platform's achievable fractions" : $"{runtime.Profile.Origin} profile")}"
         : $"none: the {prediction.Unit.Id} at the platform's achievable fractions");
 
     public static void Write(IAnsiConsole console, ModelPrediction prediction, bool layers)

@@ -78,6 +78,14 @@ public sealed class RuntimesCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         }
 
         t.Row("fixed cost", $"{Output.Number(profile.LayerOverhead.Value * 1e6)} µs per layer, {Output.Number(profile.InferenceOverhead.Value * 1e6)} µs per inference");
+        foreach (var h in runtime.Harnesses)
+        {
+            var pays = h.CudaGraphs
+                ? "no per-layer cost (one CUDA graph per inference)"
+                : $"{Output.Number(profile.HarnessOverhead.Value * 1e6)} µs more per inference";
+            t.Row($"harness {h.Id}", Markup.Escape($"{h.Name}: {pays}{(h.CudaGraphs && h.PaysHarnessOverhead ? $", {Output.Number(profile.HarnessOverhead.Value * 1e6)} µs more per inference" : string.Empty)}"));
+        }
+
         t.Row("profile", Markup.Escape(profile.FollowsPlatform ? "the platform's achievable fractions (a generic runtime)" : profile.Origin));
         t.Row("usual on", Markup.Escape(string.Join(", ", catalog.Platforms.Where(p => p.DefaultRuntimes.Values.Contains(runtime)).Select(p => p.Id).DefaultIfEmpty("no catalog platform"))));
         console.Write(t);

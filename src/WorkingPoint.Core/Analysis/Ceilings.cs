@@ -107,8 +107,11 @@ public sealed class Ceilings
         SustainableWatts = platform.Power.SustainablePower?.Value;
         MaxWatts = platform.Power.Max?.Value;
         EnergyKnown = _picojoulesPerOp.Any(e => e > 0);
-        LayerOverheadSeconds = runtime?.Profile.LayerOverhead.Value ?? 0;
-        InferenceOverheadSeconds = runtime?.Profile.InferenceOverhead.Value ?? 0;
+        // A harness that launches the kernels as one CUDA graph pays no per-kernel launch; one called from Python pays its
+        // own per-inference cost on top of the runtime's (docs/model.md, Harnesses).
+        LayerOverheadSeconds = runtime?.Harness?.CudaGraphs == true ? 0 : runtime?.Profile.LayerOverhead.Value ?? 0;
+        InferenceOverheadSeconds = (runtime?.Profile.InferenceOverhead.Value ?? 0)
+            + (runtime?.Harness?.PaysHarnessOverhead == true ? runtime.Profile.HarnessOverhead.Value : 0);
         ChannelAlignment = runtime?.Profile.ChannelAlignment ?? 1;
         FusesLayers = runtime?.FusesLayers ?? false;
     }

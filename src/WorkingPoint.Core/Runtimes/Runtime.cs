@@ -50,6 +50,13 @@ public sealed record RuntimeProfile(
     /// </summary>
     public double ChannelAlignment { get; init; } = 1;
 
+    /// <summary>
+    /// Fixed cost per inference that a harness driving the runtime from Python (Ultralytics' AutoBackend: the call, its
+    /// synchronisation, the output tensors) adds on top of <see cref="InferenceOverhead"/>; paid only by the runtime's harnesses
+    /// that declare it (<see cref="RuntimeHarness.PaysHarnessOverhead"/>). 0: none (the prior).
+    /// </summary>
+    public Seconds HarnessOverhead { get; init; } = new(0);
+
     /// <summary>Where the figures come from: "prior" (sourced or assumed), "platform", or the calibration that fitted them.</summary>
     public string Origin { get; init; } = "prior";
 
@@ -102,6 +109,7 @@ public sealed record RuntimeProfile(
 
         Overhead(LayerOverhead.Value, "layerOverheadUs");
         Overhead(InferenceOverhead.Value, "inferenceOverheadUs");
+        Overhead(HarnessOverhead.Value, "harnessOverheadUs");
         return this;
 
         void Share(double value, string name)
@@ -121,6 +129,18 @@ public sealed record RuntimeProfile(
         }
     }
 }
+
+/// <summary>
+/// A harness that drives a runtime in a way that changes what it pays (docs/runtime-schema.md, <c>harnesses:</c>): the same
+/// engine and kernels, so the same profile and the same calibration group, but launched as one CUDA graph per inference (no
+/// per-kernel launch cost: NVIDIA's MLPerf harness) or called from Python (a per-inference cost of its own: Ultralytics).
+/// A published row names it in its runtime column; <c>--runtime ID</c> accepts it.
+/// </summary>
+/// <param name="Id">The id rows and --runtime use (e.g. ultralytics-tensorrt), distinct from every runtime id.</param>
+/// <param name="CudaGraphs">Kernels are captured in a CUDA graph and launched as one: the profile's per-layer cost is not paid.</param>
+/// <param name="PaysHarnessOverhead">The harness adds the profile's <see cref="RuntimeProfile.HarnessOverhead"/> per inference.</param>
+/// <param name="Source">Where the harness's behaviour is documented (a source key of the runtime file or a reference).</param>
+public sealed record RuntimeHarness(string Id, string Name, bool CudaGraphs, bool PaysHarnessOverhead, string Source);
 
 /// <summary>
 /// A runtime (llama.cpp's CUDA backend, TensorRT, HailoRT, RKLLM…): it runs one workload kind or both on one kind of compute
@@ -163,6 +183,19 @@ public sealed record Runtime(
     /// writes concatenated tensors in place, so those layers cost neither a kernel launch nor a trip through DRAM (TensorRT).
     /// </summary>
     public bool FusesLayers { get; init; }
+
+    /// <summary>The harnesses that drive this runtime in ways that change its fixed costs (empty: none declared).</summary>
+    public IReadOnlyList<RuntimeHarness> Harnesses { get; init; } = [];
+
+    /// <summary>The harness this instance is driven by (null: the runtime as such, e.g. trtexec for TensorRT).</summary>
+    public RuntimeHarness? Harness { get; init; }
+
+    /// <summary>The id a row or --runtime names: the harness's where one drives it, else the runtime's.</summary>
+    public string DrivenAsId => Harness?.Id ?? Id;
+
+    /// <summary>This runtime driven by its harness <paramref name="harnessId"/>; null when it declares no such harness.</summary>
+    public Runtime? WithHarness(string harnessId) =>
+        Harnesses.FirstOrDefault(h => h.Id == harnessId) is { } harness ? this with { Harness = harness } : null;
 
     /// <summary>How far this runtime's predictions were from held-out measurements, per quantity (empty: uncalibrated).</summary>
     public IReadOnlyDictionary<PredictedQuantity, ErrorBand> ErrorBands { get; init; } = new Dictionary<PredictedQuantity, ErrorBand>();

@@ -131,6 +131,26 @@ public static class FittedProfileFile
             text.Append("fusesLayers: true\n");
         }
 
+        if (fitted.Harnesses.Count > 0)
+        {
+            text.Append("harnesses:\n");
+            foreach (var h in fitted.Harnesses)
+            {
+                text.Append("  ").Append(h.Id).Append(": { name: ").Append(Quote(h.Name));
+                if (h.CudaGraphs)
+                {
+                    text.Append(", cudaGraphs: true");
+                }
+
+                if (h.PaysHarnessOverhead)
+                {
+                    text.Append(", paysHarnessOverhead: true");
+                }
+
+                text.Append(", source: ").Append(h.Source).Append(" }\n");
+            }
+        }
+
         if (fitted.Notes is { } notes)
         {
             text.Append("notes: ").Append(Quote(notes)).Append('\n');
@@ -149,7 +169,7 @@ public static class FittedProfileFile
         var profile = fitted.Profile;
         text.Append("profile:\n");
         text.Append("  origin: ").Append(Quote(group.Fitted ? $"wpt calibrate {date}" : profile.Origin)).Append('\n');
-        double[] values = [profile.DecodeDramShare, profile.PrefillComputeShare, profile.NetworkComputeShare, profile.LayerOverhead.Value * 1e6, profile.InferenceOverhead.Value * 1e6, profile.ChannelAlignment];
+        var values = RuntimeProfileParameters.Vector(profile, RuntimeProfileParameters.HasHarnessOverhead(fitted));
         for (var i = 0; i < group.Parameters.Count; i++)
         {
             var p = group.Parameters[i];

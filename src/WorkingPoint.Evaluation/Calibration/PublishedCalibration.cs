@@ -19,6 +19,14 @@ public sealed record RuntimeProfileParameters(Runtime Runtime) : IProfileParamet
     /// <summary>What a profile changed by the calibration says it comes from.</summary>
     public const string FittedOrigin = "wpt calibrate";
 
+    /// <summary>
+    /// Whether the runtime has a harness that pays <c>harnessOverheadUs</c>: only then is it a parameter of the fit, so that
+    /// every other runtime's space, fit and written file stay as they were.
+    /// </summary>
+    public bool FitsHarnessOverhead => HasHarnessOverhead(Runtime);
+
+    public static bool HasHarnessOverhead(Runtime runtime) => runtime.Harnesses.Any(h => h.PaysHarnessOverhead);
+
     public ParameterSpace Space => new ParameterSpace([
         new CalibrationParameter("decodeDramShare", 0.05, 1, 0.75),
         new CalibrationParameter("prefillComputeShare", 0.01, 1, 0.5),
@@ -26,12 +34,19 @@ public sealed record RuntimeProfileParameters(Runtime Runtime) : IProfileParamet
         new CalibrationParameter("layerOverheadUs", OverheadFloorMicroseconds, 10_000, OverheadFloorMicroseconds, LowerMeansZero: true),
         new CalibrationParameter("inferenceOverheadUs", OverheadFloorMicroseconds, 100_000, OverheadFloorMicroseconds, LowerMeansZero: true),
         new CalibrationParameter("channelAlignment", 1, 64, 1),
-    ]).WithPriors(Vector(Runtime.PriorProfile ?? Runtime.Profile));
+        .. FitsHarnessOverhead
+            ? new[] { new CalibrationParameter("harnessOverheadUs", OverheadFloorMicroseconds, 100_000, OverheadFloorMicroseconds, LowerMeansZero: true) }
+            : Array.Empty<CalibrationParameter>(),
+    ]).WithPriors(Vector(Runtime.PriorProfile ?? Runtime.Profile, FitsHarnessOverhead));
 
-    public double[] ToVector() => Vector(Runtime.Profile);
+    public double[] ToVector() => Vector(Runtime.Profile, FitsHarnessOverhead);
 
-    private static double[] Vector(RuntimeProfile p) =>
-        [p.DecodeDramShare, p.PrefillComputeShare, p.NetworkComputeShare, p.LayerOverhead.Value * 1e6, p.InferenceOverhead.Value * 1e6, p.ChannelAlignment];
+    /// <summary>The profile's fitted figures in the order of <see cref="Space"/> (µs for the fixed costs).</summary>
+    public static double[] Vector(RuntimeProfile p, bool withHarnessOverhead) =>
+        [
+            p.DecodeDramShare, p.PrefillComputeShare, p.NetworkComputeShare, p.LayerOverhead.Value * 1e6, p.InferenceOverhead.Value * 1e6, p.ChannelAlignment,
+            .. withHarnessOverhead ? new[] { p.HarnessOverhead.Value * 1e6 } : Array.Empty<double>(),
+        ];
 
     public RuntimeProfileParameters FromVector(IReadOnlyList<double> values)
     {
@@ -46,6 +61,7 @@ public sealed record RuntimeProfileParameters(Runtime Runtime) : IProfileParamet
             // requirements: fp16 channels in multiples of 8, int8 of 16); on CPUs and NPUs a free tile width only overfitted
             // their few rows (openvino-cpu's leave-one-model-out error rose from 3.7 % to 24 %), so it bears on no row there.
             ChannelAlignment = Runtime.Unit == ComputeUnitKind.Gpu ? values[5] : Runtime.Profile.ChannelAlignment,
+            HarnessOverhead = FitsHarnessOverhead && values.Count > 6 ? Overhead(values[6]) : Runtime.Profile.HarnessOverhead,
             Origin = FittedOrigin,
         };
         return new RuntimeProfileParameters(Runtime with { Profile = profile });
@@ -53,8 +69,11 @@ public sealed record RuntimeProfileParameters(Runtime Runtime) : IProfileParamet
         static Seconds Overhead(double microseconds) => new(microseconds <= OverheadFloorMicroseconds ? 0 : microseconds * 1e-6);
     }
 
-    /// <summary>The case's request on this runtime (its own shares: the request sets no fractions of its own).</summary>
-    public PredictionRequest Apply(PublishedCase c) => c.Request with { Runtime = Runtime, Fractions = null };
+    /// <summary>
+    /// The case's request on this runtime (its own shares: the request sets no fractions of its own), driven by the case's
+    /// harness where it names one: a harness shares its runtime's profile and group.
+    /// </summary>
+    public PredictionRequest Apply(PublishedCase c) => c.Request with { Runtime = Runtime.Harness == c.Runtime.Harness ? Runtime : Runtime with { Harness = c.Runtime.Harness }, Fractions = null };
 }
 
 /// <summary>Calibrates runtime profiles on the published dataset: one group per runtime, fitted on its own rows, cross-validated.</summary>
@@ -89,7 +108,7 @@ public static class PublishedCalibration
     public static IReadOnlyDictionary<string, Runtime> FittedRuntimes(CalibrationReport<PublishedCase> report) =>
         report.Groups.ToDictionary(
             g => g.Group,
-            g => g.Fit.Fitted ? new RuntimeProfileParameters(g.Prior[0].Row.Runtime).FromVector(g.Fit.Parameters).Runtime : g.Prior[0].Row.Runtime);
+            g => (g.Fit.Fitted ? new RuntimeProfileParameters(g.Prior[0].Row.Runtime).FromVector(g.Fit.Parameters).Runtime : g.Prior[0].Row.Runtime) with { Harness = null });
 
     private static double? Predict(PublishedCase c, PredictionRequest request)
     {

@@ -92,11 +92,13 @@ public static class PublishedCases
 
     /// <summary>
     /// The catalog runtime a row names: the runtime's variant for the row's unit where one exists (pytorch on a cpu is
-    /// pytorch-cpu), else by id or alias; null when the catalog has none.
+    /// pytorch-cpu), else by id or alias, else a runtime driven by the harness of that id (ultralytics-tensorrt: tensorrt,
+    /// calibrated in tensorrt's group); null when the catalog has none.
     /// </summary>
     public static Runtime? RuntimeOf(string id, string? unit, Catalog.Catalog catalog) =>
         (unit is null ? null : catalog.Runtimes.FirstOrDefault(r => r.Id == $"{id}-{unit}"))
-        ?? catalog.Runtimes.FirstOrDefault(r => r.Id == id) ?? catalog.Runtimes.FirstOrDefault(r => r.Aliases.Contains(id));
+        ?? catalog.Runtimes.FirstOrDefault(r => r.Id == id) ?? catalog.Runtimes.FirstOrDefault(r => r.Aliases.Contains(id))
+        ?? catalog.Runtimes.Select(r => r.WithHarness(id)).FirstOrDefault(r => r is not null);
 
     /// <summary>The request that reproduces the row's settings on <paramref name="runtime"/>: weights, prompt and generated tokens and batch, or input size and batch.</summary>
     public static PredictionRequest RequestFor(PublishedRow row, Runtime runtime)
