@@ -131,6 +131,16 @@ public static class FittedProfileFile
             text.Append("fusesLayers: true\n");
         }
 
+        if (fitted.PartialWeightCaching)
+        {
+            text.Append("partialWeightCaching: true\n");
+        }
+
+        if (fitted.MultiContext)
+        {
+            text.Append("multiContext: true\n");
+        }
+
         if (fitted.Notes is { } notes)
         {
             text.Append("notes: ").Append(Quote(notes)).Append('\n');
@@ -149,10 +159,16 @@ public static class FittedProfileFile
         var profile = fitted.Profile;
         text.Append("profile:\n");
         text.Append("  origin: ").Append(Quote(group.Fitted ? $"wpt calibrate {date}" : profile.Origin)).Append('\n');
-        double[] values = [profile.DecodeDramShare, profile.PrefillComputeShare, profile.NetworkComputeShare, profile.LayerOverhead.Value * 1e6, profile.InferenceOverhead.Value * 1e6, profile.ChannelAlignment];
+        var values = RuntimeProfileParameters.Vector(profile);
         for (var i = 0; i < group.Parameters.Count; i++)
         {
             var p = group.Parameters[i];
+            if (!RuntimeProfileParameters.Has(profile, p.Name))
+            {
+                // An opt-in parameter the runtime does not have stays out of its file.
+                continue;
+            }
+
             text.Append("  ").Append(p.Name).Append(": ");
             if (group.Fitted && !p.KeptAtPrior)
             {
