@@ -19,7 +19,7 @@ public static partial class RuntimeYaml
     {
         var y = YamlReader.Parse(file, text);
         var root = y.Root;
-        y.RejectUnknownKeys(root, string.Empty, "id", "name", "unit", "runs", "aliases", "executes", "offlineUnits", "fusesLayers", "harnesses", "notes", "sources", "profile", "errorBands");
+        y.RejectUnknownKeys(root, string.Empty, "id", "name", "unit", "runs", "aliases", "executes", "offlineUnits", "fusesLayers", "partialWeightCaching", "multiContext", "harnesses", "notes", "sources", "profile", "errorBands");
         var id = y.RequireString(root, "id", string.Empty);
         if (!IdPattern().IsMatch(id))
         {
@@ -79,6 +79,24 @@ public static partial class RuntimeYaml
             var other => throw y.Error(other, "fusesLayers must be true or false (whether the runtime fuses element-wise layers into the convolution before them)."),
         };
 
+        // Whether the runtime caches the weights that fit on chip and streams only the rest (the Edge TPU); absent: it does not.
+        var partialWeightCaching = y.Get(root, "partialWeightCaching") switch
+        {
+            null => false,
+            YamlScalarNode { Value: "true" } => true,
+            YamlScalarNode { Value: "false" } => false,
+            var other => throw y.Error(other, "partialWeightCaching must be true or false (whether the runtime caches the weights that fit on chip and streams only the rest)."),
+        };
+
+        // Whether weights that do not fit are loaded context by context, in series with the compute (HailoRT); absent: overlapped.
+        var multiContext = y.Get(root, "multiContext") switch
+        {
+            null => false,
+            YamlScalarNode { Value: "true" } => true,
+            YamlScalarNode { Value: "false" } => false,
+            var other => throw y.Error(other, "multiContext must be true or false (whether weights that do not fit are loaded context by context, in series with the compute)."),
+        };
+
         var references = new Dictionary<string, string>();
         if (y.Mapping(root, "sources", string.Empty) is { } sources)
         {
@@ -107,6 +125,8 @@ public static partial class RuntimeYaml
             OfflineUnits = offlineUnits.Length > 0 ? offlineUnits : [unit],
             FusesLayers = fusesLayers,
             Harnesses = harnesses,
+            PartialWeightCaching = partialWeightCaching,
+            MultiContext = multiContext,
         };
     }
 
@@ -193,7 +213,7 @@ public static partial class RuntimeYaml
     {
         var profile = y.Mapping(root, "profile", string.Empty)
             ?? throw y.Error(root, "missing 'profile' (decodeDramShare, prefillComputeShare, networkComputeShare, layerOverheadUs, inferenceOverheadUs; each sourced, assumed with a note, or fitted).");
-        y.RejectUnknownKeys(profile, "profile", "decodeDramShare", "prefillComputeShare", "networkComputeShare", "layerOverheadUs", "inferenceOverheadUs", "harnessOverheadUs", "channelAlignment", "byWeights", "origin");
+        y.RejectUnknownKeys(profile, "profile", "decodeDramShare", "prefillComputeShare", "networkComputeShare", "layerOverheadUs", "inferenceOverheadUs", "harnessOverheadUs", "channelAlignment", "winogradSpeedup", "byWeights", "origin");
         var byWeights = new Dictionary<string, WeightFormatShares>();
         if (y.Mapping(profile, "byWeights", "profile") is { } formats)
         {
@@ -230,6 +250,9 @@ public static partial class RuntimeYaml
                 ChannelAlignment = y.Figure(profile, "channelAlignment", "profile", references) is { } alignment
                     ? y.CheckRange(y.Get(profile, "channelAlignment"), "profile.channelAlignment", alignment, 1, RuntimeProfile.MaxChannelAlignment, "channels (1: no padding)")
                     : 1,
+                WinogradSpeedup = y.Figure(profile, "winogradSpeedup", "profile", references) is { } winograd
+                    ? y.CheckRange(y.Get(profile, "winogradSpeedup"), "profile.winogradSpeedup", winograd, 1, RuntimeProfile.MaxWinogradSpeedup, "(1: no gain; F(6x6, 3x3) saves at most 324/64)")
+                    : null,
                 Origin = y.String(profile, "origin", "profile") ?? "prior",
             }.Validate(id);
             double? Prior(string key) => y.FigurePrior(profile, key, "profile");
@@ -242,6 +265,7 @@ public static partial class RuntimeYaml
                 InferenceOverhead = Prior("inferenceOverheadUs") is { } inference ? new Seconds(inference * 1e-6) : read.InferenceOverhead,
                 HarnessOverhead = Prior("harnessOverheadUs") is { } harness ? new Seconds(harness * 1e-6) : read.HarnessOverhead,
                 ChannelAlignment = Prior("channelAlignment") ?? read.ChannelAlignment,
+                WinogradSpeedup = Prior("winogradSpeedup") ?? read.WinogradSpeedup,
                 Origin = "prior",
             };
             return (read, prior.Validate($"{id} (priors)"));

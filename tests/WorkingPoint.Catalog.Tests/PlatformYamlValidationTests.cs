@@ -259,7 +259,11 @@ public sealed class PlatformUnitsAndRuntimeYamlTests
     [InlineData("executes: { int4: fp16 }", "executes: { int4: fp16 }\nsources: { S9: \"a reference\" }\nharnesses:\n  test-rt: { name: \"Python\", cudaGraphs: true, source: S9 }", "must be an id of its own")]
     [InlineData("executes: { int4: fp16 }", "executes: { int4: fp16 }\nsources: { S9: \"a reference\" }\nharnesses:\n  py-rt: { name: \"Python\", cudaGraphs: true, launches: 3, source: S9 }", "unknown field 'harnesses.py-rt.launches'")]
     [InlineData("  layerOverheadUs: { value: 12,", "  harnessOverheadUs: { value: -5, fit: \"wpt calibrate\" }\n  layerOverheadUs: { value: 12,", "profile.harnessOverheadUs")]
+    [InlineData("executes: { int4: fp16 }", "partialWeightCaching: maybe", "partialWeightCaching must be true or false")]
+    [InlineData("executes: { int4: fp16 }", "multiContext: 2", "multiContext must be true or false")]
     [InlineData("  layerOverheadUs: { value: 12,", "  channelAlignment: { value: 0.5, fit: \"wpt calibrate\" }\n  layerOverheadUs: { value: 12,", "profile.channelAlignment")]
+    [InlineData("  layerOverheadUs: { value: 12,", "  winogradSpeedup: { value: 9, fit: \"wpt calibrate\" }\n  layerOverheadUs: { value: 12,", "profile.winogradSpeedup")]
+    [InlineData("  layerOverheadUs: { value: 12,", "  winogradSpeedup: 2\n  layerOverheadUs: { value: 12,", "profile.winogradSpeedup' must be written as { value: N")]
     public void A_bad_runtime_file_is_refused_in_one_line(string find, string replace, string expected)
     {
         var yaml = Runtime.Replace(find, replace, StringComparison.Ordinal);
@@ -326,6 +330,22 @@ public sealed class PlatformUnitsAndRuntimeYamlTests
         var plain = RuntimeYaml.Parse("rt.yaml", Runtime);
         Assert.False(plain.FusesLayers);
         Assert.Equal(1, plain.Profile.ChannelAlignment);
+    }
+
+    [Fact]
+    public void HailoRT_runs_contexts_ncnn_has_Winograd_kernels_and_the_Edge_TPU_caches_part_of_the_weights_while_a_file_without_them_has_none()
+    {
+        var hailo = Catalog.BuiltIn.ResolveRuntime("hailort");
+        Assert.True(Catalog.BuiltIn.ResolveRuntime("tflite-edgetpu").PartialWeightCaching);
+        Assert.False(hailo.PartialWeightCaching);
+        Assert.True(hailo.MultiContext);
+        var ncnn = Catalog.BuiltIn.ResolveRuntime("ncnn");
+        Assert.NotNull(ncnn.Profile.WinogradSpeedup);
+        Assert.Equal(WorkingPoint.Core.Hardware.Precision.Fp16, ncnn.ComputePrecision(WorkingPoint.Core.Hardware.Precision.Fp32));
+        var plain = RuntimeYaml.Parse("rt.yaml", Runtime);
+        Assert.Null(plain.Profile.WinogradSpeedup);
+        Assert.False(plain.PartialWeightCaching);
+        Assert.False(plain.MultiContext);
     }
 
     [Fact]

@@ -57,7 +57,7 @@ public sealed class OutputFormatTests
 
         Assert.Contains("hailo-8\n", output, StringComparison.Ordinal);
         Assert.Contains("  FPS:", output, StringComparison.Ordinal);
-        Assert.Contains("2,498", output, StringComparison.Ordinal);
+        Assert.Contains("2,197", output, StringComparison.Ordinal);
         Assert.DoesNotContain("…", output, StringComparison.Ordinal);
     }
 
@@ -70,7 +70,7 @@ public sealed class OutputFormatTests
         var lines = output.TrimEnd().Split('\n');
         Assert.Equal("Platform,FPS,±,Latency,Bottleneck,Power,FPS/W,Price,FPS/$,Fits", lines[0]);
         Assert.Equal(3, lines.Length);
-        Assert.StartsWith("hailo-8,\"2,498\",72 %,0.448 ms,runtime-overhead,", lines[1], StringComparison.Ordinal);
+        Assert.StartsWith("hailo-8,\"2,197\",52 %,0.503 ms,runtime-overhead,", lines[1], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public sealed class OutputFormatTests
         Assert.True(code == 0, errors);
         Assert.Contains("| Platform | FPS | ± | Latency | Bottleneck |", output, StringComparison.Ordinal);
         Assert.Contains("| --- | ---: | ---: | ---: | --- |", output, StringComparison.Ordinal);
-        Assert.Contains("| hailo-8 | 2,498 | 72 % | 0.448 ms | runtime-overhead |", output, StringComparison.Ordinal);
+        Assert.Contains("| hailo-8 | 2,197 | 52 % | 0.503 ms | runtime-overhead |", output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -115,7 +115,7 @@ public sealed class CalibrateCommand(IAnsiConsole console, WorkingPoint.Catalog.
         var dataset = settings.Dataset();
         var resolved = PublishedCases.Resolve(dataset.Rows, catalog);
         var report = Output.WithStatus(console, $"Fitting {resolved.Cases.Count} published rows", () => PublishedCalibration.RunWithRuntimeProfiles(resolved.Cases));
-        var answer = CalibrationAnswer.From(dataset.Origin, "runtime profiles (decodeDramShare, prefillComputeShare, networkComputeShare, layerOverheadUs, inferenceOverheadUs, channelAlignment; harnessOverheadUs where a harness pays it)", report, resolved.NotPredictable);
+        var answer = CalibrationAnswer.From(dataset.Origin, "runtime profiles (decodeDramShare, prefillComputeShare, networkComputeShare, layerOverheadUs, inferenceOverheadUs, channelAlignment; harnessOverheadUs where a harness pays it; winogradSpeedup where a runtime has it)", report, resolved.NotPredictable);
         var fitted = PublishedCalibration.FittedRuntimes(report);
 
         if (settings.OutputDirectory is { } directory)

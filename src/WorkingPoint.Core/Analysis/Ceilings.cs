@@ -99,6 +99,7 @@ public sealed class Ceilings
         OnChipBytesPerSecond = (onChip.Bandwidth?.Value ?? 0) * Fractions.OnChip;
         HostLinkBytesPerSecond = (unit.HostLink?.PeakBandwidth.Value ?? 0) * Fractions.HostLink;
         OnChipCapacityBytes = onChip.Capacity?.Value ?? 0;
+        OnChipCapacityKnown = onChip.Capacity is not null;
         UsableDramBytes = (platform.Dram?.Capacity?.Value ?? 0) * Fractions.UsableMemory;
         DramPicojoulesPerByte = EnergyModel.DramPicojoulesPerByte(platform);
         OnChipPicojoulesPerByte = platform.Power.OnChipEnergy?.Value ?? EnergyModel.DefaultOnChipPicojoulesPerByte;
@@ -114,6 +115,9 @@ public sealed class Ceilings
             + (runtime?.Harness?.PaysHarnessOverhead == true ? runtime.Profile.HarnessOverhead.Value : 0);
         ChannelAlignment = runtime?.Profile.ChannelAlignment ?? 1;
         FusesLayers = runtime?.FusesLayers ?? false;
+        PartialWeightCaching = runtime?.PartialWeightCaching ?? false;
+        MultiContext = runtime?.MultiContext ?? false;
+        WinogradSpeedup = runtime?.Profile.WinogradSpeedup ?? 1;
     }
 
     /// <summary>
@@ -143,6 +147,15 @@ public sealed class Ceilings
     /// <summary>Channels a dense matrix layer is padded to a multiple of on the runtime's matrix engine (1: none).</summary>
     public double ChannelAlignment { get; }
 
+    /// <summary>How much faster the runtime runs a dense 3×3 stride-1 convolution (Winograd kernels); 1: no faster.</summary>
+    public double WinogradSpeedup { get; }
+
+    /// <summary>Whether the runtime caches the weights that fit on chip and streams only the rest (not all of them) when they do not fit.</summary>
+    public bool PartialWeightCaching { get; }
+
+    /// <summary>Whether weights that do not fit are loaded context by context, in series with the compute (HailoRT).</summary>
+    public bool MultiContext { get; }
+
     /// <summary>Whether the runtime fuses element-wise layers into the kernel before them and elides concatenations.</summary>
     public bool FusesLayers { get; }
 
@@ -153,6 +166,9 @@ public sealed class Ceilings
     public double HostLinkBytesPerSecond { get; }
 
     public double OnChipCapacityBytes { get; }
+
+    /// <summary>Whether the unit's on-chip capacity is a known figure (false: unpublished, and <see cref="OnChipCapacityBytes"/> is 0).</summary>
+    public bool OnChipCapacityKnown { get; }
 
     public double UsableDramBytes { get; }
 

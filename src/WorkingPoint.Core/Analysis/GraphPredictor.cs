@@ -79,10 +79,25 @@ public static class GraphPredictor
         var liveBytes = graph.PeakLiveActivationElements * activationBytes * (execution == ExecutionStyle.Dataflow ? 1 : batch);
         var capacity = c.OnChipCapacityBytes;
         bool weightsOnChip, activationsOnChip;
-        if (execution == ExecutionStyle.Dataflow)
+
+        // Of weights that do not all fit, the share still read from chip memory: none, unless the runtime caches the part that
+        // fits beside the live activations and streams only the rest (the Edge TPU compiler's parameter caching).
+        var cachedShare = 0.0;
+        if (execution == ExecutionStyle.Dataflow && !c.OnChipCapacityKnown)
+        {
+            // A dataflow pipeline streams activations from stage to stage on chip by construction; where its memory size is
+            // unpublished (Hailo-10H), nothing says the weights fit, so they are taken not to: reloaded every batch.
+            weightsOnChip = false;
+            activationsOnChip = true;
+        }
+        else if (execution == ExecutionStyle.Dataflow)
         {
             weightsOnChip = weightBytes <= capacity;
             activationsOnChip = liveBytes <= capacity - (weightsOnChip ? weightBytes : 0);
+            if (!weightsOnChip && c.PartialWeightCaching && activationsOnChip)
+            {
+                cachedShare = (capacity - liveBytes) / weightBytes;
+            }
         }
         else
         {
@@ -100,6 +115,10 @@ public static class GraphPredictor
         var results = new LayerPrediction[layers.Count];
         var device = default(StepCost);
         var fuses = c.FusesLayers;
+
+        // A multi-context runtime loads the weights that do not fit context by context, and a context computes only once loaded.
+        var serialReload = c.MultiContext && execution == ExecutionStyle.Dataflow && !weightsOnChip;
+        var reloadBytes = 0.0;
         var alignment = c.ChannelAlignment;
         for (var i = 0; i < layers.Count; i++)
         {
@@ -117,13 +136,22 @@ public static class GraphPredictor
             {
                 onChip += layerWeights;
             }
-            else if (c.HasDram)
+            else if (serialReload)
             {
-                offChip += layerWeights;
+                // Loaded with its context before it computes: costed once, after the loop, in series with the layers.
+                reloadBytes += layerWeights;
             }
             else
             {
-                link += layerWeights;
+                onChip += layerWeights * cachedShare;
+                if (c.HasDram)
+                {
+                    offChip += layerWeights * (1 - cachedShare);
+                }
+                else
+                {
+                    link += layerWeights * (1 - cachedShare);
+                }
             }
 
             if (activationsOnChip)
@@ -146,7 +174,10 @@ public static class GraphPredictor
             // A matrix engine computes in tiles of channels: a dense layer with channels that are not a multiple of the
             // runtime's alignment costs the padded channels' arithmetic (16 → 32 input channels: twice the time).
             var padding = alignment > 1 ? ChannelPadding(graph.MatrixInputChannels(i), alignment) * ChannelPadding(graph.MatrixOutputChannels(i), alignment) : 1;
-            var cost = StepCost.Of(c, precision, layer.Ops.Value * batch, offChip, onChip, link, kernel ? c.LayerOverheadSeconds : 0, padding);
+
+            // Winograd kernels compute a dense 3×3 stride-1 convolution from fewer multiplications (ncnn's default).
+            var arithmetic = padding / (c.WinogradSpeedup > 1 && IsWinogradConvolution(layer) ? c.WinogradSpeedup : 1);
+            var cost = StepCost.Of(c, precision, layer.Ops.Value * batch, offChip, onChip, link, kernel ? c.LayerOverheadSeconds : 0, arithmetic);
             results[i] = new LayerPrediction(i, cost);
             device += cost;
         }
@@ -156,6 +187,16 @@ public static class GraphPredictor
         {
             deviceSeconds += r.Seconds;
         }
+
+        var reloadSeconds = 0.0;
+        if (reloadBytes > 0)
+        {
+            var reload = StepCost.Of(c, precision, 0, c.HasDram ? reloadBytes : 0, 0, c.HasDram ? 0 : reloadBytes);
+            reloadSeconds = reload.Seconds;
+            device += reload;
+        }
+
+        deviceSeconds += reloadSeconds;
 
         // Inputs and outputs of an add-in card cross the host link once per inference.
         var ioBytes = c.Unit.HostLink is null ? 0 : (graph.Input.Elements + graph.OutputElements) * activationBytes * batch;
@@ -175,7 +216,7 @@ public static class GraphPredictor
 
         var required = (residence == WeightResidence.Dram ? weightBytes : 0) + (activationsOnChip ? 0 : liveBytes);
         var fits = !c.HasDram || required <= c.UsableDramBytes;
-        var bottleneck = OverallBottleneck(results, ioSeconds, device.FixedSeconds + fixedSeconds, fits, power.Throttled, weightsOnChip, activationsOnChip, execution);
+        var bottleneck = OverallBottleneck(results, ioSeconds, reloadSeconds, c.HasDram, device.FixedSeconds + fixedSeconds, fits, power.Throttled, weightsOnChip, activationsOnChip, execution);
 
         return new GraphPrediction(
             platform.Id,
@@ -202,11 +243,15 @@ public static class GraphPredictor
             results);
     }
 
+    /// <summary>A dense (ungrouped) 3×3 stride-1 convolution: what Winograd kernels compute from fewer multiplications.</summary>
+    public static bool IsWinogradConvolution(Layer layer) =>
+        layer.Kind == OpKind.Conv && layer.Structure is { Operator: LayerOperator.Conv, Kernel: 3, Stride: 1, Groups: 1 };
+
     /// <summary>Padded over actual channels for a tile of <paramref name="alignment"/> channels; 1 where the channels are unknown (0).</summary>
     public static double ChannelPadding(int channels, double alignment) =>
         channels <= 0 || alignment <= 1 ? 1 : Math.Ceiling(channels / alignment) * alignment / channels;
 
-    private static Bottleneck OverallBottleneck(LayerPrediction[] layers, double ioSeconds, double fixedSeconds, bool fits, bool throttled, bool weightsOnChip, bool activationsOnChip, ExecutionStyle style)
+    private static Bottleneck OverallBottleneck(LayerPrediction[] layers, double ioSeconds, double reloadSeconds, bool reloadFromDram, double fixedSeconds, bool fits, bool throttled, bool weightsOnChip, bool activationsOnChip, ExecutionStyle style)
     {
         if (!fits)
         {
@@ -225,6 +270,7 @@ public static class GraphPredictor
         }
 
         byResource[(int)Resource.HostLink] += ioSeconds;
+        byResource[(int)(reloadFromDram ? Resource.Dram : Resource.HostLink)] += reloadSeconds;
         var top = Resource.Compute;
         for (var r = 1; r < 4; r++)
         {

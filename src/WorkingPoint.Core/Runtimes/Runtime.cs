@@ -57,6 +57,15 @@ public sealed record RuntimeProfile(
     /// </summary>
     public Seconds HarnessOverhead { get; init; } = new(0);
 
+    /// <summary>
+    /// How much faster the runtime's Winograd kernels run a dense 3×3 stride-1 convolution than its direct arithmetic
+    /// (ncnn turns them on by default); null: the runtime has none. At most F(6×6, 3×3)'s 324 / 64 fewer multiplications.
+    /// </summary>
+    public double? WinogradSpeedup { get; init; }
+
+    /// <summary>F(6×6, 3×3): 36 outputs of a 3×3 filter from 64 multiplications instead of 324.</summary>
+    public const double MaxWinogradSpeedup = 324.0 / 64;
+
     /// <summary>Where the figures come from: "prior" (sourced or assumed), "platform", or the calibration that fitted them.</summary>
     public string Origin { get; init; } = "prior";
 
@@ -105,6 +114,11 @@ public sealed record RuntimeProfile(
         if (!(ChannelAlignment >= 1 && ChannelAlignment <= MaxChannelAlignment))
         {
             throw new InvalidInputException($"{owner}: channelAlignment must be between 1 (no padding) and {MaxChannelAlignment} channels, got {ChannelAlignment}.");
+        }
+
+        if (WinogradSpeedup is { } winograd && !(winograd >= 1 && winograd <= MaxWinogradSpeedup))
+        {
+            throw new InvalidInputException($"{owner}: winogradSpeedup must be between 1 (no gain) and {MaxWinogradSpeedup:0.##} (F(6x6, 3x3)), got {winograd}.");
         }
 
         Overhead(LayerOverhead.Value, "layerOverheadUs");
@@ -196,6 +210,18 @@ public sealed record Runtime(
     /// <summary>This runtime driven by its harness <paramref name="harnessId"/>; null when it declares no such harness.</summary>
     public Runtime? WithHarness(string harnessId) =>
         Harnesses.FirstOrDefault(h => h.Id == harnessId) is { } harness ? this with { Harness = harness } : null;
+
+    /// <summary>
+    /// Whether the runtime caches on chip the part of a network's weights that fits and streams only the rest every inference
+    /// (the Edge TPU compiler's parameter caching), rather than re-reading them all when they do not fit (Hailo's contexts).
+    /// </summary>
+    public bool PartialWeightCaching { get; init; }
+
+    /// <summary>
+    /// Whether a network whose weights do not fit on chip runs as contexts, one after the other, each loaded before it computes
+    /// (HailoRT's multi-context networks): the reload of those weights is in series with the compute, not overlapped with it.
+    /// </summary>
+    public bool MultiContext { get; init; }
 
     /// <summary>How far this runtime's predictions were from held-out measurements, per quantity (empty: uncalibrated).</summary>
     public IReadOnlyDictionary<PredictedQuantity, ErrorBand> ErrorBands { get; init; } = new Dictionary<PredictedQuantity, ErrorBand>();

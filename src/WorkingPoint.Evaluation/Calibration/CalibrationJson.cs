@@ -131,6 +131,16 @@ public static class FittedProfileFile
             text.Append("fusesLayers: true\n");
         }
 
+        if (fitted.PartialWeightCaching)
+        {
+            text.Append("partialWeightCaching: true\n");
+        }
+
+        if (fitted.MultiContext)
+        {
+            text.Append("multiContext: true\n");
+        }
+
         if (fitted.Harnesses.Count > 0)
         {
             text.Append("harnesses:\n");
@@ -173,6 +183,12 @@ public static class FittedProfileFile
         for (var i = 0; i < group.Parameters.Count; i++)
         {
             var p = group.Parameters[i];
+            if (!RuntimeProfileParameters.Has(profile, p.Name))
+            {
+                // An opt-in parameter the runtime does not have stays out of its file.
+                continue;
+            }
+
             text.Append("  ").Append(p.Name).Append(": ");
             if (group.Fitted && !p.KeptAtPrior)
             {

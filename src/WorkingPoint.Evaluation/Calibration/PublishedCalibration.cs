@@ -34,17 +34,35 @@ public sealed record RuntimeProfileParameters(Runtime Runtime) : IProfileParamet
         new CalibrationParameter("layerOverheadUs", OverheadFloorMicroseconds, 10_000, OverheadFloorMicroseconds, LowerMeansZero: true),
         new CalibrationParameter("inferenceOverheadUs", OverheadFloorMicroseconds, 100_000, OverheadFloorMicroseconds, LowerMeansZero: true),
         new CalibrationParameter("channelAlignment", 1, 64, 1),
+        new CalibrationParameter("winogradSpeedup", 1, RuntimeProfile.MaxWinogradSpeedup, 1),
         .. FitsHarnessOverhead
             ? new[] { new CalibrationParameter("harnessOverheadUs", OverheadFloorMicroseconds, 100_000, OverheadFloorMicroseconds, LowerMeansZero: true) }
             : Array.Empty<CalibrationParameter>(),
     ]).WithPriors(Vector(Runtime.PriorProfile ?? Runtime.Profile, FitsHarnessOverhead));
 
+    /// <summary>
+    /// The parameters a runtime has only where its file gives them (Winograd kernels): fitted there, absent elsewhere, so a
+    /// runtime without them predicts as before.
+    /// </summary>
+    public static readonly IReadOnlyList<string> OptInParameters = ["winogradSpeedup"];
+
+    /// <summary>Whether <paramref name="profile"/> has the opt-in parameter <paramref name="name"/> (always, for the others).</summary>
+    public static bool Has(RuntimeProfile profile, string name) => name switch
+    {
+        "winogradSpeedup" => profile.WinogradSpeedup is not null,
+        _ => true,
+    };
+
     public double[] ToVector() => Vector(Runtime.Profile, FitsHarnessOverhead);
 
-    /// <summary>The profile's fitted figures in the order of <see cref="Space"/> (µs for the fixed costs).</summary>
+    /// <summary>
+    /// The profile's fitted figures in the order of <see cref="Space"/> (µs for the fixed costs; an opt-in parameter it lacks at
+    /// its neutral value); the harness overhead last, only for a runtime with a harness that pays it.
+    /// </summary>
     public static double[] Vector(RuntimeProfile p, bool withHarnessOverhead) =>
         [
             p.DecodeDramShare, p.PrefillComputeShare, p.NetworkComputeShare, p.LayerOverhead.Value * 1e6, p.InferenceOverhead.Value * 1e6, p.ChannelAlignment,
+            p.WinogradSpeedup ?? 1,
             .. withHarnessOverhead ? new[] { p.HarnessOverhead.Value * 1e6 } : Array.Empty<double>(),
         ];
 
@@ -61,7 +79,10 @@ public sealed record RuntimeProfileParameters(Runtime Runtime) : IProfileParamet
             // requirements: fp16 channels in multiples of 8, int8 of 16); on CPUs and NPUs a free tile width only overfitted
             // their few rows (openvino-cpu's leave-one-model-out error rose from 3.7 % to 24 %), so it bears on no row there.
             ChannelAlignment = Runtime.Unit == ComputeUnitKind.Gpu ? values[5] : Runtime.Profile.ChannelAlignment,
-            HarnessOverhead = FitsHarnessOverhead && values.Count > 6 ? Overhead(values[6]) : Runtime.Profile.HarnessOverhead,
+            HarnessOverhead = FitsHarnessOverhead && values.Count > 7 ? Overhead(values[7]) : Runtime.Profile.HarnessOverhead,
+
+            // Opt-in: fitted where the runtime's file gives it, absent (bearing on no row) elsewhere.
+            WinogradSpeedup = Runtime.Profile.WinogradSpeedup is null || values.Count <= 6 ? Runtime.Profile.WinogradSpeedup : values[6],
             Origin = FittedOrigin,
         };
         return new RuntimeProfileParameters(Runtime with { Profile = profile });
