@@ -179,7 +179,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
             throw;
         }
 
-        var fits = LlmValidation.Fit(host, w => FractionsOf(w.Weights.Id), bench.PromptTokens, bench.GenTokens, runs.Select(r => new LlmMeasured(r.Workload, r.Result.Prompt!.MeanTokensPerSecond, r.Result.Generation!.MeanTokensPerSecond)).ToArray());
+        var fits = LlmValidation.Fit((w, fractions) => Predictions.CeilingsFor(WorkloadKind.Llm, w.Weights.Id, host, new PredictionRequest(Fractions: fractions)), w => FractionsOf(w.Weights.Id), bench.PromptTokens, bench.GenTokens, runs.Select(r => new LlmMeasured(r.Workload, r.Result.Prompt!.MeanTokensPerSecond, r.Result.Generation!.MeanTokensPerSecond)).ToArray());
         var (decodeError, prefillError, fittedDram, fittedCompute, crossDecode, crossPrefill) = fits;
         if (settings.Json)
         {

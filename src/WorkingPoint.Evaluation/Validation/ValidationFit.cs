@@ -84,20 +84,24 @@ public static class LlmValidation
     }
 
     public static LlmFits Fit(Platform host, Ceilings ceilings, int promptTokens, int genTokens, IReadOnlyList<LlmMeasured> runs) =>
-        Fit(host, _ => ceilings.Fractions, promptTokens, genTokens, runs);
+        Fit((_, fractions) => new Ceilings(host, fractions), _ => ceilings.Fractions, promptTokens, genTokens, runs);
 
-    /// <summary>As <see cref="Fit(Platform, Ceilings, int, int, IReadOnlyList{LlmMeasured})"/>, each run predicted with its own fractions (a host runtime profile's per-format shares).</summary>
-    public static LlmFits Fit(Platform host, Func<LlmWorkload, AchievableFractions> fractionsOf, int promptTokens, int genTokens, IReadOnlyList<LlmMeasured> runs)
+    /// <summary>
+    /// As <see cref="Fit(Platform, Ceilings, int, int, IReadOnlyList{LlmMeasured})"/>, each run predicted with its own fractions (a
+    /// host runtime profile's per-format shares) on the ceilings <paramref name="ceilingsAt"/> gives at them (with the runtime's
+    /// fixed costs, as 'wpt predict' has them).
+    /// </summary>
+    public static LlmFits Fit(Func<LlmWorkload, AchievableFractions, Ceilings> ceilingsAt, Func<LlmWorkload, AchievableFractions> fractionsOf, int promptTokens, int genTokens, IReadOnlyList<LlmMeasured> runs)
     {
         static double MedianAbsolute(IEnumerable<double> errors) => ValidationFit.MedianAbsoluteError(errors);
         static (double Fraction, double Error) Best(Func<double, double> errorAt) => ValidationFit.BestFraction(errorAt);
         var all = Enumerable.Range(0, runs.Count).ToArray();
         var fractions = runs.Select(r => fractionsOf(r.Workload)).ToArray();
-        var predicted = all.Select(i => Predict(runs[i].Workload, new Ceilings(host, fractions[i]), promptTokens, genTokens)).ToArray();
+        var predicted = all.Select(i => Predict(runs[i].Workload, ceilingsAt(runs[i].Workload, fractions[i]), promptTokens, genTokens)).ToArray();
         var decodeError = MedianAbsolute(all.Select(i => ValidationFit.ErrorPercent(predicted[i].Decode, runs[i].DecodeTokensPerSecond)));
         var prefillError = MedianAbsolute(all.Select(i => ValidationFit.ErrorPercent(predicted[i].Prefill, runs[i].PrefillTokensPerSecond)));
-        double DecodeError(int i, double dram) => ValidationFit.ErrorPercent(Predict(runs[i].Workload, new Ceilings(host, fractions[i] with { Dram = dram }), promptTokens, genTokens).Decode, runs[i].DecodeTokensPerSecond);
-        double PrefillError(int i, double compute) => ValidationFit.ErrorPercent(Predict(runs[i].Workload, new Ceilings(host, fractions[i] with { Compute = compute }), promptTokens, genTokens).Prefill, runs[i].PrefillTokensPerSecond);
+        double DecodeError(int i, double dram) => ValidationFit.ErrorPercent(Predict(runs[i].Workload, ceilingsAt(runs[i].Workload, fractions[i] with { Dram = dram }), promptTokens, genTokens).Decode, runs[i].DecodeTokensPerSecond);
+        double PrefillError(int i, double compute) => ValidationFit.ErrorPercent(Predict(runs[i].Workload, ceilingsAt(runs[i].Workload, fractions[i] with { Compute = compute }), promptTokens, genTokens).Prefill, runs[i].PrefillTokensPerSecond);
         var fittedDram = Best(f => MedianAbsolute(all.Select(i => DecodeError(i, f))));
         var fittedCompute = Best(f => MedianAbsolute(all.Select(i => PrefillError(i, f))));
 
