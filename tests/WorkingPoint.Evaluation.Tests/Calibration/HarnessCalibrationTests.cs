@@ -38,7 +38,7 @@ public sealed class HarnessCalibrationTests
         Assert.Contains("harnessOverheadUs", new RuntimeProfileParameters(catalog.ResolveRuntime("tensorrt")).Space.Names);
         foreach (var other in catalog.Runtimes.Where(r => r.Id != "tensorrt"))
         {
-            Assert.Equal(6, new RuntimeProfileParameters(other).Space.Count);
+            Assert.Equal(7, new RuntimeProfileParameters(other).Space.Count);
         }
     }
 
@@ -46,7 +46,7 @@ public sealed class HarnessCalibrationTests
     public void A_fitted_vector_reaches_each_row_through_its_own_harness()
     {
         var cases = Cases.Value.ToDictionary(c => c.Row.Id);
-        var fitted = new RuntimeProfileParameters(cases["V205"].Runtime).FromVector([0.8, 0.5, 0.4, 15, 50, 16, 2000]);
+        var fitted = new RuntimeProfileParameters(cases["V205"].Runtime).FromVector([0.8, 0.5, 0.4, 15, 50, 16, 1, 2000]);
 
         Assert.Equal(2000e-6, fitted.Runtime.Profile.HarnessOverhead.Value, 12);
         Assert.Equal("ultralytics-tensorrt", fitted.Apply(cases["V39"]).Runtime!.DrivenAsId);
@@ -60,7 +60,7 @@ public sealed class HarnessCalibrationTests
     public void Fitting_rows_made_through_three_harnesses_recovers_the_per_kernel_and_the_harness_cost()
     {
         var tensorRt = new RuntimeProfileParameters(Cases.Value.First(c => c.Runtime.Harness is null).Runtime);
-        double? Predict(double[] p, MadeRow row) => row.Case.Predict(tensorRt.FromVector([1, 0.5, p[0], p[1], 40, 16, p[2]]).Apply(row.Case));
+        double? Predict(double[] p, MadeRow row) => row.Case.Predict(tensorRt.FromVector([1, 0.5, p[0], p[1], 40, 16, 1, p[2]]).Apply(row.Case));
         var truth = new[] { 0.4, 15, 2000 };
         var rows = Cases.Value.Select(c => new MadeRow(c, Predict(truth, new MadeRow(c, 1))!.Value)).ToArray();
         var space = new ParameterSpace([
