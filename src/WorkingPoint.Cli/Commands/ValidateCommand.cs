@@ -115,6 +115,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         var cases = models.Select(m => new NetworkCase(m.Model, m.Width, m.Height)).ToArray();
         var measuredMs = rows.Select(r => r.MeasuredMedianMs).ToArray();
         var medianAbsoluteError = ValidationFit.MedianAbsoluteError(rows.Select(r => r.ErrorPercent));
+        var fractions = Predictions.CeilingsFor(WorkloadKind.Network, request.Weights!.Id, host, request).Fractions;
         var fit = NetworkValidation.FitComputeFraction(cases, host, request, measuredMs);
         var gemm = (Fraction: gemmFraction, Error: NetworkValidation.MedianAbsoluteErrorAt(cases, host, request, measuredMs, gemmFraction));
         var record = new MeasurementRecord(
@@ -133,7 +134,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             Output.Json(console, new
             {
                 platform = host.Name,
-                fractions = Predictions.CeilingsFor(WorkloadKind.Network, "fp32", host, request).Fractions,
+                fractions,
                 profile = profileLabel,
                 layerOverheadUs = onnxProfile?.LayerOverheadMicroseconds.Value,
                 inferenceOverheadUs = onnxProfile?.InferenceOverheadMicroseconds.Value,
@@ -147,7 +148,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         }
         else
         {
-            Render(host, Predictions.CeilingsFor(WorkloadKind.Network, "fp32", host, request).Fractions, profileLabel, onnxProfile, rows, medianAbsoluteError, gemm, fit);
+            Render(host, fractions, profileLabel, onnxProfile, rows, medianAbsoluteError, gemm, fit);
         }
 
         saver.ThrowIfUnsaved();

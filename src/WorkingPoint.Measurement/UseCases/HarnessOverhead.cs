@@ -66,7 +66,7 @@ public static class HarnessOverhead
             throw new InvalidInputException($"A harness overhead check needs ≥ 1 round, ≥ 1 frame per round and an input size (got {rounds}, {framesPerRound}, {sizes.Count}).");
         }
 
-        var probe = Bare(runFrame, sizes, 0, Math.Min(framesPerRound, 5));
+        var probe = Bare(runFrame, sizes, 0, Math.Min(framesPerRound, 5), cancellation: CancellationToken.None);
         var period = Math.Max(1.5 * LatencyStatistics.Percentile(probe.Order().ToArray(), 50), 1e-4);
         var harness = new List<double>();
         var bare = new List<double>();
@@ -88,7 +88,7 @@ public static class HarnessOverhead
             }
 
             // The three ways take turns going first, so a drift of the machine falls on each alike.
-            Action[] ways = [RunHarness, () => bare.AddRange(Bare(runFrame, sizes, offset, framesPerRound)), () => paced.AddRange(PacedBare(runFrame, sizes, offset, framesPerRound, period, cancellation))];
+            Action[] ways = [RunHarness, () => bare.AddRange(Bare(runFrame, sizes, offset, framesPerRound, cancellation: CancellationToken.None)), () => paced.AddRange(Bare(runFrame, sizes, offset, framesPerRound, period, cancellation))];
             for (var turn = 0; turn < ways.Length && !cancellation.IsCancellationRequested; turn++)
             {
                 ways[(round + turn) % ways.Length]();
@@ -103,31 +103,24 @@ public static class HarnessOverhead
         return new HarnessOverheadResult(id, rounds, harness, bare, lateness) { PacedBareSeconds = paced };
     }
 
-    /// <summary>The same frames, each due one period after the previous was due, waited for on the harness's clock and timed by a stopwatch.</summary>
-    private static List<double> PacedBare(Action<int> runFrame, IReadOnlyList<int> sizes, int offset, int count, double period, CancellationToken cancellation)
+    /// <summary>
+    /// The same frames, each timed by a stopwatch and nothing else: back to back, or with <paramref name="period"/> each due one
+    /// period after the previous was due and waited for on the harness's clock; until <paramref name="cancellation"/>.
+    /// </summary>
+    private static List<double> Bare(Action<int> runFrame, IReadOnlyList<int> sizes, int offset, int count, double? period = null, CancellationToken cancellation = default)
     {
         var clock = new StopwatchBenchClock();
         var seconds = new List<double>(count);
         for (var k = 0; k < count && !cancellation.IsCancellationRequested; k++)
         {
-            clock.WaitUntil((k + 1) * period, cancellation);
+            if (period is { } due)
+            {
+                clock.WaitUntil((k + 1) * due, cancellation);
+            }
+
             var start = Stopwatch.GetTimestamp();
             runFrame(sizes[(offset + k) % sizes.Count]);
             seconds.Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
-        }
-
-        return seconds;
-    }
-
-    /// <summary>The same frames called back to back, each timed by a stopwatch and nothing else.</summary>
-    private static double[] Bare(Action<int> runFrame, IReadOnlyList<int> sizes, int offset, int count)
-    {
-        var seconds = new double[count];
-        for (var k = 0; k < count; k++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            runFrame(sizes[(offset + k) % sizes.Count]);
-            seconds[k] = Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
 
         return seconds;

@@ -6,8 +6,16 @@ using WorkingPoint.Evaluation.Calibration;
 
 namespace WorkingPoint.Evaluation.Tests.Calibration;
 
-/// <summary>A network latency made by the model itself at known profile figures, on a catalog GPU.</summary>
-internal sealed record NetworkRow(string ModelId, string PlatformId, WeightFormat Weights, double Measured) : ICalibrationRow;
+/// <summary>A network latency made by the model itself at known profile figures, on a catalog platform.</summary>
+internal sealed record NetworkRow(string ModelId, string PlatformId, WeightFormat Weights, double Measured) : ICalibrationRow
+{
+    /// <summary>The model's latency for this row's network and platform through <paramref name="runtime"/>, in seconds.</summary>
+    public double PredictedSeconds(Runtime runtime) =>
+        GraphPredictor.Predict(
+            ModelZoo.GraphModels.Single(m => m.Id == ModelId).Build(),
+            Ceilings.For(Catalog.Catalog.BuiltIn.ResolvePlatform(PlatformId), runtime, WorkloadKind.Network, Weights.Id),
+            Weights).Latency.Value;
+}
 
 public sealed class ChannelAlignmentFitTests
 {
@@ -22,13 +30,8 @@ public sealed class ChannelAlignmentFitTests
         new CalibrationParameter("channelAlignment", 1, 64, 1),
     ]);
 
-    private static double? Seconds(double[] parameters, NetworkRow row)
-    {
-        var runtime = TensorRt with { Profile = TensorRt.Profile with { NetworkComputeShare = parameters[0], ChannelAlignment = parameters[1] } };
-        var platform = Catalog.Catalog.BuiltIn.ResolvePlatform(row.PlatformId);
-        var graph = ModelZoo.GraphModels.Single(m => m.Id == row.ModelId).Build();
-        return GraphPredictor.Predict(graph, Ceilings.For(platform, runtime, WorkloadKind.Network, row.Weights.Id), row.Weights).Latency.Value;
-    }
+    private static double? Seconds(double[] parameters, NetworkRow row) =>
+        row.PredictedSeconds(TensorRt with { Profile = TensorRt.Profile with { NetworkComputeShare = parameters[0], ChannelAlignment = parameters[1] } });
 
     private static NetworkRow[] Rows(double share, double alignment) =>
         [.. from model in Models

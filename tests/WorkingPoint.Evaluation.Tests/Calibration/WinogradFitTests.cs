@@ -19,13 +19,8 @@ public sealed class WinogradFitTests
         new CalibrationParameter("winogradSpeedup", 1, RuntimeProfile.MaxWinogradSpeedup, 1),
     ]);
 
-    private static double? Seconds(double[] parameters, NetworkRow row)
-    {
-        var runtime = Ncnn with { Profile = Ncnn.Profile with { NetworkComputeShare = parameters[0], WinogradSpeedup = parameters[1], LayerOverhead = Core.Units.Seconds.Zero, InferenceOverhead = Core.Units.Seconds.Zero, DecodeDramShare = 1 } };
-        var platform = Catalog.Catalog.BuiltIn.ResolvePlatform(row.PlatformId);
-        var graph = ModelZoo.GraphModels.Single(m => m.Id == row.ModelId).Build();
-        return GraphPredictor.Predict(graph, Ceilings.For(platform, runtime, WorkloadKind.Network, row.Weights.Id), row.Weights).Latency.Value;
-    }
+    private static double? Seconds(double[] parameters, NetworkRow row) =>
+        row.PredictedSeconds(Ncnn with { Profile = Ncnn.Profile with { NetworkComputeShare = parameters[0], WinogradSpeedup = parameters[1], LayerOverhead = Core.Units.Seconds.Zero, InferenceOverhead = Core.Units.Seconds.Zero, DecodeDramShare = 1 } });
 
     [Fact]
     public void Fitting_noiseless_cpu_rows_recovers_the_Winograd_speedup_they_were_made_with()
