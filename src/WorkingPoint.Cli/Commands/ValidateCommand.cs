@@ -222,6 +222,6 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         var fixedCosts = onnxProfile is { } p ? $", plus {Output.Number(p.LayerOverheadMicroseconds.Value)} µs per layer and {Output.Number(p.InferenceOverheadMicroseconds.Value)} µs per inference (onnxruntime-cpu's profile here, as wpt predict --platform host uses it)" : string.Empty;
         console.MarkupLine($"Profile: [bold]{Markup.Escape(profileLabel)}[/]{fixedCosts}.");
         console.MarkupLine($"With the compute fraction ONNX Runtime reaches on a 1024³ GEMM here ({gemm.Fraction:0.00}, measured on none of these networks): median absolute error {Output.Number(gemm.Error, 2)} %.");
-        console.MarkupLine($"[grey]The fraction that would fit these runs best is {fit.Fraction:0.00} (median absolute error {Output.Number(fit.Error, 2)} %). Both are pure-roofline fractions without fixed costs, reported only; the profile is not changed.[/]");
+        console.MarkupLine($"[grey]The fraction that would fit these runs best is {fit.Fraction:0.00} (median absolute error {Output.Number(fit.Error, 2)} %). Both replace only the compute fraction (the runtime's fixed costs stay), reported only; the profile is not changed.[/]");
     }
 }
