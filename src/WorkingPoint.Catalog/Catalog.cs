@@ -72,9 +72,14 @@ public sealed class Catalog
     /// the platform is resolved rather than at every prediction (and never while the catalog itself is built).
     /// </summary>
     private Platform WithRuntimesMeasuredHere(Platform host) =>
-        WithRuntimes(host, HostRuntimeProfilesFile.ReadDefault() is { } profiles
-            ? Runtimes.Select(r => MeasuredOnHost(r, profiles, host.Achievable)).OfType<Runtime>().ToDictionary(r => r.Id)
-            : new Dictionary<string, Runtime>());
+        HostRuntimeProfilesFile.ReadDefault() is { } profiles ? WithHostProfiles(host, profiles) : WithRuntimes(host, new Dictionary<string, Runtime>());
+
+    /// <summary>
+    /// This machine with the given runtime profiles in place of the stored ones (<c>wpt validate llm --recalibrate</c> predicts
+    /// each round with the shares its own probes fitted in that round).
+    /// </summary>
+    public Platform WithHostProfiles(Platform host, HostRuntimeProfiles profiles) =>
+        WithRuntimes(host, Runtimes.Select(r => MeasuredOnHost(r, profiles, host.Achievable)).OfType<Runtime>().ToDictionary(r => r.Id));
 
     private Platform WithRuntimes(Platform platform, Dictionary<string, Runtime> measuredHere)
     {

@@ -258,6 +258,33 @@ public sealed class LlmCliTests : IDisposable
     }
 
     [Fact]
+    public void Validate_llm_in_rounds_reports_the_median_of_the_rounds_and_their_decode_spread()
+    {
+        var (code, output, errors) = Wpt.Run("validate", "llm", "--models", "qwen2.5-0.5b", "--weights", "q4_0", "--prompt", "16", "-n", "4", "-r", "1", "--rounds", "2", "--platform", "raspberry-pi-5", "--json", "--no-save");
+        Assert.True(code == 0, errors);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal(2, json.RootElement.GetProperty("rounds").GetInt32());
+        Assert.False(json.RootElement.GetProperty("recalibrated").GetBoolean());
+        var row = Assert.Single(json.RootElement.GetProperty("rows").EnumerateArray());
+        Assert.Equal(2, row.GetProperty("rounds").GetInt32());
+        Assert.True(row.GetProperty("decodeSpreadPercent").GetDouble() >= 0);
+        Assert.Equal(JsonValueKind.Null, row.GetProperty("storedProfileDecodeErrorPercent").ValueKind);
+        Assert.Equal(Math.Abs(row.GetProperty("decodeErrorPercent").GetDouble()), json.RootElement.GetProperty("decodeMedianAbsoluteErrorPercent").GetDouble(), 9);
+    }
+
+    [Fact]
+    public void Validate_llm_refuses_to_recalibrate_against_a_catalog_platform_with_one_line()
+    {
+        var (code, output, errors) = Wpt.Run("validate", "llm", "--recalibrate", "--platform", "raspberry-pi-5");
+
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, output);
+        var line = Assert.Single(errors.Trim().Split('\n'));
+        Assert.Contains("--recalibrate", line, StringComparison.Ordinal);
+        Assert.Contains("--platform host", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Bench_mix_measures_vision_and_llm_alone_and_together_with_the_prediction()
     {
         var (code, output, errors) = Wpt.Run("bench", "mix", "--vision", "yolov8n", "--input", "96x96", "--fps", "4", "--llm", TinyLlm.File(), "--context", "32", "--duration", "1", "--llm-threads", "1", "--platform", "raspberry-pi-5", "--json", "--db", Db);

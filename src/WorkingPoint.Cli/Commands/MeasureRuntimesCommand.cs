@@ -107,42 +107,8 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
 
         var rows = new List<ProbeRow>();
         var llamaOptions = new LlamaCppOptions(settings.Threads).Validate();
-        var byWeights = new Dictionary<string, HostLlamaCppWeightsProfile>(StringComparer.Ordinal);
-        var decodeShares = new List<double>();
-        var prefillShares = new List<double>();
-        var fixedCosts = new List<(string Format, double Microseconds)>();
-        foreach (var format in formats)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            Step($"llama.cpp {ProbeLlm} {format.Id}, pp{bench.PromptTokens}, pp{ProbeShortPromptTokens} and tg{bench.GenTokens} × {bench.Repetitions}");
-            var modelPath = LlmModelFiles.Synthesize(Output.Progress(console), llm.Architecture, format, bench.ContextTokens);
-            var file = new LlmModelFile(modelPath, $"{ProbeLlm} {format.Id}", GgufModels.Load(modelPath), Synthesized: true);
-            var run = LlmRun.Measure(console, file, bench, llamaOptions, TimeSpan.FromMilliseconds(250), cancellationToken);
-            var probe = new LlmProbe(ProbeLlm, new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16), bench.PromptTokens, bench.GenTokens, run.Result.Prompt!.MeanTokensPerSecond, run.Result.Generation!.MeanTokensPerSecond);
-            var shortRun = LlmRun.Measure(console, file, bench with { PromptTokens = ProbeShortPromptTokens, GenTokens = 0 }, llamaOptions, TimeSpan.FromMilliseconds(250), cancellationToken);
-            var shortTokensPerSecond = shortRun.Result.Prompt!.MeanTokensPerSecond;
-            var derived = LlmProbeFit.Derive(host, baseline, probe);
-            var (prefillShare, prefillFixedSeconds) = LlmProbeFit.PrefillWithFixedCost(host, baseline, probe.Workload, derived.DecodeDramShare.Share, (ProbeShortPromptTokens, shortTokensPerSecond), (bench.PromptTokens, probe.MeasuredPrefillTokensPerSecond));
-            var shares = derived with { PrefillComputeShare = prefillShare };
-            fixedCosts.Add((format.Id, prefillFixedSeconds * 1e6));
-            var decodeFit = $"probe tg{bench.GenTokens} {ProbeLlm} {format.Id}: {Output.Number(probe.MeasuredDecodeTokensPerSecond)} tok/s vs roofline {Output.Number(shares.RooflineDecodeTokensPerSecond)} tok/s{Clamped(shares.DecodeDramShare)}; {date}, wpt {version}";
-            var prefillFit = $"probes pp{bench.PromptTokens} and pp{ProbeShortPromptTokens} {ProbeLlm} {format.Id}: {Output.Number(probe.MeasuredPrefillTokensPerSecond)} and {Output.Number(shortTokensPerSecond)} tok/s vs roofline {Output.Number(shares.RooflinePrefillTokensPerSecond)} tok/s at pp{bench.PromptTokens}, with {Output.Number(prefillFixedSeconds * 1e3)} ms per prefill{Clamped(shares.PrefillComputeShare)}; {date}, wpt {version}";
-            byWeights[format.Id] = new HostLlamaCppWeightsProfile(new FittedFigure(Round(shares.DecodeDramShare.Share), decodeFit), new FittedFigure(Round(shares.PrefillComputeShare.Share), prefillFit));
-            decodeShares.Add(shares.DecodeDramShare.Share);
-            prefillShares.Add(shares.PrefillComputeShare.Share);
-            rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"tg{bench.GenTokens}", $"{ProbeLlm} {format.Id}", probe.MeasuredDecodeTokensPerSecond, shares.RooflineDecodeTokensPerSecond, "tok/s"));
-            rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"pp{bench.PromptTokens}", $"{ProbeLlm} {format.Id}", probe.MeasuredPrefillTokensPerSecond, shares.RooflinePrefillTokensPerSecond, "tok/s"));
-            rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"pp{ProbeShortPromptTokens}", $"{ProbeLlm} {format.Id}", shortTokensPerSecond, LlmValidation.Predict(probe.Workload, new Ceilings(host, baseline with { Compute = 1, Dram = 1 }), ProbeShortPromptTokens, 1).Prefill, "tok/s"));
-        }
-
-        var formatList = string.Join(" and ", formats.Select(f => f.Id));
-        var llama = new HostLlamaCppProfile(
-            new FittedFigure(Round(decodeShares.Average()), $"mean of the {formatList} decode probes ({ProbeLlm}); {date}, wpt {version}"),
-            new FittedFigure(Round(prefillShares.Average()), $"mean of the {formatList} prefill probes ({ProbeLlm}); {date}, wpt {version}"),
-            byWeights)
-        {
-            InferenceOverheadMicroseconds = new FittedFigure(Math.Round(fixedCosts.Average(f => f.Microseconds), 1), $"mean of the {formatList} fixed costs per prefill ({string.Join(", ", fixedCosts.Select(f => $"{f.Format} {Output.Number(f.Microseconds / 1e3)} ms"))}), each from its pp{ProbeShortPromptTokens} and pp{ProbePromptTokens} probes ({ProbeLlm}); {date}, wpt {version}"),
-        };
+        var (llama, llamaRows) = ProbeLlamaCpp(console, llm.Architecture, host, bench, llamaOptions, format => Step($"llama.cpp {ProbeLlm} {format.Id}, pp{bench.PromptTokens}, pp{ProbeShortPromptTokens} and tg{bench.GenTokens} × {bench.Repetitions}"), cancellationToken);
+        rows.AddRange(llamaRows);
 
         var onnxOptions = new OnnxRuntimeOptions(IntraOpThreads: settings.Threads);
         var fp32 = WeightFormat.Parse("fp32");
@@ -186,7 +152,7 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
                 probes = rows,
                 runtimes = new Dictionary<string, object>
                 {
-                    [HostRuntimeProfiles.LlamaCppCpuId] = new { decodeDramShare = llama.DecodeDramShare.Value, prefillComputeShare = llama.PrefillComputeShare.Value, inferenceOverheadUs = llama.InferenceOverheadMicroseconds?.Value, byWeights = byWeights.ToDictionary(w => w.Key, w => new { decodeDramShare = w.Value.DecodeDramShare!.Value, prefillComputeShare = w.Value.PrefillComputeShare!.Value }) },
+                    [HostRuntimeProfiles.LlamaCppCpuId] = new { decodeDramShare = llama.DecodeDramShare.Value, prefillComputeShare = llama.PrefillComputeShare.Value, inferenceOverheadUs = llama.InferenceOverheadMicroseconds?.Value, byWeights = llama.ByWeights.ToDictionary(w => w.Key, w => new { decodeDramShare = w.Value.DecodeDramShare!.Value, prefillComputeShare = w.Value.PrefillComputeShare!.Value }) },
                     [HostRuntimeProfiles.OnnxRuntimeCpuId] = new { networkComputeShare = onnx.NetworkComputeShare.Value, layerOverheadUs = onnx.LayerOverheadMicroseconds.Value, inferenceOverheadUs = onnx.InferenceOverheadMicroseconds.Value, probeMedianAbsoluteErrorPercent = fit.MedianAbsoluteErrorPercent },
                 },
             });
@@ -200,6 +166,57 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// The llama.cpp probes (<see cref="ProbeLlm"/> in each probe format: tgN, ppP and a short prompt) on <paramref name="host"/>, fitted into
+    /// the host's llama.cpp profile; <c>wpt validate llm --recalibrate</c> runs the same probes in each of its rounds.
+    /// </summary>
+    internal static (HostLlamaCppProfile Profile, IReadOnlyList<ProbeRow> Rows) ProbeLlamaCpp(IAnsiConsole console, LlmArchitecture probeModel, Platform host, LlmBenchSettings bench, LlamaCppOptions options, Action<WeightFormat> step, CancellationToken cancellation)
+    {
+        var baseline = new Ceilings(host).Fractions;
+        var version = WptBuild.Current.Version;
+        var date = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var formats = ProbeFormats.Select(WeightFormat.Parse).ToArray();
+        var rows = new List<ProbeRow>();
+        var byWeights = new Dictionary<string, HostLlamaCppWeightsProfile>(StringComparer.Ordinal);
+        var decodeShares = new List<double>();
+        var prefillShares = new List<double>();
+        var fixedCosts = new List<(string Format, double Microseconds)>();
+        foreach (var format in formats)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            step(format);
+            var modelPath = LlmModelFiles.Synthesize(Output.Progress(console), probeModel, format, bench.ContextTokens);
+            var file = new LlmModelFile(modelPath, $"{probeModel.Id} {format.Id}", GgufModels.Load(modelPath), Synthesized: true);
+            var run = LlmRun.Measure(console, file, bench, options, TimeSpan.FromMilliseconds(250), cancellation);
+            var probe = new LlmProbe(probeModel.Id, new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16), bench.PromptTokens, bench.GenTokens, run.Result.Prompt!.MeanTokensPerSecond, run.Result.Generation!.MeanTokensPerSecond);
+            var shortRun = LlmRun.Measure(console, file, bench with { PromptTokens = ProbeShortPromptTokens, GenTokens = 0 }, options, TimeSpan.FromMilliseconds(250), cancellation);
+            var shortTokensPerSecond = shortRun.Result.Prompt!.MeanTokensPerSecond;
+            var derived = LlmProbeFit.Derive(host, baseline, probe);
+            var (prefillShare, prefillFixedSeconds) = LlmProbeFit.PrefillWithFixedCost(host, baseline, probe.Workload, derived.DecodeDramShare.Share, (ProbeShortPromptTokens, shortTokensPerSecond), (bench.PromptTokens, probe.MeasuredPrefillTokensPerSecond));
+            var shares = derived with { PrefillComputeShare = prefillShare };
+            fixedCosts.Add((format.Id, prefillFixedSeconds * 1e6));
+            var decodeFit = $"probe tg{bench.GenTokens} {probeModel.Id} {format.Id}: {Output.Number(probe.MeasuredDecodeTokensPerSecond)} tok/s vs roofline {Output.Number(shares.RooflineDecodeTokensPerSecond)} tok/s{Clamped(shares.DecodeDramShare)}; {date}, wpt {version}";
+            var prefillFit = $"probes pp{bench.PromptTokens} and pp{ProbeShortPromptTokens} {probeModel.Id} {format.Id}: {Output.Number(probe.MeasuredPrefillTokensPerSecond)} and {Output.Number(shortTokensPerSecond)} tok/s vs roofline {Output.Number(shares.RooflinePrefillTokensPerSecond)} tok/s at pp{bench.PromptTokens}, with {Output.Number(prefillFixedSeconds * 1e3)} ms per prefill{Clamped(shares.PrefillComputeShare)}; {date}, wpt {version}";
+            byWeights[format.Id] = new HostLlamaCppWeightsProfile(new FittedFigure(Round(shares.DecodeDramShare.Share), decodeFit), new FittedFigure(Round(shares.PrefillComputeShare.Share), prefillFit));
+            decodeShares.Add(shares.DecodeDramShare.Share);
+            prefillShares.Add(shares.PrefillComputeShare.Share);
+            rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"tg{bench.GenTokens}", $"{probeModel.Id} {format.Id}", probe.MeasuredDecodeTokensPerSecond, shares.RooflineDecodeTokensPerSecond, "tok/s"));
+            rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"pp{bench.PromptTokens}", $"{probeModel.Id} {format.Id}", probe.MeasuredPrefillTokensPerSecond, shares.RooflinePrefillTokensPerSecond, "tok/s"));
+            rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"pp{ProbeShortPromptTokens}", $"{probeModel.Id} {format.Id}", shortTokensPerSecond, LlmValidation.Predict(probe.Workload, new Ceilings(host, baseline with { Compute = 1, Dram = 1 }), ProbeShortPromptTokens, 1).Prefill, "tok/s"));
+        }
+
+        var formatList = string.Join(" and ", formats.Select(f => f.Id));
+        var profile = new HostLlamaCppProfile(
+            new FittedFigure(Round(decodeShares.Average()), $"mean of the {formatList} decode probes ({probeModel.Id}); {date}, wpt {version}"),
+            new FittedFigure(Round(prefillShares.Average()), $"mean of the {formatList} prefill probes ({probeModel.Id}); {date}, wpt {version}"),
+            byWeights)
+        {
+            InferenceOverheadMicroseconds = new FittedFigure(Math.Round(fixedCosts.Average(f => f.Microseconds), 1), $"mean of the {formatList} fixed costs per prefill ({string.Join(", ", fixedCosts.Select(f => $"{f.Format} {Output.Number(f.Microseconds / 1e3)} ms"))}), each from its pp{ProbeShortPromptTokens} and pp{ProbePromptTokens} probes ({probeModel.Id}); {date}, wpt {version}"),
+        };
+
+        return (profile, rows);
     }
 
     /// <summary>

@@ -66,8 +66,20 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
         [DefaultValue("host")]
         public string Platform { get; init; } = HostPlatform.Id;
 
+        [CommandOption("--rounds <N>")]
+        [Description("Measure the whole set this many times, round after round, and keep each figure's median over the rounds, so a machine whose speed drifts (a shared VM) weighs on every model alike. Default 1.")]
+        [DefaultValue(1)]
+        [Limit(1, 100)]
+        public int Rounds { get; init; } = 1;
+
+        [CommandOption("--recalibrate")]
+        [Description("Run the llama.cpp probes of 'wpt measure runtimes' (tinyllama-1.1b, none of the validated models) at the start of every round and predict that round's models with the shares they fit; the stored profile is not changed, and the error against it is reported beside. Only with --platform host.")]
+        public bool Recalibrate { get; init; }
+
         public override ValidationResult Validate() =>
-            Prompt < 1 || Gen < 1 || Reps < 1 || Threads is < 1 ? ValidationResult.Error("--prompt, --gen, --reps and --threads must be ≥ 1.") : ValidationResult.Success();
+            Prompt < 1 || Gen < 1 || Reps < 1 || Threads is < 1 || Rounds < 1 ? ValidationResult.Error("--prompt, --gen, --reps, --threads and --rounds must be ≥ 1.")
+            : Recalibrate && Platform != HostPlatform.Id ? ValidationResult.Error($"--recalibrate probes this machine's own runtimes and applies only with --platform host (got '{Platform}'); leave it out to validate against {Platform}.")
+            : ValidationResult.Success();
     }
 
     public sealed record LlmValidationRow(
@@ -81,7 +93,24 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
         double PredictedDecode,
         double MeasuredDecode,
         double DecodeErrorPercent,
-        string DecodeBoundBy);
+        string DecodeBoundBy)
+    {
+        /// <summary>Rounds the figures are the median of (<c>--rounds</c>); the errors are the median of each round's own error.</summary>
+        public int Rounds { get; init; } = 1;
+
+        /// <summary>The measured decode rate's spread over the rounds, (max − min) ÷ median in %; 0 with one round.</summary>
+        public double DecodeSpreadPercent { get; init; }
+
+        /// <summary>With <c>--recalibrate</c>: the decode and prefill errors of the stored profile's prediction (what 'wpt predict' says).</summary>
+        public double? StoredProfileDecodeErrorPercent { get; init; }
+
+        public double? StoredProfilePrefillErrorPercent { get; init; }
+    }
+
+    /// <summary>One model in one format measured in one round, with the round's prediction and the stored profile's.</summary>
+    private sealed record RoundRow(int Round, LlmWorkload Workload, LlmValidationRow Row, LlmValidationRow Stored);
+
+    private static readonly string[] Columns = ["Model", "Format", "Weights", "pp pred", "pp meas", "pp err", "tg pred", "tg meas", "tg err", "tg bound"];
 
     public const double DecodeTargetPercent = 10;
     public const double PrefillTargetPercent = 25;
@@ -96,6 +125,11 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
         var hostProfiles = HostProfileChoice.For(settings.Platform);
         var llamaProfile = hostProfiles?.LlamaCppCpu;
 
+        var probeLlm = settings.Recalibrate
+            ? catalog.ResolveModel(MeasureRuntimesCommand.ProbeLlm) as LlmCatalogModel ?? throw new MissingFigureException($"the probe model {MeasureRuntimesCommand.ProbeLlm} is missing from the catalog; reinstall wpt.")
+            : null;
+        var probeBench = new LlmBenchSettings(MeasureRuntimesCommand.ProbePromptTokens, MeasureRuntimesCommand.ProbeGenTokens, bench.Repetitions, Combined: false).Validate();
+
         // Everything is checked before the first model is written: a set that cannot run here fails now, not an hour in.
         foreach (var arch in architectures)
         {
@@ -104,6 +138,11 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
                 _ = LlmModelFiles.Plan(arch, format);
                 LlmModelFiles.RequireMemory(arch, format, bench.ContextTokens, $"{arch.Id} {format.Id}");
             }
+        }
+
+        foreach (var format in probeLlm is null ? [] : MeasureRuntimesCommand.ProbeFormats.Select(WeightFormat.Parse))
+        {
+            LlmModelFiles.RequireMemory(probeLlm!.Architecture, format, probeBench.ContextTokens, $"probe {probeLlm.Id} {format.Id}");
         }
 
         using var saver = ResultsText.Prepare(console, settings, settings.Json);
@@ -116,7 +155,8 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
         var profileLabel = HostProfileChoice.Label(hostProfiles, llamaProfile is not null, settings.Platform);
         var options = new LlamaCppOptions(settings.Threads).Validate();
         var rows = new List<LlmValidationRow>();
-        var runs = new List<(LlmWorkload Workload, LlmBenchResult Result)>();
+        var measured = new List<RoundRow>();
+        var roundShares = new List<HostLlamaCppProfile>();
         var started = DateTimeOffset.UtcNow;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // The record of the models measured so far, with the fits' summary when they all finished (an interrupted run has none).
@@ -138,6 +178,8 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
                 ["threads"] = options.ThreadCount.ToString(CultureInfo.InvariantCulture),
                 ["platform"] = host.Name,
                 ["profile"] = profileLabel,
+                ["rounds"] = settings.Rounds.ToString(CultureInfo.InvariantCulture),
+                ["recalibrate"] = settings.Recalibrate ? "yes" : "no",
             },
             [
                 .. summary,
@@ -153,34 +195,64 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
 
         try
         {
-            foreach (var arch in architectures)
+            for (var round = 1; round <= settings.Rounds; round++)
             {
-                foreach (var format in formats)
+                // With --recalibrate each round predicts with the shares its own probes fit just before its models run, so a machine
+                // that drifts between the stored profile and now (a shared VM moves by tens of percent) is not counted as the model's error.
+                var roundHost = host;
+                if (probeLlm is not null)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var path = LlmModelFiles.Synthesize(Output.Progress(console), arch, format, bench.ContextTokens);
-                    var file = new LlmModelFile(path, $"{arch.Id} {format.Id}", GgufModels.Load(path), Synthesized: true);
-                    var run = LlmRun.Measure(console, file, bench, options, TimeSpan.FromMilliseconds(250), cancellationToken);
-                    var workload = new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16);
-                    runs.Add((workload, run.Result));
-                    rows.Add(RowOf(arch.Id, format.Id, workload, Predictions.CeilingsFor(WorkloadKind.Llm, format.Id, host, new PredictionRequest()), bench, run.Result));
+                    var (profile, _) = MeasureRuntimesCommand.ProbeLlamaCpp(console, probeLlm.Architecture, host, probeBench, options, format => console.MarkupLine($"[grey]Round {round}/{settings.Rounds}: probe {probeLlm.Id} {format.Id}[/]"), cancellationToken);
+                    roundShares.Add(profile);
+                    roundHost = catalog.WithHostProfiles(host, new HostRuntimeProfiles(HostPlatform.Id, DateTimeOffset.UtcNow, profile, hostProfiles?.OnnxRuntimeCpu));
                 }
+
+                foreach (var arch in architectures)
+                {
+                    foreach (var format in formats)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        var path = LlmModelFiles.Synthesize(Output.Progress(console), arch, format, bench.ContextTokens);
+                        var file = new LlmModelFile(path, $"{arch.Id} {format.Id}", GgufModels.Load(path), Synthesized: true);
+                        var run = LlmRun.Measure(console, file, bench, options, TimeSpan.FromMilliseconds(250), cancellationToken);
+                        var workload = new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16);
+                        measured.Add(new RoundRow(
+                            round,
+                            workload,
+                            RowOf(arch.Id, format.Id, workload, Predictions.CeilingsFor(WorkloadKind.Llm, format.Id, roundHost, new PredictionRequest()), bench, run.Result),
+                            RowOf(arch.Id, format.Id, workload, Predictions.CeilingsFor(WorkloadKind.Llm, format.Id, host, new PredictionRequest()), bench, run.Result)));
+                    }
+                }
+
+                rows = Combine(measured, settings.Recalibrate);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stopped (Ctrl-C): the models measured so far are kept, marked interrupted, without the fits that need them all.
+            rows = Combine(measured, settings.Recalibrate);
             if (rows.Count > 0)
             {
                 saver.Save(RecordOf([]), RunStatus.Interrupted);
             }
 
-            saver.ReportInterrupted($"{rows.Count} of {architectures.Length * formats.Length} models");
+            saver.ReportInterrupted($"{measured.Count} of {architectures.Length * formats.Length * settings.Rounds} model runs");
             throw;
         }
 
-        var fits = LlmValidation.Fit((w, fractions) => Predictions.CeilingsFor(WorkloadKind.Llm, w.Weights.Id, host, new PredictionRequest(Fractions: fractions)), w => FractionsOf(w.Weights.Id), bench.PromptTokens, bench.GenTokens, runs.Select(r => new LlmMeasured(r.Workload, r.Result.Prompt!.MeanTokensPerSecond, r.Result.Generation!.MeanTokensPerSecond)).ToArray());
-        var (decodeError, prefillError, fittedDram, fittedCompute, crossDecode, crossPrefill) = fits;
+        var runs = measured.GroupBy(m => (m.Row.Model, m.Row.Weights)).Select(g => (Workload: g.First().Workload, Row: rows.Single(r => (r.Model, r.Weights) == g.Key))).ToArray();
+        var stored = settings.Recalibrate
+            ? (Decode: ValidationFit.MedianAbsoluteError(rows.Select(r => r.StoredProfileDecodeErrorPercent!.Value)), Prefill: ValidationFit.MedianAbsoluteError(rows.Select(r => r.StoredProfilePrefillErrorPercent!.Value)))
+            : ((double Decode, double Prefill)?)null;
+
+        var fits = LlmValidation.Fit((w, fractions) => Predictions.CeilingsFor(WorkloadKind.Llm, w.Weights.Id, host, new PredictionRequest(Fractions: fractions)), w => FractionsOf(w.Weights.Id), bench.PromptTokens, bench.GenTokens, runs.Select(r => new LlmMeasured(r.Workload, r.Row.MeasuredPrefill, r.Row.MeasuredDecode)).ToArray());
+        var (_, _, fittedDram, fittedCompute, crossDecode, crossPrefill) = fits;
+
+        // The rows' own errors: each round's prediction against that round's measurement (with one round and no --recalibrate
+        // the same figures the fit computes).
+        var decodeError = ValidationFit.MedianAbsoluteError(rows.Select(r => r.DecodeErrorPercent));
+        var prefillError = ValidationFit.MedianAbsoluteError(rows.Select(r => r.PrefillErrorPercent));
+        var probedShares = roundShares.Count == 0 ? null : MeasureRuntimesCommand.ProbeFormats.ToDictionary(f => f, f => roundShares.Select(p => p.ByWeights[f].DecodeDramShare!.Value).ToArray());
         if (settings.Json)
         {
             Output.Json(console, new
@@ -203,20 +275,31 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
                 fittedComputePrefillErrorPercent = fittedCompute.Error,
                 leaveOneOutDecodeErrorPercent = double.IsNaN(crossDecode) ? (double?)null : crossDecode,
                 leaveOneOutPrefillErrorPercent = double.IsNaN(crossPrefill) ? (double?)null : crossPrefill,
+                rounds = settings.Rounds,
+                recalibrated = settings.Recalibrate,
+                storedProfileDecodeMedianAbsoluteErrorPercent = stored?.Decode,
+                storedProfilePrefillMedianAbsoluteErrorPercent = stored?.Prefill,
+                probedDecodeDramSharesByRound = probedShares,
             });
         }
         else
         {
             Render(host, profileLabel, formats.Select(f => (f.Id, FractionsOf(f.Id))).ToArray(), bench, rows, decodeError, prefillError, fittedDram, fittedCompute, (crossDecode, crossPrefill));
+            if (stored is { } againstStored)
+            {
+                var shares = string.Join(", ", probedShares!.Select(kv => $"{kv.Key} {string.Join("/", kv.Value.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture)))}{(llamaProfile?.ByWeights.TryGetValue(kv.Key, out var w) == true && w.DecodeDramShare is { } was ? $" (stored {was.Value:0.000})" : string.Empty)}"));
+                console.MarkupLine($"Recalibrated: each round predicted with the shares its own {MeasureRuntimesCommand.ProbeLlm} probes fitted just before its models (decode DRAM share by round: {Markup.Escape(shares)}). With the stored profile ({Markup.Escape(profileLabel)}) instead: decode {Output.Number(againstStored.Decode, 2)} %, prefill {Output.Number(againstStored.Prefill, 2)} %; the difference is the machine's drift since the profile was measured, not the model's.");
+            }
         }
 
         saver.Save(RecordOf(
         [
             new Metric("decode.median-abs-error", decodeError, "%"),
             new Metric("prefill.median-abs-error", prefillError, "%"),
+            .. (stored is { } s ? [new Metric("decode.stored-profile-median-abs-error", s.Decode, "%"), new Metric("prefill.stored-profile-median-abs-error", s.Prefill, "%")] : Array.Empty<Metric>()),
             new Metric("fitted-dram-fraction", fittedDram.Fraction, "fraction"),
             new Metric("fitted-compute-fraction", fittedCompute.Fraction, "fraction"),
-            .. (runs.Count < 2 ? Array.Empty<Metric>() : [new Metric("decode.leave-one-out-error", crossDecode, "%"), new Metric("prefill.leave-one-out-error", crossPrefill, "%")]),
+            .. (runs.Length < 2 ? Array.Empty<Metric>() : [new Metric("decode.leave-one-out-error", crossDecode, "%"), new Metric("prefill.leave-one-out-error", crossPrefill, "%")]),
         ]));
         saver.ThrowIfUnsaved();
         return 0;
@@ -239,21 +322,56 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
 
     private static double Error(double predicted, double measured) => ValidationFit.ErrorPercent(predicted, measured);
 
+    /// <summary>
+    /// Each model's rounds as one row: predicted and measured rates the median of the rounds', each error the median of the
+    /// rounds' own errors (a round's prediction against the same round's measurement), the decode spread over the rounds.
+    /// </summary>
+    private static List<LlmValidationRow> Combine(IReadOnlyList<RoundRow> measured, bool recalibrated) =>
+        measured.GroupBy(m => (m.Row.Model, m.Row.Weights)).Select(g =>
+        {
+            static double Median(IEnumerable<double> values) => LatencyStatistics.Percentile(values.Order().ToArray(), 50);
+            var rounds = g.Select(m => m.Row).ToArray();
+            var first = rounds[0];
+            var decode = Median(rounds.Select(r => r.MeasuredDecode));
+            return first with
+            {
+                PredictedPrefill = Median(rounds.Select(r => r.PredictedPrefill)),
+                MeasuredPrefill = Median(rounds.Select(r => r.MeasuredPrefill)),
+                PrefillErrorPercent = Median(rounds.Select(r => r.PrefillErrorPercent)),
+                PredictedDecode = Median(rounds.Select(r => r.PredictedDecode)),
+                MeasuredDecode = decode,
+                DecodeErrorPercent = Median(rounds.Select(r => r.DecodeErrorPercent)),
+                Rounds = rounds.Length,
+                DecodeSpreadPercent = (rounds.Max(r => r.MeasuredDecode) - rounds.Min(r => r.MeasuredDecode)) / decode * 100,
+                StoredProfileDecodeErrorPercent = recalibrated ? Median(g.Select(m => m.Stored.DecodeErrorPercent)) : null,
+                StoredProfilePrefillErrorPercent = recalibrated ? Median(g.Select(m => m.Stored.PrefillErrorPercent)) : null,
+            };
+        }).ToList();
+
     private void Render(Platform host, string profileLabel, IReadOnlyList<(string Weights, AchievableFractions Fractions)> fractions, LlmBenchSettings bench, IReadOnlyList<LlmValidationRow> rows, double decodeError, double prefillError, (double Fraction, double Error) fittedDram, (double Fraction, double Error) fittedCompute, (double Decode, double Prefill) crossValidated)
     {
         var table = new Table().Border(TableBorder.Rounded).Expand().Title($"[bold]LLMs predicted vs measured on {Markup.Escape(host.Name)}[/] (tokens/s; pp{bench.PromptTokens}, tg{bench.GenTokens})");
-        foreach (var column in new[] { "Model", "Format", "Weights", "pp pred", "pp meas", "pp err", "tg pred", "tg meas", "tg err", "tg bound" })
+        var rounds = rows.Count > 0 ? rows.Max(r => r.Rounds) : 1;
+        if (rounds > 1)
+        {
+            table.Title = new TableTitle($"[bold]LLMs predicted vs measured on {Markup.Escape(host.Name)}[/] (tokens/s; pp{bench.PromptTokens}, tg{bench.GenTokens}; median of {rounds} rounds)");
+        }
+
+        foreach (var column in rounds > 1 ? [.. Columns, "tg spread"] : Columns)
         {
             table.AddColumn(new TableColumn(column) { Alignment = column is "Model" or "Format" or "tg bound" ? Justify.Left : Justify.Right });
         }
 
         foreach (var r in rows)
         {
-            table.AddRow(
+            string[] cells =
+            [
                 r.Model, r.Weights, $"{Output.Number(r.WeightGigabytes)} GB",
                 Output.Number(r.PredictedPrefill), Output.Number(r.MeasuredPrefill), Percent(r.PrefillErrorPercent, PrefillTargetPercent),
                 Output.Number(r.PredictedDecode), Output.Number(r.MeasuredDecode), Percent(r.DecodeErrorPercent, DecodeTargetPercent),
-                r.DecodeBoundBy);
+                r.DecodeBoundBy,
+            ];
+            table.AddRow(rounds > 1 ? [.. cells, $"{Output.Number(r.DecodeSpreadPercent, 2)} %"] : cells);
         }
 
         console.Write(table);
