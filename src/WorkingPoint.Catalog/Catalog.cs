@@ -128,7 +128,7 @@ public sealed class Catalog
     /// llama.cpp-cpu and onnxruntime-cpu; null for a runtime the file does not cover. Every figure the probes' fit assumed is the
     /// profile's too, not the published fit's (from other machines' rows), which would make the same fit mean something else
     /// here: the network probes fit the compute share and the fixed costs at this machine's own DRAM fraction
-    /// (<paramref name="hostFractions"/>); the LLM probes fit the shares and a fixed cost per prefill, no per-layer one.
+    /// (<paramref name="hostFractions"/>); the LLM probes fit the shares, a fixed cost per layer and one per prefill.
     /// </summary>
     private static Runtime? MeasuredOnHost(Runtime runtime, HostRuntimeProfiles host, AchievableFractions hostFractions)
     {
@@ -143,8 +143,8 @@ public sealed class Catalog
                     PrefillComputeShare = llama.PrefillComputeShare.Value,
                     ByWeights = llama.ByWeights.ToDictionary(kv => kv.Key, kv => new WeightFormatShares(kv.Value.DecodeDramShare?.Value, kv.Value.PrefillComputeShare?.Value)),
 
-                    // The probes' own fixed cost per prefill (none in older files), never the published fit's (100 ms per inference).
-                    LayerOverhead = Core.Units.Seconds.Zero,
+                    // The probes' own fixed costs per layer and per prefill (none in older files), never the published fit's (100 ms per inference).
+                    LayerOverhead = new Core.Units.Seconds((llama.LayerOverheadMicroseconds?.Value ?? 0) * 1e-6),
                     InferenceOverhead = new Core.Units.Seconds((llama.InferenceOverheadMicroseconds?.Value ?? 0) * 1e-6),
                     Origin = measured,
                 },

@@ -30,6 +30,13 @@ public sealed record HostLlamaCppProfile(FittedFigure DecodeDramShare, FittedFig
     /// from a short and a long prompt; null in a file written before the short probe existed (then no fixed cost).
     /// </summary>
     public FittedFigure? InferenceOverheadMicroseconds { get; init; }
+
+    /// <summary>
+    /// The fixed cost of one layer in µs, paid per decoded token and per prefill batch (llama.cpp's graph nodes, each ending in a
+    /// barrier of its threads), fitted from a probe of many thin layers beside the 1.1 B one; null in a file written before that
+    /// probe existed (then none).
+    /// </summary>
+    public FittedFigure? LayerOverheadMicroseconds { get; init; }
 }
 
 /// <summary>
@@ -126,7 +133,7 @@ public static class HostRuntimeProfilesFile
         if (yaml.Mapping(runtimes, HostRuntimeProfiles.LlamaCppCpuId, "runtimes") is { } l)
         {
             var path = $"runtimes.{HostRuntimeProfiles.LlamaCppCpuId}";
-            yaml.RejectUnknownKeys(l, path, "decodeDramShare", "prefillComputeShare", "inferenceOverheadUs", "byWeights");
+            yaml.RejectUnknownKeys(l, path, "decodeDramShare", "prefillComputeShare", "inferenceOverheadUs", "layerOverheadUs", "byWeights");
             var byWeights = new Dictionary<string, HostLlamaCppWeightsProfile>(StringComparer.Ordinal);
             if (yaml.Mapping(l, "byWeights", path) is { } formats)
             {
@@ -152,6 +159,7 @@ public static class HostRuntimeProfilesFile
             llama = new HostLlamaCppProfile(Share(yaml, l, "decodeDramShare", path, required: true)!, Share(yaml, l, "prefillComputeShare", path, required: true)!, byWeights)
             {
                 InferenceOverheadMicroseconds = Figure(yaml, l, "inferenceOverheadUs", path, 0, MaxOverheadMicroseconds, "µs", required: false),
+                LayerOverheadMicroseconds = Figure(yaml, l, "layerOverheadUs", path, 0, MaxOverheadMicroseconds, "µs", required: false),
             };
         }
 
@@ -232,6 +240,11 @@ public static class HostRuntimeProfilesFile
             if (llama.InferenceOverheadMicroseconds is { } overhead)
             {
                 text.Append(CultureInfo.InvariantCulture, $"    inferenceOverheadUs: {Figure(overhead)}\n");
+            }
+
+            if (llama.LayerOverheadMicroseconds is { } layer)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"    layerOverheadUs: {Figure(layer)}\n");
             }
 
             if (llama.ByWeights.Count > 0)

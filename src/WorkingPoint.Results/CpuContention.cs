@@ -29,8 +29,8 @@ public sealed record CpuContention(double? OtherCoresBefore, double OtherCoresDu
 
     public bool Contended => OtherCoresDuring > OtherCoresThreshold || StealPercentDuring > StealPercentThreshold || OtherCoresBefore > OtherCoresThreshold;
 
-    /// <summary>The warning line for a contended run.</summary>
-    public string Warning => string.Create(CultureInfo.InvariantCulture,
+    /// <summary>The warning line for a contended run; null for one that was not (a saved or printed record never says "contended" of a quiet run).</summary>
+    public string? Warning => !Contended ? null : string.Create(CultureInfo.InvariantCulture,
         $"contended: other processes used {OtherCoresDuring:0.00} cores during the run{(OtherCoresBefore is { } before ? $" ({before:0.00} before it)" : string.Empty)}, steal {StealPercentDuring:0.#} % (thresholds {OtherCoresThreshold:0.00} cores, {StealPercentThreshold:0.#} % steal); the figures are lower than this machine gives when quiet");
 
     /// <summary>One line of figures, e.g. "other processes 0.03 cores (0.01 before), steal 0 %, wpt 1.98 cores".</summary>

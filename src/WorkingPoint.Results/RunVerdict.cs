@@ -45,6 +45,6 @@ public sealed record RunVerdict(
         contention is null ? this : this with
         {
             Contention = contention,
-            Warnings = contention.Contended ? [.. Warnings, contention.Warning] : Warnings,
+            Warnings = contention.Contended ? [.. Warnings, contention.Warning!] : Warnings,
         };
 }

@@ -12,6 +12,7 @@ public sealed class HostRuntimeProfilesTests : IDisposable
             decodeDramShare: { value: 0.58, fit: "mean of the q4_0 and q8_0 decode probes" }
             prefillComputeShare: { value: 0.21, fit: "mean of the q4_0 and q8_0 prefill probes" }
             inferenceOverheadUs: { value: 4500, fit: "mean of the q4_0 and q8_0 fixed costs per prefill" }
+            layerOverheadUs: { value: 93.7, fit: "mean of the q4_0 and q8_0 costs per layer" }
             byWeights:
               q8_0: { decodeDramShare: { value: 0.64, fit: "probe tg32 tinyllama-1.1b q8_0: 20 tok/s vs roofline 31 tok/s" }, prefillComputeShare: { value: 0.3, fit: "probe pp128" } }
               q4_0: { decodeDramShare: { value: 0.52, fit: "probe tg32 tinyllama-1.1b q4_0" } }
@@ -40,6 +41,7 @@ public sealed class HostRuntimeProfilesTests : IDisposable
         Assert.Equal(0.58, llama.DecodeDramShareFor("fp16").Value);
         Assert.Contains("20 tok/s vs roofline 31 tok/s", llama.DecodeDramShareFor("q8_0").Fit, StringComparison.Ordinal);
         Assert.Equal(4500, llama.InferenceOverheadMicroseconds!.Value);
+        Assert.Equal(93.7, llama.LayerOverheadMicroseconds!.Value);
         var onnx = profiles.OnnxRuntimeCpu!;
         Assert.Equal(0.74, onnx.NetworkComputeShare.Value);
         Assert.Equal(12.5, onnx.LayerOverheadMicroseconds.Value);
@@ -59,6 +61,7 @@ public sealed class HostRuntimeProfilesTests : IDisposable
         Assert.Equal(written.OnnxRuntimeCpu, read.OnnxRuntimeCpu);
         Assert.Equal(written.LlamaCppCpu!.DecodeDramShare, read.LlamaCppCpu!.DecodeDramShare);
         Assert.Equal(written.LlamaCppCpu.InferenceOverheadMicroseconds, read.LlamaCppCpu.InferenceOverheadMicroseconds);
+        Assert.Equal(written.LlamaCppCpu.LayerOverheadMicroseconds, read.LlamaCppCpu.LayerOverheadMicroseconds);
         Assert.Equal(written.LlamaCppCpu.ByWeights["q8_0"], read.LlamaCppCpu.ByWeights["q8_0"]);
         Assert.Equal(written.LlamaCppCpu.ByWeights["q4_0"], read.LlamaCppCpu.ByWeights["q4_0"]);
         Assert.Equal([HostRuntimeProfilesFile.FileName], Directory.GetFiles(_directory).Select(Path.GetFileName));
@@ -77,6 +80,7 @@ public sealed class HostRuntimeProfilesTests : IDisposable
     [InlineData("platform: host\nmeasured: 2026-12-01T23:10:00Z\nruntimes:\n  onnxruntime-cpu:\n    networkComputeShare: { value: 0.7, fit: x }\n", "missing required figure 'runtimes.onnxruntime-cpu.layerOverheadUs'")]
     [InlineData("platform: host\nmeasured: 2026-12-01T23:10:00Z\nruntimes:\n  llama.cpp-cpu:\n    decodeDramShare: { value: 0.5, fit: x }\n    prefillComputeShare: { value: 0.5, fit: x }\n    byWeights:\n      q3_z: { decodeDramShare: { value: 0.5, fit: x } }\n", "'q3_z' is not a weight format")]
     [InlineData("platform: host\nmeasured: 2026-12-01T23:10:00Z\nruntimes:\n  llama.cpp-cpu:\n    decodeDramShare: { value: 0.5, fit: x }\n    prefillComputeShare: { value: 0.5, fit: x }\n    inferenceOverheadUs: { value: -1, fit: x }\n", "'runtimes.llama.cpp-cpu.inferenceOverheadUs.value' is -1")]
+    [InlineData("platform: host\nmeasured: 2026-12-01T23:10:00Z\nruntimes:\n  llama.cpp-cpu:\n    decodeDramShare: { value: 0.5, fit: x }\n    prefillComputeShare: { value: 0.5, fit: x }\n    layerOverheadUs: { value: -2, fit: x }\n", "'runtimes.llama.cpp-cpu.layerOverheadUs.value' is -2")]
     [InlineData("platform: host\nmeasured: 2026-12-01T23:10:00Z\nruntimes:\n  llama.cpp-cpu: { decodeDramShare: { value: 0.5, fit: x }\n", "malformed YAML")]
     [InlineData("- platform: host\n", "expected a YAML mapping")]
     public void A_bad_file_is_one_line_naming_the_problem_and_the_fix(string yaml, string problem)

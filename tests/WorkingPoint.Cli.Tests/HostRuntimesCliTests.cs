@@ -123,31 +123,34 @@ public sealed class HostRuntimesCliTests : IDisposable
         var host = WorkingPoint.Catalog.Catalog.BuiltIn.ResolvePlatform("raspberry-pi-5");
         var probed = new List<string>();
 
-        var (profile, rows) = MeasureRuntimesCommand.ProbeLlamaCpp(new TestConsole(), TinyLlm.Architecture(), host, new LlmBenchSettings(32, 4, 1, Combined: false), new LlamaCppOptions(Threads: 1), format => probed.Add(format.Id), CancellationToken.None);
+        var (profile, rows) = MeasureRuntimesCommand.ProbeLlamaCpp(new TestConsole(), TinyLlm.Architecture(), TinyLlm.Architecture() with { Id = "tiny-thin", Layers = 8 }, host, new LlmBenchSettings(32, 4, 1, Combined: false), new LlamaCppOptions(Threads: 1), format => probed.Add(format.Id), CancellationToken.None);
 
         Assert.Equal(MeasureRuntimesCommand.ProbeFormats, probed);
         Assert.Equal(MeasureRuntimesCommand.ProbeFormats, profile.ByWeights.Keys.Order(StringComparer.Ordinal));
         Assert.All(profile.ByWeights.Values, w => Assert.InRange(w.DecodeDramShare!.Value, HostRuntimeProfilesFile.MinShare, 1));
         Assert.All(profile.ByWeights.Values, w => Assert.InRange(w.PrefillComputeShare!.Value, HostRuntimeProfilesFile.MinShare, 1));
         Assert.InRange(profile.InferenceOverheadMicroseconds!.Value, 0, NetworkProbeFit.MaxOverheadSeconds * 1e6);
-        Assert.Equal(3 * MeasureRuntimesCommand.ProbeFormats.Count, rows.Count);
+        Assert.InRange(profile.LayerOverheadMicroseconds!.Value, 0, NetworkProbeFit.MaxOverheadSeconds * 1e6);
+        Assert.Equal(4 * MeasureRuntimesCommand.ProbeFormats.Count, rows.Count);
         Assert.All(rows, r => Assert.Contains("tiny", r.Model, StringComparison.Ordinal));
     }
 
     [Fact]
-    public void A_platform_given_other_profiles_predicts_llms_with_their_shares_and_keeps_the_stored_ones_apart()
+    public void A_platform_given_other_profiles_predicts_llms_with_their_shares_and_cost_per_layer()
     {
         var catalog = WorkingPoint.Catalog.Catalog.BuiltIn;
         var host = catalog.ResolvePlatform("raspberry-pi-5") with { DefaultRuntimeIds = new Dictionary<WorkloadKind, string>() };
         HostLlamaCppProfile Llama(double q4) => new(new FittedFigure(0.4, "test"), new FittedFigure(0.3, "test"), new Dictionary<string, HostLlamaCppWeightsProfile> { ["q4_0"] = new(new FittedFigure(q4, "test"), new FittedFigure(0.3, "test")) });
 
         var slow = catalog.WithHostProfiles(host, new HostRuntimeProfiles("host", DateTimeOffset.UnixEpoch, Llama(0.2), null));
-        var fast = catalog.WithHostProfiles(host, new HostRuntimeProfiles("host", DateTimeOffset.UnixEpoch, Llama(0.4), null));
+        var fast = catalog.WithHostProfiles(host, new HostRuntimeProfiles("host", DateTimeOffset.UnixEpoch, Llama(0.4) with { LayerOverheadMicroseconds = new FittedFigure(90, "test") }, null));
 
         Assert.Equal("llama.cpp-cpu", slow.DefaultRuntimes[WorkloadKind.Llm].Id);
         var dramSlow = Predictions.CeilingsFor(WorkloadKind.Llm, "q4_0", slow, new PredictionRequest()).Fractions.Dram;
         var dramFast = Predictions.CeilingsFor(WorkloadKind.Llm, "q4_0", fast, new PredictionRequest()).Fractions.Dram;
         Assert.Equal(2 * dramSlow, dramFast, 6);
+        Assert.Equal(0, Predictions.CeilingsFor(WorkloadKind.Llm, "q4_0", slow, new PredictionRequest()).LayerOverheadSeconds);
+        Assert.Equal(90e-6, Predictions.CeilingsFor(WorkloadKind.Llm, "q4_0", fast, new PredictionRequest()).LayerOverheadSeconds, 12);
     }
 
     [Fact]

@@ -202,7 +202,7 @@ public sealed class MeasurementCliTests : IDisposable
             var busy = new CpuContention(1.1, 1.2, 0, 0.8);
             store.Save(quiet with
             {
-                Verdict = new WorkingPoint.Results.RunVerdict("≥ 0 s, ≥ 5 repetitions, variation ≤ 5 %", [], [busy.Warning], VariationPercent: 2.5, Contention: busy),
+                Verdict = new WorkingPoint.Results.RunVerdict("≥ 0 s, ≥ 5 repetitions, variation ≤ 5 %", [], [busy.Warning!], VariationPercent: 2.5, Contention: busy),
                 Manifest = new RunManifest("wpt bench llm m.gguf -t 4", "4", "0-3", "schedutil", "2400 MHz", "2400 MHz", "Linux 6.6", RunManifest.NotReadable, new SortedDictionary<string, string> { ["m.gguf"] = "0f0f" }),
                 Metrics = [new Metric("tg128", 16, "t/s")],
             });

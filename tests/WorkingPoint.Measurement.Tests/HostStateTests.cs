@@ -44,6 +44,7 @@ public sealed class HostStateTests : IDisposable
         Assert.Equal(otherCores, load.OtherCores, 9);
         Assert.Equal(stealPercent, load.StealPercent, 9);
         Assert.Equal(contended, new CpuContention(null, load.OtherCores, load.StealPercent, load.OwnCores).Contended);
+        Assert.Equal(contended, new CpuContention(null, load.OtherCores, load.StealPercent, load.OwnCores).Warning?.StartsWith("contended:", StringComparison.Ordinal) == true);
     }
 
     [Fact]

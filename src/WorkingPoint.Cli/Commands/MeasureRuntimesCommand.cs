@@ -31,6 +31,16 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
     /// <summary>The formats probed; other formats take the mean of these.</summary>
     public static readonly IReadOnlyList<string> ProbeFormats = ["q4_0", "q8_0"];
 
+    /// <summary>
+    /// 32 thin layers (hidden 512, FFN 1536; 0.1 B parameters, a tenth of the 1.1 B probe's bytes): its time per token is mostly
+    /// llama.cpp's fixed cost per layer, which the 1.1 B probe alone cannot tell from its DRAM share. None of the validated models.
+    /// </summary>
+    public static readonly LlmArchitecture ThinProbe = new(
+        "wpt-thin-probe", "WorkingPoint thin-layer probe (32 × 512)", LlmFamily.Llama, HiddenSize: 512, Layers: 32, AttentionHeads: 8, KvHeads: 2, HeadDim: 64, FfnSize: 1536, VocabSize: 32000,
+        TiedEmbeddings: false, QkvBias: false, GatedFfn: true, MaxContext: 2048, SlidingWindow: null, PublishedParameters: null, Source: "WorkingPoint's own probe architecture (docs/measure.md, host runtime profiles)", Experts: null);
+
+    public const int ProbeThinGenTokens = 64;
+
     public const int ProbePromptTokens = 128;
     public const int ProbeGenTokens = 32;
 
@@ -107,7 +117,7 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
 
         var rows = new List<ProbeRow>();
         var llamaOptions = new LlamaCppOptions(settings.Threads).Validate();
-        var (llama, llamaRows) = ProbeLlamaCpp(console, llm.Architecture, host, bench, llamaOptions, format => Step($"llama.cpp {ProbeLlm} {format.Id}, pp{bench.PromptTokens}, pp{ProbeShortPromptTokens} and tg{bench.GenTokens} × {bench.Repetitions}"), cancellationToken);
+        var (llama, llamaRows) = ProbeLlamaCpp(console, llm.Architecture, ThinProbe, host, bench, llamaOptions, format => Step($"llama.cpp {ProbeLlm} {format.Id}, pp{bench.PromptTokens}, pp{ProbeShortPromptTokens} and tg{bench.GenTokens} × {bench.Repetitions}"), cancellationToken);
         rows.AddRange(llamaRows);
 
         var onnxOptions = new OnnxRuntimeOptions(IntraOpThreads: settings.Threads);
@@ -152,7 +162,7 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
                 probes = rows,
                 runtimes = new Dictionary<string, object>
                 {
-                    [HostRuntimeProfiles.LlamaCppCpuId] = new { decodeDramShare = llama.DecodeDramShare.Value, prefillComputeShare = llama.PrefillComputeShare.Value, inferenceOverheadUs = llama.InferenceOverheadMicroseconds?.Value, byWeights = llama.ByWeights.ToDictionary(w => w.Key, w => new { decodeDramShare = w.Value.DecodeDramShare!.Value, prefillComputeShare = w.Value.PrefillComputeShare!.Value }) },
+                    [HostRuntimeProfiles.LlamaCppCpuId] = new { decodeDramShare = llama.DecodeDramShare.Value, prefillComputeShare = llama.PrefillComputeShare.Value, inferenceOverheadUs = llama.InferenceOverheadMicroseconds?.Value, layerOverheadUs = llama.LayerOverheadMicroseconds?.Value, byWeights = llama.ByWeights.ToDictionary(w => w.Key, w => new { decodeDramShare = w.Value.DecodeDramShare!.Value, prefillComputeShare = w.Value.PrefillComputeShare!.Value }) },
                     [HostRuntimeProfiles.OnnxRuntimeCpuId] = new { networkComputeShare = onnx.NetworkComputeShare.Value, layerOverheadUs = onnx.LayerOverheadMicroseconds.Value, inferenceOverheadUs = onnx.InferenceOverheadMicroseconds.Value, probeMedianAbsoluteErrorPercent = fit.MedianAbsoluteErrorPercent },
                 },
             });
@@ -162,49 +172,70 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
         Render(rows, profiles, fit, path);
         if (load is { Contended: true })
         {
-            console.MarkupLine($"[yellow]Warning:[/] {Markup.Escape(load.Warning)}: these profiles describe a busy machine; run 'wpt measure runtimes' again when it is quiet.");
+            console.MarkupLine($"[yellow]Warning:[/] {Markup.Escape(load.Warning!)}: these profiles describe a busy machine; run 'wpt measure runtimes' again when it is quiet.");
         }
 
         return 0;
     }
 
     /// <summary>
-    /// The llama.cpp probes (<see cref="ProbeLlm"/> in each probe format: tgN, ppP and a short prompt) on <paramref name="host"/>, fitted into
-    /// the host's llama.cpp profile; <c>wpt validate llm --recalibrate</c> runs the same probes in each of its rounds.
+    /// The llama.cpp probes on <paramref name="host"/>, in each probe format: <paramref name="probeModel"/> (<see cref="ProbeLlm"/>)
+    /// with tgN, ppP and a short prompt, and <paramref name="thinModel"/> (<see cref="ThinProbe"/>) with tg<see cref="ProbeThinGenTokens"/>;
+    /// fitted into the host's llama.cpp profile. <c>wpt validate llm --recalibrate</c> runs the same probes in each of its rounds.
     /// </summary>
-    internal static (HostLlamaCppProfile Profile, IReadOnlyList<ProbeRow> Rows) ProbeLlamaCpp(IAnsiConsole console, LlmArchitecture probeModel, Platform host, LlmBenchSettings bench, LlamaCppOptions options, Action<WeightFormat> step, CancellationToken cancellation)
+    internal static (HostLlamaCppProfile Profile, IReadOnlyList<ProbeRow> Rows) ProbeLlamaCpp(IAnsiConsole console, LlmArchitecture probeModel, LlmArchitecture thinModel, Platform host, LlmBenchSettings bench, LlamaCppOptions options, Action<WeightFormat> step, CancellationToken cancellation)
     {
         var baseline = new Ceilings(host).Fractions;
         var version = WptBuild.Current.Version;
         var date = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var formats = ProbeFormats.Select(WeightFormat.Parse).ToArray();
         var rows = new List<ProbeRow>();
-        var byWeights = new Dictionary<string, HostLlamaCppWeightsProfile>(StringComparer.Ordinal);
-        var decodeShares = new List<double>();
-        var prefillShares = new List<double>();
-        var fixedCosts = new List<(string Format, double Microseconds)>();
+        LlmProbe Run(LlmArchitecture architecture, WeightFormat format, LlmBenchSettings settings)
+        {
+            var modelPath = LlmModelFiles.Synthesize(Output.Progress(console), architecture, format, settings.ContextTokens);
+            var file = new LlmModelFile(modelPath, $"{architecture.Id} {format.Id}", GgufModels.Load(modelPath), Synthesized: true);
+            var result = LlmRun.Measure(console, file, settings, options, TimeSpan.FromMilliseconds(250), cancellation).Result;
+            return new LlmProbe(architecture.Id, new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16), settings.PromptTokens, settings.GenTokens, result.Prompt?.MeanTokensPerSecond ?? 0, result.Generation?.MeanTokensPerSecond ?? 0);
+        }
+
+        // First every probe, and the cost per layer each format's pair gives; then each format's shares at the mean cost, the one
+        // figure the profile keeps (llama.cpp's barriers do not depend on the format).
+        var measured = new List<(WeightFormat Format, LlmProbe Probe, double ShortTokensPerSecond, LlmProbe Thin, double PrefillShare, double LayerSeconds)>();
         foreach (var format in formats)
         {
             cancellation.ThrowIfCancellationRequested();
             step(format);
-            var modelPath = LlmModelFiles.Synthesize(Output.Progress(console), probeModel, format, bench.ContextTokens);
-            var file = new LlmModelFile(modelPath, $"{probeModel.Id} {format.Id}", GgufModels.Load(modelPath), Synthesized: true);
-            var run = LlmRun.Measure(console, file, bench, options, TimeSpan.FromMilliseconds(250), cancellation);
-            var probe = new LlmProbe(probeModel.Id, new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16), bench.PromptTokens, bench.GenTokens, run.Result.Prompt!.MeanTokensPerSecond, run.Result.Generation!.MeanTokensPerSecond);
-            var shortRun = LlmRun.Measure(console, file, bench with { PromptTokens = ProbeShortPromptTokens, GenTokens = 0 }, options, TimeSpan.FromMilliseconds(250), cancellation);
-            var shortTokensPerSecond = shortRun.Result.Prompt!.MeanTokensPerSecond;
-            var derived = LlmProbeFit.Derive(host, baseline, probe);
-            var (prefillShare, prefillFixedSeconds) = LlmProbeFit.PrefillWithFixedCost(host, baseline, probe.Workload, derived.DecodeDramShare.Share, (ProbeShortPromptTokens, shortTokensPerSecond), (bench.PromptTokens, probe.MeasuredPrefillTokensPerSecond));
-            var shares = derived with { PrefillComputeShare = prefillShare };
-            fixedCosts.Add((format.Id, prefillFixedSeconds * 1e6));
-            var decodeFit = $"probe tg{bench.GenTokens} {probeModel.Id} {format.Id}: {Output.Number(probe.MeasuredDecodeTokensPerSecond)} tok/s vs roofline {Output.Number(shares.RooflineDecodeTokensPerSecond)} tok/s{Clamped(shares.DecodeDramShare)}; {date}, wpt {version}";
-            var prefillFit = $"probes pp{bench.PromptTokens} and pp{ProbeShortPromptTokens} {probeModel.Id} {format.Id}: {Output.Number(probe.MeasuredPrefillTokensPerSecond)} and {Output.Number(shortTokensPerSecond)} tok/s vs roofline {Output.Number(shares.RooflinePrefillTokensPerSecond)} tok/s at pp{bench.PromptTokens}, with {Output.Number(prefillFixedSeconds * 1e3)} ms per prefill{Clamped(shares.PrefillComputeShare)}; {date}, wpt {version}";
-            byWeights[format.Id] = new HostLlamaCppWeightsProfile(new FittedFigure(Round(shares.DecodeDramShare.Share), decodeFit), new FittedFigure(Round(shares.PrefillComputeShare.Share), prefillFit));
-            decodeShares.Add(shares.DecodeDramShare.Share);
-            prefillShares.Add(shares.PrefillComputeShare.Share);
-            rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"tg{bench.GenTokens}", $"{probeModel.Id} {format.Id}", probe.MeasuredDecodeTokensPerSecond, shares.RooflineDecodeTokensPerSecond, "tok/s"));
-            rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"pp{bench.PromptTokens}", $"{probeModel.Id} {format.Id}", probe.MeasuredPrefillTokensPerSecond, shares.RooflinePrefillTokensPerSecond, "tok/s"));
+            var probe = Run(probeModel, format, bench);
+            var shortTokensPerSecond = Run(probeModel, format, bench with { PromptTokens = ProbeShortPromptTokens, GenTokens = 0 }).MeasuredPrefillTokensPerSecond;
+            var thin = Run(thinModel, format, bench with { PromptTokens = 0, GenTokens = ProbeThinGenTokens });
+            var prefillShare = LlmProbeFit.Derive(host, baseline, probe).PrefillComputeShare.Share;
+            var (_, layerSeconds) = LlmProbeFit.DecodeWithLayerCost(host, baseline with { Compute = prefillShare }, probe, thin);
+            measured.Add((format, probe, shortTokensPerSecond, thin, prefillShare, layerSeconds));
+        }
+
+        var layer = measured.Average(m => m.LayerSeconds);
+        var byWeights = new Dictionary<string, HostLlamaCppWeightsProfile>(StringComparer.Ordinal);
+        var decodeShares = new List<double>();
+        var prefillShares = new List<double>();
+        var fixedCosts = new List<(string Format, double Microseconds)>();
+        foreach (var (format, probe, shortTokensPerSecond, thin, firstPrefillShare, _) in measured)
+        {
+            var decodeShare = LlmProbeFit.DecodeShareWithLayerCost(host, baseline with { Compute = firstPrefillShare }, probe, layer);
+            var (prefillShare, prefillFixedSeconds) = LlmProbeFit.PrefillWithFixedCost(host, baseline, probe.Workload, decodeShare.Share, (ProbeShortPromptTokens, shortTokensPerSecond), (bench.PromptTokens, probe.MeasuredPrefillTokensPerSecond));
+
+            // The fixed cost per prefill the two prompts leave holds the layers' cost of its one batch, which predictions add apart.
+            var perPrefillSeconds = Math.Max(0, prefillFixedSeconds - (probe.Workload.Architecture.Layers * layer));
+            fixedCosts.Add((format.Id, perPrefillSeconds * 1e6));
+            var roofline = LlmValidation.Predict(probe.Workload, new Ceilings(host, baseline with { Compute = 1, Dram = 1 }), bench.PromptTokens, bench.GenTokens);
+            var decodeFit = $"probes tg{bench.GenTokens} {probeModel.Id} {format.Id}: {Output.Number(probe.MeasuredDecodeTokensPerSecond)} tok/s vs roofline {Output.Number(roofline.Decode)} tok/s, with {Output.Number(layer * 1e6)} µs per layer{Clamped(decodeShare)}; {date}, wpt {version}";
+            var prefillFit = $"probes pp{bench.PromptTokens} and pp{ProbeShortPromptTokens} {probeModel.Id} {format.Id}: {Output.Number(probe.MeasuredPrefillTokensPerSecond)} and {Output.Number(shortTokensPerSecond)} tok/s vs roofline {Output.Number(roofline.Prefill)} tok/s at pp{bench.PromptTokens}, with {Output.Number(perPrefillSeconds * 1e3)} ms per prefill and {Output.Number(layer * 1e6)} µs per layer{Clamped(prefillShare)}; {date}, wpt {version}";
+            byWeights[format.Id] = new HostLlamaCppWeightsProfile(new FittedFigure(Round(decodeShare.Share), decodeFit), new FittedFigure(Round(prefillShare.Share), prefillFit));
+            decodeShares.Add(decodeShare.Share);
+            prefillShares.Add(prefillShare.Share);
+            rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"tg{bench.GenTokens}", $"{probeModel.Id} {format.Id}", probe.MeasuredDecodeTokensPerSecond, roofline.Decode, "tok/s"));
+            rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"pp{bench.PromptTokens}", $"{probeModel.Id} {format.Id}", probe.MeasuredPrefillTokensPerSecond, roofline.Prefill, "tok/s"));
             rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"pp{ProbeShortPromptTokens}", $"{probeModel.Id} {format.Id}", shortTokensPerSecond, LlmValidation.Predict(probe.Workload, new Ceilings(host, baseline with { Compute = 1, Dram = 1 }), ProbeShortPromptTokens, 1).Prefill, "tok/s"));
+            rows.Add(new ProbeRow(HostRuntimeProfiles.LlamaCppCpuId, $"tg{ProbeThinGenTokens}", $"{thinModel.Id} {format.Id}", thin.MeasuredDecodeTokensPerSecond, LlmValidation.Predict(thin.Workload, new Ceilings(host, baseline with { Compute = 1, Dram = 1 }), 1, ProbeThinGenTokens).Decode, "tok/s"));
         }
 
         var formatList = string.Join(" and ", formats.Select(f => f.Id));
@@ -213,7 +244,8 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
             new FittedFigure(Round(prefillShares.Average()), $"mean of the {formatList} prefill probes ({probeModel.Id}); {date}, wpt {version}"),
             byWeights)
         {
-            InferenceOverheadMicroseconds = new FittedFigure(Math.Round(fixedCosts.Average(f => f.Microseconds), 1), $"mean of the {formatList} fixed costs per prefill ({string.Join(", ", fixedCosts.Select(f => $"{f.Format} {Output.Number(f.Microseconds / 1e3)} ms"))}), each from its pp{ProbeShortPromptTokens} and pp{ProbePromptTokens} probes ({probeModel.Id}); {date}, wpt {version}"),
+            InferenceOverheadMicroseconds = new FittedFigure(Math.Round(fixedCosts.Average(f => f.Microseconds), 1), $"mean of the {formatList} fixed costs per prefill ({string.Join(", ", fixedCosts.Select(f => $"{f.Format} {Output.Number(f.Microseconds / 1e3)} ms"))}), each from its pp{ProbeShortPromptTokens} and pp{ProbePromptTokens} probes ({probeModel.Id}) less its layers' cost; {date}, wpt {version}"),
+            LayerOverheadMicroseconds = new FittedFigure(Math.Round(layer * 1e6, 1), $"mean of the {formatList} costs per layer ({string.Join(", ", measured.Select(m => $"{m.Format.Id} {Output.Number(m.LayerSeconds * 1e6)} µs"))}), each from tg{ProbeThinGenTokens} of {thinModel.Id} ({thinModel.Layers} layers of {thinModel.HiddenSize}) beside tg{bench.GenTokens} of {probeModel.Id}; {date}, wpt {version}"),
         };
 
         return (profile, rows);
@@ -278,7 +310,7 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
         console.Write(table);
         var llama = profiles.LlamaCppCpu!;
         var onnx = profiles.OnnxRuntimeCpu!;
-        console.MarkupLine($"llama.cpp-cpu: decode DRAM share {string.Join(", ", llama.ByWeights.Select(w => $"{w.Key} {w.Value.DecodeDramShare!.Value:0.00}"))}; prefill compute share {string.Join(", ", llama.ByWeights.Select(w => $"{w.Key} {w.Value.PrefillComputeShare!.Value:0.00}"))}, {Output.Number((llama.InferenceOverheadMicroseconds?.Value ?? 0) / 1e3)} ms per prefill.");
+        console.MarkupLine($"llama.cpp-cpu: decode DRAM share {string.Join(", ", llama.ByWeights.Select(w => $"{w.Key} {w.Value.DecodeDramShare!.Value:0.00}"))}; prefill compute share {string.Join(", ", llama.ByWeights.Select(w => $"{w.Key} {w.Value.PrefillComputeShare!.Value:0.00}"))}, {Output.Number((llama.InferenceOverheadMicroseconds?.Value ?? 0) / 1e3)} ms per prefill, {Output.Number(llama.LayerOverheadMicroseconds?.Value ?? 0)} µs per layer (on every token and prefill batch).");
         console.MarkupLine($"onnxruntime-cpu: compute share {onnx.NetworkComputeShare.Value:0.00}, {Output.Number(onnx.LayerOverheadMicroseconds.Value)} µs per layer, {Output.Number(onnx.InferenceOverheadMicroseconds.Value)} µs per inference (probes reproduced within {Output.Number(fit.MedianAbsoluteErrorPercent, 2)} % median).");
         var used = Path.GetFullPath(path) == Path.GetFullPath(HostRuntimeProfilesFile.DefaultPath)
             ? "'wpt predict --platform host', 'wpt validate' and 'wpt validate llm' now predict with them"

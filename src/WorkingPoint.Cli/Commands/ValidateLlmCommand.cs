@@ -202,7 +202,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
                 var roundHost = host;
                 if (probeLlm is not null)
                 {
-                    var (profile, _) = MeasureRuntimesCommand.ProbeLlamaCpp(console, probeLlm.Architecture, host, probeBench, options, format => console.MarkupLine($"[grey]Round {round}/{settings.Rounds}: probe {probeLlm.Id} {format.Id}[/]"), cancellationToken);
+                    var (profile, _) = MeasureRuntimesCommand.ProbeLlamaCpp(console, probeLlm.Architecture, MeasureRuntimesCommand.ThinProbe, host, probeBench, options, format => console.MarkupLine($"[grey]Round {round}/{settings.Rounds}: probe {probeLlm.Id} {format.Id}[/]"), cancellationToken);
                     roundShares.Add(profile);
                     roundHost = catalog.WithHostProfiles(host, new HostRuntimeProfiles(HostPlatform.Id, DateTimeOffset.UtcNow, profile, hostProfiles?.OnnxRuntimeCpu));
                 }

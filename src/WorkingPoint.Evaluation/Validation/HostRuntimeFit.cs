@@ -92,6 +92,46 @@ public static class LlmProbeFit
     }
 
     /// <summary>
+    /// Decode's DRAM share and llama.cpp's fixed cost per layer (paid on every token: each layer's graph nodes end in a barrier of
+    /// the threads) from two probes in one format: <paramref name="main"/>, a model whose time per token is mostly its weights, and
+    /// <paramref name="thin"/>, one of many thin layers whose time per token is mostly that cost. Time per token = 1 ÷ the modelled
+    /// rate at the share + layers × the cost; solved by turns, each barely moving the other (the thin model's weights are a tenth of
+    /// the main one's). A thin probe as fast as its weights alone allow gives no cost.
+    /// </summary>
+    /// <param name="fractions">The fractions decode is predicted at, with Compute = the prefill share already solved.</param>
+    public static (SolvedShare DecodeDramShare, double LayerSeconds) DecodeWithLayerCost(Platform host, AchievableFractions fractions, LlmProbe main, LlmProbe thin)
+    {
+        if (!(thin.MeasuredDecodeTokensPerSecond > 0) || !double.IsFinite(thin.MeasuredDecodeTokensPerSecond))
+        {
+            throw new Measurement.MeasurementException($"the thin-layer probe measured {thin.MeasuredDecodeTokensPerSecond} tok/s; a rate must be a positive number. Run 'wpt measure runtimes' again on a less busy machine.");
+        }
+
+        var layerSeconds = 0.0;
+        var share = DecodeShareWithLayerCost(host, fractions, main, layerSeconds);
+        for (var round = 0; round < 100; round++)
+        {
+            var left = (1 / thin.MeasuredDecodeTokensPerSecond) - DecodeSecondsPerToken(host, fractions with { Dram = share.Share }, thin);
+            var next = Math.Clamp(left / thin.Workload.Architecture.Layers, 0, NetworkProbeFit.MaxOverheadSeconds);
+            share = DecodeShareWithLayerCost(host, fractions, main, next);
+            if (Math.Abs(next - layerSeconds) < 1e-12)
+            {
+                break;
+            }
+
+            layerSeconds = next;
+        }
+
+        return (share, layerSeconds);
+    }
+
+    /// <summary>The DRAM share at which the model, with <paramref name="layerSeconds"/> per layer on every token, decodes as <paramref name="probe"/> did.</summary>
+    public static SolvedShare DecodeShareWithLayerCost(Platform host, AchievableFractions fractions, LlmProbe probe, double layerSeconds) =>
+        ShareFit.Solve(share => 1 / (DecodeSecondsPerToken(host, fractions with { Dram = share }, probe) + (probe.Workload.Architecture.Layers * layerSeconds)), probe.MeasuredDecodeTokensPerSecond);
+
+    private static double DecodeSecondsPerToken(Platform host, AchievableFractions fractions, LlmProbe probe) =>
+        1 / LlmValidation.Predict(probe.Workload, new Ceilings(host, fractions), probe.PromptTokens, probe.GenTokens).Decode;
+
+    /// <summary>
     /// Prefill's compute share and its fixed cost per prefill from two prompts of one model in one format: time(P) = P ÷ the
     /// modelled rate at the share + the fixed cost. The difference of the two times does not depend on the fixed cost, so it gives
     /// the share; the fixed cost is what the short prompt's time leaves. When the short prompt ran faster per token than the long

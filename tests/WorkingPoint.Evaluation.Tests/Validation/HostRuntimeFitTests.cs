@@ -99,6 +99,36 @@ public sealed class HostRuntimeFitTests
         Assert.Equal(0.3, share.Share, 3);
     }
 
+    [Theory]
+    [InlineData("q4_0", 0.38, 120e-6)]
+    [InlineData("q8_0", 0.47, 60e-6)]
+    public void A_large_and_a_thin_decode_probe_measured_with_a_known_share_and_cost_per_layer_give_both_back(string weights, double dram, double layerSeconds)
+    {
+        var (host, baseline, workload) = TinyLlamaOnAPi5(weights);
+        var thin = new LlmWorkload(workload.Architecture with { Id = "thin", HiddenSize = 512, Layers = 32, AttentionHeads = 8, KvHeads = 2, HeadDim = 64, FfnSize = 1536 }, workload.Weights, KvCacheFormat.F16);
+        var fractions = baseline with { Compute = 0.3 };
+        double Measured(LlmWorkload w) => 1 / ((1 / LlmValidation.Predict(w, new Ceilings(host, fractions with { Dram = dram }), 128, 32).Decode) + (w.Architecture.Layers * layerSeconds));
+
+        var (share, fitted) = LlmProbeFit.DecodeWithLayerCost(host, fractions, new LlmProbe("main", workload, 128, 32, 1, Measured(workload)), new LlmProbe("thin", thin, 128, 32, 1, Measured(thin)));
+
+        Assert.Equal(dram, share.Share, 4);
+        Assert.False(share.Clamped);
+        Assert.Equal(layerSeconds, fitted, 8);
+    }
+
+    [Fact]
+    public void A_thin_probe_as_fast_as_its_weights_allow_gives_no_cost_per_layer_and_the_large_probes_share()
+    {
+        var (host, baseline, workload) = TinyLlamaOnAPi5("q4_0");
+        var thin = new LlmWorkload(workload.Architecture with { Id = "thin", HiddenSize = 512, Layers = 32, AttentionHeads = 8, KvHeads = 2, HeadDim = 64, FfnSize = 1536 }, workload.Weights, KvCacheFormat.F16);
+        double Rate(LlmWorkload w) => LlmValidation.Predict(w, new Ceilings(host, baseline with { Dram = 0.4 }), 128, 32).Decode;
+
+        var (share, fitted) = LlmProbeFit.DecodeWithLayerCost(host, baseline, new LlmProbe("main", workload, 128, 32, 1, Rate(workload)), new LlmProbe("thin", thin, 128, 32, 1, 2 * Rate(thin)));
+
+        Assert.Equal(0, fitted);
+        Assert.Equal(0.4, share.Share, 4);
+    }
+
     /// <summary>The probe model in <paramref name="weights"/> on a Raspberry Pi 5 at its default fractions: the probes' made-up host.</summary>
     private static (Core.Hardware.Platform Host, Core.Hardware.AchievableFractions Baseline, LlmWorkload Workload) TinyLlamaOnAPi5(string weights)
     {
