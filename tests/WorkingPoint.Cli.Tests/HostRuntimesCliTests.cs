@@ -195,6 +195,52 @@ public sealed class HostRuntimesCliTests : IDisposable
         Assert.InRange(llmPrediction.RootElement.GetProperty("llm").GetProperty("ttftMs").GetDouble(), 0, 100);
     }
 
+    [Fact]
+    public void Validate_in_recalibrated_rounds_predicts_each_round_with_its_own_probes_and_reports_the_stored_profiles_error_beside()
+    {
+        HostPlatform.Write(Path.Combine(_directory, "host.yaml"), new HostFigures("Test CPU", 2, 0.2, "Vector256 FMA", 0.4, "Avx2", 32, 150, 20, 16, new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero)));
+        var stored = """
+            platform: host
+            measured: 2026-12-01T23:10:00Z
+            runtimes:
+              onnxruntime-cpu:
+                networkComputeShare: { value: 0.4, fit: test }
+                layerOverheadUs: { value: 20, fit: test }
+                inferenceOverheadUs: { value: 300, fit: test }
+            """;
+        File.WriteAllText(Path.Combine(_directory, "host-runtimes.yaml"), stored);
+
+        var (code, output, errors) = RunIsolated("validate", "--models", "mobilenet-v2@64x64", "--duration", "0", "--min-queries", "3", "--threads", "1", "--rounds", "2", "--recalibrate", "--json", "--no-save");
+
+        Assert.True(code == 0, errors);
+        using var json = System.Text.Json.JsonDocument.Parse(output);
+        var root = json.RootElement;
+        Assert.Equal(2, root.GetProperty("rounds").GetInt32());
+        Assert.True(root.GetProperty("recalibrated").GetBoolean());
+        var shares = root.GetProperty("probedComputeSharesByRound").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(2, shares.Length);
+        Assert.All(shares, share => Assert.InRange(share, HostRuntimeProfilesFile.MinShare, 1));
+        var row = Assert.Single(root.GetProperty("rows").EnumerateArray());
+        Assert.Equal(2, row.GetProperty("rounds").GetInt32());
+        Assert.Equal(Math.Abs(row.GetProperty("storedProfileErrorPercent").GetDouble()), root.GetProperty("storedProfileMedianAbsoluteErrorPercent").GetDouble(), 9);
+        Assert.Equal(Math.Abs(row.GetProperty("errorPercent").GetDouble()), root.GetProperty("medianAbsoluteErrorPercent").GetDouble(), 9);
+        Assert.Equal(stored, File.ReadAllText(Path.Combine(_directory, "host-runtimes.yaml"))); // the stored profile is not changed
+    }
+
+    [Theory]
+    [InlineData("validate")]
+    [InlineData("validate llm")]
+    public void Recalibrating_against_a_catalog_platform_is_refused_with_one_line(string command)
+    {
+        var (code, output, errors) = RunIsolated([.. command.Split(' '), "--recalibrate", "--platform", "raspberry-pi-5"]);
+
+        Assert.Equal(2, code);
+        Assert.Equal(string.Empty, output);
+        var line = Assert.Single(errors.Trim().Split('\n'));
+        Assert.Contains("--recalibrate", line, StringComparison.Ordinal);
+        Assert.Contains("--platform host", line, StringComparison.Ordinal);
+    }
+
     private (int ExitCode, string Output, string Errors) RunIsolated(params string[] args) =>
         ProcessRunner.Run("dotnet", [ProcessRunner.WptDll, .. args], _directory, new Dictionary<string, string> { ["WPT_DATA_DIR"] = _directory, ["COLUMNS"] = "120" });
 }

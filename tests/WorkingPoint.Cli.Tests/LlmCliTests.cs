@@ -273,18 +273,6 @@ public sealed class LlmCliTests : IDisposable
     }
 
     [Fact]
-    public void Validate_llm_refuses_to_recalibrate_against_a_catalog_platform_with_one_line()
-    {
-        var (code, output, errors) = Wpt.Run("validate", "llm", "--recalibrate", "--platform", "raspberry-pi-5");
-
-        Assert.Equal(2, code);
-        Assert.Equal(string.Empty, output);
-        var line = Assert.Single(errors.Trim().Split('\n'));
-        Assert.Contains("--recalibrate", line, StringComparison.Ordinal);
-        Assert.Contains("--platform host", line, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Bench_mix_measures_vision_and_llm_alone_and_together_with_the_prediction()
     {
         var (code, output, errors) = Wpt.Run("bench", "mix", "--vision", "yolov8n", "--input", "96x96", "--fps", "4", "--llm", TinyLlm.File(), "--context", "32", "--duration", "1", "--llm-threads", "1", "--platform", "raspberry-pi-5", "--json", "--db", Db);

@@ -99,10 +99,8 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
         // Probes on a busy machine fit the load, not the runtimes (a build beside them gave q8_0 a decode share of 0.005): say so.
         using var contention = new ContentionSampler(TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(250));
         var host = ValidateCommand.PlatformOrMeasuredHost(console, catalog, HostPlatform.Id, cancellationToken);
-        var baseline = new Ceilings(host).Fractions;
         var version = WptBuild.Current.Version;
         var measuredAt = DateTimeOffset.UtcNow;
-        var date = measuredAt.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         var graphs = ProbeGraphs();
         var total = formats.Length + graphs.Count;
         var done = 0;
@@ -120,33 +118,8 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
         var (llama, llamaRows) = ProbeLlamaCpp(console, llm.Architecture, ThinProbe, host, bench, llamaOptions, format => Step($"llama.cpp {ProbeLlm} {format.Id}, pp{bench.PromptTokens}, pp{ProbeShortPromptTokens} and tg{bench.GenTokens} × {bench.Repetitions}"), cancellationToken);
         rows.AddRange(llamaRows);
 
-        var onnxOptions = new OnnxRuntimeOptions(IntraOpThreads: settings.Threads);
-        var fp32 = WeightFormat.Parse("fp32");
-        var probes = new List<NetworkProbe>();
-        var directory = Path.Combine(Path.GetTempPath(), "workingpoint-exports");
-        Directory.CreateDirectory(directory);
-        foreach (var graph in graphs)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            Step($"ONNX Runtime {graph.Name} ({NetworkProbeFit.KernelLayers(graph)} layers, {Output.Number(graph.TotalOps.Value / 1e9)} GOP)");
-            var onnxPath = Path.Combine(directory, $"runtime-probe-{graph.Name}.onnx");
-            Onnx.Export.OnnxExporter.Export(graph, onnxPath);
-            using var target = OnnxRuntimeTarget.Load(onnxPath, InputShapes.None, onnxOptions);
-            var scenario = new ScenarioSettings { MinDuration = TimeSpan.FromSeconds(settings.Duration), MinQueryCount = 20, WarmupQueries = 5 };
-            var result = Output.WithStatus(console, $"Running {graph.Name}…", () => new LoadGenerator(target).Run(scenario, null, cancellationToken));
-            var measured = result.Latency.P50.Value;
-            var captured = graph;
-            probes.Add(new NetworkProbe(graph.Name, NetworkProbeFit.KernelLayers(graph), measured, share => GraphPredictor.Predict(captured, new Ceilings(host, baseline with { Compute = share }), fp32).Latency.Value));
-            rows.Add(new ProbeRow(HostRuntimeProfiles.OnnxRuntimeCpuId, graph.Name, $"{NetworkProbeFit.KernelLayers(graph)} layers", measured * 1e3, GraphPredictor.Predict(graph, new Ceilings(host, baseline with { Compute = 1 }), fp32).Latency.Value * 1e3, "ms"));
-        }
-
-        var fit = NetworkProbeFit.Fit(probes);
-        var probeNames = string.Join(", ", probes.Select(p => $"{p.Name} {Output.Number(p.MeasuredSeconds * 1e3)} ms"));
-        var fitText = $"least squares over {probes.Count} probes ({probeNames}): latency = roofline/share + layers × overhead + per-inference overhead, median |error| {Output.Number(fit.MedianAbsoluteErrorPercent, 2)} %; {date}, wpt {version}";
-        var onnx = new HostOnnxRuntimeProfile(
-            new FittedFigure(Round(fit.ComputeShare), fitText),
-            new FittedFigure(Math.Round(fit.LayerOverheadSeconds * 1e6, 2), fitText),
-            new FittedFigure(Math.Round(fit.InferenceOverheadSeconds * 1e6, 2), fitText));
+        var (onnx, fit, onnxRows) = ProbeOnnxRuntime(console, host, graphs, settings.Duration, settings.Threads, graph => Step($"ONNX Runtime {graph.Name} ({NetworkProbeFit.KernelLayers(graph)} layers, {Output.Number(graph.TotalOps.Value / 1e9)} GOP)"), cancellationToken);
+        rows.AddRange(onnxRows);
 
         var load = contention.Stop();
         var profiles = new HostRuntimeProfiles(HostPlatform.Id, measuredAt, llama, onnx);
@@ -249,6 +222,46 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
         };
 
         return (profile, rows);
+    }
+
+    /// <summary>
+    /// The ONNX Runtime probe graphs on <paramref name="host"/> (SingleStream median of each), fitted into the host's ONNX Runtime
+    /// profile; <c>wpt validate --recalibrate</c> runs the same probes in each of its rounds.
+    /// </summary>
+    internal static (HostOnnxRuntimeProfile Profile, NetworkProbeFitResult Fit, IReadOnlyList<ProbeRow> Rows) ProbeOnnxRuntime(IAnsiConsole console, Platform host, IReadOnlyList<Graph> graphs, double durationSeconds, int? threads, Action<Graph> step, CancellationToken cancellation)
+    {
+        var baseline = new Ceilings(host).Fractions;
+        var date = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var version = WptBuild.Current.Version;
+        var onnxOptions = new OnnxRuntimeOptions(IntraOpThreads: threads);
+        var fp32 = WeightFormat.Parse("fp32");
+        var probes = new List<NetworkProbe>();
+        var rows = new List<ProbeRow>();
+        var directory = Path.Combine(Path.GetTempPath(), "workingpoint-exports");
+        Directory.CreateDirectory(directory);
+        foreach (var graph in graphs)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            step(graph);
+            var onnxPath = Path.Combine(directory, $"runtime-probe-{graph.Name}.onnx");
+            Onnx.Export.OnnxExporter.Export(graph, onnxPath);
+            using var target = OnnxRuntimeTarget.Load(onnxPath, InputShapes.None, onnxOptions);
+            var scenario = new ScenarioSettings { MinDuration = TimeSpan.FromSeconds(durationSeconds), MinQueryCount = 20, WarmupQueries = 5 };
+            var result = Output.WithStatus(console, $"Running {graph.Name}…", () => new LoadGenerator(target).Run(scenario, null, cancellation));
+            var measured = result.Latency.P50.Value;
+            var captured = graph;
+            probes.Add(new NetworkProbe(graph.Name, NetworkProbeFit.KernelLayers(graph), measured, share => GraphPredictor.Predict(captured, new Ceilings(host, baseline with { Compute = share }), fp32).Latency.Value));
+            rows.Add(new ProbeRow(HostRuntimeProfiles.OnnxRuntimeCpuId, graph.Name, $"{NetworkProbeFit.KernelLayers(graph)} layers", measured * 1e3, GraphPredictor.Predict(graph, new Ceilings(host, baseline with { Compute = 1 }), fp32).Latency.Value * 1e3, "ms"));
+        }
+
+        var fit = NetworkProbeFit.Fit(probes);
+        var probeNames = string.Join(", ", probes.Select(p => $"{p.Name} {Output.Number(p.MeasuredSeconds * 1e3)} ms"));
+        var fitText = $"least squares over {probes.Count} probes ({probeNames}): latency = roofline/share + layers × overhead + per-inference overhead, median |error| {Output.Number(fit.MedianAbsoluteErrorPercent, 2)} %; {date}, wpt {version}";
+        var profile = new HostOnnxRuntimeProfile(
+            new FittedFigure(Round(fit.ComputeShare), fitText),
+            new FittedFigure(Math.Round(fit.LayerOverheadSeconds * 1e6, 2), fitText),
+            new FittedFigure(Math.Round(fit.InferenceOverheadSeconds * 1e6, 2), fitText));
+        return (profile, fit, rows);
     }
 
     /// <summary>

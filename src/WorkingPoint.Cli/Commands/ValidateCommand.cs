@@ -57,11 +57,30 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         [DefaultValue("host")]
         public string Platform { get; init; } = HostPlatform.Id;
 
+        [CommandOption("--rounds <N>")]
+        [Description("Measure the whole set this many times, round after round, and keep each figure's median over the rounds, so a machine whose speed drifts (a shared VM) weighs on every network alike. Default 1.")]
+        [DefaultValue(1)]
+        [Limit(1, 100)]
+        public int Rounds { get; init; } = 1;
+
+        [CommandOption("--recalibrate")]
+        [Description("Run the ONNX Runtime probes of 'wpt measure runtimes' (five generated graphs, none of the validated networks) at the start of every round and predict that round's networks with the profile they fit; the stored profile is not changed, and the error against it is reported beside. Only with --platform host.")]
+        public bool Recalibrate { get; init; }
+
         public override ValidationResult Validate() =>
-            Duration < 0 || MinQueries < 1 ? ValidationResult.Error("--duration must be ≥ 0 and --min-queries ≥ 1.") : ValidationResult.Success();
+            Duration < 0 || MinQueries < 1 || Rounds < 1 ? ValidationResult.Error("--duration must be ≥ 0, --min-queries and --rounds ≥ 1.")
+            : Recalibrate && Platform != HostPlatform.Id ? ValidationResult.Error($"--recalibrate probes this machine's own runtimes and applies only with --platform host (got '{Platform}'); leave it out to validate against {Platform}.")
+            : ValidationResult.Success();
     }
 
-    public sealed record ValidationRow(string Model, int Width, int Height, double GigaOps, double PredictedMs, string Bottleneck, double MeasuredMedianMs, double MeasuredP90Ms, double ErrorPercent);
+    public sealed record ValidationRow(string Model, int Width, int Height, double GigaOps, double PredictedMs, string Bottleneck, double MeasuredMedianMs, double MeasuredP90Ms, double ErrorPercent)
+    {
+        /// <summary>Rounds the figures are the median of (<c>--rounds</c>); the error is the median of each round's own error.</summary>
+        public int Rounds { get; init; } = 1;
+
+        /// <summary>With <c>--recalibrate</c>: the error of the stored profile's prediction (what 'wpt predict' says).</summary>
+        public double? StoredProfileErrorPercent { get; init; }
+    }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
@@ -82,20 +101,44 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         var parameters = new Dictionary<string, string> { ["models"] = settings.Models, ["threads"] = settings.Threads?.ToString(CultureInfo.InvariantCulture) ?? "default", ["weights"] = "fp32", ["platform"] = host.Name, ["profile"] = profileLabel };
         IEnumerable<Metric> RowMetrics() => rows.SelectMany(r => new[] { new Metric($"{r.Model}.predicted", r.PredictedMs, "ms"), new Metric($"{r.Model}.measured-p50", r.MeasuredMedianMs, "ms"), new Metric($"{r.Model}.error", r.ErrorPercent, "%") });
         double gemmFraction;
+        var measuredRounds = new List<(ValidationRow Row, ValidationRow Stored)>();
+        var roundShares = new List<double>();
+        parameters["rounds"] = settings.Rounds.ToString(CultureInfo.InvariantCulture);
+        parameters["recalibrate"] = settings.Recalibrate ? "yes" : "no";
         try
         {
-            foreach (var (model, width, height) in models)
+            for (var round = 1; round <= settings.Rounds; round++)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var prediction = Predictions.Predict(new GraphCatalogModel(model), host, request with { InputWidth = width, InputHeight = height });
-                var file = CatalogExport.Export(model, InputShapes.Parse([$"{width}x{height}"]));
-                using var target = OnnxRuntimeTarget.Load(file.Path, file.Shapes, new OnnxRuntimeOptions(IntraOpThreads: settings.Threads));
-                var scenario = new ScenarioSettings { MinDuration = TimeSpan.FromSeconds(settings.Duration), MinQueryCount = settings.MinQueries, WarmupQueries = 3 };
-                var result = Output.WithStatus(console, $"Running {model.Id} at {width}x{height}…", () => new LoadGenerator(target).Run(scenario, null, cancellationToken));
-                var predicted = prediction.Latency.Milliseconds;
-                var measured = result.Latency.P50.Milliseconds;
-                var (w, h) = model.AlignedSize(width, height);
-                rows.Add(new ValidationRow(model.Id, w, h, ((GraphModelPrediction)prediction).Result.OpsPerInference.Giga, predicted, prediction.Bottleneck.ToString(), measured, result.Latency.P90.Milliseconds, (predicted - measured) / measured * 100));
+                // With --recalibrate each round predicts with the profile its own probes fit just before its networks run, so a
+                // machine that drifted since the stored profile was measured is not counted as the model's error.
+                var roundHost = host;
+                if (settings.Recalibrate)
+                {
+                    var (profile, _, _) = MeasureRuntimesCommand.ProbeOnnxRuntime(console, host, MeasureRuntimesCommand.ProbeGraphs(), Math.Min(settings.Duration, 1.5), settings.Threads, graph => { if (!settings.Json) { console.MarkupLine($"[grey]Round {round}/{settings.Rounds}: probe {Markup.Escape(graph.Name)}[/]"); } }, cancellationToken);
+                    roundShares.Add(profile.NetworkComputeShare.Value);
+                    roundHost = catalog.WithHostProfiles(host, new HostRuntimeProfiles(HostPlatform.Id, DateTimeOffset.UtcNow, hostProfiles?.LlamaCppCpu, profile));
+                }
+
+                foreach (var (model, width, height) in models)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var file = CatalogExport.Export(model, InputShapes.Parse([$"{width}x{height}"]));
+                    using var target = OnnxRuntimeTarget.Load(file.Path, file.Shapes, new OnnxRuntimeOptions(IntraOpThreads: settings.Threads));
+                    var scenario = new ScenarioSettings { MinDuration = TimeSpan.FromSeconds(settings.Duration), MinQueryCount = settings.MinQueries, WarmupQueries = 3 };
+                    var result = Output.WithStatus(console, $"Running {model.Id} at {width}x{height}…", () => new LoadGenerator(target).Run(scenario, null, cancellationToken));
+                    var measured = result.Latency.P50.Milliseconds;
+                    var (w, h) = model.AlignedSize(width, height);
+                    ValidationRow RowOn(Platform platform)
+                    {
+                        var prediction = Predictions.Predict(new GraphCatalogModel(model), platform, request with { InputWidth = width, InputHeight = height });
+                        var predicted = prediction.Latency.Milliseconds;
+                        return new ValidationRow(model.Id, w, h, ((GraphModelPrediction)prediction).Result.OpsPerInference.Giga, predicted, prediction.Bottleneck.ToString(), measured, result.Latency.P90.Milliseconds, (predicted - measured) / measured * 100);
+                    }
+
+                    measuredRounds.Add((RowOn(roundHost), RowOn(host)));
+                }
+
+                rows = Combine(measuredRounds, settings.Recalibrate);
             }
 
             gemmFraction = Output.WithStatus(console, "Timing a 1024³ GEMM for the compute fraction…", () => MeasureGemmFraction(host, settings.Threads, cancellationToken));
@@ -103,6 +146,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stopped (Ctrl-C): the models measured so far are kept, marked interrupted, without the fits that need them all.
+            rows = Combine(measuredRounds, settings.Recalibrate);
             if (rows.Count > 0)
             {
                 saver.Save(new MeasurementRecord(MeasurementKind.Validate, started, clock.Elapsed, fingerprint, string.Join(",", rows.Select(r => r.Model)), null, parameters, [.. RowMetrics()], []), RunStatus.Interrupted);
@@ -115,6 +159,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         var cases = models.Select(m => new NetworkCase(m.Model, m.Width, m.Height)).ToArray();
         var measuredMs = rows.Select(r => r.MeasuredMedianMs).ToArray();
         var medianAbsoluteError = ValidationFit.MedianAbsoluteError(rows.Select(r => r.ErrorPercent));
+        double? storedError = settings.Recalibrate ? ValidationFit.MedianAbsoluteError(rows.Select(r => r.StoredProfileErrorPercent!.Value)) : null;
         var fractions = Predictions.CeilingsFor(WorkloadKind.Network, request.Weights!.Id, host, request).Fractions;
         var fit = NetworkValidation.FitComputeFraction(cases, host, request, measuredMs);
         var gemm = (Fraction: gemmFraction, Error: NetworkValidation.MedianAbsoluteErrorAt(cases, host, request, measuredMs, gemmFraction));
@@ -126,7 +171,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
             string.Join(",", rows.Select(r => r.Model)),
             null,
             parameters,
-            [new Metric("median-abs-error", medianAbsoluteError, "%"), new Metric("gemm-compute-fraction", gemm.Fraction, "fraction"), new Metric("gemm-median-abs-error", gemm.Error, "%"), new Metric("fitted-compute-fraction", fit.Fraction, "fraction"), new Metric("fitted-median-abs-error", fit.Error, "%"), .. RowMetrics()],
+            [new Metric("median-abs-error", medianAbsoluteError, "%"), .. (storedError is { } stored ? [new Metric("stored-profile-median-abs-error", stored, "%")] : Array.Empty<Metric>()), new Metric("gemm-compute-fraction", gemm.Fraction, "fraction"), new Metric("gemm-median-abs-error", gemm.Error, "%"), new Metric("fitted-compute-fraction", fit.Fraction, "fraction"), new Metric("fitted-median-abs-error", fit.Error, "%"), .. RowMetrics()],
             []);
         saver.Save(record);
         if (settings.Json)
@@ -144,16 +189,44 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
                 gemmMedianAbsoluteErrorPercent = gemm.Error,
                 fittedComputeFraction = fit.Fraction,
                 fittedMedianAbsoluteErrorPercent = fit.Error,
+                rounds = settings.Rounds,
+                recalibrated = settings.Recalibrate,
+                storedProfileMedianAbsoluteErrorPercent = storedError,
+                probedComputeSharesByRound = settings.Recalibrate ? roundShares : null,
             });
         }
         else
         {
             Render(host, fractions, profileLabel, onnxProfile, rows, medianAbsoluteError, gemm, fit);
+            if (storedError is { } againstStored)
+            {
+                console.MarkupLine($"Recalibrated: each round predicted with the profile its own ONNX Runtime probes fitted just before its networks (compute share by round: {string.Join("/", roundShares.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture)))}{(onnxProfile is null ? string.Empty : $", stored {onnxProfile.NetworkComputeShare.Value:0.000}")}). With the stored profile ({Markup.Escape(profileLabel)}) instead: {Output.Number(againstStored, 2)} %; what separates the two figures is how far the machine moved since the profile was measured, not the model.");
+            }
         }
 
         saver.ThrowIfUnsaved();
         return 0;
     }
+
+    /// <summary>
+    /// Each network's rounds as one row: predicted and measured latencies the median of the rounds', the error the median of the
+    /// rounds' own errors (a round's prediction against the same round's measurement).
+    /// </summary>
+    private static List<ValidationRow> Combine(IReadOnlyList<(ValidationRow Row, ValidationRow Stored)> measured, bool recalibrated) =>
+        measured.GroupBy(m => (m.Row.Model, m.Row.Width, m.Row.Height)).Select(g =>
+        {
+            static double Median(IEnumerable<double> values) => LatencyStatistics.Percentile(values.Order().ToArray(), 50);
+            var rounds = g.Select(m => m.Row).ToArray();
+            return rounds[0] with
+            {
+                PredictedMs = Median(rounds.Select(r => r.PredictedMs)),
+                MeasuredMedianMs = Median(rounds.Select(r => r.MeasuredMedianMs)),
+                MeasuredP90Ms = Median(rounds.Select(r => r.MeasuredP90Ms)),
+                ErrorPercent = Median(rounds.Select(r => r.ErrorPercent)),
+                Rounds = rounds.Length,
+                StoredProfileErrorPercent = recalibrated ? Median(g.Select(m => m.Stored.ErrorPercent)) : null,
+            };
+        }).ToList();
 
     /// <summary>
     /// The share of the measured fp32 peak ONNX Runtime reaches on one large matrix product (a 1 × 1 convolution over 1024

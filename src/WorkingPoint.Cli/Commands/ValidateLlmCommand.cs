@@ -202,7 +202,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
                 var roundHost = host;
                 if (probeLlm is not null)
                 {
-                    var (profile, _) = MeasureRuntimesCommand.ProbeLlamaCpp(console, probeLlm.Architecture, MeasureRuntimesCommand.ThinProbe, host, probeBench, options, format => console.MarkupLine($"[grey]Round {round}/{settings.Rounds}: probe {probeLlm.Id} {format.Id}[/]"), cancellationToken);
+                    var (profile, _) = MeasureRuntimesCommand.ProbeLlamaCpp(console, probeLlm.Architecture, MeasureRuntimesCommand.ThinProbe, host, probeBench, options, format => { if (!settings.Json) { console.MarkupLine($"[grey]Round {round}/{settings.Rounds}: probe {probeLlm.Id} {format.Id}[/]"); } }, cancellationToken);
                     roundShares.Add(profile);
                     roundHost = catalog.WithHostProfiles(host, new HostRuntimeProfiles(HostPlatform.Id, DateTimeOffset.UtcNow, profile, hostProfiles?.OnnxRuntimeCpu));
                 }
@@ -288,7 +288,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
             if (stored is { } againstStored)
             {
                 var shares = string.Join(", ", probedShares!.Select(kv => $"{kv.Key} {string.Join("/", kv.Value.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture)))}{(llamaProfile?.ByWeights.TryGetValue(kv.Key, out var w) == true && w.DecodeDramShare is { } was ? $" (stored {was.Value:0.000})" : string.Empty)}"));
-                console.MarkupLine($"Recalibrated: each round predicted with the shares its own {MeasureRuntimesCommand.ProbeLlm} probes fitted just before its models (decode DRAM share by round: {Markup.Escape(shares)}). With the stored profile ({Markup.Escape(profileLabel)}) instead: decode {Output.Number(againstStored.Decode, 2)} %, prefill {Output.Number(againstStored.Prefill, 2)} %; the difference is the machine's drift since the profile was measured, not the model's.");
+                console.MarkupLine($"Recalibrated: each round predicted with the shares its own {MeasureRuntimesCommand.ProbeLlm} probes fitted just before its models (decode DRAM share by round: {Markup.Escape(shares)}). With the stored profile ({Markup.Escape(profileLabel)}) instead: decode {Output.Number(againstStored.Decode, 2)} %, prefill {Output.Number(againstStored.Prefill, 2)} %; what separates the two is how far the machine moved since the profile was measured, not the model.");
             }
         }
 
