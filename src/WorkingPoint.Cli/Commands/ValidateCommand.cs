@@ -29,7 +29,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
     /// <summary>Networks and sizes that run in seconds on a small CPU, covering dense, depthwise, detection-head and upsampling layers.</summary>
     public const string DefaultModels = "mobilenet-v2@224x224,resnet-50@224x224,yolov8n@640x640,yolov8s@640x640,espcn-x2@480x320,dncnn3@160x160";
 
-    public sealed class Settings : MeasureSettings
+    public sealed class Settings : ValidateSettings
     {
         [CommandOption("-m|--model|--models <LIST>")]
         [Description("Comma-separated catalog networks, each optionally @WIDTHxHEIGHT. Default: " + DefaultModels + ". Also --models.")]
@@ -52,25 +52,8 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         [Limit(1, Limits.ThreadsPerCore, PerLogicalCore = true)]
         public int? Threads { get; init; }
 
-        [CommandOption("-p|--platform <ID>")]
-        [Description("The platform to predict with: 'host' (default; measured first if it never was) or a platform YAML file describing this machine.")]
-        [DefaultValue("host")]
-        public string Platform { get; init; } = HostPlatform.Id;
-
-        [CommandOption("--rounds <N>")]
-        [Description("Measure the whole set this many times, round after round, and keep each figure's median over the rounds, so a machine whose speed drifts (a shared VM) weighs on every network alike. Default 1.")]
-        [DefaultValue(1)]
-        [Limit(1, 100)]
-        public int Rounds { get; init; } = 1;
-
-        [CommandOption("--recalibrate")]
-        [Description("Run the ONNX Runtime probes of 'wpt measure runtimes' (five generated graphs, none of the validated networks) at the start of every round and predict that round's networks with the profile they fit; the stored profile is not changed, and the error against it is reported beside. Only with --platform host.")]
-        public bool Recalibrate { get; init; }
-
         public override ValidationResult Validate() =>
-            Duration < 0 || MinQueries < 1 || Rounds < 1 ? ValidationResult.Error("--duration must be ≥ 0, --min-queries and --rounds ≥ 1.")
-            : Recalibrate && Platform != HostPlatform.Id ? ValidationResult.Error($"--recalibrate probes this machine's own runtimes and applies only with --platform host (got '{Platform}'); leave it out to validate against {Platform}.")
-            : ValidationResult.Success();
+            Duration < 0 || MinQueries < 1 ? ValidationResult.Error("--duration must be ≥ 0 and --min-queries ≥ 1.") : RoundsError() ?? ValidationResult.Success();
     }
 
     public sealed record ValidationRow(string Model, int Width, int Height, double GigaOps, double PredictedMs, string Bottleneck, double MeasuredMedianMs, double MeasuredP90Ms, double ErrorPercent)
@@ -297,4 +280,32 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         console.MarkupLine($"With the compute fraction ONNX Runtime reaches on a 1024³ GEMM here ({gemm.Fraction:0.00}, measured on none of these networks): median absolute error {Output.Number(gemm.Error, 2)} %.");
         console.MarkupLine($"[grey]The fraction that would fit these runs best is {fit.Fraction:0.00} (median absolute error {Output.Number(fit.Error, 2)} %). Both replace only the compute fraction (the runtime's fixed costs stay), reported only; the profile is not changed.[/]");
     }
+}
+
+/// <summary>
+/// What both validate commands share: the platform predicted with, and the rounds and recalibration that take a drifting
+/// machine's speed out of the model's error.
+/// </summary>
+public abstract class ValidateSettings : MeasureSettings
+{
+    [CommandOption("-p|--platform <ID>")]
+    [Description("The platform to predict with: 'host' (default; measured first if it never was) or a platform YAML file describing this machine.")]
+    [DefaultValue("host")]
+    public string Platform { get; init; } = HostPlatform.Id;
+
+    [CommandOption("--rounds <N>")]
+    [Description("Measure the whole set this many times, round after round, and keep each figure's median over the rounds, so a machine whose speed drifts (a shared VM) weighs on every model alike. Default 1.")]
+    [DefaultValue(1)]
+    [Limit(1, 100)]
+    public int Rounds { get; init; } = 1;
+
+    [CommandOption("--recalibrate")]
+    [Description("Run the validated runtime's probes of 'wpt measure runtimes' (none of the validated models) at the start of every round and predict that round's models with the profile they fit; the stored profile is not changed, and the error against it is reported beside. Only with --platform host.")]
+    public bool Recalibrate { get; init; }
+
+    /// <summary>Why the rounds and recalibration options cannot apply, or null when they can.</summary>
+    protected ValidationResult? RoundsError() =>
+        Rounds < 1 ? ValidationResult.Error("--rounds must be ≥ 1.")
+        : Recalibrate && Platform != HostPlatform.Id ? ValidationResult.Error($"--recalibrate probes this machine's own runtimes and applies only with --platform host (got '{Platform}'); leave it out to validate against {Platform}.")
+        : null;
 }

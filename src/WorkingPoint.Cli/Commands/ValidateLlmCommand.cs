@@ -28,7 +28,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
     public const string DefaultModels = "qwen2.5-0.5b,llama-3.2-1b,qwen2.5-1.5b,llama-3.2-3b";
     public const string DefaultFormats = "q8_0,q4_0";
 
-    public sealed class Settings : MeasureSettings
+    public sealed class Settings : ValidateSettings
     {
         [CommandOption("-m|--model|--models <LIST>")]
         [Description("Comma-separated catalog LLMs. Default: " + DefaultModels + ". Also --models.")]
@@ -61,25 +61,8 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
         [Limit(1, Limits.ThreadsPerCore, PerLogicalCore = true)]
         public int? Threads { get; init; }
 
-        [CommandOption("-p|--platform <ID>")]
-        [Description("The platform to predict with: 'host' (default; measured first if it never was) or a platform YAML file describing this machine.")]
-        [DefaultValue("host")]
-        public string Platform { get; init; } = HostPlatform.Id;
-
-        [CommandOption("--rounds <N>")]
-        [Description("Measure the whole set this many times, round after round, and keep each figure's median over the rounds, so a machine whose speed drifts (a shared VM) weighs on every model alike. Default 1.")]
-        [DefaultValue(1)]
-        [Limit(1, 100)]
-        public int Rounds { get; init; } = 1;
-
-        [CommandOption("--recalibrate")]
-        [Description("Run the llama.cpp probes of 'wpt measure runtimes' (tinyllama-1.1b, none of the validated models) at the start of every round and predict that round's models with the shares they fit; the stored profile is not changed, and the error against it is reported beside. Only with --platform host.")]
-        public bool Recalibrate { get; init; }
-
         public override ValidationResult Validate() =>
-            Prompt < 1 || Gen < 1 || Reps < 1 || Threads is < 1 || Rounds < 1 ? ValidationResult.Error("--prompt, --gen, --reps, --threads and --rounds must be ≥ 1.")
-            : Recalibrate && Platform != HostPlatform.Id ? ValidationResult.Error($"--recalibrate probes this machine's own runtimes and applies only with --platform host (got '{Platform}'); leave it out to validate against {Platform}.")
-            : ValidationResult.Success();
+            Prompt < 1 || Gen < 1 || Reps < 1 || Threads is < 1 ? ValidationResult.Error("--prompt, --gen, --reps and --threads must be ≥ 1.") : RoundsError() ?? ValidationResult.Success();
     }
 
     public sealed record LlmValidationRow(
