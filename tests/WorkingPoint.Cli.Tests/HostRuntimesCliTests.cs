@@ -10,6 +10,8 @@ using WorkingPoint.Evaluation.Validation;
 using WorkingPoint.Measurement.LlamaCpp;
 using WorkingPoint.Measurement.OnnxRuntime;
 using WorkingPoint.Measurement.Scenarios;
+using WorkingPoint.Runner;
+using WorkingPoint.Measurement.Jobs;
 using WorkingPoint.Tests.Shared;
 
 namespace WorkingPoint.Cli.Tests;
@@ -50,9 +52,9 @@ public sealed class HostRuntimesCliTests : IDisposable
         var validatedLlms = ValidateLlmCommand.DefaultModels.Split(',');
         var validatedNetworks = ValidateCommand.DefaultModels.Split(',').Select(m => m.Split('@')[0]);
 
-        Assert.DoesNotContain(MeasureRuntimesCommand.ProbeLlm, validatedLlms);
-        Assert.Empty(MeasureRuntimesCommand.ProbeGraphs().Select(g => g.Name).Intersect(validatedNetworks));
-        Assert.True(MeasureRuntimesCommand.ProbeGraphs().Count >= 4, "a share and two overheads need the probes to differ in size and layer count");
+        Assert.DoesNotContain(HostRuntimeProbes.ProbeLlm, validatedLlms);
+        Assert.Empty(HostRuntimeProbes.ProbeGraphs().Select(g => g.Name).Intersect(validatedNetworks));
+        Assert.True(HostRuntimeProbes.ProbeGraphs().Count >= 4, "a share and two overheads need the probes to differ in size and layer count");
     }
 
     [Theory]
@@ -100,7 +102,7 @@ public sealed class HostRuntimesCliTests : IDisposable
         Assert.InRange(shares.PrefillComputeShare.Share, HostRuntimeProfilesFile.MinShare, 1);
 
         var fp32 = WeightFormat.Parse("fp32");
-        var probes = MeasureRuntimesCommand.ProbeGraphs().Select(graph =>
+        var probes = HostRuntimeProbes.ProbeGraphs().Select(graph =>
         {
             var onnx = Path.Combine(_directory, graph.Name + ".onnx");
             Onnx.Export.OnnxExporter.Export(graph, onnx);
@@ -123,15 +125,15 @@ public sealed class HostRuntimesCliTests : IDisposable
         var host = WorkingPoint.Catalog.Catalog.BuiltIn.ResolvePlatform("raspberry-pi-5");
         var probed = new List<string>();
 
-        var (profile, rows) = MeasureRuntimesCommand.ProbeLlamaCpp(new TestConsole(), TinyLlm.Architecture(), TinyLlm.Architecture() with { Id = "tiny-thin", Layers = 8 }, host, new LlmBenchSettings(32, 4, 1, Combined: false), new LlamaCppOptions(Threads: 1), format => probed.Add(format.Id), CancellationToken.None);
+        var (profile, rows) = HostRuntimeProbes.ProbeLlamaCpp(SilentBenchmarkProgress.Instance, (_, work) => work(null), "test", TinyLlm.Architecture(), TinyLlm.Architecture() with { Id = "tiny-thin", Layers = 8 }, host, new LlmBenchSettings(32, 4, 1, Combined: false), new LlamaCppOptions(Threads: 1), format => probed.Add(format.Id), CancellationToken.None);
 
-        Assert.Equal(MeasureRuntimesCommand.ProbeFormats, probed);
-        Assert.Equal(MeasureRuntimesCommand.ProbeFormats, profile.ByWeights.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(HostRuntimeProbes.ProbeFormats, probed);
+        Assert.Equal(HostRuntimeProbes.ProbeFormats, profile.ByWeights.Keys.Order(StringComparer.Ordinal));
         Assert.All(profile.ByWeights.Values, w => Assert.InRange(w.DecodeDramShare!.Value, HostRuntimeProfilesFile.MinShare, 1));
         Assert.All(profile.ByWeights.Values, w => Assert.InRange(w.PrefillComputeShare!.Value, HostRuntimeProfilesFile.MinShare, 1));
         Assert.InRange(profile.InferenceOverheadMicroseconds!.Value, 0, NetworkProbeFit.MaxOverheadSeconds * 1e6);
         Assert.InRange(profile.LayerOverheadMicroseconds!.Value, 0, NetworkProbeFit.MaxOverheadSeconds * 1e6);
-        Assert.Equal(4 * MeasureRuntimesCommand.ProbeFormats.Count, rows.Count);
+        Assert.Equal(4 * HostRuntimeProbes.ProbeFormats.Count, rows.Count);
         Assert.All(rows, r => Assert.Contains("tiny", r.Model, StringComparison.Ordinal));
     }
 

@@ -16,6 +16,7 @@ using WorkingPoint.Evaluation;
 using WorkingPoint.Evaluation.ModelFiles;
 using WorkingPoint.Evaluation.Validation;
 using WorkingPoint.Results;
+using WorkingPoint.Runner;
 
 namespace WorkingPoint.Cli.Commands;
 
@@ -97,7 +98,7 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
                 var roundHost = host;
                 if (settings.Recalibrate)
                 {
-                    var (profile, _, _) = MeasureRuntimesCommand.ProbeOnnxRuntime(console, host, MeasureRuntimesCommand.ProbeGraphs(), Math.Min(settings.Duration, 1.5), settings.Threads, graph => { if (!settings.Json) { console.MarkupLine($"[grey]Round {round}/{settings.Rounds}: probe {Markup.Escape(graph.Name)}[/]"); } }, cancellationToken);
+                    var (profile, _, _) = HostRuntimeProbes.ProbeOnnxRuntime(new ConsoleBenchmarkProgress(console), WptBuild.Current.Version, host, HostRuntimeProbes.ProbeGraphs(), Math.Min(settings.Duration, 1.5), settings.Threads, graph => { if (!settings.Json) { console.MarkupLine($"[grey]Round {round}/{settings.Rounds}: probe {Markup.Escape(graph.Name)}[/]"); } }, cancellationToken);
                     roundShares.Add(profile.NetworkComputeShare.Value);
                     roundHost = catalog.WithHostProfiles(host, new HostRuntimeProfiles(HostPlatform.Id, DateTimeOffset.UtcNow, hostProfiles?.LlamaCppCpu, profile));
                 }

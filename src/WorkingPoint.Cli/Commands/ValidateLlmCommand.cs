@@ -15,6 +15,7 @@ using WorkingPoint.Measurement.Scenarios;
 using WorkingPoint.Evaluation.ModelFiles;
 using WorkingPoint.Evaluation.Validation;
 using WorkingPoint.Results;
+using WorkingPoint.Runner;
 
 namespace WorkingPoint.Cli.Commands;
 
@@ -109,9 +110,9 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
         var llamaProfile = hostProfiles?.LlamaCppCpu;
 
         var probeLlm = settings.Recalibrate
-            ? catalog.ResolveModel(MeasureRuntimesCommand.ProbeLlm) as LlmCatalogModel ?? throw new MissingFigureException($"the probe model {MeasureRuntimesCommand.ProbeLlm} is missing from the catalog; reinstall wpt.")
+            ? catalog.ResolveModel(HostRuntimeProbes.ProbeLlm) as LlmCatalogModel ?? throw new MissingFigureException($"the probe model {HostRuntimeProbes.ProbeLlm} is missing from the catalog; reinstall wpt.")
             : null;
-        var probeBench = new LlmBenchSettings(MeasureRuntimesCommand.ProbePromptTokens, MeasureRuntimesCommand.ProbeGenTokens, bench.Repetitions, Combined: false).Validate();
+        var probeBench = new LlmBenchSettings(HostRuntimeProbes.ProbePromptTokens, HostRuntimeProbes.ProbeGenTokens, bench.Repetitions, Combined: false).Validate();
 
         // Everything is checked before the first model is written: a set that cannot run here fails now, not an hour in.
         foreach (var arch in architectures)
@@ -123,7 +124,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
             }
         }
 
-        foreach (var format in probeLlm is null ? [] : MeasureRuntimesCommand.ProbeFormats.Select(WeightFormat.Parse))
+        foreach (var format in probeLlm is null ? [] : HostRuntimeProbes.ProbeFormats.Select(WeightFormat.Parse))
         {
             LlmModelFiles.RequireMemory(probeLlm!.Architecture, format, probeBench.ContextTokens, $"probe {probeLlm.Id} {format.Id}");
         }
@@ -185,7 +186,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
                 var roundHost = host;
                 if (probeLlm is not null)
                 {
-                    var (profile, _) = MeasureRuntimesCommand.ProbeLlamaCpp(console, probeLlm.Architecture, MeasureRuntimesCommand.ThinProbe, host, probeBench, options, format => { if (!settings.Json) { console.MarkupLine($"[grey]Round {round}/{settings.Rounds}: probe {probeLlm.Id} {format.Id}[/]"); } }, cancellationToken);
+                    var (profile, _) = HostRuntimeProbes.ProbeLlamaCpp(new ConsoleBenchmarkProgress(console), Output.Progress(console), WptBuild.Current.Version, probeLlm.Architecture, HostRuntimeProbes.ThinProbe, host, probeBench, options, format => { if (!settings.Json) { console.MarkupLine($"[grey]Round {round}/{settings.Rounds}: probe {probeLlm.Id} {format.Id}[/]"); } }, cancellationToken);
                     roundShares.Add(profile);
                     roundHost = catalog.WithHostProfiles(host, new HostRuntimeProfiles(HostPlatform.Id, DateTimeOffset.UtcNow, profile, hostProfiles?.OnnxRuntimeCpu));
                 }
@@ -235,7 +236,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
         // the same figures the fit computes).
         var decodeError = ValidationFit.MedianAbsoluteError(rows.Select(r => r.DecodeErrorPercent));
         var prefillError = ValidationFit.MedianAbsoluteError(rows.Select(r => r.PrefillErrorPercent));
-        var probedShares = roundShares.Count == 0 ? null : MeasureRuntimesCommand.ProbeFormats.ToDictionary(f => f, f => roundShares.Select(p => p.ByWeights[f].DecodeDramShare!.Value).ToArray());
+        var probedShares = roundShares.Count == 0 ? null : HostRuntimeProbes.ProbeFormats.ToDictionary(f => f, f => roundShares.Select(p => p.ByWeights[f].DecodeDramShare!.Value).ToArray());
         if (settings.Json)
         {
             Output.Json(console, new
@@ -271,7 +272,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
             if (stored is { } againstStored)
             {
                 var shares = string.Join(", ", probedShares!.Select(kv => $"{kv.Key} {string.Join("/", kv.Value.Select(v => v.ToString("0.000", CultureInfo.InvariantCulture)))}{(llamaProfile?.ByWeights.TryGetValue(kv.Key, out var w) == true && w.DecodeDramShare is { } was ? $" (stored {was.Value:0.000})" : string.Empty)}"));
-                console.MarkupLine($"Recalibrated: each round predicted with the shares its own {MeasureRuntimesCommand.ProbeLlm} probes fitted just before its models (decode DRAM share by round: {Markup.Escape(shares)}). With the stored profile ({Markup.Escape(profileLabel)}) instead: decode {Output.Number(againstStored.Decode, 2)} %, prefill {Output.Number(againstStored.Prefill, 2)} %; what separates the two is how far the machine moved since the profile was measured, not the model.");
+                console.MarkupLine($"Recalibrated: each round predicted with the shares its own {HostRuntimeProbes.ProbeLlm} probes fitted just before its models (decode DRAM share by round: {Markup.Escape(shares)}). With the stored profile ({Markup.Escape(profileLabel)}) instead: decode {Output.Number(againstStored.Decode, 2)} %, prefill {Output.Number(againstStored.Prefill, 2)} %; what separates the two is how far the machine moved since the profile was measured, not the model.");
             }
         }
 
