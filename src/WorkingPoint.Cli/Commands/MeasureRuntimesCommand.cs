@@ -53,7 +53,6 @@ public sealed class MeasureRuntimesCommand(IAnsiConsole console, WorkingPoint.Ca
             Reps < 1 || Duration < 0 || Threads is < 1 ? ValidationResult.Error("--reps and --threads must be ≥ 1 and --duration ≥ 0.") : ValidationResult.Success();
     }
 
-
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var path = settings.File ?? HostRuntimeProfilesFile.DefaultPath;
