@@ -119,11 +119,12 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
                         return new ValidationRow(model.Id, w, h, ((GraphModelPrediction)prediction).Result.OpsPerInference.Giga, predicted, prediction.Bottleneck.ToString(), measured, result.Latency.P90.Milliseconds, (predicted - measured) / measured * 100);
                     }
 
-                    measuredRounds.Add((RowOn(roundHost), RowOn(host)));
+                    var row = RowOn(roundHost);
+                    measuredRounds.Add((row, settings.Recalibrate ? RowOn(host) : row));
                 }
-
-                rows = Combine(measuredRounds, settings.Recalibrate);
             }
+
+            rows = Combine(measuredRounds, settings.Recalibrate);
 
             gemmFraction = Output.WithStatus(console, "Timing a 1024³ GEMM for the compute fraction…", () => MeasureGemmFraction(host, settings.Threads, cancellationToken));
         }
@@ -199,16 +200,15 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
     private static List<ValidationRow> Combine(IReadOnlyList<(ValidationRow Row, ValidationRow Stored)> measured, bool recalibrated) =>
         measured.GroupBy(m => (m.Row.Model, m.Row.Width, m.Row.Height)).Select(g =>
         {
-            static double Median(IEnumerable<double> values) => LatencyStatistics.Percentile(values.Order().ToArray(), 50);
             var rounds = g.Select(m => m.Row).ToArray();
             return rounds[0] with
             {
-                PredictedMs = Median(rounds.Select(r => r.PredictedMs)),
-                MeasuredMedianMs = Median(rounds.Select(r => r.MeasuredMedianMs)),
-                MeasuredP90Ms = Median(rounds.Select(r => r.MeasuredP90Ms)),
-                ErrorPercent = Median(rounds.Select(r => r.ErrorPercent)),
+                PredictedMs = ValidationFit.Median(rounds.Select(r => r.PredictedMs)),
+                MeasuredMedianMs = ValidationFit.Median(rounds.Select(r => r.MeasuredMedianMs)),
+                MeasuredP90Ms = ValidationFit.Median(rounds.Select(r => r.MeasuredP90Ms)),
+                ErrorPercent = ValidationFit.Median(rounds.Select(r => r.ErrorPercent)),
                 Rounds = rounds.Length,
-                StoredProfileErrorPercent = recalibrated ? Median(g.Select(m => m.Stored.ErrorPercent)) : null,
+                StoredProfileErrorPercent = recalibrated ? ValidationFit.Median(g.Select(m => m.Stored.ErrorPercent)) : null,
             };
         }).ToList();
 
@@ -281,32 +281,4 @@ public sealed class ValidateCommand(IAnsiConsole console, WorkingPoint.Catalog.C
         console.MarkupLine($"With the compute fraction ONNX Runtime reaches on a 1024³ GEMM here ({gemm.Fraction:0.00}, measured on none of these networks): median absolute error {Output.Number(gemm.Error, 2)} %.");
         console.MarkupLine($"[grey]The fraction that would fit these runs best is {fit.Fraction:0.00} (median absolute error {Output.Number(fit.Error, 2)} %). Both replace only the compute fraction (the runtime's fixed costs stay), reported only; the profile is not changed.[/]");
     }
-}
-
-/// <summary>
-/// What both validate commands share: the platform predicted with, and the rounds and recalibration that take a drifting
-/// machine's speed out of the model's error.
-/// </summary>
-public abstract class ValidateSettings : MeasureSettings
-{
-    [CommandOption("-p|--platform <ID>")]
-    [Description("The platform to predict with: 'host' (default; measured first if it never was) or a platform YAML file describing this machine.")]
-    [DefaultValue("host")]
-    public string Platform { get; init; } = HostPlatform.Id;
-
-    [CommandOption("--rounds <N>")]
-    [Description("Measure the whole set this many times, round after round, and keep each figure's median over the rounds, so a machine whose speed drifts (a shared VM) weighs on every model alike. Default 1.")]
-    [DefaultValue(1)]
-    [Limit(1, 100)]
-    public int Rounds { get; init; } = 1;
-
-    [CommandOption("--recalibrate")]
-    [Description("Run the validated runtime's probes of 'wpt measure runtimes' (none of the validated models) at the start of every round and predict that round's models with the profile they fit; the stored profile is not changed, and the error against it is reported beside. Only with --platform host.")]
-    public bool Recalibrate { get; init; }
-
-    /// <summary>Why the rounds and recalibration options cannot apply, or null when they can.</summary>
-    protected ValidationResult? RoundsError() =>
-        Rounds < 1 ? ValidationResult.Error("--rounds must be ≥ 1.")
-        : Recalibrate && Platform != HostPlatform.Id ? ValidationResult.Error($"--recalibrate probes this machine's own runtimes and applies only with --platform host (got '{Platform}'); leave it out to validate against {Platform}.")
-        : null;
 }

@@ -92,7 +92,7 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
     }
 
     /// <summary>One model in one format measured in one round, with the round's prediction and the stored profile's.</summary>
-    private sealed record RoundRow(int Round, LlmWorkload Workload, LlmValidationRow Row, LlmValidationRow Stored);
+    private sealed record RoundRow(LlmWorkload Workload, LlmValidationRow Row, LlmValidationRow Stored);
 
     private static readonly string[] Columns = ["Model", "Format", "Weights", "pp pred", "pp meas", "pp err", "tg pred", "tg meas", "tg err", "tg bound"];
 
@@ -200,16 +200,14 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
                         var file = new LlmModelFile(path, $"{arch.Id} {format.Id}", GgufModels.Load(path), Synthesized: true);
                         var run = LlmRun.Measure(console, file, bench, options, TimeSpan.FromMilliseconds(250), cancellationToken);
                         var workload = new LlmWorkload(file.Model.Architecture, file.Model.Weights, KvCacheFormat.F16);
-                        measured.Add(new RoundRow(
-                            round,
-                            workload,
-                            RowOf(arch.Id, format.Id, workload, Predictions.CeilingsFor(WorkloadKind.Llm, format.Id, roundHost, new PredictionRequest()), bench, run.Result),
-                            RowOf(arch.Id, format.Id, workload, Predictions.CeilingsFor(WorkloadKind.Llm, format.Id, host, new PredictionRequest()), bench, run.Result)));
+                        LlmValidationRow RowOn(Platform platform) => RowOf(arch.Id, format.Id, workload, Predictions.CeilingsFor(WorkloadKind.Llm, format.Id, platform, new PredictionRequest()), bench, run.Result);
+                        var row = RowOn(roundHost);
+                        measured.Add(new RoundRow(workload, row, probeLlm is null ? row : RowOn(host)));
                     }
                 }
-
-                rows = Combine(measured, settings.Recalibrate);
             }
+
+            rows = Combine(measured, settings.Recalibrate);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -313,22 +311,21 @@ public sealed class ValidateLlmCommand(IAnsiConsole console, WorkingPoint.Catalo
     private static List<LlmValidationRow> Combine(IReadOnlyList<RoundRow> measured, bool recalibrated) =>
         measured.GroupBy(m => (m.Row.Model, m.Row.Weights)).Select(g =>
         {
-            static double Median(IEnumerable<double> values) => LatencyStatistics.Percentile(values.Order().ToArray(), 50);
             var rounds = g.Select(m => m.Row).ToArray();
             var first = rounds[0];
-            var decode = Median(rounds.Select(r => r.MeasuredDecode));
+            var decode = ValidationFit.Median(rounds.Select(r => r.MeasuredDecode));
             return first with
             {
-                PredictedPrefill = Median(rounds.Select(r => r.PredictedPrefill)),
-                MeasuredPrefill = Median(rounds.Select(r => r.MeasuredPrefill)),
-                PrefillErrorPercent = Median(rounds.Select(r => r.PrefillErrorPercent)),
-                PredictedDecode = Median(rounds.Select(r => r.PredictedDecode)),
+                PredictedPrefill = ValidationFit.Median(rounds.Select(r => r.PredictedPrefill)),
+                MeasuredPrefill = ValidationFit.Median(rounds.Select(r => r.MeasuredPrefill)),
+                PrefillErrorPercent = ValidationFit.Median(rounds.Select(r => r.PrefillErrorPercent)),
+                PredictedDecode = ValidationFit.Median(rounds.Select(r => r.PredictedDecode)),
                 MeasuredDecode = decode,
-                DecodeErrorPercent = Median(rounds.Select(r => r.DecodeErrorPercent)),
+                DecodeErrorPercent = ValidationFit.Median(rounds.Select(r => r.DecodeErrorPercent)),
                 Rounds = rounds.Length,
                 DecodeSpreadPercent = (rounds.Max(r => r.MeasuredDecode) - rounds.Min(r => r.MeasuredDecode)) / decode * 100,
-                StoredProfileDecodeErrorPercent = recalibrated ? Median(g.Select(m => m.Stored.DecodeErrorPercent)) : null,
-                StoredProfilePrefillErrorPercent = recalibrated ? Median(g.Select(m => m.Stored.PrefillErrorPercent)) : null,
+                StoredProfileDecodeErrorPercent = recalibrated ? ValidationFit.Median(g.Select(m => m.Stored.DecodeErrorPercent)) : null,
+                StoredProfilePrefillErrorPercent = recalibrated ? ValidationFit.Median(g.Select(m => m.Stored.PrefillErrorPercent)) : null,
             };
         }).ToList();
 

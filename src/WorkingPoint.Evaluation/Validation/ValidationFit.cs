@@ -17,15 +17,20 @@ public static class ValidationFit
     public static double ErrorPercent(double predicted, double measured) => (predicted - measured) / measured * 100;
 
     /// <summary>The median of the errors' absolute values.</summary>
-    public static double MedianAbsoluteError(IEnumerable<double> errorsPercent)
+    public static double MedianAbsoluteError(IEnumerable<double> errorsPercent) => Median(errorsPercent.Select(Math.Abs));
+
+    /// <summary>
+    /// The median proper: with an even count, the mean of the two middle values (not the lower one, as a percentile gives); NaN
+    /// without values.
+    /// </summary>
+    public static double Median(IEnumerable<double> values)
     {
-        var sorted = errorsPercent.Select(Math.Abs).Order().ToArray();
+        var sorted = values.Order().ToArray();
         if (sorted.Length == 0)
         {
             return double.NaN;
         }
 
-        // The median proper: with an even count, the mean of the two middle values (not the lower one, as a percentile gives).
         var middle = sorted.Length / 2;
         return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }

@@ -26,6 +26,14 @@ public sealed class ValidationFitTests
     }
 
     [Fact]
+    public void The_median_of_rounds_keeps_the_sign_and_is_the_mean_of_the_two_middle_values_for_an_even_count()
+    {
+        Assert.Equal(-5, ValidationFit.Median([-10, -5, 20]), 9);
+        Assert.Equal(2.5, ValidationFit.Median([-5, 10]), 9);
+        Assert.True(double.IsNaN(ValidationFit.Median([])));
+    }
+
+    [Fact]
     public void The_best_fraction_is_the_step_with_the_least_error_between_five_percent_and_one()
     {
         Assert.Equal((0.37, 0.0), Round(ValidationFit.BestFraction(f => Math.Abs(f - 0.37))));
